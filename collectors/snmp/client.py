@@ -1,0 +1,267 @@
+"""The pysnmp 7 implementation of the SNMP seam: the only module that imports pysnmp.
+
+Used leanly, as ``notes/snmp-performance.md`` measured: one shared SnmpEngine (a new engine per
+request costs ~380 ms of CPU), numeric OIDs, ``lookupMib=False`` (MIB resolution is ~75 % of the
+CPU otherwise) and GETBULK for walks. pysnmp reports timeouts and USM failures as an *error
+indication* in the result rather than raising, so they are translated here into one
+:class:`SnmpError` with a stable reason token, and a message that says which setting to check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from pysnmp.hlapi.v3arch.asyncio import (
+    USM_AUTH_HMAC96_MD5,
+    USM_AUTH_HMAC96_SHA,
+    USM_AUTH_HMAC128_SHA224,
+    USM_AUTH_HMAC192_SHA256,
+    USM_AUTH_HMAC256_SHA384,
+    USM_AUTH_HMAC384_SHA512,
+    USM_AUTH_NONE,
+    USM_PRIV_CBC56_DES,
+    USM_PRIV_CFB128_AES,
+    USM_PRIV_CFB192_AES,
+    USM_PRIV_CFB256_AES,
+    USM_PRIV_NONE,
+    CommunityData,
+    ContextData,
+    ObjectIdentity,
+    ObjectType,
+    SnmpEngine,
+    UdpTransportTarget,
+    UsmUserData,
+    bulk_cmd,
+    get_cmd,
+    next_cmd,
+)
+from pysnmp.proto import errind
+
+from collectors.snmp.api import SnmpError, SnmpTarget, VarBind
+
+AUTH_PROTOCOLS: dict[str, Any] = {
+    "MD5": USM_AUTH_HMAC96_MD5,
+    "SHA": USM_AUTH_HMAC96_SHA,
+    "SHA224": USM_AUTH_HMAC128_SHA224,
+    "SHA256": USM_AUTH_HMAC192_SHA256,
+    "SHA384": USM_AUTH_HMAC256_SHA384,
+    "SHA512": USM_AUTH_HMAC384_SHA512,
+}
+PRIV_PROTOCOLS: dict[str, Any] = {
+    "DES": USM_PRIV_CBC56_DES,
+    "AES": USM_PRIV_CFB128_AES,
+    "AES128": USM_PRIV_CFB128_AES,
+    "AES192": USM_PRIV_CFB192_AES,
+    "AES256": USM_PRIV_CFB256_AES,
+}
+
+_TAGS = {
+    "Integer32": "Integer32",
+    "Integer": "Integer32",
+    "OctetString": "OctetString",
+    "ObjectIdentifier": "ObjectIdentifier",
+    "ObjectName": "ObjectIdentifier",
+    "IpAddress": "IpAddress",
+    "Counter32": "Counter32",
+    "Gauge32": "Gauge32",
+    "Unsigned32": "Gauge32",
+    "TimeTicks": "TimeTicks",
+    "Opaque": "Opaque",
+    "Counter64": "Counter64",
+    "Null": "Null",
+    "NoSuchObject": "noSuchObject",
+    "NoSuchInstance": "noSuchInstance",
+    "EndOfMibView": "endOfMibView",
+}
+
+
+def _varbind(oid: Any, val: Any) -> VarBind:
+    """Translate one pysnmp (name, value) pair into the seam's VarBind."""
+    name = type(val).__name__
+    tag = _TAGS.get(name)
+    if tag is None:
+        # Subtypes (e.g. TextualConventions) inherit from a base we know.
+        for base in type(val).__mro__:
+            if base.__name__ in _TAGS:
+                tag = _TAGS[base.__name__]
+                break
+        else:
+            tag = "OctetString"
+    value: int | bytes | str | None
+    if tag in ("noSuchObject", "noSuchInstance", "endOfMibView", "Null"):
+        value = None
+    elif tag in ("OctetString", "Opaque"):
+        value = bytes(val.asOctets())
+    elif tag == "ObjectIdentifier":
+        value = ".".join(str(x) for x in tuple(val))
+    elif tag == "IpAddress":
+        value = ".".join(str(b) for b in bytes(val.asOctets()))
+    else:
+        value = int(val)
+    return VarBind(".".join(str(x) for x in tuple(oid)), tag, value)
+
+
+def _indication_error(target: SnmpTarget, indication: Any) -> SnmpError:
+    """Give an error indication a stable reason and an operator-readable message."""
+    text = str(indication)
+    where = f"{target.host}:{target.port}"
+    if isinstance(indication, errind.RequestTimedOut) or "timed out" in text.lower():
+        if target.version == "3":
+            return SnmpError(
+                "timeout",
+                f"no reply from {where} (SNMPv3 user {target.user!r}: a wrong privacy key or "
+                f"an unsupported {target.priv_protocol or 'priv'} protocol also looks like this; "
+                "some APC cards accept only DES/MD5)",
+            )
+        return SnmpError("timeout", f"no reply from {where} after {target.retries + 1} tries "
+                                    f"({target.timeout}s each): host down or wrong community")
+    auth_errors = (
+        errind.WrongDigest, errind.UnknownUserName, errind.AuthenticationFailure,
+        errind.DecryptionError, errind.UnknownSecurityName,
+    )
+    if isinstance(indication, auth_errors):
+        return SnmpError("auth", f"SNMPv3 rejected by {where}: {text} (check user, auth and "
+                                 f"priv keys and protocols {target.auth_protocol}/"
+                                 f"{target.priv_protocol})")
+    if isinstance(indication, errind.UnsupportedSecurityLevel):
+        return SnmpError("unsupported_security", f"{where} does not support this SNMPv3 "
+                                                 f"security level: {text}")
+    if isinstance(indication, errind.NotInTimeWindow):
+        return SnmpError("auth", f"{where}: SNMPv3 not in time window ({text})")
+    return SnmpError("transport", f"{where}: {text}")
+
+
+class PysnmpClient:
+    """SnmpClient on pysnmp's v3arch asyncio API, with one engine shared by all targets."""
+
+    def __init__(self) -> None:
+        self._engine: SnmpEngine | None = None
+        self._transports: dict[tuple[str, int, float, int], UdpTransportTarget] = {}
+        self._auth: dict[SnmpTarget, Any] = {}
+        self._context = ContextData()
+
+    @property
+    def engine(self) -> SnmpEngine:
+        if self._engine is None:
+            self._engine = SnmpEngine()
+        return self._engine
+
+    def _auth_data(self, t: SnmpTarget) -> Any:
+        cached = self._auth.get(t)
+        if cached is not None:
+            return cached
+        if t.version in ("1", "2c"):
+            auth: Any = CommunityData(t.community, mpModel=0 if t.version == "1" else 1)
+        elif t.version == "3":
+            ap = AUTH_PROTOCOLS.get((t.auth_protocol or "").upper()) if t.auth_protocol else None
+            pp = PRIV_PROTOCOLS.get((t.priv_protocol or "").upper()) if t.priv_protocol else None
+            if t.auth_protocol and ap is None:
+                raise SnmpError("config", f"unknown auth protocol {t.auth_protocol!r}")
+            if t.priv_protocol and pp is None:
+                raise SnmpError("config", f"unknown priv protocol {t.priv_protocol!r}")
+            auth = UsmUserData(
+                t.user,
+                authKey=t.auth_key if ap else None,
+                privKey=t.priv_key if pp else None,
+                authProtocol=ap or USM_AUTH_NONE,
+                privProtocol=pp or USM_PRIV_NONE,
+            )
+        else:
+            raise SnmpError("config", f"unknown SNMP version {t.version!r}")
+        self._auth[t] = auth
+        return auth
+
+    async def _transport(self, t: SnmpTarget) -> UdpTransportTarget:
+        key = (t.host, t.port, t.timeout, t.retries)
+        tr = self._transports.get(key)
+        if tr is None:
+            try:
+                tr = await UdpTransportTarget.create((t.host, t.port), timeout=t.timeout,
+                                                     retries=t.retries)
+            except Exception as exc:  # name resolution errors come as pysnmp errors
+                raise SnmpError("transport", f"{t.host}:{t.port}: {exc}") from None
+            self._transports[key] = tr
+        return tr
+
+    def _check(self, t: SnmpTarget, ind: Any, status: Any, index: Any,
+               sent: Sequence[str]) -> None:
+        if ind:
+            raise _indication_error(t, ind)
+        if status and int(status) != 0:
+            idx = int(index or 0)
+            oid = sent[idx - 1] if 0 < idx <= len(sent) else "?"
+            name = status.prettyPrint() if hasattr(status, "prettyPrint") else str(status)
+            raise SnmpError("error_status", f"{t.host}:{t.port} answered {name} "
+                                            f"(status {int(status)}) at {oid}")
+
+    async def get(self, target: SnmpTarget, oids: Sequence[str]) -> list[VarBind]:
+        out: list[VarBind] = []
+        for start in range(0, len(oids), 40):
+            chunk = list(oids[start:start + 40])
+            out.extend(await self._get_chunk(target, chunk))
+        return out
+
+    async def _get_chunk(self, target: SnmpTarget, oids: list[str]) -> list[VarBind]:
+        auth = self._auth_data(target)
+        tr = await self._transport(target)
+        ind, status, index, vbs = await get_cmd(
+            self.engine, auth, tr, self._context,
+            *(ObjectType(ObjectIdentity(o)) for o in oids), lookupMib=False,
+        )
+        if (not ind and status and target.version == "1" and int(status) == 2
+                and 0 < int(index) <= len(oids)):
+            # SNMPv1 noSuchName: mark that OID missing and ask again for the others.
+            bad = int(index) - 1
+            rest = oids[:bad] + oids[bad + 1:]
+            got = await self._get_chunk(target, rest) if rest else []
+            got.insert(bad, VarBind(oids[bad], "noSuchObject", None))
+            return got
+        self._check(target, ind, status, index, oids)
+        return [_varbind(oid, val) for oid, val in vbs]
+
+    async def walk(self, target: SnmpTarget, base_oid: str) -> list[VarBind]:
+        auth = self._auth_data(target)
+        tr = await self._transport(target)
+        base = base_oid.lstrip(".")
+        prefix = base + "."
+        out: list[VarBind] = []
+        current = base
+        while True:
+            if target.version == "1":
+                ind, status, index, vbs = await next_cmd(
+                    self.engine, auth, tr, self._context, ObjectType(ObjectIdentity(current)),
+                    lookupMib=False,
+                )
+                if not ind and status and int(status) == 2:
+                    return out  # v1 end of MIB
+            else:
+                ind, status, index, vbs = await bulk_cmd(
+                    self.engine, auth, tr, self._context, 0, target.max_repetitions,
+                    ObjectType(ObjectIdentity(current)), lookupMib=False,
+                )
+            self._check(target, ind, status, index, [current])
+            if not vbs:
+                return out
+            for oid, val in vbs:
+                vb = _varbind(oid, val)
+                if vb.tag == "endOfMibView" or not vb.oid.startswith(prefix):
+                    return out
+                if out and not _oid_greater(vb.oid, out[-1].oid):
+                    raise SnmpError("decode", f"{target.host}:{target.port}: OID not increasing "
+                                              f"at {vb.oid} (agent loop)")
+                out.append(vb)
+            current = out[-1].oid
+
+    async def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close_dispatcher()
+            self._engine = None
+        self._transports.clear()
+        self._auth.clear()
+        await asyncio.sleep(0)
+
+
+def _oid_greater(a: str, b: str) -> bool:
+    return tuple(int(x) for x in a.split(".")) > tuple(int(x) for x in b.split("."))

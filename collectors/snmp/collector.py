@@ -1,0 +1,238 @@
+"""Poll one SNMP device with a compiled profile and turn its answers into Readings.
+
+The profile is compiled already; this module only plans the requests (one GET for all scalars,
+one walk per distinct column) and applies each metric's index rules, lookups, sentinels, scale,
+digits and offset, in that fixed order. A failure becomes data: the poll returns a PollResult
+with ``ok=False`` and a reason, and never raises for a device problem.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from collectors.snmp.api import SnmpClient, SnmpError, SnmpTarget, VarBind
+from dcmon.model import CompiledProfile, IndexPart, PollError, PollResult, Reading, SnmpMetric, Source
+
+_NUMBER_RE = re.compile(rb"-?\d+(?:\.\d+)?")
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """One parsed table row: labels for output and raw sub-id strings by index label."""
+
+    labels: dict[str, str]
+    parts: dict[str, str]
+
+
+def numeric(vb: VarBind) -> float | None:
+    """The number in a VarBind: ints as they are, numeric strings parsed (first number found)."""
+    v = vb.value
+    if isinstance(v, int):
+        return float(v)
+    if isinstance(v, bytes):
+        m = _NUMBER_RE.search(v)
+        return float(m.group()) if m else None
+    return None
+
+
+def text(vb: VarBind) -> str:
+    """A label-safe text form of a VarBind (strings decoded, control characters dropped)."""
+    v = vb.value
+    if isinstance(v, bytes):
+        s = v.decode("utf-8", "replace")
+        return "".join(ch for ch in s if ch.isprintable()).strip()
+    return "" if v is None else str(v)
+
+
+def parse_index(suffix: tuple[int, ...], parts: Sequence[IndexPart]) -> _Row | None:
+    """Split an instance suffix into labelled parts; None when it does not fit or match."""
+    labels: dict[str, str] = {}
+    raw: dict[str, str] = {}
+    pos = 0
+    for part in parts:
+        if part.type == "int":
+            if pos >= len(suffix):
+                return None
+            sub = suffix[pos : pos + 1]
+            pos += 1
+            value = sub[0]
+            if part.match is not None and value != part.match:
+                return None
+            shown = part.values.get(value, str(value))
+        elif part.type == "string":
+            if pos >= len(suffix) or pos + 1 + suffix[pos] > len(suffix):
+                return None
+            n = suffix[pos]
+            sub = suffix[pos : pos + 1 + n]
+            pos += 1 + n
+            shown = "".join(chr(c) for c in sub[1:] if 32 <= c < 127)
+        else:  # fixed_string: the rest of the suffix
+            sub = suffix[pos:]
+            pos = len(suffix)
+            shown = "".join(chr(c) for c in sub if 32 <= c < 127)
+        raw[part.label or ""] = ".".join(str(x) for x in sub)
+        if part.match is None and part.label:
+            labels[part.label] = shown
+    if pos != len(suffix):
+        return None
+    return _Row(labels, raw)
+
+
+def _suffix(oid: str, base: str) -> tuple[int, ...] | None:
+    if not oid.startswith(base + "."):
+        return None
+    try:
+        return tuple(int(x) for x in oid[len(base) + 1 :].split("."))
+    except ValueError:
+        return None
+
+
+def _scale_digits(mode: str, n: float) -> float:
+    if mode == "decimal_digits":
+        return 10.0 ** (-n)
+    if mode == "entity_scale":  # ENTITY-SENSOR-MIB SensorDataScale: units(9) = 10^0
+        return 10.0 ** ((n - 9) * 3)
+    return 10.0**n
+
+
+def convert(metric: SnmpMetric, raw: float, digits_factor: float = 1.0) -> float:
+    """raw -> value in the metric's unit: scale, digits, offset, then unit transform."""
+    value = raw * metric.scale * digits_factor + metric.offset
+    if metric.transform == "fahrenheit":
+        value = (value - 32.0) / 1.8
+    return value
+
+
+class SnmpCollector:
+    """Polls devices through an SnmpClient; one instance serves every device."""
+
+    def __init__(self, client: SnmpClient, *, include_outlets: bool = True) -> None:
+        self.client = client
+        self.include_outlets = include_outlets
+
+    def plan(self, profile: CompiledProfile, include_outlets: bool) -> tuple[list[str], list[str]]:
+        """The scalars to GET and the columns to walk for a profile (deduplicated, ordered)."""
+        scalars: dict[str, None] = {}
+        columns: dict[str, None] = {}
+        for m in self._metrics(profile, include_outlets):
+            if m.index is None:
+                scalars[m.oid] = None
+                if m.reset_time_oid:
+                    scalars[m.reset_time_oid] = None
+            else:
+                columns[m.oid] = None
+                for lk in m.lookups:
+                    columns[lk.oid] = None
+                if m.digits:
+                    columns[m.digits.oid] = None
+        return list(scalars), list(columns)
+
+    @staticmethod
+    def _metrics(profile: CompiledProfile, include_outlets: bool) -> Iterable[SnmpMetric]:
+        return (m for m in profile.metrics if include_outlets or m.level != "outlet")
+
+    async def poll(
+        self,
+        device: str,
+        target: SnmpTarget,
+        profile: CompiledProfile,
+        *,
+        include_outlets: bool | None = None,
+    ) -> PollResult:
+        """Poll once. Device faults come back inside the result, never as exceptions."""
+        outlets = self.include_outlets if include_outlets is None else include_outlets
+        started = time.time()
+        t0 = time.monotonic()
+        errors: list[PollError] = []
+        scalars, columns = self.plan(profile, outlets)
+        got: dict[str, VarBind] = {}
+        walked: dict[str, list[VarBind]] = {}
+        try:
+            if scalars:
+                for vb in await self.client.get(target, scalars):
+                    got[vb.oid] = vb
+            for col in columns:
+                walked[col] = await self.client.walk(target, col)
+        except SnmpError as exc:
+            return PollResult(device, profile.name, (), (PollError(exc.reason, exc.message),),
+                              started, time.monotonic() - t0, ok=False)
+        ts = time.time()
+        readings: list[Reading] = []
+        for m in self._metrics(profile, outlets):
+            if m.index is None:
+                readings.extend(self._scalar(device, m, got.get(m.oid), ts, errors))
+            else:
+                readings.extend(self._column(device, m, walked, ts, errors))
+        return PollResult(device, profile.name, tuple(readings), tuple(errors), started,
+                          time.monotonic() - t0, ok=True)
+
+    def _scalar(self, device: str, m: SnmpMetric, vb: VarBind | None, ts: float,
+                errors: list[PollError]) -> list[Reading]:
+        if vb is None or vb.is_exception:
+            errors.append(PollError("no_such_object", f"{m.name}: {vb.tag if vb else 'missing'}",
+                                    m.oid))
+            return []
+        r = self._reading(device, m, vb, dict(m.labels), 1.0, ts, errors)
+        return [r] if r else []
+
+    def _column(self, device: str, m: SnmpMetric, walked: Mapping[str, list[VarBind]],
+                ts: float, errors: list[PollError]) -> list[Reading]:
+        assert m.index is not None
+        lookups = [(lk, {vb.oid[len(lk.oid) + 1 :]: vb for vb in walked.get(lk.oid, [])})
+                   for lk in m.lookups]
+        digits = ({vb.oid[len(m.digits.oid) + 1 :]: vb for vb in walked.get(m.digits.oid, [])}
+                  if m.digits else None)
+        out: list[Reading] = []
+        for vb in walked.get(m.oid, []):
+            suffix = _suffix(vb.oid, m.oid)
+            if suffix is None or vb.is_exception:
+                continue
+            row = parse_index(suffix, m.index)
+            if row is None:
+                continue
+            labels = dict(m.labels)
+            labels.update(row.labels)
+            for lk, table in lookups:
+                key = ".".join(row.parts[name] for name in lk.index_labels)
+                hit = table.get(key)
+                if hit is not None and text(hit):
+                    labels[lk.label] = text(hit)
+            factor = 1.0
+            if m.digits is not None and digits is not None:
+                key = ".".join(row.parts[name] for name in m.digits.index_labels)
+                dvb = digits.get(key)
+                n = numeric(dvb) if dvb is not None else None
+                if n is None:
+                    errors.append(PollError("no_such_object", f"{m.name}: no scale at "
+                                                              f"{m.digits.oid}.{key}", vb.oid))
+                    continue
+                factor = _scale_digits(m.digits.mode, n)
+            r = self._reading(device, m, vb, labels, factor, ts, errors)
+            if r:
+                out.append(r)
+        return out
+
+    @staticmethod
+    def _reading(device: str, m: SnmpMetric, vb: VarBind, labels: dict[str, str],
+                 factor: float, ts: float, errors: list[PollError]) -> Reading | None:
+        raw = numeric(vb)
+        if raw is None:
+            errors.append(PollError("not_numeric", f"{m.name}: {vb.tag} {text(vb)!r} is not a "
+                                                   "number", vb.oid))
+            return None
+        if raw in m.sentinels:
+            return None
+        value = convert(m, raw, factor)
+        if not math.isfinite(value):
+            return None
+        shown_raw: int | float | str = (text(vb) if isinstance(vb.value, bytes)
+                                        else int(raw) if raw.is_integer() else raw)
+        return Reading(
+            device=device, metric=m.name, value=value, unit=m.unit, labels=labels, ts=ts,
+            source=Source("snmp", oid=vb.oid, raw=shown_raw), kind=m.kind, level=m.level,
+            rack_power=m.rack_power,
+        )

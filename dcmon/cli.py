@@ -1,0 +1,303 @@
+"""The ``dcmon`` command line: check-config, profiles, poll, run and demo.
+
+Commands are thin: they parse options, call the core, and print. Exit codes: 0 good, 1 the input
+(config, profile, device) is bad, 2 usage errors (click's own).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from collectors.snmp.api import SnmpError, SnmpTarget
+from dcmon import __version__
+from dcmon.errors import ConfigError
+from dcmon.model import PollResult
+from dcmon.profiles import ProfileRegistry, describe
+
+log = logging.getLogger("dcmon")
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # pysnmp and apscheduler are chatty at INFO; their news is not the operator's.
+    for noisy in ("apscheduler", "pysnmp", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _registry(profile_dirs: tuple[str, ...] = ()) -> ProfileRegistry:
+    try:
+        return ProfileRegistry.load(Path(d) for d in profile_dirs)
+    except ConfigError as exc:
+        for p in exc.problems:
+            click.echo(str(p), err=True)
+        sys.exit(1)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="dcmon")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+def main(verbose: bool) -> None:
+    """dcmon: data-centre energy and capacity monitor."""
+    _setup_logging(verbose)
+
+
+@main.command("check-config")
+@click.argument("file", type=click.Path(dir_okay=False))
+def check_config(file: str) -> None:
+    """Validate an inventory FILE: exit 0 when good, else print one line per problem."""
+    from dcmon.config import load_config
+
+    try:
+        cfg = load_config(file)
+    except ConfigError as exc:
+        for p in exc.problems:
+            click.echo(str(p))
+        click.echo(f"{file}: {len(exc.problems)} problem(s)", err=True)
+        sys.exit(1)
+    n_sites = len(cfg.model.sites)
+    click.echo(f"{file}: OK: {n_sites} site(s), {len(cfg.devices)} device(s), "
+               f"{len(cfg.credentials)} credential(s)")
+    for name, cred in sorted(cfg.credentials.items()):
+        click.echo(f"  credential {name}: {cred.security}")
+
+
+# ------------------------------------------------------------------------------------ profiles
+
+
+@main.group()
+def profiles() -> None:
+    """List, show and detect device profiles."""
+
+
+@profiles.command("list")
+@click.option("--profile-dir", multiple=True, help="Extra directory of profile YAML files.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def profiles_list(profile_dir: tuple[str, ...], fmt: str) -> None:
+    """List every known profile."""
+    reg = _registry(profile_dir)
+    if fmt == "json":
+        click.echo(json.dumps([{"profile": p.name, "protocol": p.protocol,
+                                "description": p.description, "metrics": len(p.metrics),
+                                "sys_object_id": list(p.sys_object_ids)} for p in reg.all()],
+                              indent=2))
+        return
+    width = max((len(n) for n in reg.names()), default=10)
+    for p in reg.all():
+        click.echo(f"{p.name:<{width}}  {p.protocol:<6} {len(p.metrics):>3} metrics  "
+                   f"{p.description}")
+
+
+@profiles.command("show")
+@click.argument("name")
+@click.option("--profile-dir", multiple=True, help="Extra directory of profile YAML files.")
+def profiles_show(name: str, profile_dir: tuple[str, ...]) -> None:
+    """Show a compiled profile as JSON."""
+    reg = _registry(profile_dir)
+    p = reg.get(name)
+    if p is None:
+        click.echo(f"unknown profile {name!r} (known: {', '.join(reg.names())})", err=True)
+        sys.exit(1)
+    click.echo(json.dumps(describe(p), indent=2))
+
+
+def _snmp_options(f: Any) -> Any:
+    opts = [
+        click.option("--port", default=161, show_default=True, type=click.IntRange(1, 65535)),
+        click.option("--snmp-version", "version", type=click.Choice(["1", "2c", "3"]),
+                     default=None, help="Default: 3 when --v3-user is given, else 2c."),
+        click.option("--community", envvar="DCMON_COMMUNITY", default="public",
+                     show_default=True, help="Or env DCMON_COMMUNITY."),
+        click.option("--v3-user", default=None),
+        click.option("--auth-protocol", type=click.Choice(
+            ["MD5", "SHA", "SHA224", "SHA256", "SHA384", "SHA512"], case_sensitive=False)),
+        click.option("--auth-key", envvar="DCMON_AUTH_KEY", help="Or env DCMON_AUTH_KEY."),
+        click.option("--priv-protocol", type=click.Choice(
+            ["DES", "AES", "AES128", "AES192", "AES256"], case_sensitive=False)),
+        click.option("--priv-key", envvar="DCMON_PRIV_KEY", help="Or env DCMON_PRIV_KEY."),
+        click.option("--timeout", default=2.0, show_default=True, type=float),
+        click.option("--retries", default=1, show_default=True, type=int),
+        click.option("--max-repetitions", default=25, show_default=True, type=int),
+        click.option("--client", "client_name", type=click.Choice(["pysnmp", "lean"]),
+                     default="pysnmp", show_default=True, help="SNMP implementation."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _target(host: str, port: int, version: str | None, community: str, v3_user: str | None,
+            auth_protocol: str | None, auth_key: str | None, priv_protocol: str | None,
+            priv_key: str | None, timeout: float, retries: int,
+            max_repetitions: int) -> SnmpTarget:
+    version = version or ("3" if v3_user else "2c")
+    return SnmpTarget(
+        host=host, port=port, version=version, community=community, user=v3_user or "",
+        auth_protocol=auth_protocol.upper() if auth_protocol else None, auth_key=auth_key,
+        priv_protocol=priv_protocol.upper() if priv_protocol else None, priv_key=priv_key,
+        timeout=timeout, retries=retries, max_repetitions=max_repetitions,
+    )
+
+
+def _client(name: str) -> Any:
+    if name == "lean":
+        from collectors.snmp.lean import LeanSnmpClient
+
+        return LeanSnmpClient()
+    from collectors.snmp.client import PysnmpClient
+
+    return PysnmpClient()
+
+
+@profiles.command("detect")
+@click.argument("host")
+@_snmp_options
+@click.option("--profile-dir", multiple=True)
+def profiles_detect(host: str, profile_dir: tuple[str, ...], client_name: str,
+                    **kw: Any) -> None:
+    """Ask HOST who it is and print the profile dcmon would choose, and why."""
+    from collectors.snmp.detect import detect
+
+    reg = _registry(profile_dir)
+    target = _target(host, **kw)
+
+    async def go() -> int:
+        client = _client(client_name)
+        try:
+            found = await detect(client, target, reg.all())
+        except SnmpError as exc:
+            click.echo(f"{host}:{target.port}: {exc.reason}: {exc.message}", err=True)
+            return 1
+        finally:
+            await client.close()
+        click.echo(f"sysObjectID: {found.sys_object_id or '(none)'}")
+        click.echo(f"sysDescr:    {found.sys_descr}")
+        click.echo(f"profile:     {found.profile.name if found.profile else '(none)'}")
+        click.echo(f"why:         {found.reason}")
+        return 0 if found.profile else 1
+
+    sys.exit(asyncio.run(go()))
+
+
+# ---------------------------------------------------------------------------------------- poll
+
+
+def _print_table(result: PollResult) -> None:
+    rows = [(r.metric, f"{r.value:.6g}", r.unit,
+             ",".join(f"{k}={v}" for k, v in sorted(r.labels.items())),
+             str(r.source.oid), str(r.source.raw)) for r in result.readings]
+    head = ("METRIC", "VALUE", "UNIT", "LABELS", "OID", "RAW")
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(head)]
+    click.echo(f"device {result.device}  profile {result.profile}  "
+               f"{len(result.readings)} readings in {result.duration * 1000:.0f} ms")
+    click.echo("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
+    for r in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+    for e in result.errors:
+        click.echo(f"error: {e.reason}: {e.message}" + (f" ({e.oid})" if e.oid else ""))
+
+
+@main.command()
+@click.argument("host")
+@_snmp_options
+@click.option("--profile", "profile_name", default="auto", show_default=True,
+              help="Profile name, or auto (detect by sysObjectID).")
+@click.option("--profile-dir", multiple=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option("--device-id", default=None, help="Device id to report (default: HOST).")
+def poll(host: str, profile_name: str, profile_dir: tuple[str, ...], fmt: str,
+         device_id: str | None, client_name: str, **kw: Any) -> None:
+    """Poll one device once and print its readings (all of them, outlets included)."""
+    from collectors.snmp.collector import SnmpCollector
+    from collectors.snmp.detect import detect
+
+    reg = _registry(profile_dir)
+    target = _target(host, **kw)
+    device = device_id or host
+
+    async def go() -> PollResult | str:
+        client = _client(client_name)
+        try:
+            if profile_name == "auto":
+                try:
+                    found = await detect(client, target, reg.all())
+                except SnmpError as exc:
+                    return f"{exc.reason}: {exc.message}"
+                if found.profile is None:
+                    return f"no_profile: {found.reason}"
+                profile = found.profile
+            else:
+                p = reg.get(profile_name)
+                if p is None:
+                    return f"unknown profile {profile_name!r} (known: {', '.join(reg.names())})"
+                profile = p
+            return await SnmpCollector(client).poll(device, target, profile,
+                                                    include_outlets=True)
+        finally:
+            await client.close()
+
+    result = asyncio.run(go())
+    if isinstance(result, str):
+        if fmt == "json":
+            reason, _, msg = result.partition(": ")
+            click.echo(json.dumps({"device": device, "profile": profile_name, "readings": [],
+                                   "errors": [{"reason": reason, "message": msg, "oid": None}]},
+                                  indent=2))
+        else:
+            click.echo(result, err=True)
+        sys.exit(1)
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), indent=2))
+    else:
+        _print_table(result)
+    sys.exit(0 if result.ok else 1)
+
+
+# ------------------------------------------------------------------------------------ run/demo
+
+
+@main.command()
+@click.option("--config", "config_file", required=True, type=click.Path(dir_okay=False))
+@click.option("--listen", default=None, help="HOST:PORT for /metrics (overrides the config).")
+def run(config_file: str, listen: str | None) -> None:
+    """Poll every device in the inventory and serve /metrics until SIGTERM."""
+    from dcmon.config import load_config
+    from dcmon.service import run_until_signal
+
+    try:
+        cfg = load_config(config_file)
+    except ConfigError as exc:
+        for p in exc.problems:
+            click.echo(str(p), err=True)
+        sys.exit(1)
+    reg = _registry(tuple(str(Path(config_file).resolve().parent / d)
+                          for d in cfg.model.profile_dirs))
+    asyncio.run(run_until_signal(cfg, reg, listen=listen))
+
+
+@main.command()
+@click.option("--listen", default="127.0.0.1:9630", show_default=True,
+              help="HOST:PORT for /metrics.")
+@click.option("--duration", type=float, default=None,
+              help="Stop after this many seconds (default: run until Ctrl-C).")
+@click.option("--interval", type=float, default=5.0, show_default=True,
+              help="Poll interval of the simulated devices, in seconds.")
+def demo(listen: str, duration: float | None, interval: float) -> None:
+    """Run a simulated site on 127.0.0.1 and monitor it: no hardware, no servers needed."""
+    from dcmon.demo import run_demo
+
+    asyncio.run(run_demo(listen=listen, duration=duration, interval=interval))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

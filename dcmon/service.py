@@ -1,0 +1,115 @@
+"""``dcmon run``: schedule polls, serve /metrics, shut down cleanly on SIGTERM.
+
+Reads as: capture signals -> start the exposition server -> schedule one job per device ->
+wait for the stop signal -> stop scheduling, give in-flight polls a grace period, cancel the rest
+and say how many were dropped -> close clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from prometheus_client import CollectorRegistry, start_http_server
+
+from dcmon.config import Config
+from dcmon.poller import Poller
+from dcmon.profiles import ProfileRegistry
+from exporters.prometheus.collector import SnapshotCollector
+
+log = logging.getLogger("dcmon.service")
+
+SHUTDOWN_GRACE_S = 5.0
+
+
+@dataclass
+class RunningService:
+    """Handles of a started service, so tests and the demo can stop it."""
+
+    poller: Poller
+    scheduler: AsyncIOScheduler
+    registry: CollectorRegistry
+    http_port: int
+    _server: object
+    _thread: object
+
+    def stop_http(self) -> None:
+        shutdown = getattr(self._server, "shutdown", None)
+        if shutdown:
+            shutdown()
+
+
+def split_listen(listen: str) -> tuple[str, int]:
+    host, _, port = listen.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def start_service(config: Config, profiles: ProfileRegistry, *,
+                  listen: str | None = None) -> RunningService:
+    """Start exposition and scheduling on the running loop; returns handles."""
+    poller = Poller(config, profiles)
+    registry = CollectorRegistry()
+    registry.register(SnapshotCollector(poller.snapshot))
+    host, port = split_listen(listen or config.model.exporters.prometheus.listen)
+    server, thread = start_http_server(port, addr=host, registry=registry)
+    bound = server.server_address[1]
+    scheduler = AsyncIOScheduler()
+    now = datetime.now().astimezone()
+    for dev in config.devices:
+        # A random start offset spreads 1,000 devices over the interval instead of a burst.
+        offset = random.uniform(0, dev.interval)
+        scheduler.add_job(
+            poller.scheduled_poll, IntervalTrigger(seconds=dev.interval), args=[dev],
+            id=f"poll:{dev.id}", name=f"poll {dev.id}", max_instances=1, coalesce=True,
+            misfire_grace_time=max(1, int(dev.interval)),
+            next_run_time=now + timedelta(seconds=offset),
+        )
+    scheduler.start()
+    log.info("polling %d devices; metrics on http://%s:%d/metrics", len(config.devices), host,
+             bound)
+    return RunningService(poller, scheduler, registry, bound, server, thread)
+
+
+async def stop_service(svc: RunningService) -> None:
+    """Stop scheduling, wait a grace period for polls in flight, then cancel and close."""
+    svc.scheduler.shutdown(wait=False)
+    current = asyncio.current_task()
+    pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()
+               and "scheduled_poll" in repr(t.get_coro())]
+    if pending:
+        _, still = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_S)
+        for t in still:
+            t.cancel()
+        if still:
+            log.warning("shutdown: cancelled %d polls still in flight", len(still))
+    await svc.poller.close()
+    svc.stop_http()
+
+
+async def run_until_signal(config: Config, profiles: ProfileRegistry, *,
+                           listen: str | None = None,
+                           on_started: Callable[[RunningService], Awaitable[None]] | None = None
+                           ) -> None:
+    """Run the service until SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    svc = start_service(config, profiles, listen=listen)
+    try:
+        if on_started is not None:
+            await on_started(svc)
+        await stop.wait()
+        log.info("stopping: signal received")
+    finally:
+        await stop_service(svc)
+    log.info("stopped")

@@ -1,0 +1,109 @@
+"""The latest snapshot: last readings and health of every device, shared with exporters.
+
+Polls write here from the asyncio loop; the Prometheus HTTP server reads from its own thread, so
+every access goes through one lock and readers get immutable copies. A scrape therefore never
+touches a device and never sees a half-written poll.
+
+Availability is derived from the last poll (``up``), not stored twice. The health log follows the
+coordinator pattern: one line when a device starts failing, one when it recovers, none per poll.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from dcmon.model import PollResult, Reading
+
+log = logging.getLogger("dcmon.health")
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceInfo:
+    """Where a device sits, for labels: site, room, rack and its configured profile."""
+
+    id: str
+    site: str
+    room: str
+    rack: str
+    profile: str
+    host: str = ""
+    port: int = 0
+    feed: str | None = None
+
+
+@dataclass(frozen=True)
+class DeviceHealth:
+    """Poll health of one device, as the self-metrics expose it."""
+
+    info: DeviceInfo
+    profile: str = ""
+    up: bool = False
+    polls: int = 0
+    last_poll_ts: float = 0.0
+    last_success_ts: float = 0.0
+    last_duration: float = 0.0
+    last_error: str = ""
+    last_reason: str = ""
+    consecutive_failures: int = 0
+    missing_oids: int = 0
+    errors: Mapping[str, int] = field(default_factory=dict)
+
+
+class Snapshot:
+    """Thread-safe store of the latest readings and health per device."""
+
+    def __init__(self, devices: list[DeviceInfo] | None = None) -> None:
+        self._lock = threading.Lock()
+        self._readings: dict[str, tuple[Reading, ...]] = {}
+        self._health: dict[str, DeviceHealth] = {}
+        for d in devices or []:
+            self._health[d.id] = DeviceHealth(info=d, profile=d.profile)
+
+    def record(self, result: PollResult) -> DeviceHealth:
+        """Store one poll result, update health, log state changes once."""
+        with self._lock:
+            old = self._health.get(result.device) or DeviceHealth(
+                info=DeviceInfo(result.device, "", "", "", result.profile))
+            errors = Counter(old.errors)
+            missing = sum(1 for e in result.errors if e.reason == "no_such_object")
+            if result.ok:
+                self._readings[result.device] = result.readings
+                new = replace(
+                    old, profile=result.profile, up=True, polls=old.polls + 1,
+                    last_poll_ts=result.started, last_success_ts=result.started + result.duration,
+                    last_duration=result.duration, consecutive_failures=0,
+                    missing_oids=missing, errors=dict(errors),
+                    last_error="", last_reason="",
+                )
+            else:
+                err = result.errors[0] if result.errors else None
+                reason = err.reason if err else "unknown"
+                errors[reason] += 1
+                new = replace(
+                    old, profile=result.profile or old.profile, up=False, polls=old.polls + 1,
+                    last_poll_ts=result.started, last_duration=result.duration,
+                    last_error=err.message if err else "", last_reason=reason,
+                    consecutive_failures=old.consecutive_failures + 1, errors=dict(errors),
+                )
+                # Stale readings of a dead device must not look live.
+                self._readings.pop(result.device, None)
+            self._health[result.device] = new
+        if old.up and not new.up or (old.polls == 0 and not new.up):
+            log.warning("device %s is down: %s (%s)", result.device, new.last_error,
+                        new.last_reason)
+        elif not old.up and new.up and old.polls > 0:
+            log.info("device %s recovered after %d failed polls", result.device,
+                     old.consecutive_failures)
+        return new
+
+    def readings(self) -> dict[str, tuple[Reading, ...]]:
+        with self._lock:
+            return dict(self._readings)
+
+    def health(self) -> dict[str, DeviceHealth]:
+        with self._lock:
+            return dict(self._health)
