@@ -32,9 +32,9 @@ BUILTIN_DIR = Path(__file__).resolve().parent.parent / "collectors" / "profiles"
 
 _OID_RE = re.compile(r"^\.?\d+(\.\d+)+$")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-LEVELS = ("device", "total", "inlet", "phase", "bank", "breaker", "outlet", "line", "battery",
-          "sensor", "unit", "module", "")
-TRANSFORMS = ("number", "fahrenheit", "timeticks", "tenths_string")
+LEVELS = ("device", "total", "inlet", "cord", "phase", "line", "bank", "branch", "breaker",
+          "outlet", "battery", "sensor", "unit", "module", "")
+TRANSFORMS = ("number", "fahrenheit")
 
 
 class _Strict(BaseModel):

@@ -1,0 +1,104 @@
+"""A small simulated site on 127.0.0.1: rack PDUs on A/B feeds and a UPS, one agent each.
+
+Each device is its own UDP agent on its own port, as on a real network, so one can die
+(``kill``) while the others answer. ``inventory()`` returns the dcmon config that monitors it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from collectors.snmp.agent import OidStore, SnmpAgent
+from dcmon.sim.devices import Meter, apc_rpdu2, ups_mib
+from dcmon.sim.physics import LoadCurve, SimClock
+
+COMMUNITY = "dcmon-sim"
+
+
+@dataclass
+class SimDevice:
+    id: str
+    profile: str
+    rack: str
+    feed: str | None
+    meter: Meter
+    agent: SnmpAgent
+    port: int = 0
+
+
+@dataclass
+class SimulatedSite:
+    """The demo site: ``racks`` racks with A/B PDUs, and one UPS feeding them."""
+
+    racks: int = 4
+    rack_kw: float = 4.0
+    speed: float = 1.0
+    clock: SimClock = field(init=False)
+    devices: dict[str, SimDevice] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.clock = SimClock(time.time(), self.speed)
+
+    async def start(self) -> None:
+        total_w = 0.0
+        for i in range(1, self.racks + 1):
+            rack = f"r{i:02d}"
+            rack_w = self.rack_kw * 1000 * (0.6 + 0.1 * i)
+            total_w += rack_w
+            for feed in ("A", "B"):
+                # The feeds share the rack load; A carries a little more (as in real racks).
+                share = 0.52 if feed == "A" else 0.48
+                meter = Meter(LoadCurve(rack_w * share), self.clock, joules_per_count=360_000,
+                              initial_counts=1_000 * i)
+                dev_id = f"pdu-{rack}-{feed.lower()}"
+                store = apc_rpdu2(meter, name=dev_id)
+                await self._add(SimDevice(dev_id, "apc_rpdu2", rack, feed, meter,
+                                          SnmpAgent({COMMUNITY: OidStore(store)})))
+        ups_meter = Meter(LoadCurve(total_w), self.clock, joules_per_count=1.0)
+        await self._add(SimDevice("ups-1", "ups_mib", "", None, ups_meter,
+                                  SnmpAgent({COMMUNITY: OidStore(ups_mib(
+                                      ups_meter, model="SimUPS 20k"))})))
+
+    async def _add(self, dev: SimDevice) -> None:
+        dev.port = await dev.agent.start(0)
+        self.devices[dev.id] = dev
+
+    async def stop(self) -> None:
+        for dev in self.devices.values():
+            await dev.agent.stop()
+
+    def kill(self, device: str) -> None:
+        """Make a device stop answering (as if unplugged)."""
+        self.devices[device].agent.down = True
+
+    def revive(self, device: str) -> None:
+        self.devices[device].agent.down = False
+
+    def inventory(self, *, interval: float = 5.0, listen: str = "127.0.0.1:9630",
+                  profile: str | None = None) -> dict[str, Any]:
+        """The dcmon config (as a YAML-able dict) that monitors this site."""
+        rack_devices: dict[str, list[dict[str, Any]]] = {}
+        site_devices: list[dict[str, Any]] = []
+        for dev in self.devices.values():
+            entry: dict[str, Any] = {"id": dev.id, "host": "127.0.0.1", "port": dev.port,
+                                     "credential": "sim", "profile": profile or dev.profile}
+            if dev.feed:
+                entry["feed"] = dev.feed
+            if dev.rack:
+                rack_devices.setdefault(dev.rack, []).append(entry)
+            else:
+                site_devices.append(entry)
+        return {
+            "poll": {"interval": interval, "timeout": 1.0, "retries": 1},
+            "credentials": {"sim": {"version": "2c", "community": COMMUNITY}},
+            "sites": [{
+                "id": "demo-dc", "name": "Demo municipal data centre",
+                "devices": site_devices,
+                "rooms": [{"id": "hall-1", "racks": [
+                    {"id": rack, "devices": devs} for rack, devs in sorted(rack_devices.items())
+                ]}],
+            }],
+            "exporters": {"prometheus": {"listen": listen}},
+        }
