@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections import defaultdict
 
 from dcmon.config import parse_config
@@ -22,24 +23,25 @@ log = logging.getLogger("dcmon.demo")
 
 
 def summary(svc: RunningService) -> list[str]:
-    """One line per rack and device health, from the same snapshot /metrics serves."""
+    """Rack power (A+B feeds) and UPS output, from the same snapshot /metrics serves."""
     health = svc.poller.snapshot.health()
     readings = svc.poller.snapshot.readings()
     rack_w: dict[str, float] = defaultdict(float)
-    lines = []
-    for dev, rs in sorted(readings.items()):
-        h = health[dev]
+    ups_w: dict[str, float] = defaultdict(float)
+    for dev, rs in readings.items():
         for r in rs:
-            if r.rack_power and h.info.rack:
-                rack_w[h.info.rack] += r.value
+            if r.rack_power and health[dev].info.rack:
+                rack_w[health[dev].info.rack] += r.value
+            elif r.metric == "power" and r.labels.get("point") == "output":
+                ups_w[dev] += r.value
     up = sum(1 for h in health.values() if h.up)
-    lines.append(f"devices up: {up}/{len(health)}")
-    for rack, w in sorted(rack_w.items()):
-        lines.append(f"  rack {rack}: {w / 1000:6.2f} kW (A+B feeds)")
-    for dev, rs in sorted(readings.items()):
-        for r in rs:
-            if r.metric == "power" and not health[dev].info.rack:
-                lines.append(f"  {dev} {r.labels.get('line', '')}: {r.value / 1000:6.2f} kW")
+    down = ", ".join(f"{d} ({h.last_reason})" for d, h in sorted(health.items()) if not h.up)
+    lines = [time.strftime("%H:%M:%S") + f"  devices up {up}/{len(health)}"
+             + (f"; down: {down}" if down else "")]
+    lines.append("  " + "  ".join(f"{rack} {w / 1000:5.2f} kW" for rack, w in
+                                  sorted(rack_w.items())))
+    lines.extend(f"  {dev} output {w / 1000:5.2f} kW; IT racks total "
+                 f"{sum(rack_w.values()) / 1000:5.2f} kW" for dev, w in sorted(ups_w.items()))
     return lines
 
 

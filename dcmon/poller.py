@@ -68,6 +68,8 @@ class Poller:
         self._sem = asyncio.Semaphore(config.poll.concurrency)
         self._detected: dict[str, CompiledProfile] = {}
         self._backoff: dict[str, _Backoff] = {}
+        #: Polls in flight, so shutdown can wait for them and then cancel the rest.
+        self.inflight: set[asyncio.Task[object]] = set()
 
     def _client_for(self, target: SnmpTarget) -> tuple[SnmpClient, SnmpCollector]:
         if self.lean is not None and self.lean_collector is not None and target.version != "3":
@@ -76,8 +78,15 @@ class Poller:
 
     async def poll(self, dev: DeviceSpec) -> PollResult:
         """Poll one device now (no backoff), record and return the result."""
-        async with self._sem:
-            result = await self._poll(dev)
+        task = asyncio.current_task()
+        if task is not None:
+            self.inflight.add(task)  # type: ignore[arg-type]
+        try:
+            async with self._sem:
+                result = await self._poll(dev)
+        finally:
+            if task is not None:
+                self.inflight.discard(task)  # type: ignore[arg-type]
         self.snapshot.record(result)
         return result
 
@@ -87,7 +96,11 @@ class Poller:
         now = time.monotonic()
         if now < b.next_attempt:
             return
-        result = await self.poll(dev)
+        try:
+            result = await self.poll(dev)
+        except asyncio.CancelledError:
+            log.debug("poll of %s cancelled at shutdown", dev.id)
+            return
         if result.ok:
             b.failures = 0
             b.next_attempt = 0.0

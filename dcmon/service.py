@@ -81,9 +81,7 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
 async def stop_service(svc: RunningService) -> None:
     """Stop scheduling, wait a grace period for polls in flight, then cancel and close."""
     svc.scheduler.shutdown(wait=False)
-    current = asyncio.current_task()
-    pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()
-               and "scheduled_poll" in repr(t.get_coro())]
+    pending = [t for t in svc.poller.inflight if not t.done()]
     if pending:
         _, still = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_S)
         for t in still:

@@ -14,11 +14,16 @@ from dataclasses import dataclass, field
 from dcmon.sim.physics import LoadCurve, SimClock
 
 Value = tuple[str, int | bytes | str]
-Entry = Value | Callable[[], Value]
+Entry = tuple[str, int | bytes | str | Callable[[], Value]]
 
 APC_RPDU2 = "1.3.6.1.4.1.318.1.1.26"
 UPS_MIB = "1.3.6.1.2.1.33.1"
 SYS = "1.3.6.1.2.1.1"
+
+
+def _dyn(tag: str, fn: Callable[[], int | bytes | str]) -> Entry:
+    """A value computed at request time (the agent calls the getter for each request)."""
+    return tag, lambda: (tag, fn())
 
 
 def _system(descr: str, object_id: str) -> dict[str, Entry]:
@@ -79,18 +84,18 @@ def apc_rpdu2(meter: Meter, *, name: str, volts: float = 230.0, pf: float = 0.95
         f"{d}.2.1": ("Integer32", 1),  # module (daisy-chain position)
         f"{d}.3.1": ("OctetString", name.encode()),
         f"{d}.4.1": ("Integer32", 1),  # loadState lowLoad/normal
-        f"{d}.5.1": lambda: ("Integer32", round(watts() / 10)),  # hundredths of kW
-        f"{d}.9.1": lambda: ("Integer32", meter.counts()),  # tenths of kWh
+        f"{d}.5.1": _dyn("Integer32", lambda: round(watts() / 10)),  # hundredths of kW
+        f"{d}.9.1": _dyn("Integer32", lambda: meter.counts()),  # tenths of kWh
         f"{d}.10.1": ("OctetString", b"01/01/2026 00:00:00"),
-        f"{d}.16.1": lambda: ("Integer32", round(watts() / pf / 10)),  # hundredths of kVA
+        f"{d}.16.1": _dyn("Integer32", lambda: round(watts() / pf / 10)),  # hundredths of kVA
         f"{d}.17.1": ("Integer32", round(pf * 100)),
         f"{p}.1.1": ("Integer32", 1),
         f"{p}.2.1": ("Integer32", 1),
         f"{p}.3.1": ("Integer32", 1),
         f"{p}.4.1": ("Integer32", 2),
-        f"{p}.5.1": lambda: ("Integer32", round(watts() / volts / pf * 10)),  # tenths of A
+        f"{p}.5.1": _dyn("Integer32", lambda: round(watts() / volts / pf * 10)),  # tenths of A
         f"{p}.6.1": ("Integer32", round(volts)),
-        f"{p}.7.1": lambda: ("Integer32", round(watts() / 10)),
+        f"{p}.7.1": _dyn("Integer32", lambda: round(watts() / 10)),
         f"{APC_RPDU2}.4.2.1.9.1": ("Integer32", rated_a),  # rPDU2DevicePropertiesMaxCurrentRating
     })
     return store
@@ -130,13 +135,13 @@ def ups_mib(meter: Meter, *, model: str, volts: float = 230.0, rated_va: int = 2
             f"{u}.3.3.1.1.{line}": ("Integer32", line),
             f"{u}.3.3.1.2.{line}": ("Integer32", 500),
             f"{u}.3.3.1.3.{line}": ("Integer32", round(volts)),
-            f"{u}.3.3.1.4.{line}": lambda: ("Integer32", round(phase_w() * 1.05 / volts * 10)),
-            f"{u}.3.3.1.5.{line}": lambda: ("Integer32", round(phase_w() * 1.05)),
+            f"{u}.3.3.1.4.{line}": _dyn("Integer32", lambda: round(phase_w() * 1.05 / volts * 10)),
+            f"{u}.3.3.1.5.{line}": _dyn("Integer32", lambda: round(phase_w() * 1.05)),
             f"{u}.4.4.1.1.{line}": ("Integer32", line),
             f"{u}.4.4.1.2.{line}": ("Integer32", round(volts)),
-            f"{u}.4.4.1.3.{line}": lambda: ("Integer32", round(phase_w() / volts * 10)),
-            f"{u}.4.4.1.4.{line}": lambda: ("Integer32", round(phase_w())),
-            f"{u}.4.4.1.5.{line}": lambda: ("Integer32", round(phase_w() * 3 / rated_w * 100)),
+            f"{u}.4.4.1.3.{line}": _dyn("Integer32", lambda: round(phase_w() / volts * 10)),
+            f"{u}.4.4.1.4.{line}": _dyn("Integer32", lambda: round(phase_w())),
+            f"{u}.4.4.1.5.{line}": _dyn("Integer32", lambda: round(phase_w() * 3 / rated_w * 100)),
             f"{u}.5.3.1.1.{line}": ("Integer32", line),
             f"{u}.5.3.1.2.{line}": ("Integer32", round(volts)),
         })
