@@ -349,8 +349,9 @@ def parse_config(data: Any, file: str, registry: ProfileRegistry | None = None,
         else:
             seen[dev.id] = key
         if dev.profile != "auto" and dev.profile not in registry:
-            problems.append(Problem(file, f"{key}.profile", f"unknown profile {dev.profile!r} "
-                                                            f"(known: {', '.join(known_profiles)})"))
+            known = ", ".join(known_profiles)
+            problems.append(Problem(file, f"{key}.profile",
+                                    f"unknown profile {dev.profile!r} (known: {known})"))
         if dev.credential not in m.credentials:
             defined = ", ".join(sorted(m.credentials)) or "none defined"
             problems.append(Problem(file, f"{key}.credential",

@@ -60,6 +60,9 @@ class Reading:
     level: str = ""
     #: True when this level is the one that counts toward rack power (no double counting).
     rack_power: bool = False
+    #: Counters only: the device's "counting since" marker (APC/Eaton reset time), if any.
+    #: When it changes, the counter was reset by a user, whatever the value did.
+    reset_marker: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON form used by ``dcmon poll --format json``."""
@@ -71,6 +74,7 @@ class Reading:
             "kind": self.kind,
             "level": self.level,
             "rack_power": self.rack_power,
+            **({"reset_marker": self.reset_marker} if self.reset_marker is not None else {}),
             "source": self.source.as_dict(),
         }
 
@@ -135,6 +139,31 @@ class Lookup:
     oid: str
     #: Names of index labels that make the lookup column's instance suffix, in order.
     index_labels: tuple[str, ...]
+    #: Optional raw value -> name map (e.g. Raritan line 1 -> "L1").
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Keep a row only if another column at the row's index has (or lacks) one of some values.
+
+    Raritan external sensors, for example, say their type in a separate column, and APC probes
+    that are not installed are marked in a status column.
+    """
+
+    oid: str
+    index_labels: tuple[str, ...]
+    values: frozenset[float]
+    negate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Fallback:
+    """Read another OID (with its own scale) when the primary one is missing or a sentinel."""
+
+    oid: str
+    scale: float
+    offset: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +203,10 @@ class SnmpMetric:
     description: str
     #: Name of the profile key path, for error messages ("metrics.3").
     key: str
+    wheres: tuple[Where, ...] = ()
+    fallback: Fallback | None = None
+    #: When True, a device that lacks this OID is normal: no ``no_such_object`` error.
+    optional: bool = False
 
 
 @dataclass(frozen=True, slots=True)

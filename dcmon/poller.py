@@ -12,6 +12,8 @@ import logging
 import time
 from dataclasses import dataclass
 
+from pydantic import SecretStr
+
 from collectors.snmp.api import SnmpClient, SnmpError, SnmpTarget
 from collectors.snmp.client import PysnmpClient
 from collectors.snmp.collector import SnmpCollector
@@ -32,7 +34,10 @@ def make_target(dev: DeviceSpec, cred: ResolvedCredential, default_max_rep: int,
     """Build the SnmpTarget for a device: device setting > profile quirk > global default."""
     max_rep = dev.max_repetitions or (profile.max_repetitions if profile else None) \
         or default_max_rep
-    secret = (lambda s: s.get_secret_value() if s is not None else None)
+
+    def secret(s: SecretStr | None) -> str | None:
+        return s.get_secret_value() if s is not None else None
+
     return SnmpTarget(
         host=dev.host, port=dev.port, version=cred.version,
         community=secret(cred.community) or "", user=cred.user,
@@ -80,13 +85,13 @@ class Poller:
         """Poll one device now (no backoff), record and return the result."""
         task = asyncio.current_task()
         if task is not None:
-            self.inflight.add(task)  # type: ignore[arg-type]
+            self.inflight.add(task)
         try:
             async with self._sem:
                 result = await self._poll(dev)
         finally:
             if task is not None:
-                self.inflight.discard(task)  # type: ignore[arg-type]
+                self.inflight.discard(task)
         self.snapshot.record(result)
         return result
 

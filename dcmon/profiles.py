@@ -16,16 +16,18 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dcmon.errors import ConfigError, Problem, pydantic_problems
 from dcmon.model import (
     UNITS,
     CompiledProfile,
     DigitsScale,
+    Fallback,
     IndexPart,
     Lookup,
     SnmpMetric,
+    Where,
 )
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "collectors" / "profiles"
@@ -62,6 +64,7 @@ class LookupIn(_Strict):
     label: str
     oid: Oid
     index: list[str] | None = None
+    values: dict[str, str] = Field(default_factory=dict)
 
     _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
 
@@ -70,6 +73,31 @@ class DigitsIn(_Strict):
     oid: Oid
     index: list[str] | None = None
     mode: Literal["decimal_digits", "entity_scale", "exponent"] = "decimal_digits"
+
+    _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
+
+
+class WhereIn(_Strict):
+    oid: Oid
+    index: list[str] | None = None
+    #: Keep the row when the column's number is one of these ...
+    equals: list[float] | None = None
+    #: ... or when it is none of these.
+    not_equals: list[float] | None = None
+
+    _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
+
+    @model_validator(mode="after")
+    def _one(self) -> WhereIn:
+        if (self.equals is None) == (self.not_equals is None):
+            raise ValueError("give exactly one of 'equals' or 'not_equals'")
+        return self
+
+
+class FallbackIn(_Strict):
+    oid: Oid
+    scale: float = 1.0
+    offset: float = 0.0
 
     _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
 
@@ -94,6 +122,9 @@ class MetricIn(_Strict):
     rack_power: bool = False
     transform: str = "number"
     description: str = ""
+    where: list[WhereIn] = Field(default_factory=list)
+    fallback: FallbackIn | None = None
+    optional: bool = False
 
     _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
 
@@ -186,15 +217,25 @@ def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None
         return tuple(refs)
 
     lookups = tuple(
-        Lookup(label=lk.label, oid=lk.oid, index_labels=ref(lk.index, f"{key}.lookups.{i}.index"))
+        Lookup(label=lk.label, oid=lk.oid, index_labels=ref(lk.index, f"{key}.lookups.{i}.index"),
+               values=dict(lk.values))
         for i, lk in enumerate(m.lookups)
     )
+    wheres = tuple(
+        Where(oid=w.oid, index_labels=ref(w.index, f"{key}.where.{i}.index"),
+              values=frozenset(w.equals if w.equals is not None else w.not_equals or ()),
+              negate=w.equals is None)
+        for i, w in enumerate(m.where)
+    )
+    fallback = (Fallback(m.fallback.oid, m.fallback.scale, m.fallback.offset)
+                if m.fallback else None)
     digits = None
     if m.digits is not None:
         digits = DigitsScale(oid=m.digits.oid, index_labels=ref(m.digits.index, f"{key}.digits"),
                              mode=m.digits.mode)
-    if (m.lookups or m.digits) and index is None:
-        problems.append(Problem(file, key, "lookups and digits need a table metric (an index)"))
+    if (m.lookups or m.digits or m.where) and index is None:
+        problems.append(Problem(file, key, "lookups, digits and where need a table metric "
+                                           "(an index)"))
     if m.kind == "counter":
         if m.width is None and m.cap is None:
             problems.append(Problem(file, f"{key}.width",
@@ -218,6 +259,7 @@ def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None
         sentinels=frozenset(m.sentinels or ()), digits=digits, width=m.width, cap=m.cap,
         resettable=m.resettable, reset_time_oid=m.reset_time_oid, level=m.level,
         rack_power=m.rack_power, transform=m.transform, description=m.description, key=key,
+        wheres=wheres, fallback=fallback, optional=m.optional,
     )
     return metric, []
 
@@ -291,7 +333,8 @@ def yaml_error_text(exc: yaml.YAMLError) -> str:
     if mark is not None:
         text = f"YAML syntax error at line {mark.line + 1}, column {mark.column + 1}: {problem}"
         if context is not None and context.line != mark.line:
-            text += f" ({getattr(exc, 'context', '') or 'block'} starting at line {context.line + 1})"
+            what = getattr(exc, "context", "") or "block"
+            text += f" ({what} starting at line {context.line + 1})"
         return text
     return f"YAML syntax error: {problem}"
 
@@ -370,6 +413,13 @@ def _describe_metric(m: SnmpMetric) -> Mapping[str, Any]:
         out["level"] = m.level
     if m.rack_power:
         out["rack_power"] = True
+    if m.wheres:
+        out["where"] = [{"oid": w.oid, ("not_equals" if w.negate else "equals"): sorted(w.values)}
+                        for w in m.wheres]
+    if m.fallback:
+        out["fallback"] = {"oid": m.fallback.oid, "scale": m.fallback.scale}
+    if m.optional:
+        out["optional"] = True
     if m.transform != "number":
         out["transform"] = m.transform
     return out

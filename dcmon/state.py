@@ -92,7 +92,7 @@ class Snapshot:
                 # Stale readings of a dead device must not look live.
                 self._readings.pop(result.device, None)
             self._health[result.device] = new
-        if old.up and not new.up or (old.polls == 0 and not new.up):
+        if (old.up and not new.up) or (old.polls == 0 and not new.up):
             log.warning("device %s is down: %s (%s)", result.device, new.last_error,
                         new.last_reason)
         elif not old.up and new.up and old.polls > 0:

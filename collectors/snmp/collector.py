@@ -15,7 +15,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from collectors.snmp.api import SnmpClient, SnmpError, SnmpTarget, VarBind
-from dcmon.model import CompiledProfile, IndexPart, PollError, PollResult, Reading, SnmpMetric, Source
+from dcmon.model import (
+    CompiledProfile,
+    IndexPart,
+    PollError,
+    PollResult,
+    Reading,
+    SnmpMetric,
+    Source,
+    Where,
+)
 
 _NUMBER_RE = re.compile(rb"-?\d+(?:\.\d+)?")
 
@@ -82,26 +91,34 @@ def parse_index(suffix: tuple[int, ...], parts: Sequence[IndexPart]) -> _Row | N
     return _Row(labels, raw)
 
 
-def _suffix(oid: str, base: str) -> tuple[int, ...] | None:
-    if not oid.startswith(base + "."):
+def _keep(where: Where, table: Mapping[str, VarBind], row: _Row) -> bool:
+    vb = table.get(".".join(row.parts[name] for name in where.index_labels))
+    n = numeric(vb) if vb is not None else None
+    if n is None:
+        return where.negate
+    return (n in where.values) != where.negate
+
+
+def _marker(vb: VarBind | None) -> str | None:
+    if vb is None or vb.is_exception:
         return None
-    try:
-        return tuple(int(x) for x in oid[len(base) + 1 :].split("."))
-    except ValueError:
-        return None
+    return text(vb)
 
 
 def _scale_digits(mode: str, n: float) -> float:
     if mode == "decimal_digits":
-        return 10.0 ** (-n)
+        return float(10.0 ** (-n))
     if mode == "entity_scale":  # ENTITY-SENSOR-MIB SensorDataScale: units(9) = 10^0
-        return 10.0 ** ((n - 9) * 3)
-    return 10.0**n
+        return float(10.0 ** ((n - 9) * 3))
+    return float(10.0**n)
 
 
-def convert(metric: SnmpMetric, raw: float, digits_factor: float = 1.0) -> float:
+def convert(metric: SnmpMetric, raw: float, digits_factor: float = 1.0,
+            scale: float | None = None, offset: float | None = None) -> float:
     """raw -> value in the metric's unit: scale, digits, offset, then unit transform."""
-    value = raw * metric.scale * digits_factor + metric.offset
+    scale = metric.scale if scale is None else scale
+    offset = metric.offset if offset is None else offset
+    value = raw * scale * digits_factor + offset
     if metric.transform == "fahrenheit":
         value = (value - 32.0) / 1.8
     return value
@@ -119,14 +136,16 @@ class SnmpCollector:
         scalars: dict[str, None] = {}
         columns: dict[str, None] = {}
         for m in self._metrics(profile, include_outlets):
+            extra = [m.fallback.oid] if m.fallback else []
+            if m.reset_time_oid:
+                extra.append(m.reset_time_oid)
             if m.index is None:
-                scalars[m.oid] = None
-                if m.reset_time_oid:
-                    scalars[m.reset_time_oid] = None
+                for oid in (m.oid, *extra):
+                    scalars[oid] = None
             else:
-                columns[m.oid] = None
-                for lk in m.lookups:
-                    columns[lk.oid] = None
+                for oid in (m.oid, *extra, *(lk.oid for lk in m.lookups),
+                            *(w.oid for w in m.wheres)):
+                    columns[oid] = None
                 if m.digits:
                     columns[m.digits.oid] = None
         return list(scalars), list(columns)
@@ -164,61 +183,83 @@ class SnmpCollector:
         readings: list[Reading] = []
         for m in self._metrics(profile, outlets):
             if m.index is None:
-                readings.extend(self._scalar(device, m, got.get(m.oid), ts, errors))
+                readings.extend(self._scalar(device, m, got, ts, errors))
             else:
                 readings.extend(self._column(device, m, walked, ts, errors))
         return PollResult(device, profile.name, tuple(readings), tuple(errors), started,
                           time.monotonic() - t0, ok=True)
 
-    def _scalar(self, device: str, m: SnmpMetric, vb: VarBind | None, ts: float,
+    def _scalar(self, device: str, m: SnmpMetric, got: Mapping[str, VarBind], ts: float,
                 errors: list[PollError]) -> list[Reading]:
-        if vb is None or vb.is_exception:
+        marker = _marker(got.get(m.reset_time_oid) if m.reset_time_oid else None)
+        vb = got.get(m.oid)
+        r = None
+        if vb is not None and not vb.is_exception:
+            r = self._reading(device, m, vb, dict(m.labels), 1.0, ts, errors, marker)
+        if r is None and m.fallback is not None:
+            fb = got.get(m.fallback.oid)
+            if fb is not None and not fb.is_exception:
+                r = self._reading(device, m, fb, dict(m.labels), 1.0, ts, errors, marker,
+                                  scale=m.fallback.scale, offset=m.fallback.offset)
+        if r is None and (vb is None or vb.is_exception) and not m.optional:
             errors.append(PollError("no_such_object", f"{m.name}: {vb.tag if vb else 'missing'}",
                                     m.oid))
-            return []
-        r = self._reading(device, m, vb, dict(m.labels), 1.0, ts, errors)
         return [r] if r else []
 
     def _column(self, device: str, m: SnmpMetric, walked: Mapping[str, list[VarBind]],
                 ts: float, errors: list[PollError]) -> list[Reading]:
         assert m.index is not None
-        lookups = [(lk, {vb.oid[len(lk.oid) + 1 :]: vb for vb in walked.get(lk.oid, [])})
-                   for lk in m.lookups]
-        digits = ({vb.oid[len(m.digits.oid) + 1 :]: vb for vb in walked.get(m.digits.oid, [])}
-                  if m.digits else None)
+
+        def by_suffix(oid: str) -> dict[str, VarBind]:
+            return {vb.oid[len(oid) + 1 :]: vb for vb in walked.get(oid, [])
+                    if not vb.is_exception}
+
+        lookups = [(lk, by_suffix(lk.oid)) for lk in m.lookups]
+        wheres = [(w, by_suffix(w.oid)) for w in m.wheres]
+        digits = by_suffix(m.digits.oid) if m.digits else None
+        markers = by_suffix(m.reset_time_oid) if m.reset_time_oid else None
+        rows = by_suffix(m.oid)
+        fallback = by_suffix(m.fallback.oid) if m.fallback else {}
         out: list[Reading] = []
-        for vb in walked.get(m.oid, []):
-            suffix = _suffix(vb.oid, m.oid)
-            if suffix is None or vb.is_exception:
+        for key in (rows | {k: v for k, v in fallback.items() if k not in rows}):
+            try:
+                suffix = tuple(int(x) for x in key.split("."))
+            except ValueError:
                 continue
             row = parse_index(suffix, m.index)
-            if row is None:
+            if row is None or not all(_keep(w, table, row) for w, table in wheres):
                 continue
             labels = dict(m.labels)
             labels.update(row.labels)
             for lk, table in lookups:
-                key = ".".join(row.parts[name] for name in lk.index_labels)
-                hit = table.get(key)
+                hit = table.get(".".join(row.parts[name] for name in lk.index_labels))
                 if hit is not None and text(hit):
-                    labels[lk.label] = text(hit)
+                    labels[lk.label] = lk.values.get(text(hit), text(hit))
             factor = 1.0
             if m.digits is not None and digits is not None:
-                key = ".".join(row.parts[name] for name in m.digits.index_labels)
-                dvb = digits.get(key)
+                dkey = ".".join(row.parts[name] for name in m.digits.index_labels)
+                dvb = digits.get(dkey)
                 n = numeric(dvb) if dvb is not None else None
                 if n is None:
                     errors.append(PollError("no_such_object", f"{m.name}: no scale at "
-                                                              f"{m.digits.oid}.{key}", vb.oid))
+                                                              f"{m.digits.oid}.{dkey}", m.oid))
                     continue
                 factor = _scale_digits(m.digits.mode, n)
-            r = self._reading(device, m, vb, labels, factor, ts, errors)
+            marker = _marker(markers.get(key)) if markers is not None else None
+            r = None
+            if key in rows:
+                r = self._reading(device, m, rows[key], labels, factor, ts, errors, marker)
+            if r is None and m.fallback is not None and key in fallback:
+                r = self._reading(device, m, fallback[key], labels, factor, ts, errors, marker,
+                                  scale=m.fallback.scale, offset=m.fallback.offset)
             if r:
                 out.append(r)
         return out
 
     @staticmethod
     def _reading(device: str, m: SnmpMetric, vb: VarBind, labels: dict[str, str],
-                 factor: float, ts: float, errors: list[PollError]) -> Reading | None:
+                 factor: float, ts: float, errors: list[PollError], marker: str | None = None,
+                 *, scale: float | None = None, offset: float | None = None) -> Reading | None:
         raw = numeric(vb)
         if raw is None:
             errors.append(PollError("not_numeric", f"{m.name}: {vb.tag} {text(vb)!r} is not a "
@@ -226,7 +267,7 @@ class SnmpCollector:
             return None
         if raw in m.sentinels:
             return None
-        value = convert(m, raw, factor)
+        value = convert(m, raw, factor, scale, offset)
         if not math.isfinite(value):
             return None
         shown_raw: int | float | str = (text(vb) if isinstance(vb.value, bytes)
@@ -234,5 +275,5 @@ class SnmpCollector:
         return Reading(
             device=device, metric=m.name, value=value, unit=m.unit, labels=labels, ts=ts,
             source=Source("snmp", oid=vb.oid, raw=shown_raw), kind=m.kind, level=m.level,
-            rack_power=m.rack_power,
+            rack_power=m.rack_power, reset_marker=marker,
         )

@@ -29,9 +29,11 @@ class LoadCurve:
 
     def energy(self, t0: float, t1: float) -> float:
         """Joules between t0 and t1 (exact integral of :meth:`power`)."""
+        return self._integral(t1) - self._integral(t0)
+
+    def _integral(self, t: float) -> float:
         w = 2 * math.pi / DAY_S
-        integral = lambda t: self.base_w * (t - self.amplitude * math.cos(self._phase(t)) / w)  # noqa: E731
-        return integral(t1) - integral(t0)
+        return self.base_w * (t - self.amplitude * math.cos(self._phase(t)) / w)
 
     def _phase(self, t: float) -> float:
         return 2 * math.pi * ((t % DAY_S) - (self.peak_h - 6.0) * 3600.0) / DAY_S
