@@ -118,11 +118,13 @@ def _snmp_options(f: Any) -> Any:
         click.option("--community", envvar="DCMON_COMMUNITY", default="public",
                      show_default=True, help="Or env DCMON_COMMUNITY."),
         click.option("--v3-user", default=None),
+        click.option("--v3-context", "context", default="", help="SNMPv3 context name."),
         click.option("--auth-protocol", type=click.Choice(
             ["MD5", "SHA", "SHA224", "SHA256", "SHA384", "SHA512"], case_sensitive=False)),
         click.option("--auth-key", envvar="DCMON_AUTH_KEY", help="Or env DCMON_AUTH_KEY."),
         click.option("--priv-protocol", type=click.Choice(
-            ["DES", "AES", "AES128", "AES192", "AES256"], case_sensitive=False)),
+            ["DES", "AES", "AES128", "AES192", "AES256", "AES192C", "AES256C"],
+            case_sensitive=False)),
         click.option("--priv-key", envvar="DCMON_PRIV_KEY", help="Or env DCMON_PRIV_KEY."),
         click.option("--timeout", default=2.0, show_default=True, type=float),
         click.option("--retries", default=1, show_default=True, type=int),
@@ -136,15 +138,15 @@ def _snmp_options(f: Any) -> Any:
 
 
 def _target(host: str, port: int, version: str | None, community: str, v3_user: str | None,
-            auth_protocol: str | None, auth_key: str | None, priv_protocol: str | None,
-            priv_key: str | None, timeout: float, retries: int,
+            context: str, auth_protocol: str | None, auth_key: str | None,
+            priv_protocol: str | None, priv_key: str | None, timeout: float, retries: int,
             max_repetitions: int) -> SnmpTarget:
     version = version or ("3" if v3_user else "2c")
     return SnmpTarget(
         host=host, port=port, version=version, community=community, user=v3_user or "",
         auth_protocol=auth_protocol.upper() if auth_protocol else None, auth_key=auth_key,
         priv_protocol=priv_protocol.upper() if priv_protocol else None, priv_key=priv_key,
-        timeout=timeout, retries=retries, max_repetitions=max_repetitions,
+        context=context, timeout=timeout, retries=retries, max_repetitions=max_repetitions,
     )
 
 

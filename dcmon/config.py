@@ -75,7 +75,8 @@ class V3Credential(_Strict):
     user: str = Field(min_length=1)
     auth_protocol: Literal["MD5", "SHA", "SHA224", "SHA256", "SHA384", "SHA512"] | None = None
     auth_key: SecretValue | None = None
-    priv_protocol: Literal["DES", "AES", "AES128", "AES192", "AES256"] | None = None
+    priv_protocol: Literal["DES", "AES", "AES128", "AES192", "AES256", "AES192C",
+                           "AES256C"] | None = None
     priv_key: SecretValue | None = None
     context: str = ""
 

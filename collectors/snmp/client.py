@@ -24,7 +24,9 @@ from pysnmp.hlapi.v3arch.asyncio import (
     USM_PRIV_CBC56_DES,
     USM_PRIV_CFB128_AES,
     USM_PRIV_CFB192_AES,
+    USM_PRIV_CFB192_AES_BLUMENTHAL,
     USM_PRIV_CFB256_AES,
+    USM_PRIV_CFB256_AES_BLUMENTHAL,
     USM_PRIV_NONE,
     CommunityData,
     ContextData,
@@ -49,12 +51,17 @@ AUTH_PROTOCOLS: dict[str, Any] = {
     "SHA384": USM_AUTH_HMAC256_SHA384,
     "SHA512": USM_AUTH_HMAC384_SHA512,
 }
+#: AES-192/256 come in two key-extension flavours. "AES192"/"AES256" follow the Blumenthal draft
+#: that net-snmp (and most PDUs and UPSes built on it) implement; "AES192C"/"AES256C" follow the
+#: Reeder draft that Cisco devices use. A device that rejects one may accept the other.
 PRIV_PROTOCOLS: dict[str, Any] = {
     "DES": USM_PRIV_CBC56_DES,
     "AES": USM_PRIV_CFB128_AES,
     "AES128": USM_PRIV_CFB128_AES,
-    "AES192": USM_PRIV_CFB192_AES,
-    "AES256": USM_PRIV_CFB256_AES,
+    "AES192": USM_PRIV_CFB192_AES_BLUMENTHAL,
+    "AES256": USM_PRIV_CFB256_AES_BLUMENTHAL,
+    "AES192C": USM_PRIV_CFB192_AES,
+    "AES256C": USM_PRIV_CFB256_AES,
 }
 
 _TAGS = {
@@ -117,14 +124,20 @@ def _indication_error(target: SnmpTarget, indication: Any) -> SnmpError:
             )
         return SnmpError("timeout", f"no reply from {where} after {target.retries + 1} tries "
                                     f"({target.timeout}s each): host down or wrong community")
-    auth_errors = (
-        errind.WrongDigest, errind.UnknownUserName, errind.AuthenticationFailure,
-        errind.DecryptionError, errind.UnknownSecurityName,
-    )
-    if isinstance(indication, auth_errors):
-        return SnmpError("auth", f"SNMPv3 rejected by {where}: {text} (check user, auth and "
-                                 f"priv keys and protocols {target.auth_protocol}/"
-                                 f"{target.priv_protocol})")
+    user = f"SNMPv3 user {target.user!r} at {where}"
+    if isinstance(indication, errind.UnknownUserName):
+        return SnmpError("auth", f"{user}: the agent does not know this user")
+    if isinstance(indication, errind.WrongDigest | errind.AuthenticationFailure):
+        return SnmpError("auth", f"{user}: authentication failed (wrong auth key or auth "
+                                 f"protocol; configured {target.auth_protocol})")
+    if isinstance(indication, errind.DecryptionError):
+        return SnmpError("auth", f"{user}: decryption failed (wrong priv key or priv protocol; "
+                                 f"configured {target.priv_protocol})")
+    if isinstance(indication, errind.UnknownSecurityName | errind.AuthenticationError):
+        return SnmpError("auth", f"{user}: rejected ({text}); check user, keys and protocols "
+                                 f"{target.auth_protocol}/{target.priv_protocol}")
+    if isinstance(indication, errind.UnsupportedAuthProtocol | errind.UnsupportedPrivProtocol):
+        return SnmpError("unsupported_security", f"{user}: {text}")
     if isinstance(indication, errind.UnsupportedSecurityLevel):
         return SnmpError("unsupported_security", f"{where} does not support this SNMPv3 "
                                                  f"security level: {text}")
@@ -140,13 +153,19 @@ class PysnmpClient:
         self._engine: SnmpEngine | None = None
         self._transports: dict[tuple[str, int, float, int], UdpTransportTarget] = {}
         self._auth: dict[SnmpTarget, Any] = {}
-        self._context = ContextData()
+        self._contexts: dict[str, ContextData] = {}
 
     @property
     def engine(self) -> SnmpEngine:
         if self._engine is None:
             self._engine = SnmpEngine()
         return self._engine
+
+    def _context(self, t: SnmpTarget) -> ContextData:
+        ctx = self._contexts.get(t.context)
+        if ctx is None:
+            ctx = self._contexts[t.context] = ContextData(contextName=t.context)
+        return ctx
 
     def _auth_data(self, t: SnmpTarget) -> Any:
         cached = self._auth.get(t)
@@ -207,7 +226,7 @@ class PysnmpClient:
         auth = self._auth_data(target)
         tr = await self._transport(target)
         ind, status, index, vbs = await get_cmd(
-            self.engine, auth, tr, self._context,
+            self.engine, auth, tr, self._context(target),
             *(ObjectType(ObjectIdentity(o)) for o in oids), lookupMib=False,
         )
         if (not ind and status and target.version == "1" and int(status) == 2
@@ -231,14 +250,14 @@ class PysnmpClient:
         while True:
             if target.version == "1":
                 ind, status, index, vbs = await next_cmd(
-                    self.engine, auth, tr, self._context, ObjectType(ObjectIdentity(current)),
-                    lookupMib=False,
+                    self.engine, auth, tr, self._context(target),
+                    ObjectType(ObjectIdentity(current)), lookupMib=False,
                 )
                 if not ind and status and int(status) == 2:
                     return out  # v1 end of MIB
             else:
                 ind, status, index, vbs = await bulk_cmd(
-                    self.engine, auth, tr, self._context, 0, target.max_repetitions,
+                    self.engine, auth, tr, self._context(target), 0, target.max_repetitions,
                     ObjectType(ObjectIdentity(current)), lookupMib=False,
                 )
             self._check(target, ind, status, index, [current])
