@@ -1,0 +1,109 @@
+"""Device coverage: how many LibreNMS-read sensors dcmon reads right, wrong or not at all.
+
+Serves every recording in ``../shared/devices/librenms/snmpsim`` with snmpsim on 127.0.0.1,
+runs ``dcmon poll 127.0.0.1 --community <recording> --profile auto --format json`` on each, and
+compares the readings with LibreNMS's values by instance OID and unit (tests/support/coverage.py).
+
+    .venv/bin/python benchmarks/device_coverage.py [--details] [--markdown] [RECORDING ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.support import librenms  # noqa: E402
+from tests.support.coverage import CLASSES, Score, score  # noqa: E402
+from tests.support.snmpsim import TEST_V3_USERS, start_snmpsim  # noqa: E402
+
+SHORT = {"power": "P", "current": "I", "voltage": "V", "frequency": "Hz",
+         "power_consumed": "E", "temperature": "T", "humidity": "RH", "load": "load",
+         "power_factor": "PF", "cooling": "cool"}
+
+
+def poll(port: int, recording: str) -> tuple[str, list[dict[str, object]], str]:
+    """Run ``dcmon poll --profile auto`` on one recording; returns (profile, readings, error)."""
+    proc = subprocess.run(
+        [str(REPO / ".venv/bin/dcmon"), "poll", "127.0.0.1", "--port", str(port),
+         "--community", recording, "--profile", "auto", "--format", "json", "--timeout", "5"],
+        capture_output=True, text=True, timeout=300)
+    try:
+        doc = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        return "?", [], (proc.stderr or proc.stdout).strip()[-300:]
+    errs = "; ".join(str(e.get("message")) for e in doc.get("errors", [])
+                     if e.get("reason") != "no_such_object")
+    return str(doc.get("profile")), list(doc.get("readings", [])), errs
+
+
+def run(recordings: list[str]) -> tuple[Score, list[tuple[str, str, Score, str]]]:
+    root = librenms.librenms_dir()
+    if root is None:
+        sys.exit("../shared/devices/librenms not found (set DCMON_SHARED_DIR)")
+    rows = []
+    total = Score()
+    with start_snmpsim(root / "snmpsim", v3_users=TEST_V3_USERS) as sim, \
+            ThreadPoolExecutor(max_workers=2) as pool:
+        results = pool.map(lambda r: (r, *poll(sim.port, r)), recordings)
+        for rec, profile, readings, err in results:
+            sc = score(rec, readings)
+            total.add(sc)
+            rows.append((rec, profile, sc, err))
+    return total, rows
+
+
+def table(total: Score, rows: list[tuple[str, str, Score, str]], markdown: bool) -> str:
+    head = ["recording", "profile", "right", "wrong", "missed", "unscorable", "by class (right/scorable)"]
+    lines = []
+    sep = " | " if markdown else "  "
+    if markdown:
+        lines.append("| " + " | ".join(head) + " |")
+        lines.append("|" + "---|" * len(head))
+
+    def classes(s: Score) -> str:
+        parts = []
+        for c in CLASSES:
+            n = s.right.get(c, 0) + s.wrong.get(c, 0) + s.missed.get(c, 0)
+            if n:
+                parts.append(f"{SHORT[c]} {s.right.get(c, 0)}/{n}")
+        return " ".join(parts)
+
+    for rec, profile, s, _ in rows + [("TOTAL", "", total, "")]:
+        cells = [rec, profile, str(s.n_right), str(s.n_wrong), str(s.n_missed),
+                 str(s.unscorable), classes(s)]
+        lines.append(("| " if markdown else "") + sep.join(cells) + (" |" if markdown else ""))
+    pct = 100 * total.coverage
+    lines.append(f"\ncoverage: {total.n_right}/{total.scorable} scorable sensors right "
+                 f"({pct:.1f} %), {total.n_wrong} wrong, {total.n_missed} missed, "
+                 f"{total.unscorable} not scorable")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("recordings", nargs="*")
+    ap.add_argument("--details", action="store_true", help="list every wrong or missed sensor")
+    ap.add_argument("--markdown", action="store_true")
+    args = ap.parse_args()
+    recs = args.recordings or librenms.recordings()
+    t0 = time.monotonic()
+    total, rows = run(recs)
+    print(table(total, rows, args.markdown))
+    for rec, profile, _, err in rows:
+        if err:
+            print(f"{rec} ({profile}): {err}")
+    if args.details:
+        print("\n".join(total.details))
+    print(f"({len(recs)} recordings in {time.monotonic() - t0:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()

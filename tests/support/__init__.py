@@ -1,0 +1,1 @@
+"""Test-only helpers: snmpsim process management and LibreNMS reference expectations."""

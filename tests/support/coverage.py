@@ -1,0 +1,106 @@
+"""Score dcmon's readings of the LibreNMS recordings against LibreNMS's own values.
+
+A sensor is *scorable* when its expected value follows from its own OID's raw value (LibreNMS's
+formula: raw ÷ divisor × multiplier, then user_func). It is *right* when dcmon has a reading at
+the same instance OID, in the unit of the sensor's class, with the same value (after converting
+J -> kWh); *wrong* when such a reading exists with another value; *missed* otherwise.
+Used by ``benchmarks/device_coverage.py`` (prints the table) and ``tests/test_device_coverage.py``
+(fails CI when coverage drops below the bar).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.support import librenms
+
+#: LibreNMS sensor class -> (dcmon unit, factor: dcmon value / factor = LibreNMS value).
+CLASSES: dict[str, tuple[str, float]] = {
+    "power": ("W", 1.0),
+    "current": ("A", 1.0),
+    "voltage": ("V", 1.0),
+    "frequency": ("Hz", 1.0),
+    "power_consumed": ("J", 3.6e6),
+    "temperature": ("Cel", 1.0),
+    "humidity": ("%", 1.0),
+    "load": ("%", 1.0),
+    "power_factor": ("ratio", 1.0),
+    "cooling": ("W", 1.0),
+}
+
+
+@dataclass
+class Score:
+    """Counts per class for one recording (or a total), with details of every non-right one."""
+
+    right: dict[str, int] = field(default_factory=dict)
+    wrong: dict[str, int] = field(default_factory=dict)
+    missed: dict[str, int] = field(default_factory=dict)
+    unscorable: int = 0
+    details: list[str] = field(default_factory=list)
+
+    def add(self, other: Score) -> None:
+        for mine, theirs in ((self.right, other.right), (self.wrong, other.wrong),
+                             (self.missed, other.missed)):
+            for k, v in theirs.items():
+                mine[k] = mine.get(k, 0) + v
+        self.unscorable += other.unscorable
+        self.details.extend(other.details)
+
+    @property
+    def n_right(self) -> int:
+        return sum(self.right.values())
+
+    @property
+    def n_wrong(self) -> int:
+        return sum(self.wrong.values())
+
+    @property
+    def n_missed(self) -> int:
+        return sum(self.missed.values())
+
+    @property
+    def scorable(self) -> int:
+        return self.n_right + self.n_wrong + self.n_missed
+
+    @property
+    def coverage(self) -> float:
+        return self.n_right / self.scorable if self.scorable else 1.0
+
+
+def _tolerance(e: librenms.Expected) -> float:
+    # user_func rounds to 2 decimals in LibreNMS; dcmon does not round.
+    return 0.006 if e.user_func else max(1e-9, 1e-6 * abs(e.value))
+
+
+def score(recording: str, readings: Iterable[Mapping[str, Any]]) -> Score:
+    """Compare ``dcmon poll --format json`` readings of one recording with LibreNMS."""
+    by_oid: dict[str, list[Mapping[str, Any]]] = {}
+    for r in readings:
+        oid = str(r.get("source", {}).get("oid") or "")
+        by_oid.setdefault(oid, []).append(r)
+    s = Score()
+    for e in librenms.expected_sensors(recording):
+        if e.sensor_class not in CLASSES:
+            continue
+        if not librenms.derivable(e):
+            s.unscorable += 1
+            continue
+        unit, factor = CLASSES[e.sensor_class]
+        cands = [r for r in by_oid.get(e.oid, []) if r.get("unit") == unit]
+        cls = e.sensor_class
+        if not cands:
+            s.missed[cls] = s.missed.get(cls, 0) + 1
+            s.details.append(f"{recording}: missed {cls} {e.oid} {e.descr!r} = {e.value}")
+            continue
+        values = [float(r["value"]) / factor for r in cands]
+        if any(math.isclose(v, e.value, abs_tol=_tolerance(e)) for v in values):
+            s.right[cls] = s.right.get(cls, 0) + 1
+        else:
+            s.wrong[cls] = s.wrong.get(cls, 0) + 1
+            s.details.append(f"{recording}: WRONG {cls} {e.oid} {e.descr!r}: dcmon {values} "
+                             f"LibreNMS {e.value}")
+    return s
