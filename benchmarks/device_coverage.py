@@ -61,7 +61,8 @@ def run(recordings: list[str]) -> tuple[Score, list[tuple[str, str, Score, str]]
 
 
 def table(total: Score, rows: list[tuple[str, str, Score, str]], markdown: bool) -> str:
-    head = ["recording", "profile", "right", "wrong", "missed", "unscorable", "by class (right/scorable)"]
+    head = ["recording", "profile", "right", "wrong", "missed", "unscorable",
+            "by class (right/scorable)"]
     lines = []
     sep = " | " if markdown else "  "
     if markdown:
@@ -76,7 +77,7 @@ def table(total: Score, rows: list[tuple[str, str, Score, str]], markdown: bool)
                 parts.append(f"{SHORT[c]} {s.right.get(c, 0)}/{n}")
         return " ".join(parts)
 
-    for rec, profile, s, _ in rows + [("TOTAL", "", total, "")]:
+    for rec, profile, s, _ in [*rows, ("TOTAL", "", total, "")]:
         cells = [rec, profile, str(s.n_right), str(s.n_wrong), str(s.n_missed),
                  str(s.unscorable), classes(s)]
         lines.append(("| " if markdown else "") + sep.join(cells) + (" |" if markdown else ""))

@@ -42,6 +42,7 @@ from pysnmp.hlapi.v3arch.asyncio import (
 from pysnmp.proto import errind
 
 from collectors.snmp.api import SnmpError, SnmpTarget, VarBind
+from collectors.snmp.lean import RECV_BUFFER, set_receive_buffer
 
 AUTH_PROTOCOLS: dict[str, Any] = {
     "MD5": USM_AUTH_HMAC96_MD5,
@@ -154,12 +155,42 @@ class PysnmpClient:
         self._transports: dict[tuple[str, int, float, int], UdpTransportTarget] = {}
         self._auth: dict[SnmpTarget, Any] = {}
         self._contexts: dict[str, ContextData] = {}
+        #: pysnmp resolves every request varbind against its MIB view unless the ObjectType is
+        #: already resolved; reusing resolved objects per OID removes most of that cost.
+        self._objects: dict[str, ObjectType] = {}
+        self._tuned: set[int] = set()
 
     @property
     def engine(self) -> SnmpEngine:
         if self._engine is None:
             self._engine = SnmpEngine()
         return self._engine
+
+    def _tune_sockets(self) -> None:
+        """Give pysnmp's UDP sockets a 4 MiB receive buffer.
+
+        The default (~208 KiB) drops replies when ~100 polls are in flight, and every drop
+        costs a full timeout and a retry. pysnmp opens its sockets lazily and offers no knob,
+        so the sockets are found on the dispatcher after the first request.
+        """
+        disp = getattr(self._engine, "transport_dispatcher", None)
+        transports = getattr(disp, "_AbstractTransportDispatcher__transports", None) or {}
+        for tr in list(transports.values()):
+            if id(tr) in self._tuned:
+                continue
+            sock = getattr(getattr(tr, "transport", None), "get_extra_info", lambda _: None)(
+                "socket")
+            if sock is not None:
+                set_receive_buffer(sock, RECV_BUFFER)
+                self._tuned.add(id(tr))
+
+    def _obj(self, oid: str) -> ObjectType:
+        obj = self._objects.get(oid)
+        if obj is None:
+            if len(self._objects) > 100_000:
+                self._objects.clear()
+            obj = self._objects[oid] = ObjectType(ObjectIdentity(oid))
+        return obj
 
     def _context(self, t: SnmpTarget) -> ContextData:
         ctx = self._contexts.get(t.context)
@@ -227,7 +258,7 @@ class PysnmpClient:
         tr = await self._transport(target)
         ind, status, index, vbs = await get_cmd(
             self.engine, auth, tr, self._context(target),
-            *(ObjectType(ObjectIdentity(o)) for o in oids), lookupMib=False,
+            *(self._obj(o) for o in oids), lookupMib=False,
         )
         if (not ind and status and target.version == "1" and int(status) == 2
                 and 0 < int(index) <= len(oids)):
@@ -237,6 +268,8 @@ class PysnmpClient:
             got = await self._get_chunk(target, rest) if rest else []
             got.insert(bad, VarBind(oids[bad], "noSuchObject", None))
             return got
+        if len(self._tuned) == 0:
+            self._tune_sockets()
         self._check(target, ind, status, index, oids)
         return [_varbind(oid, val) for oid, val in vbs]
 
@@ -251,15 +284,17 @@ class PysnmpClient:
             if target.version == "1":
                 ind, status, index, vbs = await next_cmd(
                     self.engine, auth, tr, self._context(target),
-                    ObjectType(ObjectIdentity(current)), lookupMib=False,
+                    self._obj(current), lookupMib=False,
                 )
                 if not ind and status and int(status) == 2:
                     return out  # v1 end of MIB
             else:
                 ind, status, index, vbs = await bulk_cmd(
                     self.engine, auth, tr, self._context(target), 0, target.max_repetitions,
-                    ObjectType(ObjectIdentity(current)), lookupMib=False,
+                    self._obj(current), lookupMib=False,
                 )
+            if len(self._tuned) == 0:
+                self._tune_sockets()
             self._check(target, ind, status, index, [current])
             if not vbs:
                 return out

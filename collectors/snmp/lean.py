@@ -78,7 +78,7 @@ ERROR_STATUS_NAMES: Final = (
 _TOO_BIG: Final = 1
 _NO_SUCH_NAME: Final = 2
 _VERSIONS: Final = {"1": VERSION_1, "2c": VERSION_2C}
-_RECV_BUFFER: Final = 4 * 1024 * 1024
+RECV_BUFFER: Final = 4 * 1024 * 1024
 _MAX_OIDS_PER_GET: Final = 60
 _DNS_TTL: Final = 300.0
 
@@ -214,7 +214,7 @@ class LeanSnmpClient:
         self,
         *,
         max_oids_per_get: int = _MAX_OIDS_PER_GET,
-        recv_buffer: int = _RECV_BUFFER,
+        recv_buffer: int = RECV_BUFFER,
         bind_host: str | None = None,
     ) -> None:
         self._max_oids = max(1, max_oids_per_get)
@@ -418,7 +418,7 @@ class LeanSnmpClient:
             host = "127.0.0.1" if loopback else "0.0.0.0"
         sock = socket.socket(family, socket.SOCK_DGRAM)
         try:
-            _enlarge_receive_buffer(sock, self._recv_buffer)
+            set_receive_buffer(sock, self._recv_buffer)
             sock.bind((host, 0))
             sock.setblocking(False)
             loop = asyncio.get_running_loop()
@@ -429,7 +429,7 @@ class LeanSnmpClient:
         return endpoint
 
 
-def _enlarge_receive_buffer(sock: socket.socket, size: int) -> None:
+def set_receive_buffer(sock: socket.socket, size: int) -> None:
     """Ask for ``size`` bytes of receive buffer: SO_RCVBUFFORCE passes net.core.rmem_max when
     the process may (CAP_NET_ADMIN), SO_RCVBUF is capped by it. Warn when capped, since a small
     buffer silently drops replies under load."""
