@@ -1,0 +1,46 @@
+"""Component READMEs: their configuration examples must stay valid (docs that cannot drift)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dcmon.config import parse_config
+from dcmon.profiles import ProfileRegistry, compile_profile
+
+ROOT = Path(__file__).resolve().parents[1]
+BLOCK = re.compile(r"```yaml\n(.*?)```", re.S)
+
+
+def _blocks(path: Path) -> list[str]:
+    return BLOCK.findall(path.read_text())
+
+
+@pytest.mark.parametrize("readme", ["collectors/snmp/README.md"])
+def test_inventory_examples_parse(readme: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("DCMON_COMMUNITY", "DCMON_AUTH_KEY", "DCMON_PRIV_KEY"):
+        monkeypatch.setenv(var, "example-secret-value")
+    blocks = _blocks(ROOT / readme)
+    assert blocks
+    cfg = parse_config(yaml.safe_load(blocks[0]), readme, ProfileRegistry.load(), ROOT)
+    assert [d.id for d in cfg.devices] == ["pdu-a01-a", "pdu-a01-b"]
+
+
+def test_profile_format_example_compiles() -> None:
+    block = _blocks(ROOT / "collectors/profiles/README.md")[0]
+    doc = yaml.safe_load(block.replace("oid: ...,", "oid: 1.3.6.1.4.1.99.1,"))
+    prof = compile_profile(doc, "README")
+    assert [m.name for m in prof.metrics] == ["power", "energy"]
+    assert prof.metrics[1].resettable and prof.metrics[1].width == 32
+
+
+def test_example_inventory_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DCMON_PDU_COMMUNITY", "example-community")
+    monkeypatch.setenv("DCMON_V3_AUTH_KEY", "example-auth-key")
+    from dcmon.config import load_config
+
+    cfg = load_config(ROOT / "config" / "example.yaml")
+    assert len(cfg.devices) == 10
