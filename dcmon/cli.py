@@ -20,6 +20,7 @@ from dcmon import __version__
 from dcmon.errors import ConfigError
 from dcmon.model import PollResult
 from dcmon.profiles import ProfileRegistry, describe
+from dcmon.profiles_modbus import CompiledModbusProfile
 
 log = logging.getLogger("dcmon")
 
@@ -209,6 +210,76 @@ def _print_table(result: PollResult) -> None:
         click.echo(f"error: {e.reason}: {e.message}" + (f" ({e.oid})" if e.oid else ""))
 
 
+def _poll_failed(fmt: str, device: str, profile: str, reason: str, message: str) -> int:
+    """Print a poll that produced nothing, in the same shapes as a PollResult; return 1."""
+    if fmt == "json":
+        click.echo(json.dumps({"device": device, "profile": profile, "readings": [],
+                               "errors": [{"reason": reason, "message": message, "oid": None}]},
+                              indent=2))
+    else:
+        click.echo(f"{reason}: {message}", err=True)
+    return 1
+
+
+def _print_modbus_table(result: PollResult) -> None:
+    rows = [(r.metric, f"{r.value:.6g}", r.unit,
+             ",".join(f"{k}={v}" for k, v in sorted(r.labels.items())),
+             str(r.source.table), str(r.source.address), str(r.source.raw))
+            for r in result.readings]
+    head = ("METRIC", "VALUE", "UNIT", "LABELS", "TABLE", "ADDRESS", "RAW")
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(head)]
+    click.echo(f"device {result.device}  profile {result.profile}  "
+               f"{len(result.readings)} readings in {result.duration * 1000:.0f} ms")
+    click.echo("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
+    for r in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+    for e in result.errors:
+        click.echo(f"error: {e.reason}: {e.message}")
+
+
+def _poll_modbus(reg: ProfileRegistry, host: str, profile_name: str, fmt: str,
+                 device_id: str | None, protocol: str, unit: int, transport: str,
+                 kw: dict[str, Any]) -> int:
+    """``dcmon poll --protocol modbus``: one Modbus unit, one profile, the same JSON contract."""
+    from click.core import ParameterSource
+
+    from collectors.modbus.client import BusSpec
+    from collectors.modbus.collector import ModbusCollector, ModbusDevice
+
+    device = device_id or host
+    profile = reg.get(profile_name)
+    modbus_names = ", ".join(p.name for p in reg.all() if isinstance(p, CompiledModbusProfile))
+    if protocol != "modbus":
+        return _poll_failed(fmt, device, profile_name, "usage", f"profile {profile_name!r} is "
+                            "a Modbus profile: add --protocol modbus")
+    if not isinstance(profile, CompiledModbusProfile):
+        what = ("Modbus has no auto-detection: name the profile with --profile"
+                if profile_name == "auto" else f"{profile_name!r} is not a Modbus profile"
+                if profile is not None else f"unknown profile {profile_name!r}")
+        return _poll_failed(fmt, device, profile_name, "usage",
+                            f"{what} (Modbus profiles: {modbus_names})")
+    ctx = click.get_current_context()
+    port = 502 if ctx.get_parameter_source("port") == ParameterSource.DEFAULT else kw["port"]
+    dev = ModbusDevice(device, BusSpec(host, port, "rtu-over-tcp" if transport == "rtu-over-tcp"
+                                       else "tcp", timeout=kw["timeout"]),
+                       unit=unit, retries=kw["retries"])
+
+    async def go() -> PollResult:
+        collector = ModbusCollector()
+        try:
+            return await collector.poll(dev, profile)
+        finally:
+            await collector.close()
+
+    result = asyncio.run(go())
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), indent=2))
+    else:
+        _print_modbus_table(result)
+    return 0 if result.ok else 1
+
+
 @main.command()
 @click.argument("host")
 @_snmp_options
@@ -217,13 +288,23 @@ def _print_table(result: PollResult) -> None:
 @click.option("--profile-dir", multiple=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.option("--device-id", default=None, help="Device id to report (default: HOST).")
+@click.option("--protocol", type=click.Choice(["snmp", "modbus"]), default="snmp",
+              show_default=True, help="modbus: --port defaults to 502 and --profile is required.")
+@click.option("--unit", type=click.IntRange(0, 255), default=1, show_default=True,
+              help="Modbus unit (device) id.")
+@click.option("--transport", type=click.Choice(["tcp", "rtu-over-tcp"]), default="tcp",
+              show_default=True, help="Modbus TCP, or RTU frames through a serial gateway.")
 def poll(host: str, profile_name: str, profile_dir: tuple[str, ...], fmt: str,
-         device_id: str | None, client_name: str, **kw: Any) -> None:
+         device_id: str | None, client_name: str, protocol: str, unit: int, transport: str,
+         **kw: Any) -> None:
     """Poll one device once and print its readings (all of them, outlets included)."""
     from collectors.snmp.collector import SnmpCollector
     from collectors.snmp.detect import detect
 
     reg = _registry(profile_dir)
+    if protocol == "modbus" or isinstance(reg.get(profile_name), CompiledModbusProfile):
+        sys.exit(_poll_modbus(reg, host, profile_name, fmt, device_id, protocol, unit,
+                              transport, kw))
     target = _target(host, **kw)
     device = device_id or host
 
@@ -263,6 +344,96 @@ def poll(host: str, profile_name: str, profile_dir: tuple[str, ...], fmt: str,
     else:
         _print_table(result)
     sys.exit(0 if result.ok else 1)
+
+
+# ----------------------------------------------------------------------------------- pue/replay
+
+
+def _load(config_file: str) -> Any:
+    from dcmon.config import load_config
+
+    try:
+        return load_config(config_file)
+    except ConfigError as exc:
+        for p in exc.problems:
+            click.echo(str(p), err=True)
+        sys.exit(1)
+
+
+def _print_pue(results: list[Any]) -> None:
+    head = f"{'SITE':14} {'ZONE':10} {'WINDOW':8} {'PUE':>7} {'CAT':>3} {'COVER':>6} " \
+           f"{'IT kWh':>12} {'DC kWh':>12} {'LOAD':>6}  STATUS"
+    click.echo(head)
+    for r in results:
+        pue = f"{r.value:.3f}" if r.value is not None else "-"
+        load = f"{r.it_load_fraction:.0%}" if r.it_load_fraction is not None else "-"
+        status = r.status + (" interim" if r.interim and r.status == "ok" else "")
+        if r.reason:
+            status += f": {r.reason}"
+        click.echo(f"{r.site:14} {r.zone or '':10} {r.window:8} {pue:>7} {r.category:>3} "
+                   f"{r.coverage:6.1%} {r.it_kwh:12.1f} {r.facility_kwh:12.1f} {load:>6}  "
+                   f"{status}")
+
+
+@main.command()
+@click.option("--config", "config_file", required=True, type=click.Path(dir_okay=False))
+@click.option("--site", default=None)
+@click.option("--window", "windows", multiple=True,
+              help="1h, 24h, 7d, 30d, 365d, month, month:YYYY-MM, year, year:YYYY "
+                   "(repeatable; default: all rolling windows, this month and this year)")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def pue(config_file: str, site: str | None, windows: tuple[str, ...], fmt: str) -> None:
+    """Energy-based PUE per site and window, from the state store of ``dcmon run``."""
+    import time
+
+    from dcmon.engine import EnergyEngine
+    from dcmon.pue import PueCalculator
+    from dcmon.store import Store
+
+    cfg = _load(config_file)
+    state = Path(config_file).resolve().parent / cfg.model.state_dir / "dcmon.sqlite"
+    if not state.exists():
+        click.echo(f"no state store at {state}: run `dcmon run --config {config_file}` first",
+                   err=True)
+        sys.exit(1)
+    engine = EnergyEngine(cfg, Store(state))
+    try:
+        results = PueCalculator(cfg, engine).results(time.time(), list(windows) or None, site)
+    except ValueError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    if fmt == "json":
+        click.echo(json.dumps([r.as_dict() for r in results], indent=2))
+    else:
+        _print_pue(results)
+
+
+@main.command()
+@click.option("--config", "config_file", required=True, type=click.Path(dir_okay=False))
+@click.argument("readings", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--store", "store_path", default=":memory:", show_default=True,
+              help="SQLite file to keep the replayed state in.")
+@click.option("--window", "windows", multiple=True, help="As for `dcmon pue` (repeatable).")
+def replay(config_file: str, readings: str, store_path: str, windows: tuple[str, ...]) -> None:
+    """Feed READINGS.jsonl (one Reading per line) through the engine and print JSON results."""
+    from dcmon.replay import replay as run_replay
+
+    cfg = _load(config_file)
+    reg = _registry(tuple(str(Path(config_file).resolve().parent / d)
+                          for d in cfg.model.profile_dirs))
+    try:
+        if readings == "-":
+            out = run_replay(cfg, reg, sys.stdin, "<stdin>", store_path,
+                             windows=list(windows) or None)
+        else:
+            with open(readings, encoding="utf-8") as f:
+                out = run_replay(cfg, reg, f, readings, store_path,
+                                 windows=list(windows) or None)
+    except ConfigError as exc:
+        for p in exc.problems:
+            click.echo(str(p), err=True)
+        sys.exit(1)
+    click.echo(json.dumps(out, indent=2))
 
 
 # ------------------------------------------------------------------------------------ run/demo

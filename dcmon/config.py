@@ -30,6 +30,8 @@ from pydantic import (
 
 from dcmon.errors import ConfigError, Problem, pydantic_problems
 from dcmon.profiles import ProfileRegistry, yaml_error_text
+from dcmon.topology import EnergyTopology
+from dcmon.topology import validate as validate_topology
 
 _HOST_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
                       r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
@@ -120,6 +122,8 @@ class Device(_Strict):
     max_repetitions: int | None = Field(default=None, ge=1, le=200)
     outlets: bool | None = None
     feed: Literal["A", "B"] | None = None
+    #: The device that feeds this one (a PDU's UPS): used to refuse double counting.
+    parent: str | None = None
     description: str = ""
 
     _id = field_validator("id")(classmethod(lambda cls, v: _ident(v)))
@@ -166,6 +170,8 @@ class Site(_Strict):
     name: str = ""
     rooms: list[Room] = Field(default_factory=list)
     devices: list[Device] = Field(default_factory=list)
+    #: Power topology for PUE (facility, IT, cooling, zones); none = no PUE for this site.
+    energy: EnergyTopology | None = None
 
     _id = field_validator("id")(classmethod(lambda cls, v: _ident(v)))
 
@@ -186,12 +192,22 @@ class Exporters(_Strict):
     prometheus: PrometheusExporter = Field(default_factory=PrometheusExporter)
 
 
+class EngineSettings(_Strict):
+    """Energy and PUE engine settings (defaults follow docs/energy.md)."""
+
+    #: A PUE is withheld (with the reason) when fewer meter-hours than this share are present.
+    min_coverage: float = Field(default=0.9, ge=0, le=1)
+    #: Power is integrated into energy only across gaps of at most this many poll intervals.
+    max_gap_intervals: float = Field(default=3.0, ge=1, le=1000)
+
+
 class ConfigModel(_Strict):
     version: Literal[1] = 1
     poll: PollDefaults = Field(default_factory=PollDefaults)
     credentials: dict[str, Credential] = Field(default_factory=dict)
     sites: list[Site] = Field(default_factory=list)
     exporters: Exporters = Field(default_factory=Exporters)
+    engine: EngineSettings = Field(default_factory=EngineSettings)
     state_dir: str = "./dcmon-state"
     profile_dirs: list[str] = Field(default_factory=list)
 
@@ -216,6 +232,7 @@ class DeviceSpec:
     max_repetitions: int | None
     outlets: bool
     feed: str | None
+    parent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +277,10 @@ class Config:
 
     def device(self, device_id: str) -> DeviceSpec | None:
         return next((d for d in self.devices if d.id == device_id), None)
+
+    def rack_devices(self, site: str) -> list[str]:
+        """Devices that sit in a rack of ``site`` (the default IT meters: rack PDUs)."""
+        return [d.id for d in self.devices if d.site == site and d.rack]
 
 
 def _walk_devices(m: ConfigModel) -> Iterator[tuple[str, Site, str, str, Device]]:
@@ -366,7 +387,17 @@ def parse_config(data: Any, file: str, registry: ProfileRegistry | None = None,
             retries=p.retries if dev.retries is None else dev.retries,
             max_repetitions=dev.max_repetitions,
             outlets=p.outlets if dev.outlets is None else dev.outlets, feed=dev.feed,
+            parent=dev.parent,
         ))
+    parents = {d.id: d.parent for d in devices}
+    for d in devices:
+        if d.parent is not None and d.parent not in parents:
+            problems.append(Problem(file, f"{d.key}.parent", f"unknown device {d.parent!r}"))
+    for si, site in enumerate(m.sites):
+        if site.energy is not None:
+            problems.extend(validate_topology(
+                site.energy, f"sites.{si}.energy", file, parents,
+                [d.id for d in devices if d.site == site.id and d.rack]))
     if problems:
         raise ConfigError(problems)
     return Config(file=file, model=m, devices=tuple(devices), credentials=creds)

@@ -63,6 +63,13 @@ class Reading:
     #: Counters only: the device's "counting since" marker (APC/Eaton reset time), if any.
     #: When it changes, the counter was reset by a user, whatever the value did.
     reset_marker: str | None = None
+    #: Counters only: where the device counter wraps (2^width x scale) or stops (cap x scale),
+    #: in the reading's unit; None when the profile declares neither.
+    counter_max: float | None = None
+    #: True when counter_max is a cap (the counter stops or restarts there), not a 2^n wrap.
+    counter_capped: bool = False
+    #: Counters only: users can reset this counter (APC, Eaton, Liebert).
+    resettable: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON form used by ``dcmon poll --format json``."""

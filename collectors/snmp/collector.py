@@ -91,6 +91,17 @@ def parse_index(suffix: tuple[int, ...], parts: Sequence[IndexPart]) -> _Row | N
     return _Row(labels, raw)
 
 
+def counter_max(m: SnmpMetric) -> float | None:
+    """Where the counter wraps (2^width) or stops (cap), in the metric's unit."""
+    if m.kind != "counter":
+        return None
+    if m.cap is not None:
+        return float(m.cap * m.scale)
+    if m.width is not None:
+        return float(2**m.width * m.scale)
+    return None
+
+
 def _keep(where: Where, table: Mapping[str, VarBind], row: _Row) -> bool:
     vb = table.get(".".join(row.parts[name] for name in where.index_labels))
     n = numeric(vb) if vb is not None else None
@@ -275,5 +286,6 @@ class SnmpCollector:
         return Reading(
             device=device, metric=m.name, value=value, unit=m.unit, labels=labels, ts=ts,
             source=Source("snmp", oid=vb.oid, raw=shown_raw), kind=m.kind, level=m.level,
-            rack_power=m.rack_power, reset_marker=marker,
+            rack_power=m.rack_power, reset_marker=marker, counter_max=counter_max(m),
+            counter_capped=m.cap is not None, resettable=m.resettable,
         )

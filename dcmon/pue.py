@@ -1,0 +1,191 @@
+"""PUE results: energy-based, per site and window, with category, period and coverage stated.
+
+PUE = E_DC / E_IT, both energy over the same period (ISO/IEC 30134-2, EN 50600-4-2). Windows are
+whole hours (end = the start of the current hour), so each value covers a stated, complete
+period and splitting a window at an hour boundary and adding the parts gives the whole.
+
+A value is *withheld* (``value`` None, ``status`` "withheld", ``reason`` given) when coverage is
+below the configured minimum or E_IT is zero. A value under 1.0 is a *metering fault*, never a
+good PUE. A period under 12 months is flagged *interim*. The GB 40879 electricity ratio RM2
+(E_total / E_IT over a full year) is given only for periods of a year or more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dcmon.config import Config
+from dcmon.energy import HOUR
+from dcmon.engine import EnergyEngine, Series
+from dcmon.topology import EnergyTopology, MeterRef, expand
+
+WINDOWS: dict[str, float] = {"1h": HOUR, "24h": 24 * HOUR, "7d": 7 * 24 * HOUR,
+                             "30d": 30 * 24 * HOUR, "365d": 365 * 24 * HOUR}
+YEAR_S = 365 * 24 * HOUR
+
+
+@dataclass(frozen=True)
+class PueResult:
+    """One PUE figure with everything an auditor needs next to it."""
+
+    site: str
+    window: str
+    start: float
+    end: float
+    category: int
+    value: float | None
+    status: str  # "ok" | "withheld" | "metering_fault"
+    reason: str
+    coverage: float
+    facility_kwh: float
+    it_kwh: float
+    it_load_fraction: float | None
+    interim: bool
+    dcie: float | None = None
+    gb40879_rm2: float | None = None
+    zone: str | None = None
+    kind: str = "energy"  # "energy" | "partial" (pPUE of a zone)
+    meters: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["start_iso"] = datetime.fromtimestamp(self.start).astimezone().isoformat()
+        d["end_iso"] = datetime.fromtimestamp(self.end).astimezone().isoformat()
+        return d
+
+
+def select_series(all_series: list[Series], ref: MeterRef) -> list[Series]:
+    """The series that make one meter: its energy counters, else its power readings.
+
+    Without label selectors a PDU's meter is its rack-power level (no double counting across
+    total, phase, bank and outlet); with selectors, every series carrying those labels.
+    """
+    cands = [s for s in all_series if s.device == ref.device
+             and all(s.labels.get(k) == v for k, v in ref.labels.items())]
+    if not ref.labels:
+        rp = [s for s in cands if s.rack_power]
+        if rp:
+            level = rp[0].level
+            cands = [s for s in cands if s.level == level]
+    energy = [s for s in cands if s.key.startswith("E|")]
+    return energy or [s for s in cands if s.key.startswith("P|")]
+
+
+class PueCalculator:
+    """Computes PueResults from the engine's store for the sites that declare a topology."""
+
+    def __init__(self, config: Config, engine: EnergyEngine) -> None:
+        self.config = config
+        self.engine = engine
+
+    def sites(self) -> list[tuple[str, EnergyTopology]]:
+        return [(s.id, s.energy) for s in self.config.model.sites if s.energy is not None]
+
+    def _meters(self, site: str, topo: EnergyTopology) -> dict[str, list[MeterRef]]:
+        return expand(topo, self.config.rack_devices(site))
+
+    def _energy(self, refs: list[MeterRef], start: float, end: float
+                ) -> tuple[float, float, int, float]:
+        """(joules, covered meter-seconds, meters, mean power W) of a sum of meters."""
+        series = list(self.engine.series.values())
+        joules = covered = 0.0
+        for ref in refs:
+            chosen = select_series(series, ref)
+            buckets = self.engine.store.window([s.key for s in chosen], start, end)
+            joules += sum(b.energy_j for b in buckets.values())
+            if chosen:
+                covered += min(end - start, sum(b.covered_s for b in buckets.values())
+                               / len(chosen))
+        span = end - start
+        return joules, covered, len(refs), joules / span if span else 0.0
+
+    def compute(self, site: str, topo: EnergyTopology, window: str, start: float, end: float,
+                zone: str | None = None) -> PueResult:
+        meters = self._meters(site, topo)
+        min_cov = self.config.model.engine.min_coverage
+        if zone is not None:
+            z = next(z for z in topo.zones if z.id == zone)
+            it_refs = ([MeterRef(device=d) for d in self.config.rack_devices(site)]
+                       if z.it == "racks" else list(z.it))
+            e_it, cov_it, n_it, p_it = self._energy(it_refs, start, end)
+            e_inf, cov_inf, n_inf, _ = self._energy(list(z.infra), start, end)
+            e_dc, cov_dc, n_dc = e_it + e_inf, cov_inf, n_inf
+        else:
+            e_it, cov_it, n_it, p_it = self._energy(meters["it"], start, end)
+            if meters["facility"]:
+                e_dc, cov_dc, n_dc, _ = self._energy(meters["facility"], start, end)
+            else:
+                e_c, cov_dc, n_dc, _ = self._energy(meters["facility_components"], start, end)
+                e_dc = e_it + e_c
+        span = end - start
+        n = n_it + n_dc
+        coverage = (cov_it + cov_dc) / (n * span) if n and span > 0 else 0.0
+        fraction = (p_it / 1000 / topo.design_it_kw) if topo.design_it_kw else None
+        value: float | None = None
+        status, reason = "ok", ""
+        if n_it == 0 or (zone is None and n_dc == 0 and not meters["facility_components"]):
+            status, reason = "withheld", "no meters declared for E_IT or E_DC"
+        elif coverage < min_cov:
+            status, reason = "withheld", (f"coverage {coverage:.1%} of expected meter-hours is "
+                                          f"below the minimum {min_cov:.0%}")
+        elif e_it <= 0:
+            status, reason = "withheld", "IT energy is zero"
+        else:
+            value = e_dc / e_it
+            if value < 1.0:
+                status, reason = "metering_fault", (f"PUE {value:.3f} < 1: IT energy exceeds "
+                                                    "facility energy; check meter roles and "
+                                                    "scaling")
+        ok = status == "ok" and value is not None
+        return PueResult(
+            site=site, window=window, start=start, end=end, category=topo.category,
+            value=value if status != "withheld" else None, status=status, reason=reason,
+            coverage=round(coverage, 6), facility_kwh=e_dc / 3.6e6, it_kwh=e_it / 3.6e6,
+            it_load_fraction=fraction, interim=span < YEAR_S,
+            dcie=(1 / value if ok and value else None),
+            gb40879_rm2=(value if ok and span >= YEAR_S else None), zone=zone,
+            kind="partial" if zone else "energy", meters={"it": n_it, "facility": n_dc},
+        )
+
+    def results(self, now: float, windows: list[str] | None = None,
+                site: str | None = None) -> list[PueResult]:
+        """Rolling windows (and current calendar month/year) for every site with a topology."""
+        end = now - now % HOUR
+        out: list[PueResult] = []
+        for sid, topo in self.sites():
+            if site is not None and sid != site:
+                continue
+            for w in windows or [*WINDOWS, "month", "year"]:
+                start, stop = self.period(w, end, topo.timezone)
+                out.append(self.compute(sid, topo, w, start, stop))
+                if w in WINDOWS:
+                    out.extend(self.compute(sid, topo, w, start, stop, zone=z.id)
+                               for z in topo.zones)
+        return out
+
+    @staticmethod
+    def period(window: str, end: float, tz: str = "UTC") -> tuple[float, float]:
+        """[start, end) of a rolling window ending at ``end``, or of the calendar month/year
+        (in the site's time zone) containing ``end`` up to ``end``; ``month:2026-10`` and
+        ``year:2025`` name complete past periods."""
+        if window in WINDOWS:
+            return end - WINDOWS[window], end
+        zone = ZoneInfo(tz)
+        kind, _, which = window.partition(":")
+        local = datetime.fromtimestamp(end, zone)
+        if kind == "month":
+            if which:
+                y, m = (int(x) for x in which.split("-"))
+                first = datetime(y, m, 1, tzinfo=zone)
+                nxt = datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=zone)
+                return first.timestamp(), min(end, nxt.timestamp())
+            return datetime(local.year, local.month, 1, tzinfo=zone).timestamp(), end
+        if kind == "year":
+            y = int(which) if which else local.year
+            return (datetime(y, 1, 1, tzinfo=zone).timestamp(),
+                    min(end, datetime(y + 1, 1, 1, tzinfo=zone).timestamp()))
+        raise ValueError(f"unknown window {window!r} (known: {', '.join(WINDOWS)}, month, "
+                         "month:YYYY-MM, year, year:YYYY)")
