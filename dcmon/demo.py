@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import tempfile
 import time
 from collections import defaultdict
 
@@ -49,8 +50,10 @@ async def run_demo(*, listen: str = "127.0.0.1:9630", duration: float | None = N
                    interval: float = 5.0) -> None:
     site = SimulatedSite()
     await site.start()
-    cfg = parse_config(site.inventory(interval=interval, listen=listen), "<demo>",
-                       ProfileRegistry.load())
+    state = tempfile.mkdtemp(prefix="dcmon-demo-")
+    inv = site.inventory(interval=interval, listen=listen)
+    inv["state_dir"] = state
+    cfg = parse_config(inv, "<demo>", ProfileRegistry.load())
     svc = start_service(cfg, ProfileRegistry.load())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pydantic import SecretStr
@@ -73,6 +74,8 @@ class Poller:
         self._sem = asyncio.Semaphore(config.poll.concurrency)
         self._detected: dict[str, CompiledProfile] = {}
         self._backoff: dict[str, _Backoff] = {}
+        #: Called with every poll result after the snapshot (the energy engine hooks in here).
+        self.listeners: list[Callable[[PollResult], None]] = []
         #: Polls in flight, so shutdown can wait for them and then cancel the rest.
         self.inflight: set[asyncio.Task[object]] = set()
 
@@ -93,6 +96,11 @@ class Poller:
             if task is not None:
                 self.inflight.discard(task)
         self.snapshot.record(result)
+        for listener in self.listeners:
+            try:
+                listener(result)
+            except Exception:  # a listener fault must not stop polling; it is logged loudly
+                log.exception("processing the poll of %s failed", dev.id)
         return result
 
     async def scheduled_poll(self, dev: DeviceSpec) -> None:

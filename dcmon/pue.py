@@ -12,6 +12,7 @@ good PUE. A period under 12 months is flagged *interim*. The GB 40879 electricit
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 from dcmon.config import Config
 from dcmon.energy import HOUR
 from dcmon.engine import EnergyEngine, Series
+from dcmon.model import Reading
 from dcmon.topology import EnergyTopology, MeterRef, expand
 
 WINDOWS: dict[str, float] = {"1h": HOUR, "24h": 24 * HOUR, "7d": 7 * 24 * HOUR,
@@ -189,3 +191,50 @@ class PueCalculator:
                     min(end, datetime(y + 1, 1, 1, tzinfo=zone).timestamp()))
         raise ValueError(f"unknown window {window!r} (known: {', '.join(WINDOWS)}, month, "
                          "month:YYYY-MM, year, year:YYYY)")
+
+
+def select_readings(readings: list[Reading], ref: MeterRef) -> list[Reading]:
+    """The live power readings of one meter, chosen like :func:`select_series`."""
+    cands = [r for r in readings if r.metric == "power" and r.unit == "W"
+             and all(r.labels.get(k) == v for k, v in ref.labels.items())]
+    if not ref.labels:
+        rp = [r for r in cands if r.rack_power]
+        if rp:
+            cands = [r for r in cands if r.level == rp[0].level]
+    return cands
+
+
+@dataclass(frozen=True)
+class InstantPue:
+    """Facility and IT power now, and their ratio (for live views, not for compliance)."""
+
+    site: str
+    facility_w: float | None
+    it_w: float | None
+    value: float | None
+    missing: tuple[str, ...]
+
+
+def instantaneous(config: Config, readings: Mapping[str, tuple[Reading, ...]]
+                  ) -> list[InstantPue]:
+    out = []
+    for s in config.model.sites:
+        if s.energy is None:
+            continue
+        meters = expand(s.energy, config.rack_devices(s.id))
+        sums: dict[str, float | None] = {}
+        missing: list[str] = []
+        for role in ("facility", "facility_components", "it"):
+            total = 0.0
+            for ref in meters[role]:
+                got = select_readings(list(readings.get(ref.device, ())), ref)
+                if not got:
+                    missing.append(ref.device)
+                total += sum(r.value for r in got)
+            sums[role] = total if meters[role] else None
+        it = sums["it"]
+        fac = sums["facility"] if meters["facility"] else (
+            (it or 0.0) + (sums["facility_components"] or 0.0))
+        value = fac / it if fac is not None and it and not missing else None
+        out.append(InstantPue(s.id, fac, it, value, tuple(missing)))
+    return out

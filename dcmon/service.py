@@ -15,15 +15,20 @@ import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import CollectorRegistry, start_http_server
 
 from dcmon.config import Config
+from dcmon.engine import EnergyEngine
 from dcmon.poller import Poller
 from dcmon.profiles import ProfileRegistry
+from dcmon.results import RESULTS_INTERVAL_S, ResultsHub
+from dcmon.store import Store
 from exporters.prometheus.collector import SnapshotCollector
+from exporters.prometheus.engine import EngineCollector
 
 log = logging.getLogger("dcmon.service")
 
@@ -40,11 +45,19 @@ class RunningService:
     http_port: int
     _server: object
     _thread: object
+    hub: ResultsHub
+    store: Store
 
     def stop_http(self) -> None:
         shutdown = getattr(self._server, "shutdown", None)
         if shutdown:
             shutdown()
+
+
+def state_path(config: Config) -> Path:
+    """The SQLite store: ``state_dir`` (relative to the inventory file) / dcmon.sqlite."""
+    base = Path(config.file).resolve().parent if Path(config.file).exists() else Path.cwd()
+    return base / config.model.state_dir / "dcmon.sqlite"
 
 
 def split_listen(listen: str) -> tuple[str, int]:
@@ -56,8 +69,12 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
                   listen: str | None = None) -> RunningService:
     """Start exposition and scheduling on the running loop; returns handles."""
     poller = Poller(config, profiles)
+    store = Store(state_path(config))
+    hub = ResultsHub(config, EnergyEngine(config, store), poller.snapshot)
+    poller.listeners.append(hub.on_poll)
     registry = CollectorRegistry()
     registry.register(SnapshotCollector(poller.snapshot))
+    registry.register(EngineCollector(hub))
     host, port = split_listen(listen or config.model.exporters.prometheus.listen)
     server, thread = start_http_server(port, addr=host, registry=registry)
     bound = server.server_address[1]
@@ -72,10 +89,13 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
             misfire_grace_time=max(1, int(dev.interval)),
             next_run_time=now + timedelta(seconds=offset),
         )
+    scheduler.add_job(hub.recompute, IntervalTrigger(seconds=RESULTS_INTERVAL_S), id="results",
+                      name="PUE and energy results", max_instances=1, coalesce=True,
+                      next_run_time=now + timedelta(seconds=min(10.0, RESULTS_INTERVAL_S)))
     scheduler.start()
     log.info("polling %d devices; metrics on http://%s:%d/metrics", len(config.devices), host,
              bound)
-    return RunningService(poller, scheduler, registry, bound, server, thread)
+    return RunningService(poller, scheduler, registry, bound, server, thread, hub, store)
 
 
 async def stop_service(svc: RunningService) -> None:
@@ -90,6 +110,7 @@ async def stop_service(svc: RunningService) -> None:
             log.warning("shutdown: cancelled %d polls still in flight", len(still))
     await svc.poller.close()
     svc.stop_http()
+    svc.store.close()
 
 
 async def run_until_signal(config: Config, profiles: ProfileRegistry, *,

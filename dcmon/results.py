@@ -1,0 +1,92 @@
+"""The engine's latest results, computed on a schedule and shared with every channel.
+
+PUE over long windows reads many hourly rows, so it is computed by a job (every
+``RESULTS_INTERVAL_S``) rather than on each scrape; exporters, the API and the demo read the same
+immutable copy.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from dcmon.config import Config
+from dcmon.engine import EnergyEngine
+from dcmon.model import PollResult
+from dcmon.pue import InstantPue, PueCalculator, PueResult, instantaneous, select_series
+from dcmon.state import Snapshot
+from dcmon.topology import expand
+
+RESULTS_INTERVAL_S = 60.0
+
+
+@dataclass(frozen=True)
+class SiteEnergy:
+    """Lifetime facility and IT energy of a site (sums of its meters' monotonic accounts)."""
+
+    site: str
+    facility_j: float
+    it_j: float
+
+
+@dataclass(frozen=True)
+class Results:
+    computed: float = 0.0
+    pue: tuple[PueResult, ...] = ()
+    instant: tuple[InstantPue, ...] = ()
+    energy: tuple[SiteEnergy, ...] = ()
+    meters: tuple[tuple[str, str, dict[str, str], float, int, int], ...] = field(default=())
+
+
+class ResultsHub:
+    """Owns the engine in ``dcmon run``: ingests polls, recomputes results, serves copies."""
+
+    def __init__(self, config: Config, engine: EnergyEngine, snapshot: Snapshot) -> None:
+        self.config = config
+        self.engine = engine
+        self.snapshot = snapshot
+        self.calc = PueCalculator(config, engine)
+        self._lock = threading.Lock()
+        self._results = Results()
+
+    def on_poll(self, result: PollResult) -> None:
+        """Book a poll's energy and persist it before the next poll (kill -9 safe)."""
+        if result.ok:
+            with self._lock:
+                self.engine.ingest(result.readings)
+                self.engine.flush()
+
+    def recompute(self, now: float | None = None) -> Results:
+        now = time.time() if now is None else now
+        with self._lock:
+            pue = tuple(self.calc.results(now))
+            energy = tuple(self._lifetime(sid) for sid, _ in self.calc.sites())
+            meters = tuple((s.device, s.metric, dict(s.labels), total, wraps, resets)
+                           for s, total, wraps, resets in self.engine.lifetime().values())
+        inst = tuple(instantaneous(self.config, self.snapshot.readings()))
+        res = Results(now, pue, inst, energy, meters)
+        self._results = res
+        return res
+
+    def _lifetime(self, site: str) -> SiteEnergy:
+        topo = next(s.energy for s in self.config.model.sites if s.id == site)
+        assert topo is not None
+        meters = expand(topo, self.config.rack_devices(site))
+        series = list(self.engine.series.values())
+
+        def total(role: str) -> float:
+            j = 0.0
+            for ref in meters[role]:
+                for s in select_series(series, ref):
+                    acc = self.engine.counters.get(s.key) or self.engine.powers.get(s.key)
+                    j += acc.total_j if acc is not None else 0.0
+            return j
+
+        it = total("it")
+        fac = total("facility") if meters["facility"] else it + total("facility_components")
+        return SiteEnergy(site, fac, it)
+
+    @property
+    def latest(self) -> Results:
+        return self._results

@@ -1,0 +1,95 @@
+"""Prometheus exposition of the engine's results: PUE, coverage, site power and energy.
+
+Reads the ResultsHub's latest immutable results (computed on a schedule), never the store or a
+device, so every scrape is cheap and every channel reports the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from dcmon.results import ResultsHub
+
+
+class EngineCollector(Collector):
+    """PUE per site/window/category, pPUE per zone, lifetime energy per site and meter."""
+
+    def __init__(self, hub: ResultsHub) -> None:
+        self.hub = hub
+
+    def describe(self) -> list[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        res = self.hub.latest
+        pue = GaugeMetricFamily(
+            "dcmon_site_pue_ratio", "Energy-based PUE (E_DC / E_IT) over the window; absent "
+            "when withheld", labels=["site", "window", "category", "interim"])
+        ppue = GaugeMetricFamily("dcmon_zone_partial_pue_ratio", "Partial PUE of a zone",
+                                 labels=["site", "zone", "window"])
+        status = GaugeMetricFamily(
+            "dcmon_site_pue_status", "1 for the PUE status of the window: ok, withheld "
+            "(coverage or zero IT energy) or metering_fault (PUE < 1)",
+            labels=["site", "window", "status"])
+        cov = GaugeMetricFamily("dcmon_site_pue_coverage_ratio",
+                                "Share of expected meter-hours present in the window",
+                                labels=["site", "window"])
+        load = GaugeMetricFamily("dcmon_site_it_load_ratio",
+                                 "Mean IT power over the window / design IT capacity",
+                                 labels=["site", "window"])
+        for r in res.pue:
+            if r.zone is not None:
+                if r.value is not None:
+                    ppue.add_metric([r.site, r.zone, r.window], r.value)
+                continue
+            if r.value is not None and r.status == "ok":
+                pue.add_metric([r.site, r.window, str(r.category), str(r.interim).lower()],
+                               r.value)
+            for st in ("ok", "withheld", "metering_fault"):
+                status.add_metric([r.site, r.window, st], 1.0 if r.status == st else 0.0)
+            cov.add_metric([r.site, r.window], r.coverage)
+            if r.it_load_fraction is not None:
+                load.add_metric([r.site, r.window], r.it_load_fraction)
+        yield from (pue, ppue, status, cov, load)
+
+        fac_w = GaugeMetricFamily("dcmon_site_facility_power_watts",
+                                  "Facility (E_DC side) power now", labels=["site"])
+        it_w = GaugeMetricFamily("dcmon_site_it_power_watts", "IT power now", labels=["site"])
+        inst = GaugeMetricFamily("dcmon_site_pue_instant_ratio",
+                                 "Facility power / IT power now (live view, not compliance)",
+                                 labels=["site"])
+        for i in res.instant:
+            if i.facility_w is not None:
+                fac_w.add_metric([i.site], i.facility_w)
+            if i.it_w is not None:
+                it_w.add_metric([i.site], i.it_w)
+            if i.value is not None:
+                inst.add_metric([i.site], i.value)
+        yield from (fac_w, it_w, inst)
+
+        fac_e = CounterMetricFamily("dcmon_site_facility_energy_joules",
+                                    "Lifetime facility energy (monotonic)", labels=["site"])
+        it_e = CounterMetricFamily("dcmon_site_it_energy_joules",
+                                   "Lifetime IT energy (monotonic)", labels=["site"])
+        for e in res.energy:
+            fac_e.add_metric([e.site], e.facility_j)
+            it_e.add_metric([e.site], e.it_j)
+        yield from (fac_e, it_e)
+
+        life = CounterMetricFamily(
+            "dcmon_meter_energy_joules", "Lifetime energy of a meter's counter, exact across "
+            "wraps, resets and restarts", labels=["device", "series"])
+        wraps = CounterMetricFamily("dcmon_meter_counter_wraps", "Counter wraps seen",
+                                    labels=["device", "series"])
+        resets = CounterMetricFamily("dcmon_meter_counter_resets",
+                                     "Counter resets seen (user resets, meter swaps)",
+                                     labels=["device", "series"])
+        for device, _metric, labels, total, nw, nr in res.meters:
+            series = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+            life.add_metric([device, series], total)
+            wraps.add_metric([device, series], float(nw))
+            resets.add_metric([device, series], float(nr))
+        yield from (life, wraps, resets)
