@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dcmon.config import parse_config  # noqa: E402
-from dcmon.profiles import ProfileRegistry  # noqa: E402
-from dcmon.replay import replay  # noqa: E402
+from dcmon.config import parse_config
+from dcmon.profiles import ProfileRegistry
+from dcmon.replay import replay
 
 T0 = 1735689600  # 2025-01-01T00:00:00Z
 

@@ -70,6 +70,15 @@ def check_config(file: str) -> None:
                f"{len(cfg.credentials)} credential(s)")
     for name, cred in sorted(cfg.credentials.items()):
         click.echo(f"  credential {name}: {cred.security}")
+    for site in cfg.model.sites:
+        metered, racks, best = cfg.metering(site.id)
+        share = f"{metered}/{racks} racks ({metered / racks:.0%})" if racks else "no racks"
+        if site.energy is None:
+            click.echo(f"  site {site.id}: no energy topology (no PUE); IT metering in {share}")
+            continue
+        click.echo(f"  site {site.id}: PUE category {site.energy.category} "
+                   f"({site.energy.it_level}); metering allows category {best}; IT metering "
+                   f"in {share}")
 
 
 # ------------------------------------------------------------------------------------ profiles

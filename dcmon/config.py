@@ -278,6 +278,27 @@ class Config:
     def device(self, device_id: str) -> DeviceSpec | None:
         return next((d for d in self.devices if d.id == device_id), None)
 
+    def metering(self, site: str) -> tuple[int, int, int]:
+        """(racks with at least one metered device, racks in total, best category possible).
+
+        Category 3 needs IT-input metering (declared ``it_level: it_input``), category 2 needs a
+        metered PDU in every rack, category 1 needs UPS-output meters in the IT sum.
+        """
+        racks = [(ro.id, r.id) for s in self.model.sites if s.id == site for ro in s.rooms
+                 for r in ro.racks]
+        metered = {(d.room, d.rack) for d in self.devices if d.site == site and d.rack}
+        n_metered = sum(1 for r in racks if r in metered)
+        topo = next((s.energy for s in self.model.sites if s.id == site), None)
+        if topo is not None and topo.it_level == "it_input":
+            best = 3
+        elif racks and n_metered == len(racks):
+            best = 2
+        elif topo is not None and topo.it != "racks" and topo.it:
+            best = 1
+        else:
+            best = 0
+        return n_metered, len(racks), best
+
     def rack_devices(self, site: str) -> list[str]:
         """Devices that sit in a rack of ``site`` (the default IT meters: rack PDUs)."""
         return [d.id for d in self.devices if d.site == site and d.rack]

@@ -272,6 +272,12 @@ class SnmpCollector:
                  factor: float, ts: float, errors: list[PollError], marker: str | None = None,
                  *, scale: float | None = None, offset: float | None = None) -> Reading | None:
         raw = numeric(vb)
+        if raw is None and vb.tag == "Null":
+            # Some agents answer NULL for objects they do not support: that is "not
+            # available", like noSuchObject, not a malformed value.
+            if not m.optional:
+                errors.append(PollError("no_such_object", f"{m.name}: NULL", vb.oid))
+            return None
         if raw is None:
             errors.append(PollError("not_numeric", f"{m.name}: {vb.tag} {text(vb)!r} is not a "
                                                    "number", vb.oid))
