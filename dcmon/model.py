@@ -162,6 +162,8 @@ class Where:
     index_labels: tuple[str, ...]
     values: frozenset[float]
     negate: bool = False
+    #: Compare the column's text instead of its number (Rittal CMC III unit column "V").
+    texts: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,11 +177,14 @@ class Fallback:
 
 @dataclass(frozen=True, slots=True)
 class DigitsScale:
-    """Scale a value by 10^-digits (mode decimal_digits) or 10^exponent (mode exponent)."""
+    """Scale a value by another column n: 10^-n (decimal_digits), 10^n (exponent), 10^(3(n-9))
+    (entity_scale, ENTITY-SENSOR-MIB), 1/n (divisor), n (multiplier), or 1/|n| when n < 0 and
+    n when n > 0 (signed_scale, Rittal CMC III)."""
 
     oid: str
     index_labels: tuple[str, ...]
-    mode: Literal["decimal_digits", "entity_scale", "exponent"] = "decimal_digits"
+    mode: Literal["decimal_digits", "entity_scale", "exponent", "divisor", "multiplier",
+                  "signed_scale"] = "decimal_digits"
 
 
 @dataclass(frozen=True, slots=True)

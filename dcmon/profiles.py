@@ -72,7 +72,8 @@ class LookupIn(_Strict):
 class DigitsIn(_Strict):
     oid: Oid
     index: list[str] | None = None
-    mode: Literal["decimal_digits", "entity_scale", "exponent"] = "decimal_digits"
+    mode: Literal["decimal_digits", "entity_scale", "exponent", "divisor", "multiplier",
+                  "signed_scale"] = "decimal_digits"
 
     _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
 
@@ -84,13 +85,19 @@ class WhereIn(_Strict):
     equals: list[float] | None = None
     #: ... or when it is none of these.
     not_equals: list[float] | None = None
+    #: Keep the row when the column's text is one of these (or none of them).
+    text_equals: list[str] | None = None
+    text_not_equals: list[str] | None = None
 
     _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
 
     @model_validator(mode="after")
     def _one(self) -> WhereIn:
-        if (self.equals is None) == (self.not_equals is None):
-            raise ValueError("give exactly one of 'equals' or 'not_equals'")
+        given = [x for x in (self.equals, self.not_equals, self.text_equals,
+                             self.text_not_equals) if x is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'equals', 'not_equals', 'text_equals' or "
+                             "'text_not_equals'")
         return self
 
 
@@ -224,7 +231,8 @@ def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None
     wheres = tuple(
         Where(oid=w.oid, index_labels=ref(w.index, f"{key}.where.{i}.index"),
               values=frozenset(w.equals if w.equals is not None else w.not_equals or ()),
-              negate=w.equals is None)
+              negate=w.not_equals is not None or w.text_not_equals is not None,
+              texts=frozenset(w.text_equals or w.text_not_equals or ()))
         for i, w in enumerate(m.where)
     )
     fallback = (Fallback(m.fallback.oid, m.fallback.scale, m.fallback.offset)

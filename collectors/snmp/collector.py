@@ -104,6 +104,8 @@ def counter_max(m: SnmpMetric) -> float | None:
 
 def _keep(where: Where, table: Mapping[str, VarBind], row: _Row) -> bool:
     vb = table.get(".".join(row.parts[name] for name in where.index_labels))
+    if where.texts:
+        return (vb is not None and text(vb) in where.texts) != where.negate
     n = numeric(vb) if vb is not None else None
     if n is None:
         return where.negate
@@ -121,6 +123,12 @@ def _scale_digits(mode: str, n: float) -> float:
         return float(10.0 ** (-n))
     if mode == "entity_scale":  # ENTITY-SENSOR-MIB SensorDataScale: units(9) = 10^0
         return float(10.0 ** ((n - 9) * 3))
+    if mode == "divisor":
+        return 1.0 / n if n else 1.0
+    if mode == "multiplier":
+        return n
+    if mode == "signed_scale":  # Rittal CMC III: -10 divides by 10, 10 multiplies, 0 is 1
+        return 1.0 / -n if n < 0 else (n if n > 0 else 1.0)
     return float(10.0**n)
 
 
