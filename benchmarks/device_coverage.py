@@ -84,7 +84,8 @@ def table(total: Score, rows: list[tuple[str, str, Score, str]], markdown: bool)
     pct = 100 * total.coverage
     lines.append(f"\ncoverage: {total.n_right}/{total.scorable} scorable sensors right "
                  f"({pct:.1f} %), {total.n_wrong} wrong, {total.n_missed} missed, "
-                 f"{total.unscorable} not scorable")
+                 f"{total.unscorable} not scorable, {total.disputed} disputed "
+                 "(tests/support/coverage.py DISPUTED says why)")
     return "\n".join(lines)
 
 
