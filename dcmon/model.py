@@ -236,3 +236,5 @@ class CompiledProfile:
     mib: str = ""
     #: Optional extra detection: OIDs whose presence marks this profile (generic MIB probing).
     probe_oids: tuple[str, ...] = ()
+    #: Order among probing profiles (lower first): vendor MIBs before generic ones.
+    probe_order: int = 100

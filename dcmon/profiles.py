@@ -171,8 +171,11 @@ class MetricIn(_Strict):
 
 class MatchIn(_Strict):
     sys_object_id: list[str] = Field(default_factory=list)
-    #: OIDs that, when present on an agent, select this profile (generic-MIB fallback).
+    #: OIDs that, when present on an agent, select this profile (generic-MIB fallback): an
+    #: instance (GET) or a table column (present when it has any row).
     probe: list[str] = Field(default_factory=list)
+    #: Probing order, lower first (vendor MIBs 100, UPS-MIB 500, ENTITY-SENSOR 800, ...).
+    probe_order: int = 100
 
 
 class ProfileIn(_Strict):
@@ -321,7 +324,7 @@ def compile_profile(data: Any, file: str) -> CompiledProfile:
         name=doc.profile, protocol=doc.protocol, description=doc.description, source_file=file,
         sys_object_ids=tuple(str(s).lstrip(".") for s in doc.match.sys_object_id),
         metrics=tuple(metrics), max_repetitions=doc.max_repetitions, mib=doc.mib,
-        probe_oids=tuple(_oid(p) for p in doc.match.probe),
+        probe_oids=tuple(_oid(p) for p in doc.match.probe), probe_order=doc.match.probe_order,
     )
 
 
@@ -412,7 +415,7 @@ def describe(profile: CompiledProfile) -> dict[str, Any]:
         "mib": profile.mib,
         "file": profile.source_file,
         "match": {"sys_object_id": list(profile.sys_object_ids),
-                  "probe": list(profile.probe_oids)},
+                  "probe": list(profile.probe_oids), "probe_order": profile.probe_order},
         "max_repetitions": profile.max_repetitions,
         "metrics": [_describe_metric(m) for m in profile.metrics],
     }

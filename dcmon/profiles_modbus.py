@@ -221,7 +221,7 @@ class FieldIn(_Strict):
     label: str | None = None
     width: Literal[16, 32, 64] | None = None
     cap: float | None = None
-    resettable: bool = False
+    resettable: bool | None = None
     level: str = ""
     rack_power: bool = False
     description: str = ""
@@ -316,10 +316,12 @@ def _wire(address: int | None, register: int | None, key: str, file: str,
 
 
 def _fits(address: int, count: int, what: str, key: str, file: str,
-          problems: list[Problem]) -> bool:
+          problems: list[Problem], register: int | None = None) -> bool:
     if address + count - 1 > 65535:
-        problems.append(Problem(file, key, f"{what} at address {address} spans {count} "
-                                           f"registers and runs past 65535"))
+        where = f"address {address}" if register is None else (
+            f"register {register} (address {address})")
+        problems.append(Problem(file, key, f"{what} at {where} spans {count} registers and "
+                                           "runs past address 65535"))
         return False
     return True
 
@@ -393,7 +395,7 @@ def _compile_field(f: FieldIn, key: str, file: str, default_order: str,
                                                           f"request (at most {MAX_REGISTERS})"))
     if address is not None:
         _fits(address, count, type_, f"{key}.{'address' if register is None else 'register'}",
-              file, problems)
+              file, problems, register)
     scale_reg = None
     if f.scale_register is not None:
         scale_reg = _compile_scale(f.scale_register, f.table, order, f"{key}.scale_register",
@@ -418,6 +420,9 @@ def _compile_field(f: FieldIn, key: str, file: str, default_order: str,
               and f.width > 16 * REGISTERS[type_]):
             problems.append(Problem(file, f"{key}.width", f"width {f.width} is wider than "
                                                           f"{type_}"))
+        if f.resettable is None:
+            problems.append(Problem(file, f"{key}.resettable", "a counter must say whether it "
+                                                               "can be reset (true or false)"))
         if f.unit is not None and f.unit not in ("J", "s"):
             problems.append(Problem(file, f"{key}.unit", f"a counter's unit must be J or s, "
                                                          f"not {f.unit!r}"))
@@ -437,7 +442,8 @@ def _compile_field(f: FieldIn, key: str, file: str, default_order: str,
         byte_order=order, decode=decode, unit=f.unit or "", kind=f.kind, scale=f.scale,
         offset=f.offset, sentinels=sentinels, labels=dict(f.labels), level=f.level,
         rack_power=f.rack_power, description=f.description, scale_register=scale_reg,
-        label=f.label, width=f.width, cap=f.cap, resettable=f.resettable, register=register,
+        label=f.label, width=f.width, cap=f.cap, resettable=bool(f.resettable),
+        register=register,
         bit=f.bit or 0, bits=f.bits,
     )
 

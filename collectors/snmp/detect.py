@@ -53,12 +53,19 @@ async def detect(client: SnmpClient, target: SnmpTarget,
         if others:
             why += f" (less specific matches: {others})"
         return Detection(p, oid, descr, why)
-    for p in sorted((p for p in profiles if p.probe_oids), key=lambda p: p.name):
+    for p in sorted((p for p in profiles if p.probe_oids),
+                    key=lambda p: (p.probe_order, p.name)):
         try:
             got = await client.get(target, list(p.probe_oids))
+            present = [vb.oid for vb in got if not vb.is_exception]
+            if not present:  # a table column: present when it has any row
+                for oid in p.probe_oids:
+                    rows = await client.walk(target, oid)
+                    if rows:
+                        present = [rows[0].oid]
+                        break
         except SnmpError:
             continue
-        present = [vb.oid for vb in got if not vb.is_exception]
         if present:
             return Detection(p, oid, descr, f"no vendor profile matches sysObjectID "
                                             f"{oid or '(none)'}; the agent answers "
