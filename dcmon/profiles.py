@@ -318,6 +318,12 @@ def compile_profile(data: Any, file: str) -> CompiledProfile:
                 problems.append(Problem(file, key, f"same OID and name as {seen[ident]}"))
             seen[ident] = key
             metrics.append(compiled)
+    rack_levels = sorted({m.level for m in metrics if m.rack_power})
+    if len(rack_levels) > 1:
+        keys = [m.key for m in metrics if m.rack_power]
+        problems.append(Problem(file, keys[-1], f"rack_power is marked on levels {rack_levels} "
+                                                f"({', '.join(keys)}): only one level of a "
+                                                "device may count toward rack power"))
     if problems:
         raise ConfigError(problems)
     return CompiledProfile(

@@ -59,8 +59,8 @@ async def detect(client: SnmpClient, target: SnmpTarget,
             got = await client.get(target, list(p.probe_oids))
             present = [vb.oid for vb in got if not vb.is_exception]
             if not present:  # a table column: present when it has any row
-                for oid in p.probe_oids:
-                    rows = await client.walk(target, oid)
+                for column in p.probe_oids:
+                    rows = await client.walk(target, column)
                     if rows:
                         present = [rows[0].oid]
                         break
