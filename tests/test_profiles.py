@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import pytest
@@ -95,9 +96,7 @@ def test_profiles_detect_cli() -> None:
         return agent, await agent.start(0)
 
     loop = asyncio.new_event_loop()
-    import threading
-
-    agent, port = loop.run_until_complete(serve())
+    _agent, port = loop.run_until_complete(serve())
     t = threading.Thread(target=loop.run_forever, daemon=True)
     t.start()
     try:
