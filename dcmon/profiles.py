@@ -412,8 +412,12 @@ class ProfileRegistry:
         return [self._by_name[n] for n in self.names()]
 
 
-def describe(profile: CompiledProfile) -> dict[str, Any]:
+def describe(profile: Any) -> dict[str, Any]:
     """A JSON-able description of a compiled profile, for ``dcmon profiles show``."""
+    from dcmon.profiles_modbus import CompiledModbusProfile, describe_modbus
+
+    if isinstance(profile, CompiledModbusProfile):
+        return describe_modbus(profile)
     return {
         "profile": profile.name,
         "protocol": profile.protocol,

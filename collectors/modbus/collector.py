@@ -137,8 +137,9 @@ class ModbusCollector:
             return PollResult(device.name, profile.name, (), tuple(errors), started,
                               time.monotonic() - t0, ok=False)
         readings = _readings(device, work, got, errors, time.time())
+        # A unit that refused every request (exception answers only) counts as failed too.
         return PollResult(device.name, profile.name, tuple(readings), tuple(errors), started,
-                          time.monotonic() - t0, ok=True)
+                          time.monotonic() - t0, ok=bool(got) or not work.blocks)
 
     async def _read_all(self, bus: _Bus, device: ModbusDevice, options: RequestOptions,
                         blocks: list[Block]
