@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from dcmon.errors import ConfigError, Problem, pydantic_problems
+from dcmon.policy import AlertingSettings, SitePolicy, alerting_problems
 from dcmon.profiles import ProfileRegistry, yaml_error_text
 from dcmon.topology import EnergyTopology
 from dcmon.topology import validate as validate_topology
@@ -112,10 +113,20 @@ class PollDefaults(_Strict):
 class Device(_Strict):
     id: Ident
     host: str
-    port: int = Field(default=161)
-    protocol: Literal["snmp"] = "snmp"
+    #: Default 161 for SNMP, 502 for Modbus.
+    port: int | None = None
+    protocol: Literal["snmp", "modbus"] = "snmp"
     profile: str = "auto"
-    credential: str
+    #: SNMP only (Modbus has no authentication).
+    credential: str | None = None
+    #: Modbus only: unit (slave) id, transport, and per-device request workarounds.
+    unit: int | None = Field(default=None, ge=0, le=255)
+    transport: Literal["tcp", "rtu-over-tcp", "serial"] | None = None
+    max_registers: int | None = Field(default=None, ge=1, le=125)
+    max_gap: int | None = Field(default=None, ge=0, le=125)
+    pause: float | None = Field(default=None, ge=0, le=10)
+    one_per_field: bool | None = None
+    close_after_poll: bool | None = None
     interval: float | None = Field(default=None, gt=0, le=86400)
     timeout: float | None = Field(default=None, gt=0, le=60)
     retries: int | None = Field(default=None, ge=0, le=10)
@@ -142,8 +153,8 @@ class Device(_Strict):
 
     @field_validator("port")
     @classmethod
-    def _port(cls, v: int) -> int:
-        if not 1 <= v <= 65535:
+    def _port(cls, v: int | None) -> int | None:
+        if v is not None and not 1 <= v <= 65535:
             raise ValueError(f"port {v} is out of range 1-65535")
         return v
 
@@ -172,6 +183,8 @@ class Site(_Strict):
     devices: list[Device] = Field(default_factory=list)
     #: Power topology for PUE (facility, IT, cooling, zones); none = no PUE for this site.
     energy: EnergyTopology | None = None
+    #: PUE policy class, commissioning ramp-up and ratings (docs/alerts.md); none = new_large.
+    policy: SitePolicy | None = None
 
     _id = field_validator("id")(classmethod(lambda cls, v: _ident(v)))
 
@@ -210,6 +223,7 @@ class ConfigModel(_Strict):
     engine: EngineSettings = Field(default_factory=EngineSettings)
     state_dir: str = "./dcmon-state"
     profile_dirs: list[str] = Field(default_factory=list)
+    alerting: AlertingSettings = Field(default_factory=AlertingSettings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +247,8 @@ class DeviceSpec:
     outlets: bool
     feed: str | None
     parent: str | None = None
+    #: Modbus settings as given (None = the profile's default), see collectors/modbus.
+    modbus: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,6 +398,7 @@ def parse_config(data: Any, file: str, registry: ProfileRegistry | None = None,
         except ConfigError as exc:
             raise ConfigError(exc.problems) from None
     creds = _resolve_credentials(m, file, base, problems)
+    problems.extend(alerting_problems(m.alerting, file, base))
     seen: dict[str, str] = {}
     devices: list[DeviceSpec] = []
     known_profiles = [*registry.names(), "auto"]
@@ -395,20 +412,23 @@ def parse_config(data: Any, file: str, registry: ProfileRegistry | None = None,
             known = ", ".join(known_profiles)
             problems.append(Problem(file, f"{key}.profile",
                                     f"unknown profile {dev.profile!r} (known: {known})"))
-        if dev.credential not in m.credentials:
-            defined = ", ".join(sorted(m.credentials)) or "none defined"
-            problems.append(Problem(file, f"{key}.credential",
-                                    f"unknown credential {dev.credential!r} (defined: {defined})"))
+        problems.extend(_protocol_problems(dev, key, file, m, registry))
         p = m.poll
+        modbus = None
+        if dev.protocol == "modbus":
+            modbus = {k: v for k in ("unit", "transport", "max_registers", "max_gap", "pause",
+                                     "one_per_field", "close_after_poll")
+                      if (v := getattr(dev, k)) is not None}
         devices.append(DeviceSpec(
             id=dev.id, site=site.id, room=room, rack=rack, key=key, host=dev.host,
-            port=dev.port, protocol=dev.protocol, profile=dev.profile,
-            credential=dev.credential, interval=dev.interval or p.interval,
+            port=dev.port or (502 if dev.protocol == "modbus" else 161), protocol=dev.protocol,
+            profile=dev.profile, credential=dev.credential or "",
+            interval=dev.interval or p.interval,
             timeout=dev.timeout or p.timeout,
             retries=p.retries if dev.retries is None else dev.retries,
             max_repetitions=dev.max_repetitions,
             outlets=p.outlets if dev.outlets is None else dev.outlets, feed=dev.feed,
-            parent=dev.parent,
+            parent=dev.parent, modbus=modbus,
         ))
     parents = {d.id: d.parent for d in devices}
     for d in devices:
@@ -422,6 +442,38 @@ def parse_config(data: Any, file: str, registry: ProfileRegistry | None = None,
     if problems:
         raise ConfigError(problems)
     return Config(file=file, model=m, devices=tuple(devices), credentials=creds)
+
+
+_SNMP_ONLY = ("credential", "max_repetitions", "outlets")
+_MODBUS_ONLY = ("unit", "transport", "max_registers", "max_gap", "pause", "one_per_field",
+                "close_after_poll")
+
+
+def _protocol_problems(dev: Device, key: str, file: str, m: ConfigModel,
+                       registry: ProfileRegistry) -> list[Problem]:
+    """Settings that do not fit the device's protocol, and profiles of the other protocol."""
+    problems = []
+    wrong = _MODBUS_ONLY if dev.protocol == "snmp" else _SNMP_ONLY
+    for k in wrong:
+        if getattr(dev, k) is not None:
+            problems.append(Problem(file, f"{key}.{k}", f"not a setting of {dev.protocol} "
+                                                        "devices"))
+    prof = registry.get(dev.profile)
+    if prof is not None and prof.protocol != dev.protocol:
+        problems.append(Problem(file, f"{key}.profile", f"profile {dev.profile!r} is a "
+                                                        f"{prof.protocol} profile; set "
+                                                        f"protocol: {prof.protocol}"))
+    if dev.protocol == "modbus":
+        if dev.profile == "auto":
+            problems.append(Problem(file, f"{key}.profile", "Modbus devices cannot be detected: "
+                                                            "name their profile"))
+    elif dev.credential is None:
+        problems.append(Problem(file, f"{key}.credential", "required key is missing"))
+    elif dev.credential not in m.credentials:
+        defined = ", ".join(sorted(m.credentials)) or "none defined"
+        problems.append(Problem(file, f"{key}.credential",
+                                f"unknown credential {dev.credential!r} (defined: {defined})"))
+    return problems
 
 
 def load_config(path: str | Path, registry: ProfileRegistry | None = None) -> Config:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
+from collectors.modbus.client import BusSpec
+from collectors.modbus.collector import ModbusCollector, ModbusDevice
 from collectors.snmp.api import SnmpClient, SnmpError, SnmpTarget
 from collectors.snmp.client import PysnmpClient
 from collectors.snmp.collector import SnmpCollector
@@ -22,6 +24,7 @@ from collectors.snmp.detect import detect
 from dcmon.config import Config, DeviceSpec, ResolvedCredential
 from dcmon.model import CompiledProfile, PollError, PollResult
 from dcmon.profiles import ProfileRegistry
+from dcmon.profiles_modbus import CompiledModbusProfile
 from dcmon.state import DeviceInfo, Snapshot
 
 log = logging.getLogger("dcmon.poller")
@@ -70,6 +73,7 @@ class Poller:
 
             self.lean = LeanSnmpClient()
         self.collector = SnmpCollector(self.client)
+        self.modbus = ModbusCollector()
         self.lean_collector = SnmpCollector(self.lean) if self.lean else None
         self._sem = asyncio.Semaphore(config.poll.concurrency)
         self._detected: dict[str, CompiledProfile] = {}
@@ -124,6 +128,10 @@ class Poller:
                 b.next_attempt = now + dev.interval * n - dev.interval * 0.5
 
     async def _poll(self, dev: DeviceSpec) -> PollResult:
+        if dev.protocol == "modbus":
+            mprof = self.registry.get(dev.profile)
+            assert isinstance(mprof, CompiledModbusProfile)  # checked by the config loader
+            return await self.modbus.poll(modbus_device(dev), mprof)
         cred = self.config.credentials[dev.credential]
         started = time.time()
         t0 = time.monotonic()
@@ -147,9 +155,18 @@ class Poller:
         return await collector.poll(dev.id, target, profile, include_outlets=dev.outlets)
 
     async def close(self) -> None:
+        await self.modbus.close()
         await self.client.close()
         if self.lean is not None:
             await self.lean.close()
+
+
+def modbus_device(d: DeviceSpec) -> ModbusDevice:
+    """The Modbus collector's view of an inventory device."""
+    opts = dict(d.modbus or {})
+    bus = BusSpec(host=d.host, port=d.port, transport=opts.pop("transport", "tcp"),
+                  timeout=d.timeout)
+    return ModbusDevice(name=d.id, bus=bus, unit=opts.pop("unit", 1), retries=d.retries, **opts)
 
 
 def device_info(d: DeviceSpec) -> DeviceInfo:

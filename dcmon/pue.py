@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from dcmon.config import Config
@@ -23,6 +23,24 @@ from dcmon.energy import HOUR
 from dcmon.engine import EnergyEngine, Series
 from dcmon.model import Reading
 from dcmon.topology import EnergyTopology, MeterRef, expand
+
+
+class _Meterish(Protocol):
+    """What Series and Reading share, for choosing a meter's series (read-only)."""
+
+    @property
+    def device(self) -> str: ...
+    @property
+    def metric(self) -> str: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def rack_power(self) -> bool: ...
+    @property
+    def labels(self) -> Mapping[str, str]: ...
+
+
+_T = TypeVar("_T", bound=_Meterish)
 
 WINDOWS: dict[str, float] = {"1h": HOUR, "24h": 24 * HOUR, "7d": 7 * 24 * HOUR,
                              "30d": 30 * 24 * HOUR, "365d": 365 * 24 * HOUR}
@@ -59,19 +77,32 @@ class PueResult:
         return d
 
 
-def select_series(all_series: list[Series], ref: MeterRef) -> list[Series]:
-    """The series that make one meter: its energy counters, else its power readings.
+def narrow(items: list[_T], ref: MeterRef) -> list[_T]:
+    """The readings or series that make one meter, without double counting.
 
-    Without label selectors a PDU's meter is its rack-power level (no double counting across
-    total, phase, bank and outlet); with selectors, every series carrying those labels.
+    With label selectors: everything carrying those labels. Without: a PDU's rack-power level
+    (not total + phases + banks + outlets), else a meter's ``total`` level, and of several
+    energy counters the import one.
     """
-    cands = [s for s in all_series if s.device == ref.device
+    cands = [s for s in items if s.device == ref.device
              and all(s.labels.get(k) == v for k, v in ref.labels.items())]
-    if not ref.labels:
-        rp = [s for s in cands if s.rack_power]
-        if rp:
-            level = rp[0].level
-            cands = [s for s in cands if s.level == level]
+    if ref.labels:
+        return cands
+    rp = [s for s in cands if s.rack_power]
+    if rp:
+        return [s for s in cands if s.level == rp[0].level]
+    totals = [s for s in cands if s.level in ("total", "device")]
+    if totals:
+        cands = totals
+    imports = [s for s in cands if s.labels.get("direction") == "import"]
+    if imports:
+        cands = [s for s in cands if s.metric != "energy" or s in imports]
+    return cands
+
+
+def select_series(all_series: list[Series], ref: MeterRef) -> list[Series]:
+    """The series that make one meter: its energy counters, else its power readings."""
+    cands = narrow(all_series, ref)
     energy = [s for s in cands if s.key.startswith("E|")]
     return energy or [s for s in cands if s.key.startswith("P|")]
 
@@ -195,13 +226,7 @@ class PueCalculator:
 
 def select_readings(readings: list[Reading], ref: MeterRef) -> list[Reading]:
     """The live power readings of one meter, chosen like :func:`select_series`."""
-    cands = [r for r in readings if r.metric == "power" and r.unit == "W"
-             and all(r.labels.get(k) == v for k, v in ref.labels.items())]
-    if not ref.labels:
-        rp = [r for r in cands if r.rack_power]
-        if rp:
-            cands = [r for r in cands if r.level == rp[0].level]
-    return cands
+    return [r for r in narrow(readings, ref) if r.metric == "power" and r.unit == "W"]
 
 
 @dataclass(frozen=True)
