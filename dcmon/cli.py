@@ -204,10 +204,14 @@ def profiles_detect(host: str, profile_dir: tuple[str, ...], client_name: str,
 
 
 def _print_table(result: PollResult) -> None:
+    """Readings with where each came from: OID and raw value (SNMP) or table and address."""
+    modbus = any(r.source.protocol == "modbus" for r in result.readings)
+    where = ("TABLE", "ADDRESS") if modbus else ("OID",)
     rows = [(r.metric, f"{r.value:.6g}", r.unit,
              ",".join(f"{k}={v}" for k, v in sorted(r.labels.items())),
-             str(r.source.oid), str(r.source.raw)) for r in result.readings]
-    head = ("METRIC", "VALUE", "UNIT", "LABELS", "OID", "RAW")
+             *((str(r.source.table), str(r.source.address)) if modbus else (str(r.source.oid),)),
+             str(r.source.raw)) for r in result.readings]
+    head = ("METRIC", "VALUE", "UNIT", "LABELS", *where, "RAW")
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(head)]
     click.echo(f"device {result.device}  profile {result.profile}  "
@@ -228,23 +232,6 @@ def _poll_failed(fmt: str, device: str, profile: str, reason: str, message: str)
     else:
         click.echo(f"{reason}: {message}", err=True)
     return 1
-
-
-def _print_modbus_table(result: PollResult) -> None:
-    rows = [(r.metric, f"{r.value:.6g}", r.unit,
-             ",".join(f"{k}={v}" for k, v in sorted(r.labels.items())),
-             str(r.source.table), str(r.source.address), str(r.source.raw))
-            for r in result.readings]
-    head = ("METRIC", "VALUE", "UNIT", "LABELS", "TABLE", "ADDRESS", "RAW")
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
-              for i, h in enumerate(head)]
-    click.echo(f"device {result.device}  profile {result.profile}  "
-               f"{len(result.readings)} readings in {result.duration * 1000:.0f} ms")
-    click.echo("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
-    for r in rows:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
-    for e in result.errors:
-        click.echo(f"error: {e.reason}: {e.message}")
 
 
 def _poll_modbus(reg: ProfileRegistry, host: str, profile_name: str, fmt: str,
@@ -285,7 +272,7 @@ def _poll_modbus(reg: ProfileRegistry, host: str, profile_name: str, fmt: str,
     if fmt == "json":
         click.echo(json.dumps(result.as_dict(), indent=2))
     else:
-        _print_modbus_table(result)
+        _print_table(result)
     return 0 if result.ok else 1
 
 
