@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from dcmon.errors import ConfigError, Problem, pydantic_problems
 from dcmon.model import (
-    UNITS,
     CompiledProfile,
     DigitsScale,
     Fallback,
@@ -29,18 +28,15 @@ from dcmon.model import (
     SnmpMetric,
     Where,
 )
+from dcmon.profile_common import Strict, check_level, check_name, check_unit
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "collectors" / "profiles"
 
 _OID_RE = re.compile(r"^\.?\d+(\.\d+)+$")
-_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-LEVELS = ("device", "total", "inlet", "cord", "phase", "line", "bank", "branch", "breaker",
-          "outlet", "battery", "sensor", "unit", "module", "")
 TRANSFORMS = ("number", "fahrenheit")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_Strict = Strict
 
 
 def _oid(value: str) -> str:
@@ -140,26 +136,11 @@ class MetricIn(_Strict):
     def _reset_oid(cls, v: str | None) -> str | None:
         return None if v is None else _oid(v)
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        if not _NAME_RE.match(v):
-            raise ValueError(f"metric name {v!r} must be lower_snake_case")
-        return v
+    _n = field_validator("name")(classmethod(lambda cls, v: check_name(v, "metric")))
 
-    @field_validator("unit")
-    @classmethod
-    def _unit(cls, v: str) -> str:
-        if v not in UNITS:
-            raise ValueError(f"unknown unit {v!r} (known: {', '.join(sorted(UNITS))})")
-        return v
+    _u = field_validator("unit")(classmethod(lambda cls, v: check_unit(v)))
 
-    @field_validator("level")
-    @classmethod
-    def _level(cls, v: str) -> str:
-        if v not in LEVELS:
-            raise ValueError(f"unknown level {v!r} (known: {', '.join(x for x in LEVELS if x)})")
-        return v
+    _l = field_validator("level")(classmethod(lambda cls, v: check_level(v)))
 
     @field_validator("transform")
     @classmethod
@@ -188,12 +169,7 @@ class ProfileIn(_Strict):
     defaults: dict[str, Any] = Field(default_factory=dict)
     metrics: list[dict[str, Any]]
 
-    @field_validator("profile")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        if not _NAME_RE.match(v):
-            raise ValueError(f"profile name {v!r} must be lower_snake_case")
-        return v
+    _n = field_validator("profile")(classmethod(lambda cls, v: check_name(v, "profile")))
 
 
 _DEFAULTABLE = {"sentinels", "scale", "offset", "level", "labels", "kind", "transform"}

@@ -15,12 +15,11 @@ table with ``table:`` and the number without its prefix.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from collectors.modbus.codec import (
     BYTE_ORDERS,
@@ -31,7 +30,8 @@ from collectors.modbus.codec import (
     make_decoder,
 )
 from dcmon.errors import ConfigError, Problem, pydantic_problems
-from dcmon.model import UNITS, MetricKind
+from dcmon.model import MetricKind
+from dcmon.profile_common import NAME_RE, Strict, check_level, check_name, check_unit
 
 Table = Literal["holding", "input", "coil", "discrete"]
 TABLES: tuple[str, ...] = ("holding", "input", "coil", "discrete")
@@ -41,9 +41,6 @@ BIT_TABLES = frozenset({"coil", "discrete"})
 MAX_REGISTERS = 125
 MAX_BITS = 2000
 
-_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-LEVELS = ("device", "total", "inlet", "cord", "phase", "line", "bank", "branch", "breaker",
-          "outlet", "battery", "sensor", "unit", "module", "")
 
 
 # --------------------------------------------------------------------------------------------
@@ -153,8 +150,7 @@ class CompiledModbusProfile:
 # --------------------------------------------------------------------------------------------
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_Strict = Strict
 
 
 def _check_type(v: str) -> str:
@@ -234,26 +230,11 @@ class FieldIn(_Strict):
     _r = field_validator("register_")(
         classmethod(lambda cls, v: None if v is None else _check_register(v)))
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        if not _NAME_RE.match(v):
-            raise ValueError(f"field name {v!r} must be lower_snake_case")
-        return v
+    _n = field_validator("name")(classmethod(lambda cls, v: check_name(v, "field")))
 
-    @field_validator("unit")
-    @classmethod
-    def _unit(cls, v: str | None) -> str | None:
-        if v is not None and v not in UNITS:
-            raise ValueError(f"unknown unit {v!r} (known: {', '.join(sorted(UNITS))})")
-        return v
+    _u = field_validator("unit")(classmethod(lambda cls, v: check_unit(v)))
 
-    @field_validator("level")
-    @classmethod
-    def _level(cls, v: str) -> str:
-        if v not in LEVELS:
-            raise ValueError(f"unknown level {v!r} (known: {', '.join(x for x in LEVELS if x)})")
-        return v
+    _l = field_validator("level")(classmethod(lambda cls, v: check_level(v)))
 
 
 class RequestsIn(_Strict):
@@ -276,12 +257,7 @@ class ProfileIn(_Strict):
 
     _o = field_validator("byte_order")(classmethod(lambda cls, v: _check_order(v)))
 
-    @field_validator("profile")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        if not _NAME_RE.match(v):
-            raise ValueError(f"profile name {v!r} must be lower_snake_case")
-        return v
+    _n = field_validator("profile")(classmethod(lambda cls, v: check_name(v, "profile")))
 
     @field_validator("manual")
     @classmethod
@@ -404,7 +380,7 @@ def _compile_field(f: FieldIn, key: str, file: str, default_order: str,
         if not f.label:
             problems.append(Problem(file, f"{key}.label", "a STRING field needs 'label': the "
                                                           "label its text becomes"))
-        elif not _NAME_RE.match(f.label):
+        elif not NAME_RE.match(f.label):
             problems.append(Problem(file, f"{key}.label", f"label {f.label!r} must be "
                                                           "lower_snake_case"))
     else:

@@ -1,0 +1,41 @@
+"""What SNMP and Modbus profiles share: the strict base model and the name, unit and level rules.
+
+Both profile compilers (``dcmon.profiles`` and ``dcmon.profiles_modbus``) validate metric names,
+units and PDU levels the same way, so a profile reads the same whichever protocol it speaks.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict
+
+from dcmon.model import UNITS
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+LEVELS = ("device", "total", "inlet", "cord", "phase", "line", "bank", "branch", "breaker",
+          "outlet", "battery", "sensor", "unit", "module", "")
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors; compiled input is immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def check_name(v: str, what: str = "metric") -> str:
+    if not NAME_RE.match(v):
+        raise ValueError(f"{what} name {v!r} must be lower_snake_case")
+    return v
+
+
+def check_unit(v: str | None) -> str | None:
+    if v is not None and v not in UNITS:
+        raise ValueError(f"unknown unit {v!r} (known: {', '.join(sorted(UNITS))})")
+    return v
+
+
+def check_level(v: str) -> str:
+    if v not in LEVELS:
+        raise ValueError(f"unknown level {v!r} (known: {', '.join(x for x in LEVELS if x)})")
+    return v
