@@ -43,6 +43,10 @@ def summary(svc: RunningService) -> list[str]:
                                   sorted(rack_w.items())))
     lines.extend(f"  {dev} output {w / 1000:5.2f} kW; IT racks total "
                  f"{sum(rack_w.values()) / 1000:5.2f} kW" for dev, w in sorted(ups_w.items()))
+    for inst in svc.hub.recompute().instant:
+        if inst.value is not None and inst.facility_w is not None and inst.it_w is not None:
+            lines.append(f"  site {inst.site}: PUE now {inst.value:.3f} (facility "
+                         f"{inst.facility_w / 1000:.2f} kW / IT {inst.it_w / 1000:.2f} kW)")
     return lines
 
 

@@ -12,62 +12,54 @@ import asyncio
 
 import pytest
 
-from collectors.modbus.codec import encode
 from dcmon.config import parse_config
 from dcmon.engine import EnergyEngine
+from dcmon.model import PollResult
 from dcmon.poller import Poller
 from dcmon.profiles import ProfileRegistry
 from dcmon.results import ResultsHub
 from dcmon.sim.site import SimulatedSite
 from dcmon.store import Store
-from tests.test_modbus_server import FakeGateway, FakeUnit
 
 
-def _set_meter(unit: FakeUnit, watts: float, kwh: float) -> None:
-    unit.put("input", 0x34, encode("FLOAT32", watts))
-    unit.put("input", 0x48, encode("FLOAT32", kwh))
-
-
-async def _run() -> tuple[float | None, float, float, bool]:
-    site = SimulatedSite(racks=2)
+async def _run() -> tuple[float | None, float, float, bool, float]:
+    # 3600x: a simulated hour per second, so the incomer's kWh register moves between polls.
+    site = SimulatedSite(racks=2, speed=3600.0)
     await site.start()
-    unit = FakeUnit(fill_gaps=True)
-    gw = FakeGateway({7: unit})
-    port = await gw.start()
     try:
-        inv = site.inventory(interval=5)
-        inv["sites"][0]["devices"].append(
-            {"id": "incomer-1", "host": "127.0.0.1", "port": port, "protocol": "modbus",
-             "unit": 7, "profile": "eastron_sdm630"})
-        inv["sites"][0]["energy"] = {"facility": ["incomer-1"], "it": "racks",
-                                     "design_it_kw": 20}
         reg = ProfileRegistry.load()
-        cfg = parse_config(inv, "<test>", reg)
+        cfg = parse_config(site.inventory(interval=5), "<test>", reg)
         poller = Poller(cfg, reg)
         hub = ResultsHub(cfg, EnergyEngine(cfg, Store(":memory:")), poller.snapshot)
         poller.listeners.append(hub.on_poll)
-        it_w = sum(d.meter.power() for d in site.devices.values() if d.rack)
-        _set_meter(unit, 1.3 * it_w, 1000.0)
-        for dev in cfg.devices:
-            await poller.poll(dev)
-        _set_meter(unit, 1.3 * it_w, 1002.5)
-        modbus = await poller.poll(next(d for d in cfg.devices if d.id == "incomer-1"))
+        incomer = next(d for d in cfg.devices if d.protocol == "modbus")
+        first = await asyncio.gather(*(poller.poll(dev) for dev in cfg.devices))
+        instant = hub.recompute().instant[0].value
+
+        def import_j(result: PollResult) -> float:
+            return next(r.value for r in result.readings if r.metric == "energy"
+                        and r.labels.get("direction") == "import" and r.level == "total")
+
+        e0 = import_j(next(r for r in first if r.device == incomer.id))
+        await asyncio.sleep(0.5)
+        modbus = await poller.poll(incomer)
+        e1 = import_j(modbus)
         res = hub.recompute()
         await poller.close()
-        inst = res.instant[0]
-        fac_e = res.energy[0].facility_j
-        return inst.value, fac_e, it_w, modbus.ok
+        it_w = sum(r.value for d, rs in poller.snapshot.readings().items() for r in rs
+                   if r.rack_power)
+        return instant, res.energy[0].facility_j, e1 - e0, modbus.ok, it_w
     finally:
-        await gw.stop()
         await site.stop()
 
 
 def test_snmp_and_modbus_make_a_pue() -> None:
-    value, facility_j, it_w, ok = asyncio.run(_run())
-    assert ok
-    assert value == pytest.approx(1.3, rel=2e-3)  # PDU power is rounded to 10 W by the MIB
-    assert facility_j == pytest.approx(2.5 * 3.6e6)  # 1000 -> 1002.5 kWh on the incomer
-    assert it_w > 0
+    value, facility_j, sim_j, ok, it_w = asyncio.run(_run())
+    assert ok and it_w > 0
+    # PDU power is rounded to 10 W by the MIB, and the curve moves between polls (3600x).
+    assert value == pytest.approx(1.32, rel=0.02)
+    # The facility energy is exactly what the incomer's counter advanced between the polls.
+    assert facility_j > 0 and facility_j == pytest.approx(sim_j, rel=1e-9)
 
 
 def test_modbus_device_settings_are_checked() -> None:

@@ -60,6 +60,11 @@ class Meter:
         joules = self.curve.energy(since, now)
         return int(base + joules // self.joules_per_count) % self.modulus
 
+    def energy_j(self) -> float:
+        """Energy since the simulation started (never reset), plus the initial counts."""
+        return self.initial_counts * self.joules_per_count + self.curve.energy(
+            self.clock.start, self.clock.now())
+
     def reset(self) -> None:
         """A user resets the counter to zero (APC rPDU2 allows this)."""
         self.resets.append(self.clock.now())

@@ -12,6 +12,7 @@ from typing import Any
 
 from collectors.snmp.agent import OidStore, SnmpAgent
 from dcmon.sim.devices import Meter, apc_rpdu2, ups_mib
+from dcmon.sim.modbus_server import SimModbusServer, sdm630
 from dcmon.sim.physics import LoadCurve, SimClock
 
 COMMUNITY = "dcmon-sim"
@@ -35,6 +36,8 @@ class SimulatedSite:
     racks: int = 4
     rack_kw: float = 4.0
     speed: float = 1.0
+    #: Facility power / IT power of the simulated incomer.
+    pue: float = 1.32
     clock: SimClock = field(init=False)
     devices: dict[str, SimDevice] = field(default_factory=dict)
 
@@ -60,6 +63,12 @@ class SimulatedSite:
         await self._add(SimDevice("ups-1", "ups_mib", "", None, ups_meter,
                                   SnmpAgent({COMMUNITY: OidStore(ups_mib(
                                       ups_meter, model="SimUPS 20k"))})))
+        # The utility incomer: IT plus cooling and losses (PUE ~1.32), on a Modbus meter.
+        self.incomer = Meter(LoadCurve(total_w * self.pue), self.clock,
+                             joules_per_count=3.6e6, initial_counts=120_000)
+        self.modbus = SimModbusServer({1: sdm630(self.incomer.power,
+                                                 lambda: self.incomer.energy_j() / 3.6e6)})
+        self.modbus_port = await self.modbus.start(0)
 
     async def _add(self, dev: SimDevice) -> None:
         dev.port = await dev.agent.start(0)
@@ -68,6 +77,7 @@ class SimulatedSite:
     async def stop(self) -> None:
         for dev in self.devices.values():
             await dev.agent.stop()
+        await self.modbus.stop()
 
     def kill(self, device: str) -> None:
         """Make a device stop answering (as if unplugged)."""
@@ -90,12 +100,16 @@ class SimulatedSite:
                 rack_devices.setdefault(dev.rack, []).append(entry)
             else:
                 site_devices.append(entry)
+        site_devices.append({"id": "incomer-1", "host": "127.0.0.1", "port": self.modbus_port,
+                             "protocol": "modbus", "unit": 1, "profile": "eastron_sdm630"})
         return {
             "poll": {"interval": interval, "timeout": 1.0, "retries": 1},
             "credentials": {"sim": {"version": "2c", "community": COMMUNITY}},
             "sites": [{
                 "id": "demo-dc", "name": "Demo municipal data centre",
                 "devices": site_devices,
+                "energy": {"facility": ["incomer-1"], "it": "racks", "it_level": "pdu_output",
+                           "design_it_kw": self.racks * self.rack_kw},
                 "rooms": [{"id": "hall-1", "racks": [
                     {"id": rack, "devices": devs} for rack, devs in sorted(rack_devices.items())
                 ]}],
