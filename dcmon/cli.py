@@ -140,7 +140,8 @@ def _snmp_options(f: Any) -> Any:
         click.option("--retries", default=1, show_default=True, type=int),
         click.option("--max-repetitions", default=25, show_default=True, type=int),
         click.option("--client", "client_name", type=click.Choice(["pysnmp", "lean"]),
-                     default="pysnmp", show_default=True, help="SNMP implementation."),
+                     default="lean", show_default=True,
+                     help="SNMP implementation for v1/v2c (v3 always uses pysnmp)."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -160,8 +161,8 @@ def _target(host: str, port: int, version: str | None, community: str, v3_user: 
     )
 
 
-def _client(name: str) -> Any:
-    if name == "lean":
+def _client(name: str, target: SnmpTarget | None = None) -> Any:
+    if name == "lean" and (target is None or target.version != "3"):
         from collectors.snmp.lean import LeanSnmpClient
 
         return LeanSnmpClient()
@@ -183,7 +184,7 @@ def profiles_detect(host: str, profile_dir: tuple[str, ...], client_name: str,
     target = _target(host, **kw)
 
     async def go() -> int:
-        client = _client(client_name)
+        client = _client(client_name, target)
         try:
             found = await detect(client, target, reg.all())
         except SnmpError as exc:
@@ -305,7 +306,7 @@ def poll(host: str, profile_name: str, profile_dir: tuple[str, ...], fmt: str,
     device = device_id or host
 
     async def go() -> PollResult | str:
-        client = _client(client_name)
+        client = _client(client_name, target)
         try:
             if profile_name == "auto":
                 try:
