@@ -21,12 +21,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import CollectorRegistry, start_http_server
 
+from dcmon.alert_store import AlertStore
 from dcmon.config import Config
 from dcmon.engine import EnergyEngine
 from dcmon.poller import Poller
 from dcmon.profiles import ProfileRegistry
 from dcmon.results import RESULTS_INTERVAL_S, ResultsHub
 from dcmon.store import Store
+from exporters.notify import AlertPipeline, alerts_path
 from exporters.prometheus.collector import SnapshotCollector
 from exporters.prometheus.engine import EngineCollector
 
@@ -47,6 +49,7 @@ class RunningService:
     _thread: object
     hub: ResultsHub
     store: Store
+    alerts: AlertPipeline | None = None
 
     def stop_http(self) -> None:
         shutdown = getattr(self._server, "shutdown", None)
@@ -91,11 +94,16 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
         )
     scheduler.add_job(hub.recompute, IntervalTrigger(seconds=RESULTS_INTERVAL_S), id="results",
                       name="PUE and energy results", max_instances=1, coalesce=True,
-                      next_run_time=now + timedelta(seconds=min(10.0, RESULTS_INTERVAL_S)))
+                      next_run_time=now + timedelta(seconds=3.0))
+    alerts = AlertPipeline(config, AlertStore(alerts_path(config)))  # docs/alerts.md
+    scheduler.add_job(alerts.tick_hub, IntervalTrigger(seconds=config.model.alerting.interval_s),
+                      args=[hub], id="alerts", name="alert evaluation and delivery",
+                      max_instances=1, coalesce=True,
+                      next_run_time=now + timedelta(seconds=min(15.0, RESULTS_INTERVAL_S + 5)))
     scheduler.start()
     log.info("polling %d devices; metrics on http://%s:%d/metrics", len(config.devices), host,
              bound)
-    return RunningService(poller, scheduler, registry, bound, server, thread, hub, store)
+    return RunningService(poller, scheduler, registry, bound, server, thread, hub, store, alerts)
 
 
 async def stop_service(svc: RunningService) -> None:
@@ -111,6 +119,8 @@ async def stop_service(svc: RunningService) -> None:
     await svc.poller.close()
     svc.stop_http()
     svc.store.close()
+    if svc.alerts is not None:
+        svc.alerts.store.close()
 
 
 async def run_until_signal(config: Config, profiles: ProfileRegistry, *,

@@ -72,7 +72,8 @@ def test_run_polls_serves_and_stops(tmp_path: Path) -> None:
                          ("pdu-r01-a", "pdu-r02-b", "ups-1", "ghost-ups")]
                 if polls[:3] == [1.0, 1.0, 1.0] and _value(
                         text, "dcmon_device_poll_errors_total", device="ghost-ups",
-                        reason="timeout"):
+                        reason="timeout") and _value(text, "dcmon_site_pue_instant_ratio",
+                                                     site="demo-dc"):
                     break
             else:
                 pytest.fail("devices never all polled:\n" + text[-3000:])
@@ -81,6 +82,13 @@ def test_run_polls_serves_and_stops(tmp_path: Path) -> None:
             got = _value(text, "dcmon_power_watts", device="pdu-r01-a", rack_power="true")
             assert got is not None and abs(got - sim_w) < 0.05 * sim_w
             assert _value(text, "dcmon_device_up", device="ghost-ups") == 0.0
+            # The engine's figures: the simulated incomer draws 1.32 x the IT load.
+            inst = _value(text, "dcmon_site_pue_instant_ratio", site="demo-dc")
+            assert inst is not None and abs(inst - 1.32) < 0.03
+            assert _value(text, "dcmon_site_pue_status", site="demo-dc", window="1h",
+                          status="withheld") == 1.0  # one hour of data does not exist yet
+            assert "dcmon_site_facility_energy_joules_total{" in text
+            assert "dcmon_meter_energy_joules_total{" in text
             assert _value(text, "dcmon_device_up", device="pdu-r01-a", rack="r01",
                           site="demo-dc", room="hall-1") == 1.0
             # A dead device does not delay the others: their polls stay short.

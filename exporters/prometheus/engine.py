@@ -82,9 +82,9 @@ class EngineCollector(Collector):
         life = CounterMetricFamily(
             "dcmon_meter_energy_joules", "Lifetime energy of a meter's counter, exact across "
             "wraps, resets and restarts", labels=["device", "series"])
-        wraps = CounterMetricFamily("dcmon_meter_counter_wraps", "Counter wraps seen",
+        wraps = CounterMetricFamily("dcmon_meter_wraps", "Counter wraps seen",
                                     labels=["device", "series"])
-        resets = CounterMetricFamily("dcmon_meter_counter_resets",
+        resets = CounterMetricFamily("dcmon_meter_resets",
                                      "Counter resets seen (user resets, meter swaps)",
                                      labels=["device", "series"])
         for device, _metric, labels, total, nw, nr in res.meters:
