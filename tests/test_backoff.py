@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 
 from collectors.snmp.agent import OidStore, SnmpAgent
@@ -48,7 +49,7 @@ def test_backoff_then_recovery() -> None:
     polled = [i for i, n in enumerate(attempts) if n]
     # First two polls back to back, then gaps that grow: far fewer than 20 attempts.
     assert polled[:2] == [0, 1]
-    gaps = [b - a for a, b in zip(polled, polled[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(polled)]
     assert gaps == sorted(gaps) and max(gaps) >= 4, polled
     assert len(polled) <= 8
     assert up
