@@ -21,6 +21,7 @@ from dcmon.errors import ConfigError
 from dcmon.model import PollResult
 from dcmon.profiles import ProfileRegistry, describe
 from dcmon.profiles_modbus import CompiledModbusProfile
+from dcmon.report_cli import report
 
 log = logging.getLogger("dcmon")
 
@@ -433,6 +434,33 @@ def replay(config_file: str, readings: str, store_path: str, windows: tuple[str,
     click.echo(json.dumps(out, indent=2))
 
 
+# --------------------------------------------------------------------------------- rules/alerts
+
+
+@main.command()
+@click.option("--config", "config_file", required=True, type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
+@click.option("--sharded", is_flag=True,
+              help="Alert on the PUE recorded from energy counters summed over shards.")
+def rules(config_file: str, out_dir: str, sharded: bool) -> None:
+    """Write Prometheus rules (rules.yml) and their promtool tests (rules_test.yml)."""
+    from exporters.rules.cli import write_rules
+
+    for path in write_rules(_load(config_file), Path(out_dir), sharded):
+        click.echo(str(path))
+
+
+@main.command()
+@click.option("--config", "config_file", required=True, type=click.Path(dir_okay=False))
+@click.option("--all", "include_resolved", is_flag=True, help="Also resolved alerts.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def alerts(config_file: str, include_resolved: bool, fmt: str) -> None:
+    """List alerts from the state of ``dcmon run`` (<state_dir>/alerts.sqlite)."""
+    from exporters.notify.cli import print_alerts
+
+    sys.exit(print_alerts(_load(config_file), include_resolved, fmt))
+
+
 # ------------------------------------------------------------------------------------ run/demo
 
 
@@ -462,11 +490,17 @@ def run(config_file: str, listen: str | None) -> None:
               help="Stop after this many seconds (default: run until Ctrl-C).")
 @click.option("--interval", type=float, default=5.0, show_default=True,
               help="Poll interval of the simulated devices, in seconds.")
-def demo(listen: str, duration: float | None, interval: float) -> None:
+@click.option("--api-listen", default="127.0.0.1:9640", show_default=True,
+              help="HOST:PORT for the REST API (docs/api.md).")
+def demo(listen: str, duration: float | None, interval: float, api_listen: str) -> None:
     """Run a simulated site on 127.0.0.1 and monitor it: no hardware, no servers needed."""
     from dcmon.demo import run_demo
 
-    asyncio.run(run_demo(listen=listen, duration=duration, interval=interval))
+    asyncio.run(run_demo(listen=listen, duration=duration, interval=interval,
+                         api_listen=api_listen))
+
+
+main.add_command(report)  # dcmon report capacity (dcmon/report_cli.py)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -28,6 +28,8 @@ from pydantic import (
     model_validator,
 )
 
+from dcmon.api.settings import ApiSettings, api_problems
+from dcmon.capacity_config import CapacitySettings, CoolingUnit, RackFeeds, capacity_problems
 from dcmon.errors import ConfigError, Problem, pydantic_problems
 from dcmon.policy import AlertingSettings, SitePolicy, alerting_problems
 from dcmon.profiles import ProfileRegistry, yaml_error_text
@@ -164,6 +166,11 @@ class Rack(_Strict):
     id: Ident
     name: str = ""
     devices: list[Device] = Field(default_factory=list)
+    #: Capacity (docs/capacity.md): provisioned kW, U space, and the A/B feeds' breakers.
+    rated_kw: float | None = Field(default=None, gt=0)
+    u_total: int | None = Field(default=None, ge=1, le=100)
+    u_used: int | None = Field(default=None, ge=0, le=100)
+    feeds: RackFeeds | None = None
 
     _id = field_validator("id")(classmethod(lambda cls, v: _ident(v)))
 
@@ -173,6 +180,10 @@ class Room(_Strict):
     name: str = ""
     racks: list[Rack] = Field(default_factory=list)
     devices: list[Device] = Field(default_factory=list)
+    #: Capacity (docs/capacity.md): cooling as one figure or per unit, and the room's power.
+    cooling_kw: float | None = Field(default=None, ge=0)
+    cooling_units: list[CoolingUnit] = Field(default_factory=list)
+    power_kw: float | None = Field(default=None, ge=0)
 
     _id = field_validator("id")(classmethod(lambda cls, v: _ident(v)))
 
@@ -225,6 +236,8 @@ class ConfigModel(_Strict):
     state_dir: str = "./dcmon-state"
     profile_dirs: list[str] = Field(default_factory=list)
     alerting: AlertingSettings = Field(default_factory=AlertingSettings)
+    capacity: CapacitySettings = Field(default_factory=CapacitySettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -440,6 +453,8 @@ def parse_config(data: Any, file: str, registry: ProfileRegistry | None = None,
             problems.extend(validate_topology(
                 site.energy, f"sites.{si}.energy", file, parents,
                 [d.id for d in devices if d.site == site.id and d.rack]))
+    problems.extend(capacity_problems(m.sites, set(parents), file))
+    problems.extend(api_problems(m.api, file, base))
     if problems:
         raise ConfigError(problems)
     return Config(file=file, model=m, devices=tuple(devices), credentials=creds)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import signal
 import tempfile
 import time
@@ -18,6 +19,7 @@ from collections import defaultdict
 from dcmon.config import parse_config
 from dcmon.profiles import ProfileRegistry
 from dcmon.service import RunningService, start_service, stop_service
+from dcmon.sim.capacity import add_capacity
 from dcmon.sim.site import SimulatedSite
 
 log = logging.getLogger("dcmon.demo")
@@ -51,12 +53,17 @@ def summary(svc: RunningService) -> list[str]:
 
 
 async def run_demo(*, listen: str = "127.0.0.1:9630", duration: float | None = None,
-                   interval: float = 5.0) -> None:
+                   interval: float = 5.0, api_listen: str = "127.0.0.1:9640") -> None:
     site = SimulatedSite()
     await site.start()
     state = tempfile.mkdtemp(prefix="dcmon-demo-")
     inv = site.inventory(interval=interval, listen=listen)
     inv["state_dir"] = state
+    # Capacity ratings and a fresh admin token for the REST API (docs/api.md).
+    add_capacity(inv)
+    token = secrets.token_urlsafe(24)
+    inv["api"] = {"listen": api_listen,
+                  "tokens": [{"name": "demo", "token": token, "scope": "admin"}]}
     cfg = parse_config(inv, "<demo>", ProfileRegistry.load())
     svc = start_service(cfg, ProfileRegistry.load())
     stop = asyncio.Event()
@@ -67,6 +74,11 @@ async def run_demo(*, listen: str = "127.0.0.1:9630", duration: float | None = N
     host = listen.rpartition(":")[0]
     print(f"dcmon demo: {len(site.devices)} simulated devices on 127.0.0.1; "
           f"metrics at http://{host}:{svc.http_port}/metrics (Ctrl-C to stop)", flush=True)
+    if svc.api is not None:
+        print(f"dcmon demo: API at {svc.api.url}/api/v1 (docs {svc.api.url}/api/v1/docs), "
+              f"report {svc.api.url}/api/v1/reports/capacity; demo token: {token}\n"
+              f"  curl -H 'Authorization: Bearer {token}' {svc.api.url}/api/v1/racks",
+              flush=True)
     try:
         t0 = loop.time()
         while not stop.is_set():

@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 from dcmon.errors import Problem
 
@@ -259,32 +267,31 @@ def format_duration(s: float) -> str:
     return f"{int(s)}s" if s == int(s) else f"{int(s * 1000)}ms"
 
 
-Duration = Annotated[float, Field(ge=0)]
-
-
-def _dur(cls: type, v: object) -> float:
-    return parse_duration(v)
+#: Seconds, given as a number or a Prometheus-style duration string.
+Duration = Annotated[float, BeforeValidator(parse_duration), Field(ge=0)]
 
 
 # ------------------------------------------------------------------------------- rule settings
 
 Severity = Literal["critical", "warning", "info"]
+PueWindow = Literal["1h", "24h", "7d", "30d", "365d"]
+
+
+def _default_windows() -> list[PueWindow]:
+    return ["24h", "30d"]
 
 
 class PueRule(_Strict):
     """PUE above the ceiling, on rolling windows, with for-duration and hysteresis."""
 
     enabled: bool = True
-    windows: list[Literal["1h", "24h", "7d", "30d", "365d"]] = Field(
-        default_factory=lambda: ["24h", "30d"], min_length=1)
+    windows: list[PueWindow] = Field(default_factory=_default_windows, min_length=1)
     for_s: Duration = Field(default=6 * 3600.0, alias="for")
     #: Once active, the alert clears only at or below ceiling - hysteresis (no flapping).
     hysteresis: float = Field(default=0.02, ge=0, le=1)
     severity: Severity = "warning"
     #: Severity of a breach that a gate (coverage, load, ramp-up) holds back.
     unconfirmed_severity: Severity = "info"
-
-    _d = field_validator("for_s", mode="before")(classmethod(_dur))
 
 
 class MeteringFaultRule(_Strict):
@@ -296,8 +303,6 @@ class MeteringFaultRule(_Strict):
     instant_for_s: Duration = Field(default=900.0, alias="instant_for")
     severity: Severity = "warning"
 
-    _d = field_validator("for_s", "instant_for_s", mode="before")(classmethod(_dur))
-
 
 class DeviceRule(_Strict):
     """A device down (its last poll failed) for ``for``."""
@@ -305,8 +310,6 @@ class DeviceRule(_Strict):
     enabled: bool = True
     for_s: Duration = Field(default=300.0, alias="for")
     severity: Severity = "warning"
-
-    _d = field_validator("for_s", mode="before")(classmethod(_dur))
 
 
 class StaleRule(_Strict):
@@ -326,8 +329,6 @@ class UtilisationRule(_Strict):
     critical: float = Field(default=0.95, gt=0, le=2)
     hysteresis: float = Field(default=0.05, ge=0, le=1)
     for_s: Duration = Field(default=300.0, alias="for")
-
-    _d = field_validator("for_s", mode="before")(classmethod(_dur))
 
 
 class FeedRule(UtilisationRule):
@@ -439,9 +440,6 @@ class Outbox(_Strict):
     max_backoff_s: Duration = Field(default=300.0, alias="max_backoff")
     max_age_s: Duration = Field(default=2 * 86400.0, alias="max_age")
 
-    _d = field_validator("backoff_s", "max_backoff_s", "max_age_s",
-                         mode="before")(classmethod(_dur))
-
 
 class AlertingSettings(_Strict):
     """``alerting:``: rule thresholds, state timing, receivers and routes."""
@@ -456,8 +454,6 @@ class AlertingSettings(_Strict):
     #: Every matching route receives the notification; no routes = every receiver gets all.
     routes: list[Route] = Field(default_factory=list)
     outbox: Outbox = Field(default_factory=Outbox)
-
-    _d = field_validator("interval_s", "repeat_interval_s", mode="before")(classmethod(_dur))
 
     @model_validator(mode="after")
     def _refs(self) -> AlertingSettings:

@@ -11,6 +11,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from dcmon.capacity_model import CityCapacity
+from dcmon.capacity_source import CapacityCalculator
 from dcmon.config import Config
 from dcmon.engine import EnergyEngine
 from dcmon.model import PollResult
@@ -37,6 +39,8 @@ class Results:
     instant: tuple[InstantPue, ...] = ()
     energy: tuple[SiteEnergy, ...] = ()
     meters: tuple[tuple[str, str, dict[str, str], float, int, int], ...] = field(default=())
+    #: Capacity per rack, room, site and city (docs/capacity.md); None before the first run.
+    capacity: CityCapacity | None = None
 
 
 class ResultsHub:
@@ -47,6 +51,7 @@ class ResultsHub:
         self.engine = engine
         self.snapshot = snapshot
         self.calc = PueCalculator(config, engine)
+        self.capacity_calc = CapacityCalculator(config, engine)
         self._lock = threading.Lock()
         self._results = Results()
 
@@ -64,8 +69,9 @@ class ResultsHub:
             energy = tuple(self._lifetime(sid) for sid, _ in self.calc.sites())
             meters = tuple((s.device, s.metric, dict(s.labels), total, wraps, resets)
                            for s, total, wraps, resets in self.engine.lifetime().values())
+            capacity = self.capacity_calc.compute(now, self.snapshot.readings())
         inst = tuple(instantaneous(self.config, self.snapshot.readings()))
-        res = Results(now, pue, inst, energy, meters)
+        res = Results(now, pue, inst, energy, meters, capacity)
         self._results = res
         return res
 

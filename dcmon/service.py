@@ -22,6 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import CollectorRegistry, start_http_server
 
 from dcmon.alert_store import AlertStore
+from dcmon.api.server import ApiServer, start_api
 from dcmon.config import Config
 from dcmon.engine import EnergyEngine
 from dcmon.poller import Poller
@@ -29,6 +30,8 @@ from dcmon.profiles import ProfileRegistry
 from dcmon.results import RESULTS_INTERVAL_S, ResultsHub
 from dcmon.store import Store
 from exporters.notify import AlertPipeline, alerts_path
+from exporters.notify.metrics import NotifyCollector
+from exporters.prometheus.capacity import CapacityCollector
 from exporters.prometheus.collector import SnapshotCollector
 from exporters.prometheus.engine import EngineCollector
 
@@ -50,6 +53,8 @@ class RunningService:
     hub: ResultsHub
     store: Store
     alerts: AlertPipeline | None = None
+    #: The REST API (docs/api.md); None when disabled or no token is configured.
+    api: ApiServer | None = None
 
     def stop_http(self) -> None:
         shutdown = getattr(self._server, "shutdown", None)
@@ -78,6 +83,7 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
     registry = CollectorRegistry()
     registry.register(SnapshotCollector(poller.snapshot))
     registry.register(EngineCollector(hub))
+    registry.register(CapacityCollector(hub))
     host, port = split_listen(listen or config.model.exporters.prometheus.listen)
     server, thread = start_http_server(port, addr=host, registry=registry)
     bound = server.server_address[1]
@@ -96,6 +102,7 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
                       name="PUE and energy results", max_instances=1, coalesce=True,
                       next_run_time=now + timedelta(seconds=3.0))
     alerts = AlertPipeline(config, AlertStore(alerts_path(config)))  # docs/alerts.md
+    registry.register(NotifyCollector(alerts.store))
     scheduler.add_job(alerts.tick_hub, IntervalTrigger(seconds=config.model.alerting.interval_s),
                       args=[hub], id="alerts", name="alert evaluation and delivery",
                       max_instances=1, coalesce=True,
@@ -103,7 +110,9 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
     scheduler.start()
     log.info("polling %d devices; metrics on http://%s:%d/metrics", len(config.devices), host,
              bound)
-    return RunningService(poller, scheduler, registry, bound, server, thread, hub, store, alerts)
+    api = start_api(config, hub, alerts=lambda: list(alerts.store.active().values()))
+    return RunningService(poller, scheduler, registry, bound, server, thread, hub, store, alerts,
+                          api)
 
 
 async def stop_service(svc: RunningService) -> None:
@@ -117,6 +126,8 @@ async def stop_service(svc: RunningService) -> None:
         if still:
             log.warning("shutdown: cancelled %d polls still in flight", len(still))
     await svc.poller.close()
+    if svc.api is not None:
+        svc.api.stop()
     svc.stop_http()
     svc.store.close()
     if svc.alerts is not None:

@@ -54,42 +54,57 @@ _UPSERT = """INSERT INTO {t} (key, {c}, energy_j, peak_w, covered_s) VALUES (?, 
     peak_w = MAX(peak_w, excluded.peak_w), covered_s = covered_s + excluded.covered_s"""
 
 
+def open_sqlite(path: str) -> sqlite3.Connection:
+    """An SQLite connection in WAL mode with ``synchronous=NORMAL``: a committed transaction
+    survives a crash of the process, and readers never block the writer."""
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
+def migrate(db: sqlite3.Connection, path: str, migrations: list[str]) -> int:
+    """Run the migrations newer than ``meta.schema_version``, each in its own transaction.
+
+    Returns the version found before. A database from a newer dcmon is refused rather than
+    guessed at.
+    """
+    db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+    row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    found = int(row[0]) if row else 0
+    if found > len(migrations):
+        raise RuntimeError(f"{path}: schema version {found} is newer than this dcmon "
+                           f"({len(migrations)}); upgrade dcmon")
+    for version in range(found + 1, len(migrations) + 1):
+        db.execute("BEGIN")
+        try:
+            for stmt in migrations[version - 1].split(";"):
+                if stmt.strip():
+                    db.execute(stmt)
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                       (str(version),))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    return found
+
+
 class Store:
     """SQLite-backed persistence of accounts and rollups. Thread-safe (one lock)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db = open_sqlite(self.path)
         self._lock = threading.Lock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
         self.migrate()
 
     def migrate(self) -> int:
         """Bring the schema to SCHEMA_VERSION; returns the version found before."""
         with self._lock:
-            db = self._db
-            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-            row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            found = int(row[0]) if row else 0
-            if found > SCHEMA_VERSION:
-                raise RuntimeError(f"{self.path}: schema version {found} is newer than this "
-                                   f"dcmon ({SCHEMA_VERSION}); upgrade dcmon")
-            for version in range(found + 1, SCHEMA_VERSION + 1):
-                db.execute("BEGIN")
-                try:
-                    for stmt in MIGRATIONS[version - 1].split(";"):
-                        if stmt.strip():
-                            db.execute(stmt)
-                    db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
-                               (str(version),))
-                    db.execute("COMMIT")
-                except BaseException:
-                    db.execute("ROLLBACK")
-                    raise
-            return found
+            return migrate(self._db, self.path, MIGRATIONS)
 
     def schema_version(self) -> int:
         with self._lock:

@@ -1,0 +1,79 @@
+"""A deterministic ResultsHub from a capacity case folder, and the API on 127.0.0.1 over it.
+
+The hub is fed exactly as ``dcmon run`` feeds it: readings ingested by the energy engine (the
+store's hourly and daily rollups) and each device's last poll recorded in a Snapshot. Results
+are computed at the case's "now" (its last reading), so the numbers are the hand-computed ones
+of tests/cases/capacity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from dcmon.alerts import Alert
+from dcmon.api.app import create_app
+from dcmon.api.server import ApiServer, bind
+from dcmon.capacity_source import latest_readings
+from dcmon.config import Config, load_config
+from dcmon.engine import EnergyEngine
+from dcmon.model import PollResult
+from dcmon.profiles import ProfileRegistry
+from dcmon.replay import _counter_specs, parse_lines
+from dcmon.results import ResultsHub
+from dcmon.state import DeviceInfo, Snapshot
+from dcmon.store import Store
+
+CASES = Path(__file__).resolve().parents[1] / "cases" / "capacity"
+READ_TOKEN = "read-token-0123456789abcdef"
+ADMIN_TOKEN = "admin-token-0123456789abcdef"
+TOKENS = {"platform": (READ_TOKEN, "read"), "ops": (ADMIN_TOKEN, "admin")}
+
+
+def hub_from_case(case: str, state: Path, config: Config | None = None) -> ResultsHub:
+    folder = CASES / case
+    cfg = config or load_config(folder / "config.yaml")
+    engine = EnergyEngine(cfg, Store(state / "dcmon.sqlite"))
+    lines = (folder / "readings.jsonl").read_text().splitlines()
+    readings = sorted(parse_lines(lines, str(folder), _counter_specs(cfg, ProfileRegistry.load())),
+                      key=lambda r: r.ts)
+    engine.ingest(readings)
+    engine.flush()
+    snap = Snapshot([DeviceInfo(d.id, d.site, d.room, d.rack, d.profile, feed=d.feed)
+                     for d in cfg.devices])
+    for dev, rs in latest_readings(readings).items():
+        snap.record(PollResult(dev, "replay", rs, (), rs[0].ts, 0.01))
+    hub = ResultsHub(cfg, engine, snap)
+    hub.recompute(max(r.ts for r in readings))
+    return hub
+
+
+ALERT = Alert(fingerprint="f00d", alertname="DcmonFeedFailoverRisk",
+              labels={"site": "dc1", "room": "hall", "rack": "r1", "severity": "critical"},
+              annotations={"summary": "A+B above one feed", "summary_zh": "A+B 路超过单路容量"},
+              state="firing", active_since=1767225600.0, fired_at=1767225900.0, value=1.125)
+
+
+@dataclass
+class RunningApi:
+    server: ApiServer
+    hub: ResultsHub
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+@contextmanager
+def running_api(case: str, state: Path, with_alerts: bool = True) -> Iterator[RunningApi]:
+    hub = hub_from_case(case, state)
+    app = create_app(hub.config, hub, TOKENS,
+                     alerts=(lambda: [ALERT]) if with_alerts else None)
+    server = ApiServer(app, bind("127.0.0.1:0")).start()
+    try:
+        yield RunningApi(server, hub)
+    finally:
+        server.stop()
+        hub.engine.store.close()

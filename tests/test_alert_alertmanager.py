@@ -1,0 +1,61 @@
+"""A real Alertmanager (group_wait 1s) forwarding to a webhook on 127.0.0.1.
+
+The alert engine fires a PUE alert and later resolves it; both go through the persisted outbox
+to Alertmanager's /api/v2/alerts, and Alertmanager's own webhook must carry both, with dcmon's
+labels and bilingual annotations intact.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from dcmon.alert_store import AlertStore
+from dcmon.alerts import Alerter, Observation, Text
+from dcmon.policy import AlertingSettings
+from exporters.notify.alertmanager import AlertmanagerReceiver
+from exporters.notify.outbox import Outbox
+from exporters.notify.routes import Router
+from tests.support.alert_servers import Request, alertmanager, recorder
+
+TEXT = Text("dc1: PUE 1.350 over 24h is above the 1.30 ceiling",
+            "dc1：24 小时 PUE 1.350 超过限值 1.30", "Check first: cooling plant",
+            "请先检查制冷系统")
+
+
+def obs(state: str) -> Observation:
+    return Observation("DcmonPueAboveCeiling", {"site": "dc1", "window": "24h"},
+                       state, TEXT, confirmed=True, value=1.35,  # type: ignore[arg-type]
+                       threshold=1.3)
+
+
+def test_alertmanager_firing_and_resolved(tmp_path: Path) -> None:
+    settings = AlertingSettings.model_validate({
+        "receivers": [{"type": "alertmanager", "name": "am", "url": "http://127.0.0.1:1"}]})
+    with recorder(lambda r: (200, {})) as hook, \
+            alertmanager(hook.url + "/am-hook", tmp_path) as am_url:
+        cfg = settings.receivers[0].model_copy(update={"url": am_url})
+        store = AlertStore(tmp_path / "alerts.sqlite")
+        alerter = Alerter(store, settings.repeat_interval_s, Router(settings))
+        box = Outbox(store, {"am": AlertmanagerReceiver(cfg, hold_s=3600)}, settings.outbox)
+        now = time.time()
+        assert [n.status for n in alerter.evaluate(now, [obs("breach")])] == ["firing"]
+        assert box.deliver(now).delivered == {"am": 1}
+
+        def statuses(reqs: list[Request]) -> list[str]:
+            return [a["status"] for r in reqs for a in r.body["alerts"]]
+
+        got = hook.wait(lambda reqs: "firing" in statuses(reqs))
+        alert: dict[str, Any] = got[0].body["alerts"][0]
+        assert alert["labels"] == {"alertname": "DcmonPueAboveCeiling", "site": "dc1",
+                                   "window": "24h", "severity": "warning", "confirmed": "true"}
+        assert alert["annotations"]["summary_zh"] == "dc1：24 小时 PUE 1.350 超过限值 1.30"
+        assert alert["annotations"]["value"] == "1.35"
+
+        later = now + 1
+        assert [n.status for n in alerter.evaluate(later, [obs("clear")])] == ["resolved"]
+        assert box.deliver(later).delivered == {"am": 1}
+        got = hook.wait(lambda reqs: "resolved" in statuses(reqs))
+        assert statuses(got).count("firing") == 1
+        store.close()
