@@ -19,6 +19,7 @@ from typing import Literal
 
 from dcmon import alert_text
 from dcmon.alerts import Alert, Observation, Text, fingerprint
+from dcmon.capacity_model import SiteCapacity
 from dcmon.config import Config, DeviceSpec, Site
 from dcmon.model import Reading
 from dcmon.policy import SitePolicy, UtilisationRule, judge
@@ -31,6 +32,7 @@ DOWN = "DcmonDeviceDown"
 STALE = "DcmonStaleData"
 RACK = "DcmonRackOverUtilised"
 FEED = "DcmonFeedFailoverRisk"
+CAPACITY = "DcmonCapacityRunningOut"
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class AlertInputs:
     readings: Mapping[str, tuple[Reading, ...]] = field(default_factory=dict)
     #: When polling started (a device never heard from is stale from then on).
     started: float = 0.0
+    #: Capacity per site (its forecast feeds the "capacity running out" rule).
+    capacity: Sequence[SiteCapacity] = ()
 
 
 TextFn = Callable[[str, str, str, float, float, float, float], Text]
@@ -227,7 +231,33 @@ def rack_rules(cfg: Config, now: float, inp: AlertInputs, prev: Mapping[str, Ale
     return out
 
 
-RULES: list[Rule] = [pue_rule, metering_rule, device_rules, rack_rules]
+def capacity_rule(cfg: Config, now: float, inp: AlertInputs, prev: Mapping[str, Alert]
+                  ) -> list[Observation]:
+    """The forecast of days until full is under the threshold, with a trustworthy fit."""
+    rule = cfg.model.alerting.rules.capacity
+    if not rule.enabled:
+        return []
+    out: list[Observation] = []
+    for sc in inp.capacity:
+        f = sc.forecast
+        labels = {"site": sc.site}
+        if f.status == "full" or (f.status == "ok" and f.days_until_full is not None
+                                   and f.days_until_full < rule.days
+                                   and (f.r2 or 0.0) >= rule.min_r2):
+            days = 0.0 if f.status == "full" else float(f.days_until_full or 0.0)
+            out.append(Observation(
+                CAPACITY, labels, "breach",
+                alert_text.capacity(sc.site, days, rule.days, f.slope_kw_per_day or 0.0,
+                                    f.r2 or 0.0, sc.headroom.binding or "capacity"),
+                severity=rule.severity, value=days, threshold=rule.days))
+        elif f.status in ("ok", "not_growing", "no_limit"):
+            out.append(Observation(CAPACITY, labels, "clear"))
+        else:  # insufficient data: neither raise nor clear
+            out.append(Observation(CAPACITY, labels, "hold"))
+    return out
+
+
+RULES: list[Rule] = [pue_rule, metering_rule, device_rules, rack_rules, capacity_rule]
 
 
 def observe(cfg: Config, now: float, inp: AlertInputs, prev: Mapping[str, Alert]

@@ -67,6 +67,23 @@ def metering_fault(site: str, window: str, value: float, it_kwh: float, fac_kwh:
     )
 
 
+def capacity(site: str, days: float, limit_days: float, slope_kw: float, r2: float,
+             binding: str) -> Text:
+    return Text(
+        summary=f"{site}: capacity full in {days:.0f} days (alert under {limit_days:.0f})",
+        summary_zh=f"{site}：预计 {days:.0f} 天后容量用尽（告警阈值 {limit_days:.0f} 天）",
+        description=(
+            f"Site {site}: daily peak load grows {slope_kw:.2f} kW/day (fit R² {r2:.2f}); at this "
+            f"trend the {binding} limit is reached in {days:.0f} days, under the {limit_days:.0f}"
+            f"-day threshold. Check first: the capacity report's load trend and headroom per "
+            f"room, then plan new racks, cooling or power before placing more load."),
+        description_zh=(
+            f"站点 {site}：日峰值负载每天增长 {slope_kw:.2f} kW（拟合 R² {r2:.2f}），按此趋势 "
+            f"{days:.0f} 天后达到{binding}上限，低于 {limit_days:.0f} 天阈值。请先查看容量报告的"
+            f"负载趋势和各机房余量，再规划新增机柜、制冷或配电。"),
+    )
+
+
 def instant_fault(site: str, fac_w: float, it_w: float) -> Text:
     return Text(
         summary=f"{site}: IT power {it_w / 1000:.1f} kW is above facility power "

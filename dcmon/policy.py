@@ -337,8 +337,19 @@ class FeedRule(UtilisationRule):
     critical: float = Field(default=1.0, gt=0, le=2)
 
 
+class CapacityRule(_Strict):
+    """A site's capacity forecast says it will be full in fewer than ``days`` days."""
+
+    enabled: bool = True
+    days: float = Field(default=90.0, gt=0, le=3650)
+    #: A trend that explains less of the daily peaks than this is too weak to alert on.
+    min_r2: float = Field(default=0.5, ge=0, le=1)
+    severity: Severity = "warning"
+
+
 class Rules(_Strict):
     pue: PueRule = Field(default_factory=PueRule)
+    capacity: CapacityRule = Field(default_factory=CapacityRule)
     metering_fault: MeteringFaultRule = Field(default_factory=MeteringFaultRule)
     device_down: DeviceRule = Field(default_factory=DeviceRule)
     stale: StaleRule = Field(default_factory=StaleRule)

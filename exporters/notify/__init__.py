@@ -112,7 +112,7 @@ class AlertPipeline:
             return None
         snap = hub.snapshot
         self.evaluate(now, AlertInputs(res.pue, res.instant, snap.health(), snap.readings(),
-                                       self.started))
+                                       self.started, res.capacity.sites if res.capacity else ()))
         report = self.outbox.deliver(now)
         self.store.prune(now - KEEP_S)
         return report

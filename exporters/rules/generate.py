@@ -337,6 +337,27 @@ def capacity_rules(cfg: Config) -> list[Rule]:
                                       f"humanizePercentage }}}}（告警阈值 {level:.0%}）。"
                                       f"请先检查近期上架设备，再查 A/B 均衡与断路器额定值。",
                     "threshold": num(level)}})
+    cap = rules.capacity
+    if cap.enabled:
+        # The same judgement as dcmon.alert_rules.capacity_rule: a trustworthy trend (R²) that
+        # reaches the site's power or cooling limit within the threshold.
+        days = "dcmon_site_time_until_full_seconds / 86400"
+        out.append({
+            "alert": "DcmonCapacityRunningOut",
+            "expr": f"({days} < {num(cap.days)}) and on(site) "
+                    f"(dcmon_site_forecast_fit_r2 >= {num(cap.min_r2)})",
+            "labels": {"severity": cap.severity},
+            "annotations": {
+                "summary": f"{{{{ $labels.site }}}}: capacity full in {{{{ $value | printf "
+                           f"\"%.0f\" }}}} days (alert under {cap.days:.0f})",
+                "summary_zh": f"{{{{ $labels.site }}}}：预计 {{{{ $value | printf \"%.0f\" }}}} "
+                              f"天后容量用尽（告警阈值 {cap.days:.0f} 天）",
+                "description": "Check first: the capacity report's load trend and headroom per "
+                               "room, then plan racks, cooling or power before placing more "
+                               "load.",
+                "description_zh": "请先查看容量报告的负载趋势和各机房余量，再规划新增机柜、制冷"
+                                  "或配电。",
+                "threshold": num(cap.days)}})
     return out
 
 
