@@ -207,6 +207,8 @@ def rack_rules(cfg: Config, now: float, inp: AlertInputs, prev: Mapping[str, Ale
         for room in site.rooms:
             for rk in room.racks:
                 rack_kw, feed_kw = pol.rack_rating(rk.id)
+                # The inventory's rating (capacity, docs/capacity.md) wins over the policy's.
+                rack_kw = rk.rated_kw or rack_kw
                 devs = [d for d in cfg.devices
                         if d.site == site.id and d.room == room.id and d.rack == rk.id]
                 labels = {"site": site.id, "room": room.id, "rack": rk.id}
