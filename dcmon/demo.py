@@ -72,7 +72,7 @@ async def run_demo(*, listen: str = "127.0.0.1:9630", duration: float | None = N
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     host = listen.rpartition(":")[0]
-    print(f"dcmon demo: {len(site.devices)} simulated devices on 127.0.0.1; "
+    print(f"dcmon demo: {len(cfg.devices)} simulated devices on 127.0.0.1; "
           f"metrics at http://{host}:{svc.http_port}/metrics (Ctrl-C to stop)", flush=True)
     if svc.api is not None:
         print(f"dcmon demo: API at {svc.api.url}/api/v1 (docs {svc.api.url}/api/v1/docs), "
