@@ -11,7 +11,6 @@ and the alert engine, the rule generator and the docs all read the same defaults
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,12 +23,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    SecretStr,
     field_validator,
     model_validator,
 )
 
 from dcmon.errors import Problem
+from dcmon.secrets import SecretValue, read_secret
 
 
 class _Strict(BaseModel):
@@ -200,42 +199,6 @@ def judge(policy: SitePolicy, now: float, coverage: float, min_coverage: float,
 
 
 # ------------------------------------------------------------------------------------- secrets
-
-
-class SecretRef(_Strict):
-    """A secret read from the environment or a file (the shape of ``dcmon.config.SecretRef``,
-    repeated here so the config module can import this one without an import cycle)."""
-
-    env: str | None = None
-    file: str | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> SecretRef:
-        if (self.env is None) == (self.file is None):
-            raise ValueError("give exactly one of 'env' or 'file'")
-        return self
-
-
-SecretValue = SecretStr | SecretRef
-
-
-def read_secret(value: SecretValue, base: Path) -> SecretStr:
-    """The secret's value; raises ValueError naming the variable or file, never the value."""
-    if isinstance(value, SecretStr):
-        return value
-    if value.env is not None:
-        env = os.environ.get(value.env)
-        if env is None:
-            raise ValueError(f"environment variable {value.env} is not set")
-        return SecretStr(env)
-    assert value.file is not None
-    path = Path(value.file)
-    if not path.is_absolute():
-        path = base / path
-    try:
-        return SecretStr(path.read_text(encoding="utf-8").strip())
-    except OSError as exc:
-        raise ValueError(f"cannot read secret file {value.file}: {exc.strerror}") from None
 
 
 # ----------------------------------------------------------------------------------- durations

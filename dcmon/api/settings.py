@@ -15,23 +15,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from dcmon.errors import Problem
+from dcmon.secrets import SecretRef
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class TokenRef(_Strict):
-    """A token read from the environment or a file."""
-
-    env: str | None = None
-    file: str | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> TokenRef:
-        if (self.env is None) == (self.file is None):
-            raise ValueError("give exactly one of 'env' or 'file'")
-        return self
+TokenRef = SecretRef
 
 
 class ApiToken(_Strict):

@@ -18,13 +18,9 @@ from dcmon.alert_store import AlertStore
 from dcmon.alerts import Alerter, Notification
 from dcmon.config import Config
 from dcmon.errors import ConfigError, Problem
-from dcmon.policy import (
-    AlertingSettings,
-    ReceiverConfig,
-    SecretValue,
-    read_secret,
-)
+from dcmon.policy import AlertingSettings, ReceiverConfig
 from dcmon.results import ResultsHub
+from dcmon.secrets import SecretValue, read_secret
 from exporters.notify.alertmanager import AlertmanagerReceiver
 from exporters.notify.base import Receiver
 from exporters.notify.dingtalk import DingTalkReceiver
