@@ -34,6 +34,9 @@ def _setup_logging(verbose: bool) -> None:
     # pysnmp and apscheduler are chatty at INFO; their news is not the operator's.
     for noisy in ("apscheduler", "pysnmp", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # "skipped: maximum number of running instances reached" is the no-overlap rule working
+    # (a dead device's poll outlasting its interval); the health log already says it is down.
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
 
 
 def _registry(profile_dirs: tuple[str, ...] = ()) -> ProfileRegistry:
@@ -492,12 +495,47 @@ def run(config_file: str, listen: str | None) -> None:
               help="Poll interval of the simulated devices, in seconds.")
 @click.option("--api-listen", default="127.0.0.1:9640", show_default=True,
               help="HOST:PORT for the REST API (docs/api.md).")
-def demo(listen: str, duration: float | None, interval: float, api_listen: str) -> None:
+@click.option("--speed", type=click.FloatRange(min=1.0, max=3600.0), default=1.0,
+              show_default=True, help="Simulated seconds per real second (the scripted counter "
+                                      "reset at 20 min and PDU outage at 30-40 min come sooner).")
+def demo(listen: str, duration: float | None, interval: float, api_listen: str,
+         speed: float) -> None:
     """Run a simulated site on 127.0.0.1 and monitor it: no hardware, no servers needed."""
     from dcmon.demo import run_demo
 
     asyncio.run(run_demo(listen=listen, duration=duration, interval=interval,
-                         api_listen=api_listen))
+                         api_listen=api_listen, speed=speed))
+
+
+# ---------------------------------------------------------------------------------- dashboards
+
+
+@main.group()
+def dashboards() -> None:
+    """Grafana dashboards as code (exporters/grafana, dashboards/README.md)."""
+
+
+@dashboards.command("build")
+@click.option("--out", "out_dir", default="dashboards/json", show_default=True,
+              type=click.Path(file_okay=False), help="Directory for the JSON files.")
+def dashboards_build(out_dir: str) -> None:
+    """Write one JSON file per dashboard (what Grafana's file provisioning reads)."""
+    from exporters.grafana.cli import build_command
+
+    sys.exit(build_command(Path(out_dir)))
+
+
+@dashboards.command("push")
+@click.option("--url", required=True, help="Grafana's base URL, e.g. http://localhost:3000.")
+@click.option("--token", envvar="DCMON_GRAFANA_TOKEN", default=None,
+              help="Service-account token (or env DCMON_GRAFANA_TOKEN).")
+@click.option("--folder", default="dcmon", show_default=True,
+              help="Folder title; '' for the General folder.")
+def dashboards_push(url: str, token: str | None, folder: str) -> None:
+    """Upload every dashboard through Grafana's HTTP API (replaces the same uid)."""
+    from exporters.grafana.cli import push_command
+
+    sys.exit(push_command(url, token, folder or None))
 
 
 main.add_command(report)  # dcmon report capacity (dcmon/report_cli.py)

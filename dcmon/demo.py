@@ -53,8 +53,9 @@ def summary(svc: RunningService) -> list[str]:
 
 
 async def run_demo(*, listen: str = "127.0.0.1:9630", duration: float | None = None,
-                   interval: float = 5.0, api_listen: str = "127.0.0.1:9640") -> None:
-    site = SimulatedSite()
+                   interval: float = 5.0, speed: float = 1.0,
+                   api_listen: str = "127.0.0.1:9640") -> None:
+    site = SimulatedSite(events=True, speed=speed)
     await site.start()
     state = tempfile.mkdtemp(prefix="dcmon-demo-")
     inv = site.inventory(interval=interval, listen=listen)
@@ -81,9 +82,13 @@ async def run_demo(*, listen: str = "127.0.0.1:9630", duration: float | None = N
               flush=True)
     try:
         t0 = loop.time()
+        shown = 0
         while not stop.is_set():
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)
+            for event in site.log[shown:]:
+                print(f"simulator: {event}", flush=True)
+            shown = len(site.log)
             print("\n".join(summary(svc)), flush=True)
             if duration is not None and loop.time() - t0 >= duration:
                 break

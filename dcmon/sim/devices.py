@@ -8,6 +8,7 @@ for :class:`collectors.snmp.agent.OidStore`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -70,6 +71,12 @@ class Meter:
         self.resets.append(self.clock.now())
 
 
+def _start_time(meter: Meter) -> bytes:
+    """The "counting since" date an APC PDU shows: the start, or the last user reset."""
+    t = max([meter.clock.start, *[r for r in meter.resets if r <= meter.clock.now()]])
+    return time.strftime("%m/%d/%Y %H:%M:%S", time.gmtime(t)).encode()
+
+
 def apc_rpdu2(meter: Meter, *, name: str, volts: float = 230.0, pf: float = 0.95,
               rated_a: int = 32) -> dict[str, Entry]:
     """An APC metered rack PDU (PowerNet-MIB rPDU2 tables), one unit, one phase."""
@@ -91,7 +98,8 @@ def apc_rpdu2(meter: Meter, *, name: str, volts: float = 230.0, pf: float = 0.95
         f"{d}.4.1": ("Integer32", 1),  # loadState lowLoad/normal
         f"{d}.5.1": _dyn("Integer32", lambda: round(watts() / 10)),  # hundredths of kW
         f"{d}.9.1": _dyn("Integer32", lambda: meter.counts()),  # tenths of kWh
-        f"{d}.10.1": ("OctetString", b"01/01/2026 00:00:00"),
+        # rPDU2DeviceStatusEnergyStartTime: when the counter last started (changes on reset).
+        f"{d}.10.1": _dyn("OctetString", lambda: _start_time(meter)),
         f"{d}.16.1": _dyn("Integer32", lambda: round(watts() / pf / 10)),  # hundredths of kVA
         f"{d}.17.1": ("Integer32", round(pf * 100)),
         f"{p}.1.1": ("Integer32", 1),

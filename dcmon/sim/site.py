@@ -6,6 +6,7 @@ Each device is its own UDP agent on its own port, as on a real network, so one c
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,10 @@ from dcmon.sim.modbus_server import SimModbusServer, sdm630
 from dcmon.sim.physics import LoadCurve, SimClock
 
 COMMUNITY = "dcmon-sim"
+#: The scripted events' devices (need at least 3 racks; fewer racks skip the missing ones).
+WRAPPING_PDU = "pdu-r02-a"
+RESET_PDU = "pdu-r03-b"
+DYING_PDU = "pdu-r01-b"
 
 
 @dataclass
@@ -38,11 +43,20 @@ class SimulatedSite:
     speed: float = 1.0
     #: Facility power / IT power of the simulated incomer.
     pue: float = 1.32
+    #: Scripted events (simulated seconds after start): one PDU's counter wraps, a user resets
+    #: another's, one PDU dies and comes back. Off by default (exact-value tests); the demo
+    #: and ``dcmon simulate`` turn them on.
+    events: bool = False
+    reset_at_s: float = 20 * 60
+    die_at_s: float = 30 * 60
+    down_for_s: float = 10 * 60
     clock: SimClock = field(init=False)
     devices: dict[str, SimDevice] = field(default_factory=dict)
+    log: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.clock = SimClock(time.time(), self.speed)
+        self._events_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         total_w = 0.0
@@ -53,9 +67,14 @@ class SimulatedSite:
             for feed in ("A", "B"):
                 # The feeds share the rack load; A carries a little more (as in real racks).
                 share = 0.52 if feed == "A" else 0.48
+                dev_id = f"pdu-{rack}-{feed.lower()}"
                 meter = Meter(LoadCurve(rack_w * share), self.clock, joules_per_count=360_000,
                               initial_counts=1_000 * i)
-                dev_id = f"pdu-{rack}-{feed.lower()}"
+                if self.events and dev_id == WRAPPING_PDU:
+                    # rPDU2DeviceStatusEnergy is an INTEGER: this counter is 3 counts (0.3 kWh)
+                    # below the top and restarts from 0 within minutes (simulated).
+                    meter.modulus = 2**31 - 1
+                    meter.initial_counts = meter.modulus - 3
                 store = apc_rpdu2(meter, name=dev_id)
                 await self._add(SimDevice(dev_id, "apc_rpdu2", rack, feed, meter,
                                           SnmpAgent({COMMUNITY: OidStore(store)})))
@@ -69,12 +88,41 @@ class SimulatedSite:
         self.modbus = SimModbusServer({1: sdm630(self.incomer.power,
                                                  lambda: self.incomer.energy_j() / 3.6e6)})
         self.modbus_port = await self.modbus.start(0)
+        if self.events:
+            self._events_task = asyncio.create_task(self._run_events())
+
+    async def _run_events(self) -> None:
+        """Apply the scripted events when simulated time reaches them."""
+        done: set[str] = set()
+        while True:
+            t = self.clock.now() - self.clock.start
+            if t >= self.reset_at_s and "reset" not in done and RESET_PDU in self.devices:
+                self.devices[RESET_PDU].meter.reset()
+                done.add("reset")
+                self.log.append(f"{RESET_PDU}: energy counter reset by a user")
+            if DYING_PDU not in self.devices:
+                done |= {"die", "revive"}
+            if RESET_PDU not in self.devices:
+                done.add("reset")
+            if t >= self.die_at_s and "die" not in done:
+                self.kill(DYING_PDU)
+                done.add("die")
+                self.log.append(f"{DYING_PDU}: stopped answering")
+            if t >= self.die_at_s + self.down_for_s and "revive" not in done:
+                self.revive(DYING_PDU)
+                done.add("revive")
+                self.log.append(f"{DYING_PDU}: answering again")
+            if len(done) == 3:
+                return
+            await asyncio.sleep(0.2)
 
     async def _add(self, dev: SimDevice) -> None:
         dev.port = await dev.agent.start(0)
         self.devices[dev.id] = dev
 
     async def stop(self) -> None:
+        if self._events_task is not None:
+            self._events_task.cancel()
         for dev in self.devices.values():
             await dev.agent.stop()
         await self.modbus.stop()
