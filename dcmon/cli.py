@@ -507,6 +507,31 @@ def demo(listen: str, duration: float | None, interval: float, api_listen: str,
                          api_listen=api_listen, speed=speed))
 
 
+@main.command()
+@click.option("--racks", type=click.IntRange(1, 500), default=4, show_default=True)
+@click.option("--speed", type=click.FloatRange(min=1.0, max=3600.0), default=1.0,
+              show_default=True, help="Simulated seconds per real second.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address the agents bind (0.0.0.0 inside a container).")
+@click.option("--base-port", type=click.IntRange(1, 65000), default=None,
+              help="First of consecutive ports (default: any free ports).")
+@click.option("--address", default="127.0.0.1", show_default=True,
+              help="Host name dcmon uses to reach the agents, written into the inventory.")
+@click.option("--inventory-out", type=click.Path(dir_okay=False), default=None,
+              help="Write the inventory here (default: print it).")
+@click.option("--interval", type=float, default=5.0, show_default=True)
+@click.option("--events/--no-events", default=True, show_default=True,
+              help="Scripted counter wrap, user reset and PDU outage.")
+def simulate(racks: int, speed: float, host: str, base_port: int | None, address: str,
+             inventory_out: str | None, interval: float, events: bool) -> None:
+    """Run only the simulated site (SNMP PDUs and UPS, a Modbus incomer) until Ctrl-C."""
+    from dcmon.simulate import run_simulator
+
+    asyncio.run(run_simulator(racks=racks, speed=speed, host=host, base_port=base_port,
+                              address=address, inventory_out=inventory_out, interval=interval,
+                              events=events))
+
+
 # ---------------------------------------------------------------------------------- dashboards
 
 

@@ -58,13 +58,14 @@ class _Context(ModbusServerContext):
 class SimModbusServer:
     """A Modbus TCP server on 127.0.0.1 with simulated units."""
 
-    def __init__(self, units: Mapping[int, Registers]) -> None:
+    def __init__(self, units: Mapping[int, Registers], host: str = "127.0.0.1") -> None:
         self.context = _Context(units)
+        self.host = host
         self.port = 0
         self._server: ModbusTcpServer | None = None
 
     async def start(self, port: int = 0) -> int:
-        server = ModbusTcpServer(self.context, address=("127.0.0.1", port),
+        server = ModbusTcpServer(self.context, address=(self.host, port),
                                  ignore_missing_devices=True)
         await server.serve_forever(background=True)
         self._server = server

@@ -50,6 +50,10 @@ class SimulatedSite:
     reset_at_s: float = 20 * 60
     die_at_s: float = 30 * 60
     down_for_s: float = 10 * 60
+    #: Address the agents bind (127.0.0.1; 0.0.0.0 inside a container) and, when set, the
+    #: first of consecutive ports (SNMP agents in order, then the Modbus server).
+    host: str = "127.0.0.1"
+    base_port: int | None = None
     clock: SimClock = field(init=False)
     devices: dict[str, SimDevice] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
@@ -77,17 +81,18 @@ class SimulatedSite:
                     meter.initial_counts = meter.modulus - 3
                 store = apc_rpdu2(meter, name=dev_id)
                 await self._add(SimDevice(dev_id, "apc_rpdu2", rack, feed, meter,
-                                          SnmpAgent({COMMUNITY: OidStore(store)})))
+                                          SnmpAgent({COMMUNITY: OidStore(store)}, host=self.host)))
         ups_meter = Meter(LoadCurve(total_w), self.clock, joules_per_count=1.0)
         await self._add(SimDevice("ups-1", "ups_mib", "", None, ups_meter,
                                   SnmpAgent({COMMUNITY: OidStore(ups_mib(
-                                      ups_meter, model="SimUPS 20k"))})))
+                                      ups_meter, model="SimUPS 20k"))}, host=self.host)))
         # The utility incomer: IT plus cooling and losses (PUE ~1.32), on a Modbus meter.
         self.incomer = Meter(LoadCurve(total_w * self.pue), self.clock,
                              joules_per_count=3.6e6, initial_counts=120_000)
         self.modbus = SimModbusServer({1: sdm630(self.incomer.power,
-                                                 lambda: self.incomer.energy_j() / 3.6e6)})
-        self.modbus_port = await self.modbus.start(0)
+                                                 lambda: self.incomer.energy_j() / 3.6e6)},
+                                      host=self.host)
+        self.modbus_port = await self.modbus.start(self._next_port())
         if self.events:
             self._events_task = asyncio.create_task(self._run_events())
 
@@ -116,8 +121,13 @@ class SimulatedSite:
                 return
             await asyncio.sleep(0.2)
 
+    def _next_port(self) -> int:
+        if self.base_port is None:
+            return 0
+        return self.base_port + len(self.devices)  # SNMP agents in order, then Modbus
+
     async def _add(self, dev: SimDevice) -> None:
-        dev.port = await dev.agent.start(0)
+        dev.port = await dev.agent.start(self._next_port())
         self.devices[dev.id] = dev
 
     async def stop(self) -> None:
@@ -135,12 +145,12 @@ class SimulatedSite:
         self.devices[device].agent.down = False
 
     def inventory(self, *, interval: float = 5.0, listen: str = "127.0.0.1:9630",
-                  profile: str | None = None) -> dict[str, Any]:
+                  profile: str | None = None, address: str = "127.0.0.1") -> dict[str, Any]:
         """The dcmon config (as a YAML-able dict) that monitors this site."""
         rack_devices: dict[str, list[dict[str, Any]]] = {}
         site_devices: list[dict[str, Any]] = []
         for dev in self.devices.values():
-            entry: dict[str, Any] = {"id": dev.id, "host": "127.0.0.1", "port": dev.port,
+            entry: dict[str, Any] = {"id": dev.id, "host": address, "port": dev.port,
                                      "credential": "sim", "profile": profile or dev.profile}
             if dev.feed:
                 entry["feed"] = dev.feed
@@ -148,7 +158,7 @@ class SimulatedSite:
                 rack_devices.setdefault(dev.rack, []).append(entry)
             else:
                 site_devices.append(entry)
-        site_devices.append({"id": "incomer-1", "host": "127.0.0.1", "port": self.modbus_port,
+        site_devices.append({"id": "incomer-1", "host": address, "port": self.modbus_port,
                              "protocol": "modbus", "unit": 1, "profile": "eastron_sdm630"})
         return {
             "poll": {"interval": interval, "timeout": 1.0, "retries": 1},

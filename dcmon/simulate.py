@@ -1,0 +1,50 @@
+"""``dcmon simulate``: the simulated site on its own, for dcmon instances elsewhere to poll.
+
+``dcmon demo`` runs the simulator and dcmon in one process; this command runs only the devices
+(SNMP agents and the Modbus incomer), writes the inventory that monitors them, and waits. The
+docker-compose stack uses it as its "simulator" service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from pathlib import Path
+
+import yaml
+
+from dcmon.sim.site import SimulatedSite
+
+
+async def run_simulator(*, racks: int, speed: float, host: str, base_port: int | None,
+                        address: str, inventory_out: str | None, interval: float,
+                        events: bool) -> None:
+    site = SimulatedSite(racks=racks, speed=speed, host=host, base_port=base_port,
+                         events=events)
+    await site.start()
+    inv = site.inventory(interval=interval, address=address)
+    text = "# Written by `dcmon simulate`: the inventory of the simulated site.\n" + \
+        yaml.safe_dump(inv, sort_keys=False)
+    if inventory_out:
+        Path(inventory_out).write_text(text, encoding="utf-8")
+        print(f"dcmon simulate: inventory written to {inventory_out}", flush=True)
+    else:
+        print(text, flush=True)
+    print(f"dcmon simulate: {len(site.devices)} SNMP agents and 1 Modbus meter on {host} "
+          f"(speed x{speed:g}); Ctrl-C to stop", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    shown = 0
+    try:
+        while not stop.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=1.0)
+            for event in site.log[shown:]:
+                print(f"simulator: {event}", flush=True)
+            shown = len(site.log)
+    finally:
+        await site.stop()

@@ -1,0 +1,77 @@
+"""The simulated site: scripted events, physics that agree, and ``dcmon simulate``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dcmon.sim.physics import LoadCurve
+from dcmon.sim.site import DYING_PDU, RESET_PDU, WRAPPING_PDU, SimulatedSite
+
+
+def test_energy_is_the_integral_of_power() -> None:
+    curve = LoadCurve(2000.0, amplitude=0.2)
+    t0, t1 = 1_767_225_600.0, 1_767_225_600.0 + 7 * 3600
+    steps = 20_000
+    dt = (t1 - t0) / steps
+    numeric = sum(curve.power(t0 + (i + 0.5) * dt) * dt for i in range(steps))
+    assert curve.energy(t0, t1) == pytest.approx(numeric, rel=1e-9)
+
+
+def test_scripted_events_happen_in_simulated_time() -> None:
+    async def go() -> tuple[list[str], bool, int, int]:
+        site = SimulatedSite(racks=4, speed=3600.0, events=True)  # 1 s = 1 simulated hour
+        await site.start()
+        try:
+            wrap = site.devices[WRAPPING_PDU].meter
+            start_counts = wrap.counts()
+            await asyncio.sleep(1.0)  # reset at 20 min, outage 30-40 min (simulated)
+            return (list(site.log), site.devices[DYING_PDU].agent.down, start_counts,
+                    wrap.counts())
+        finally:
+            await site.stop()
+
+    log, down, before, after = asyncio.run(go())
+    assert log == [f"{RESET_PDU}: energy counter reset by a user",
+                   f"{DYING_PDU}: stopped answering", f"{DYING_PDU}: answering again"]
+    assert not down
+    assert after < before  # the INTEGER counter passed its top and restarted
+
+
+def test_dcmon_simulate_writes_a_valid_inventory(tmp_path: Path) -> None:
+    inv = tmp_path / "sim.yaml"
+    proc = subprocess.Popen([sys.executable, "-m", "dcmon.cli", "simulate", "--racks", "1",
+                             "--inventory-out", str(inv), "--no-events"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not inv.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert inv.exists()
+        chk = subprocess.run([sys.executable, "-m", "dcmon.cli", "check-config", str(inv)],
+                             capture_output=True, text=True, timeout=60)
+        assert chk.returncode == 0, chk.stdout + chk.stderr
+        import yaml
+
+        doc = yaml.safe_load(inv.read_text())
+        pdu = doc["sites"][0]["rooms"][0]["racks"][0]["devices"][0]
+        poll = subprocess.run(
+            [sys.executable, "-m", "dcmon.cli", "poll", "127.0.0.1", "--port", str(pdu["port"]),
+             "--community", "dcmon-sim", "--format", "json"],
+            capture_output=True, text=True, timeout=60)
+        assert poll.returncode == 0, poll.stderr
+        out = json.loads(poll.stdout)
+        assert out["profile"] == "apc_rpdu2"
+        power = [r for r in out["readings"] if r["metric"] == "power" and r["rack_power"]]
+        assert len(power) == 1 and 500 < power[0]["value"] < 5000
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+    assert proc.returncode == 0
