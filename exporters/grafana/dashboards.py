@@ -157,6 +157,8 @@ def city_overview() -> db.Dashboard:
                 "Facility power / IT power now: a live view, not the compliance figure "
                 "(that is energy over a window). " + CEILING_NOTE)
                 .with_target(series("dcmon_site_pue_instant_ratio", "{{site}}"))
+                .with_target(series("dcmon_site_pue_ceiling_ratio", "{{site}} ceiling "
+                                    "({{policy}})", ref="B"))
                 .unit("none").decimals(3).thresholds(pue_steps()).axis_soft_min(1)
                 .axis_soft_max(1.5).span(16).height(8)
                 .legend(_legend_table("lastNotNull", "mean", "max"))))

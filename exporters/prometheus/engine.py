@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from dcmon.policy import SitePolicy
 from dcmon.results import ResultsHub
 
 
@@ -54,6 +55,17 @@ class EngineCollector(Collector):
             if r.it_load_fraction is not None:
                 load.add_metric([r.site, r.window], r.it_load_fraction)
         yield from (pue, ppue, status, cov, load)
+
+        ceiling = GaugeMetricFamily(
+            "dcmon_site_pue_ceiling_ratio", "The site's PUE ceiling from its policy class "
+            "(docs/alerts.md); absent for report-only (edge) sites", labels=["site", "policy"])
+        for site in self.hub.config.model.sites:
+            if site.energy is None:
+                continue
+            pol = site.policy if site.policy is not None else SitePolicy()
+            if pol.effective_ceiling is not None:
+                ceiling.add_metric([site.id, pol.policy_class], pol.effective_ceiling)
+        yield ceiling
 
         fac_w = GaugeMetricFamily("dcmon_site_facility_power_watts",
                                   "Facility (E_DC side) power now", labels=["site"])
