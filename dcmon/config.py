@@ -10,7 +10,6 @@ and referenced by name; secret values may be given inline, as ``{env: NAME}`` or
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,8 +30,10 @@ from pydantic import (
 from dcmon.api.settings import ApiSettings, api_problems
 from dcmon.capacity_config import CapacitySettings, CoolingUnit, RackFeeds, capacity_problems
 from dcmon.errors import ConfigError, Problem, pydantic_problems
+from dcmon.influx_config import InfluxExporter, influx_problems
 from dcmon.policy import AlertingSettings, SitePolicy, alerting_problems
 from dcmon.profiles import ProfileRegistry, yaml_error_text
+from dcmon.secrets import SecretValue, read_secret
 from dcmon.topology import EnergyTopology
 from dcmon.topology import validate as validate_topology
 
@@ -45,20 +46,6 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class SecretRef(_Strict):
-    """A secret read from the environment or a file, never from the inventory text itself."""
-
-    env: str | None = None
-    file: str | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> SecretRef:
-        if (self.env is None) == (self.file is None):
-            raise ValueError("give exactly one of 'env' or 'file'")
-        return self
-
-
-SecretValue = SecretStr | SecretRef
 
 
 def _ident(v: str) -> str:
@@ -215,6 +202,8 @@ class PrometheusExporter(_Strict):
 
 class Exporters(_Strict):
     prometheus: PrometheusExporter = Field(default_factory=PrometheusExporter)
+    #: InfluxDB v2 line-protocol export with an outage spool (exporters/influx/README.md).
+    influx: InfluxExporter | None = None
 
 
 class EngineSettings(_Strict):
@@ -349,23 +338,10 @@ def _walk_devices(m: ConfigModel) -> Iterator[tuple[str, Site, str, str, Device]
 
 def _read_secret(value: SecretValue, file: str, key: str,
                  problems: list[Problem], base: Path) -> SecretStr | None:
-    if isinstance(value, SecretStr):
-        return value
-    if value.env is not None:
-        env = os.environ.get(value.env)
-        if env is None:
-            problems.append(Problem(file, key, f"environment variable {value.env} is not set"))
-            return None
-        return SecretStr(env)
-    assert value.file is not None
-    path = Path(value.file)
-    if not path.is_absolute():
-        path = base / path
     try:
-        return SecretStr(path.read_text(encoding="utf-8").strip())
-    except OSError as exc:
-        problems.append(Problem(file, key, f"cannot read secret file {value.file}: "
-                                           f"{exc.strerror}"))
+        return read_secret(value, base)
+    except ValueError as exc:
+        problems.append(Problem(file, key, str(exc)))
         return None
 
 
@@ -455,6 +431,7 @@ def parse_config(data: Any, file: str, registry: ProfileRegistry | None = None,
                 [d.id for d in devices if d.site == site.id and d.rack]))
     problems.extend(capacity_problems(m.sites, set(parents), file))
     problems.extend(api_problems(m.api, file, base))
+    problems.extend(influx_problems(m.exporters.influx, file, base))
     if problems:
         raise ConfigError(problems)
     return Config(file=file, model=m, devices=tuple(devices), credentials=creds)

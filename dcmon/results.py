@@ -16,6 +16,7 @@ from dcmon.capacity_source import CapacityCalculator
 from dcmon.config import Config
 from dcmon.engine import EnergyEngine
 from dcmon.model import PollResult
+from dcmon.policy import SitePolicy
 from dcmon.pue import InstantPue, PueCalculator, PueResult, instantaneous, select_series
 from dcmon.state import Snapshot
 from dcmon.topology import expand
@@ -41,6 +42,17 @@ class Results:
     meters: tuple[tuple[str, str, dict[str, str], float, int, int], ...] = field(default=())
     #: Capacity per rack, room, site and city (docs/capacity.md); None before the first run.
     capacity: CityCapacity | None = None
+    #: (site, policy class, PUE ceiling) for sites with a topology and a ceiling (not edge).
+    ceilings: tuple[tuple[str, str, float], ...] = ()
+
+
+def ceilings(config: Config) -> tuple[tuple[str, str, float], ...]:
+    out = []
+    for site in config.model.sites:
+        pol = site.policy if site.policy is not None else SitePolicy()
+        if site.energy is not None and pol.effective_ceiling is not None:
+            out.append((site.id, str(pol.policy_class), pol.effective_ceiling))
+    return tuple(out)
 
 
 class ResultsHub:
@@ -71,7 +83,7 @@ class ResultsHub:
                            for s, total, wraps, resets in self.engine.lifetime().values())
             capacity = self.capacity_calc.compute(now, self.snapshot.readings())
         inst = tuple(instantaneous(self.config, self.snapshot.readings()))
-        res = Results(now, pue, inst, energy, meters, capacity)
+        res = Results(now, pue, inst, energy, meters, capacity, ceilings(self.config))
         self._results = res
         return res
 

@@ -29,6 +29,8 @@ from dcmon.poller import Poller
 from dcmon.profiles import ProfileRegistry
 from dcmon.results import RESULTS_INTERVAL_S, ResultsHub
 from dcmon.store import Store
+from exporters.influx.exporter import InfluxWriter
+from exporters.influx.metrics import InfluxCollector
 from exporters.notify import AlertPipeline, alerts_path
 from exporters.notify.metrics import NotifyCollector
 from exporters.prometheus.capacity import CapacityCollector
@@ -55,6 +57,8 @@ class RunningService:
     alerts: AlertPipeline | None = None
     #: The REST API (docs/api.md); None when disabled or no token is configured.
     api: ApiServer | None = None
+    #: The InfluxDB writer (exporters/influx/README.md); None when not configured.
+    influx: InfluxWriter | None = None
 
     def stop_http(self) -> None:
         shutdown = getattr(self._server, "shutdown", None)
@@ -84,6 +88,12 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
     registry.register(SnapshotCollector(poller.snapshot))
     registry.register(EngineCollector(hub))
     registry.register(CapacityCollector(hub))
+    influx = None
+    if config.model.exporters.influx is not None:  # exporters/influx/README.md
+        influx = InfluxWriter.from_config(config, state_path(config).parent)
+        poller.listeners.append(influx.on_poll)
+        registry.register(InfluxCollector(influx))
+        influx.start()  # its thread batches, flushes every flush_interval, replays the spool
     host, port = split_listen(listen or config.model.exporters.prometheus.listen)
     server, thread = start_http_server(port, addr=host, registry=registry)
     bound = server.server_address[1]
@@ -112,7 +122,7 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
              bound)
     api = start_api(config, hub, alerts=lambda: list(alerts.store.active().values()))
     return RunningService(poller, scheduler, registry, bound, server, thread, hub, store, alerts,
-                          api)
+                          api, influx=influx)
 
 
 async def stop_service(svc: RunningService) -> None:
@@ -126,6 +136,8 @@ async def stop_service(svc: RunningService) -> None:
         if still:
             log.warning("shutdown: cancelled %d polls still in flight", len(still))
     await svc.poller.close()
+    if svc.influx is not None:  # after the last poll: write the rest, or keep it in the spool
+        await asyncio.to_thread(svc.influx.close)
     if svc.api is not None:
         svc.api.stop()
     svc.stop_http()

@@ -16,12 +16,13 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SNMPSIM_VENV="${DCMON_SNMPSIM_VENV:-/opt/dcmon-snmpsim}"
 SNMPSIM_VERSION="1.1.7"
 APT_PACKAGES=(snmp snmpd python3-venv python3-gdbm prometheus prometheus-alertmanager
-              chromium poppler-utils fonts-wqy-microhei)
+              chromium poppler-utils fonts-wqy-microhei victoria-metrics)
 # package -> systemd unit it ships
 declare -A PACKAGE_UNITS=(
     [snmpd]=snmpd.service
     [prometheus]=prometheus.service
     [prometheus-alertmanager]=prometheus-alertmanager.service
+    [victoria-metrics]=victoria-metrics.service
 )
 
 log() { printf 'install-test-deps: %s\n' "$*"; }

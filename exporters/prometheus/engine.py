@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from dcmon.policy import SitePolicy
 from dcmon.results import ResultsHub
 
 
@@ -59,12 +58,8 @@ class EngineCollector(Collector):
         ceiling = GaugeMetricFamily(
             "dcmon_site_pue_ceiling_ratio", "The site's PUE ceiling from its policy class "
             "(docs/alerts.md); absent for report-only (edge) sites", labels=["site", "policy"])
-        for site in self.hub.config.model.sites:
-            if site.energy is None:
-                continue
-            pol = site.policy if site.policy is not None else SitePolicy()
-            if pol.effective_ceiling is not None:
-                ceiling.add_metric([site.id, pol.policy_class], pol.effective_ceiling)
+        for site_id, policy, value in res.ceilings:
+            ceiling.add_metric([site_id, policy], value)
         yield ceiling
 
         fac_w = GaugeMetricFamily("dcmon_site_facility_power_watts",
