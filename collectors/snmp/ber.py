@@ -1,6 +1,6 @@
 """A small BER codec for SNMP v1/v2c messages, written for the polling hot path.
 
-pyasn1 spends most of pysnmp's CPU per varbind (see /work/shared/notes/snmp-performance.md). SNMP
+pyasn1 spends most of pysnmp's CPU per varbind (see docs/performance.md). SNMP
 v1/v2c only needs a dozen definite-length, single-byte tags, so a hand-written decoder that walks
 one ``bytes`` object by index is an order of magnitude cheaper. What keeps it fast:
 

@@ -1,7 +1,7 @@
 """A lean SNMP v1/v2c client: one asyncio UDP socket, the hand-written codec in ``ber.py``.
 
 pysnmp costs 70-540 µs of CPU per varbind, mostly in pyasn1; this client costs a few µs (see
-/work/shared/notes/snmp-performance.md). It implements the :class:`~collectors.snmp.api.SnmpClient`
+docs/performance.md). It implements the :class:`~collectors.snmp.api.SnmpClient`
 protocol for v1 and v2c only; v3 stays with the pysnmp client.
 
 Design, and why:
