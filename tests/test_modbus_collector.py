@@ -276,7 +276,7 @@ async def test_one_request_at_a_time_per_bus_and_pause_between_requests() -> Non
 
 @aio
 async def test_different_gateways_are_polled_in_parallel() -> None:
-    gws = [await started({1: meter_unit(delay=0.05)}) for _ in range(3)]
+    gws = [await started({1: meter_unit(delay=0.1)}) for _ in range(3)]
     collector = ModbusCollector()
     try:
         t0 = time.monotonic()
@@ -288,8 +288,9 @@ async def test_different_gateways_are_polled_in_parallel() -> None:
         for gw in gws:
             await gw.stop()
     assert all(r.ok for r in results)
-    # 6 requests × 50 ms per gateway: ~0.3 s in parallel, ~0.9 s if serialised.
-    assert wall < 0.7
+    # 6 requests x 100 ms per gateway: ~0.6 s in parallel, ~1.8 s if serialised (the margin
+    # leaves room for a loaded 2-core CI machine).
+    assert wall < 1.3
 
 
 @aio
