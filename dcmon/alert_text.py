@@ -123,8 +123,9 @@ def stale(device: str, where: str, age_s: float, limit_s: float) -> Text:
         description=(
             f"Device {device} ({where}) has not delivered a reading for {age_s / 60:.0f} min "
             f"(limit {limit_s / 60:.0f} min = stale_after x poll interval) although it is not "
-            f"reported down. Check first: whether dcmon is polling it (dcmon_device_polls, the "
-            f"log), then `dcmon poll` against it by hand."),
+            f"reported down. Check first: whether dcmon is polling it "
+            f"(dcmon_device_last_success_timestamp_seconds, the log), then `dcmon poll` against "
+            f"it by hand."),
         description_zh=(
             f"设备 {device}（{where}）已 {age_s / 60:.0f} 分钟没有读数（上限 {limit_s / 60:.0f} "
             f"分钟），但未被判定为离线。请先检查 dcmon 是否在采集它（日志），再手动执行 "

@@ -20,7 +20,7 @@ from dcmon.energy import HOUR
 from dcmon.engine import EnergyEngine, Series
 from dcmon.model import Reading
 from dcmon.profiles import ProfileRegistry
-from dcmon.replay import _counter_specs, parse_lines
+from dcmon.replay import counter_specs, parse_lines
 from dcmon.store import Store
 
 
@@ -98,7 +98,7 @@ def capacity_from_readings(config: Config, registry: ProfileRegistry, lines: Ite
     store = Store(store_path)
     try:
         engine = EnergyEngine(config, store)
-        readings = list(parse_lines(lines, file, _counter_specs(config, registry)))
+        readings = list(parse_lines(lines, file, counter_specs(config, registry)))
         # Time order per series is required; a stable sort by time keeps the file's order.
         readings.sort(key=lambda r: r.ts)
         engine.ingest(readings)

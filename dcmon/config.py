@@ -32,6 +32,7 @@ from dcmon.capacity_config import CapacitySettings, CoolingUnit, RackFeeds, capa
 from dcmon.errors import ConfigError, Problem, pydantic_problems
 from dcmon.influx_config import InfluxExporter, influx_problems
 from dcmon.policy import AlertingSettings, SitePolicy, alerting_problems
+from dcmon.profile_common import check_listen
 from dcmon.profiles import ProfileRegistry, yaml_error_text
 from dcmon.secrets import SecretValue, read_secret
 from dcmon.topology import EnergyTopology
@@ -191,13 +192,7 @@ class Site(_Strict):
 class PrometheusExporter(_Strict):
     listen: str = "127.0.0.1:9630"
 
-    @field_validator("listen")
-    @classmethod
-    def _listen(cls, v: str) -> str:
-        host, sep, port = v.rpartition(":")
-        if not sep or not port.isdigit() or not 0 <= int(port) <= 65535 or not host:
-            raise ValueError(f"{v!r} is not HOST:PORT")
-        return v
+    _listen = field_validator("listen")(classmethod(lambda cls, v: check_listen(v)))
 
 
 class Exporters(_Strict):

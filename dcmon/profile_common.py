@@ -1,7 +1,9 @@
-"""What SNMP and Modbus profiles share: the strict base model and the name, unit and level rules.
+"""Schema rules shared by profiles and the inventory: the strict base model, names, units,
+levels and listen addresses.
 
 Both profile compilers (``dcmon.profiles`` and ``dcmon.profiles_modbus``) validate metric names,
-units and PDU levels the same way, so a profile reads the same whichever protocol it speaks.
+units and PDU levels the same way, so a profile reads the same whichever protocol it speaks; the
+inventory's HTTP listeners (/metrics, the API) share one address rule.
 """
 
 from __future__ import annotations
@@ -32,6 +34,14 @@ def check_name(v: str, what: str = "metric") -> str:
 def check_unit(v: str | None) -> str | None:
     if v is not None and v not in UNITS:
         raise ValueError(f"unknown unit {v!r} (known: {', '.join(sorted(UNITS))})")
+    return v
+
+
+def check_listen(v: str) -> str:
+    """A ``HOST:PORT`` to listen on (port 0 = any free port, as tests use)."""
+    host, sep, port = v.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535 or not host:
+        raise ValueError(f"{v!r} is not HOST:PORT")
     return v
 
 

@@ -32,7 +32,7 @@ from dcmon.store import Store
 _SRC = Source("replay")
 
 
-def _counter_specs(config: Config, registry: ProfileRegistry
+def counter_specs(config: Config, registry: ProfileRegistry
                    ) -> dict[tuple[str, str], tuple[float | None, bool, bool]]:
     """(device, metric) -> (counter_max, capped, resettable) from the devices' profiles."""
     out: dict[tuple[str, str], tuple[float | None, bool, bool]] = {}
@@ -78,7 +78,7 @@ def replay(config: Config, registry: ProfileRegistry, stream: TextIO, file: str,
     """Run every reading through a fresh engine; return PUE results and account totals."""
     store = Store(store_path)
     engine = EnergyEngine(config, store)
-    specs = _counter_specs(config, registry)
+    specs = counter_specs(config, registry)
     last_ts = 0.0
     buf: list[Reading] = []
     count = 0

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from dcmon.errors import Problem
+from dcmon.profile_common import check_listen
 from dcmon.secrets import SecretRef
 
 
@@ -40,13 +41,7 @@ class ApiSettings(_Strict):
     listen: str = "127.0.0.1:9640"
     tokens: list[ApiToken] = Field(default_factory=list)
 
-    @field_validator("listen")
-    @classmethod
-    def _listen(cls, v: str) -> str:
-        host, sep, port = v.rpartition(":")
-        if not sep or not port.isdigit() or not 0 <= int(port) <= 65535 or not host:
-            raise ValueError(f"{v!r} is not HOST:PORT")
-        return v
+    _listen = field_validator("listen")(classmethod(lambda cls, v: check_listen(v)))
 
     @model_validator(mode="after")
     def _names(self) -> ApiSettings:

@@ -21,7 +21,7 @@ from dcmon.config import Config, load_config
 from dcmon.engine import EnergyEngine
 from dcmon.model import PollResult
 from dcmon.profiles import ProfileRegistry
-from dcmon.replay import _counter_specs, parse_lines
+from dcmon.replay import counter_specs, parse_lines
 from dcmon.results import ResultsHub
 from dcmon.state import DeviceInfo, Snapshot
 from dcmon.store import Store
@@ -37,7 +37,7 @@ def hub_from_case(case: str, state: Path, config: Config | None = None) -> Resul
     cfg = config or load_config(folder / "config.yaml")
     engine = EnergyEngine(cfg, Store(state / "dcmon.sqlite"))
     lines = (folder / "readings.jsonl").read_text().splitlines()
-    readings = sorted(parse_lines(lines, str(folder), _counter_specs(cfg, ProfileRegistry.load())),
+    readings = sorted(parse_lines(lines, str(folder), counter_specs(cfg, ProfileRegistry.load())),
                       key=lambda r: r.ts)
     engine.ingest(readings)
     engine.flush()
