@@ -35,7 +35,8 @@ UNIT_SUFFIX: dict[str, tuple[str, float]] = {
 HELP: dict[str, str] = {
     "power": "Active power",
     "apparent_power": "Apparent power",
-    "energy": "Energy counter as read from the device (resets and wraps not yet corrected)",
+    "energy": "Energy counter as read from the device (it may wrap or be reset; "
+              "dcmon_meter_energy_joules_total is the corrected lifetime total)",
     "current": "RMS current",
     "voltage": "RMS voltage",
     "frequency": "Frequency",
