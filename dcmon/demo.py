@@ -18,6 +18,7 @@ from collections import defaultdict
 
 from dcmon.config import parse_config
 from dcmon.profiles import ProfileRegistry
+from dcmon.pue import instantaneous
 from dcmon.service import RunningService, start_service, stop_service
 from dcmon.sim.capacity import add_capacity
 from dcmon.sim.site import SimulatedSite
@@ -45,7 +46,8 @@ def summary(svc: RunningService) -> list[str]:
                                   sorted(rack_w.items())))
     lines.extend(f"  {dev} output {w / 1000:5.2f} kW; IT racks total "
                  f"{sum(rack_w.values()) / 1000:5.2f} kW" for dev, w in sorted(ups_w.items()))
-    for inst in svc.hub.recompute().instant:
+    # Only the live ratio: a full recompute (every PUE window, capacity) runs on its own job.
+    for inst in instantaneous(svc.hub.config, readings):
         if inst.value is not None and inst.facility_w is not None and inst.it_w is not None:
             lines.append(f"  site {inst.site}: PUE now {inst.value:.3f} (facility "
                          f"{inst.facility_w / 1000:.2f} kW / IT {inst.it_w / 1000:.2f} kW)")
