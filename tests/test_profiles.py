@@ -111,7 +111,7 @@ def test_profiles_detect_cli() -> None:
     assert "no profile matches" in res.output
 
 
-def test_builtin_profiles_are_all_valid(tmp_path: Path) -> None:
+def test_a_broken_profile_file_is_refused_with_its_line(tmp_path: Path) -> None:
     bad = tmp_path / "broken.yaml"
     bad.write_text("profile: broken\nmetrics:\n  - {name: power, oid: 1.2.3.4, unit: W\n")
     with pytest.raises(ConfigError) as err:
