@@ -399,7 +399,8 @@ def pue(config_file: str, site: str | None, windows: tuple[str, ...], fmt: str) 
         sys.exit(1)
     engine = EnergyEngine(cfg, Store(state))
     try:
-        results = PueCalculator(cfg, engine).results(time.time(), list(windows) or None, site)
+        calc = PueCalculator(cfg, engine)  # a live store: only hours every meter has passed
+        results = calc.results(time.time(), list(windows) or None, site, calc.settle_s())
     except ValueError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
@@ -490,44 +491,52 @@ def run(config_file: str, listen: str | None) -> None:
 @click.option("--listen", default="127.0.0.1:9630", show_default=True,
               help="HOST:PORT for /metrics.")
 @click.option("--duration", type=float, default=None,
-              help="Stop after this many seconds (default: run until Ctrl-C).")
-@click.option("--interval", type=float, default=5.0, show_default=True,
-              help="Poll interval of the simulated devices, in seconds.")
+              help="Stop after this many (wall) seconds (default: run until Ctrl-C).")
+@click.option("--interval", type=float, default=120.0, show_default=True,
+              help="Poll interval in simulated seconds (1 s of wall time at x120).")
 @click.option("--api-listen", default="127.0.0.1:9640", show_default=True,
-              help="HOST:PORT for the REST API (docs/api.md).")
-@click.option("--speed", type=click.FloatRange(min=1.0, max=3600.0), default=1.0,
-              show_default=True, help="Simulated seconds per real second (the scripted counter "
-                                      "reset at 20 min and PDU outage at 30-40 min come sooner).")
+              help="HOST:PORT for the REST API and the status page (docs/api.md).")
+@click.option("--speed", type=click.FloatRange(min=1.0, max=3600.0), default=120.0,
+              show_default=True, help="Simulated seconds per real second (1: real time).")
+@click.option("--receivers", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="YAML with alerting receivers (and routes) to notify besides the console "
+                   "(docs/alerts.md), e.g. your DingTalk robot or a test SMTP server.")
 def demo(listen: str, duration: float | None, interval: float, api_listen: str,
-         speed: float) -> None:
-    """Run a simulated site on 127.0.0.1 and monitor it: no hardware, no servers needed."""
+         speed: float, receivers: str | None) -> None:
+    """Run a simulated city on 127.0.0.1 and monitor it: no hardware, no servers needed."""
     from dcmon.demo import run_demo
 
+    if interval / speed < 0.2:
+        raise click.BadParameter(f"{interval:g} simulated s at x{speed:g} polls every "
+                                 f"{interval / speed:.2f} wall s; keep it >= 0.2",
+                                 param_hint="--interval")
     asyncio.run(run_demo(listen=listen, duration=duration, interval=interval,
-                         api_listen=api_listen, speed=speed))
+                         api_listen=api_listen, speed=speed, receivers=receivers))
 
 
 @main.command()
-@click.option("--racks", type=click.IntRange(1, 500), default=4, show_default=True)
 @click.option("--speed", type=click.FloatRange(min=1.0, max=3600.0), default=1.0,
-              show_default=True, help="Simulated seconds per real second.")
+              show_default=True, help="Simulated seconds per real second (keep 1 when another "
+                                      "process polls it: it cannot share the clock).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address the agents bind (0.0.0.0 inside a container).")
 @click.option("--base-port", type=click.IntRange(1, 65000), default=None,
-              help="First of consecutive ports (default: any free ports).")
+              help="First port; each site takes a block of 20 consecutive ports "
+                   "(default: any free ports).")
 @click.option("--address", default="127.0.0.1", show_default=True,
               help="Host name dcmon uses to reach the agents, written into the inventory.")
 @click.option("--inventory-out", type=click.Path(dir_okay=False), default=None,
               help="Write the inventory here (default: print it).")
-@click.option("--interval", type=float, default=5.0, show_default=True)
+@click.option("--interval", type=float, default=60.0, show_default=True,
+              help="Poll interval written into the inventory (seconds).")
 @click.option("--events/--no-events", default=True, show_default=True,
               help="Scripted counter wrap, user reset and PDU outage.")
-def simulate(racks: int, speed: float, host: str, base_port: int | None, address: str,
+def simulate(speed: float, host: str, base_port: int | None, address: str,
              inventory_out: str | None, interval: float, events: bool) -> None:
-    """Run only the simulated site (SNMP PDUs and UPS, a Modbus incomer) until Ctrl-C."""
+    """Run only the simulated city (4 sites: PDUs, UPSes, InRow units, Modbus meters)."""
     from dcmon.simulate import run_simulator
 
-    asyncio.run(run_simulator(racks=racks, speed=speed, host=host, base_port=base_port,
+    asyncio.run(run_simulator(speed=speed, host=host, base_port=base_port,
                               address=address, inventory_out=inventory_out, interval=interval,
                               events=events))
 

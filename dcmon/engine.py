@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from dcmon import clock
 from dcmon.config import Config
 from dcmon.energy import CounterAccount, PowerAccount, Rollup
 from dcmon.model import Reading
@@ -110,4 +110,4 @@ class EnergyEngine:
                 for k, a in self.counters.items() if k in self.series}
 
     def now(self) -> float:
-        return time.time()
+        return clock.now()

@@ -21,6 +21,7 @@ from collectors.snmp.api import SnmpClient, SnmpError, SnmpTarget
 from collectors.snmp.client import PysnmpClient
 from collectors.snmp.collector import SnmpCollector
 from collectors.snmp.detect import detect
+from dcmon import clock
 from dcmon.config import Config, DeviceSpec, ResolvedCredential
 from dcmon.model import CompiledProfile, PollError, PollResult
 from dcmon.profiles import ProfileRegistry
@@ -125,7 +126,8 @@ class Poller:
             b.failures += 1
             if b.failures > 1:
                 n = min(2 ** (b.failures - 2), MAX_BACKOFF_INTERVALS)
-                b.next_attempt = now + dev.interval * n - dev.interval * 0.5
+                every = clock.wall(dev.interval)  # backoff runs on the wall clock
+                b.next_attempt = now + every * n - every * 0.5
 
     async def _poll(self, dev: DeviceSpec) -> PollResult:
         if dev.protocol == "modbus":
@@ -133,7 +135,7 @@ class Poller:
             assert isinstance(mprof, CompiledModbusProfile)  # checked by the config loader
             return await self.modbus.poll(modbus_device(dev), mprof)
         cred = self.config.credentials[dev.credential]
-        started = time.time()
+        started = clock.now()
         t0 = time.monotonic()
         profile = self.registry.get(dev.profile) if dev.profile != "auto" else \
             self._detected.get(dev.id)

@@ -8,9 +8,10 @@ immutable copy.
 from __future__ import annotations
 
 import threading
-import time
+from collections import deque
 from dataclasses import dataclass, field
 
+from dcmon import clock
 from dcmon.capacity_model import CityCapacity
 from dcmon.capacity_source import CapacityCalculator
 from dcmon.config import Config
@@ -46,6 +47,39 @@ class Results:
     ceilings: tuple[tuple[str, str, float], ...] = ()
 
 
+#: The status page's small charts: one point per HISTORY_STEP_S of data time, a day of them.
+HISTORY_STEP_S = 300.0
+HISTORY_POINTS = 288
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    """What the status page plots: live PUE and power per site, power per rack, at ``ts``.
+
+    Kept in memory (a day at 5-minute steps): long-term history belongs to Prometheus or
+    InfluxDB; this only lets an edge site without Grafana see the last day at a glance.
+    """
+
+    ts: float
+    #: site -> (live PUE, IT kW, facility kW); None where a meter is silent.
+    sites: dict[str, tuple[float | None, float | None, float | None]]
+    #: (site, rack) -> rack power now (kW, A+B), None when unmetered or stale.
+    racks: dict[tuple[str, str], float | None]
+
+
+def history_point(res: Results) -> HistoryPoint:
+    sites = {i.site: (i.value, None if i.it_w is None else i.it_w / 1000,
+                      None if i.facility_w is None else i.facility_w / 1000)
+             for i in res.instant}
+    racks: dict[tuple[str, str], float | None] = {}
+    if res.capacity is not None:
+        for site in res.capacity.sites:
+            for room in site.rooms:
+                for rack in room.racks:
+                    racks[(site.site, rack.rack)] = rack.now_kw
+    return HistoryPoint(res.computed, sites, racks)
+
+
 def ceilings(config: Config) -> tuple[tuple[str, str, float], ...]:
     out = []
     for site in config.model.sites:
@@ -66,6 +100,7 @@ class ResultsHub:
         self.capacity_calc = CapacityCalculator(config, engine)
         self._lock = threading.Lock()
         self._results = Results()
+        self._history: deque[HistoryPoint] = deque(maxlen=HISTORY_POINTS)
 
     def on_poll(self, result: PollResult) -> None:
         """Book a poll's energy and persist it before the next poll (kill -9 safe)."""
@@ -75,9 +110,9 @@ class ResultsHub:
                 self.engine.flush()
 
     def recompute(self, now: float | None = None) -> Results:
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         with self._lock:
-            pue = tuple(self.calc.results(now))
+            pue = tuple(self.calc.results(now, settle=self.calc.settle_s()))
             energy = tuple(self._lifetime(sid) for sid, _ in self.calc.sites())
             meters = tuple((s.device, s.metric, dict(s.labels), total, wraps, resets)
                            for s, total, wraps, resets in self.engine.lifetime().values())
@@ -85,6 +120,8 @@ class ResultsHub:
         inst = tuple(instantaneous(self.config, self.snapshot.readings()))
         res = Results(now, pue, inst, energy, meters, capacity, ceilings(self.config))
         self._results = res
+        if not self._history or now - self._history[-1].ts >= HISTORY_STEP_S:
+            self._history.append(history_point(res))
         return res
 
     def _lifetime(self, site: str) -> SiteEnergy:
@@ -108,3 +145,8 @@ class ResultsHub:
     @property
     def latest(self) -> Results:
         return self._results
+
+    @property
+    def history(self) -> tuple[HistoryPoint, ...]:
+        """The status page's chart points, oldest first (a copy)."""
+        return tuple(self._history)

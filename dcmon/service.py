@@ -21,6 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import CollectorRegistry, start_http_server
 
+from dcmon import clock
 from dcmon.alert_store import AlertStore
 from dcmon.api.server import ApiServer, start_api
 from dcmon.config import Config
@@ -77,6 +78,15 @@ def split_listen(listen: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+#: Recompute and alert jobs never run more often than this (wall seconds), however fast the
+#: data clock runs: at 120x a 60 s interval would otherwise recompute twice a second.
+MIN_JOB_WALL_S = 1.0
+
+
+def _job_every(data_seconds: float) -> float:
+    return max(MIN_JOB_WALL_S, clock.wall(data_seconds)) if clock.speed() != 1 else data_seconds
+
+
 def start_service(config: Config, profiles: ProfileRegistry, *,
                   listen: str | None = None) -> RunningService:
     """Start exposition and scheduling on the running loop; returns handles."""
@@ -101,22 +111,28 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
     now = datetime.now().astimezone()
     for dev in config.devices:
         # A random start offset spreads 1,000 devices over the interval instead of a burst.
-        offset = random.uniform(0, dev.interval)
+        every = clock.wall(dev.interval)  # data seconds -> wall (dcmon/clock.py)
+        # On an accelerated (simulated) clock every device starts at once, so all meters' data
+        # begin together and the first PUE window is not skewed by staggered starts.
+        offset = random.uniform(0, every) if clock.speed() == 1 else 0.0
         scheduler.add_job(
-            poller.scheduled_poll, IntervalTrigger(seconds=dev.interval), args=[dev],
+            poller.scheduled_poll, IntervalTrigger(seconds=every), args=[dev],
             id=f"poll:{dev.id}", name=f"poll {dev.id}", max_instances=1, coalesce=True,
-            misfire_grace_time=max(1, int(dev.interval)),
+            misfire_grace_time=max(1, int(every)),
             next_run_time=now + timedelta(seconds=offset),
         )
-    scheduler.add_job(hub.recompute, IntervalTrigger(seconds=RESULTS_INTERVAL_S), id="results",
+    scheduler.add_job(hub.recompute, IntervalTrigger(seconds=_job_every(RESULTS_INTERVAL_S)),
+                      id="results",
                       name="PUE and energy results", max_instances=1, coalesce=True,
                       next_run_time=now + timedelta(seconds=3.0))
     alerts = AlertPipeline(config, AlertStore(alerts_path(config)))  # docs/alerts.md
     registry.register(NotifyCollector(alerts.store))
-    scheduler.add_job(alerts.tick_hub, IntervalTrigger(seconds=config.model.alerting.interval_s),
+    scheduler.add_job(alerts.tick_hub,
+                      IntervalTrigger(seconds=_job_every(config.model.alerting.interval_s)),
                       args=[hub], id="alerts", name="alert evaluation and delivery",
                       max_instances=1, coalesce=True,
-                      next_run_time=now + timedelta(seconds=min(15.0, RESULTS_INTERVAL_S + 5)))
+                      next_run_time=now + timedelta(seconds=min(15.0, _job_every(
+                          RESULTS_INTERVAL_S) + 5)))
     scheduler.start()
     log.info("polling %d devices; metrics on http://%s:%d/metrics", len(config.devices), host,
              bound)

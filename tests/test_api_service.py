@@ -101,7 +101,7 @@ def test_run_serves_the_api_and_stops_on_sigterm(tmp_path: Path) -> None:
 
 def test_demo_prints_a_working_api_url_and_token() -> None:
     proc = subprocess.Popen([sys.executable, "-m", "dcmon.cli", "demo", "--duration", "20",
-                             "--interval", "1", "--listen", "127.0.0.1:0",
+                             "--listen", "127.0.0.1:0",
                              "--api-listen", "127.0.0.1:0"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -110,12 +110,12 @@ def test_demo_prints_a_working_api_url_and_token() -> None:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and token is None:
             line = proc.stdout.readline()
-            m = re.search(r"API at (http://\S+/api/v1) .*demo token: (\S+)", line)
+            m = re.search(r"REST API\s+(http://\S+/api/v1) .*demo token: (\S+)", line)
             if m:
                 url, token = m.group(1), m.group(2)
         assert url and token, "the demo printed no API URL and token"
         r = httpx.get(f"{url}/sites", headers={"Authorization": f"Bearer {token}"}, timeout=30)
-        assert r.status_code == 200 and r.json()["items"][0]["site"] == "demo-dc"
+        assert r.status_code == 200 and r.json()["items"][0]["site"] == "muni-new"
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=20)

@@ -106,7 +106,7 @@ def test_inventory_points_at_the_compose_services(monkeypatch: pytest.MonkeyPatc
     for k, v in ENV.items():
         monkeypatch.setenv(k, v)
     cfg = load_config(ROOT / "config" / "compose-site.yaml")
-    assert len(cfg.devices) == 10 and {d.host for d in cfg.devices} == {"simulator"}
+    assert len(cfg.devices) == 38 and {d.host for d in cfg.devices} == {"simulator"}
     m = cfg.model
     assert m.exporters.prometheus.listen == "0.0.0.0:9630"
     assert m.api.listen == "0.0.0.0:9640"
@@ -187,31 +187,18 @@ def test_every_compose_variable_is_documented() -> None:
         assert name in doc, name
 
 
-def test_simulator_ports_match_the_compose_inventory() -> None:
-    """`dcmon simulate --base-port 16101` binds exactly the ports config/compose-site.yaml polls."""
-    import asyncio
-
-    from dcmon.sim.site import SimulatedSite
-
-    async def ports() -> dict[str, int]:
-        site = SimulatedSite(base_port=16101)
-        await site.start()
-        try:
-            inv = site.inventory(address="simulator")
-        finally:
-            await site.stop()
-        devs = list(inv["sites"][0]["devices"])
-        for room in inv["sites"][0]["rooms"]:
-            for rack in room["racks"]:
-                devs.extend(rack["devices"])
-        return {d["id"]: d["port"] for d in devs}
-
-    cfg = yaml.safe_load((ROOT / "config" / "compose-site.yaml").read_text())
-    want = {}
-    for d in cfg["sites"][0]["devices"]:
-        want[d["id"]] = d["port"]
-    for room in cfg["sites"][0]["rooms"]:
-        for rack in room["racks"]:
-            for d in rack["devices"]:
-                want[d["id"]] = d["port"]
-    assert asyncio.run(ports()) == want
+def test_compose_inventory_is_the_simulated_city() -> None:
+    """config/compose-site.yaml is what scripts/compose_inventory.py writes: the ports
+    `dcmon simulate --base-port 16101` binds, so the compose stack polls every simulated device."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import compose_inventory
+    finally:
+        sys.path.pop(0)
+    want = compose_inventory.render()
+    got = (ROOT / "config" / "compose-site.yaml").read_text()
+    assert got == want, ("config/compose-site.yaml is stale: .venv/bin/python "
+                         "scripts/compose_inventory.py > config/compose-site.yaml")
+    cfg = yaml.safe_load(got)
+    assert [s["id"] for s in cfg["sites"]] == ["muni-new", "muni-old", "edge-hospital",
+                                              "edge-school"]

@@ -47,7 +47,7 @@ def test_scripted_events_happen_in_simulated_time() -> None:
 
 def test_dcmon_simulate_writes_a_valid_inventory(tmp_path: Path) -> None:
     inv = tmp_path / "sim.yaml"
-    proc = subprocess.Popen([sys.executable, "-m", "dcmon.cli", "simulate", "--racks", "1",
+    proc = subprocess.Popen([sys.executable, "-m", "dcmon.cli", "simulate",
                              "--inventory-out", str(inv), "--no-events"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -71,6 +71,20 @@ def test_dcmon_simulate_writes_a_valid_inventory(tmp_path: Path) -> None:
         assert out["profile"] == "apc_rpdu2"
         power = [r for r in out["readings"] if r["metric"] == "power" and r["rack_power"]]
         assert len(power) == 1 and 500 < power[0]["value"] < 5000
+        # The whole city, and an InRow unit answering the cooling profile.
+        assert [s["id"] for s in doc["sites"]] == ["muni-new", "muni-old", "edge-hospital",
+                                                  "edge-school"]
+        inrow = next(d for d in doc["sites"][0]["devices"] if d["profile"] == "apc_cooling")
+        poll = subprocess.run(
+            [sys.executable, "-m", "dcmon.cli", "poll", "127.0.0.1", "--port", str(inrow["port"]),
+             "--community", "dcmon-sim", "--format", "json"],
+            capture_output=True, text=True, timeout=60)
+        out = json.loads(poll.stdout)
+        assert out["profile"] == "apc_cooling", out
+        heat = {r["labels"].get("point"): r["value"] for r in out["readings"]
+                if r["metric"] == "cooling_power" and r["level"] == "total"}
+        # Half the new build's heat (IT ~28-33 kW plus 8 % losses) per unit, demand 3 % above.
+        assert 13_000 < heat["output"] < 19_000 and heat["demand"] > heat["output"]
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=20)

@@ -23,6 +23,7 @@ from typing import Any
 
 from collectors.modbus.client import BusSpec, ModbusClient, ModbusDeviceError
 from collectors.modbus.planner import Block, Span, plan, split
+from dcmon import clock
 from dcmon.model import PollError, PollResult, Reading, Source
 from dcmon.profiles_modbus import CompiledModbusProfile, ModbusField, RequestOptions
 
@@ -119,7 +120,7 @@ class ModbusCollector:
 
     async def poll(self, device: ModbusDevice, profile: CompiledModbusProfile) -> PollResult:
         """Poll once. Device faults come back inside the result, never as exceptions."""
-        started = time.time()
+        started = clock.now()
         t0 = time.monotonic()
         options = device.options(profile)
         try:
@@ -136,7 +137,7 @@ class ModbusCollector:
         if not reachable:
             return PollResult(device.name, profile.name, (), tuple(errors), started,
                               time.monotonic() - t0, ok=False)
-        readings = _readings(device, work, got, errors, time.time())
+        readings = _readings(device, work, got, errors, clock.now())
         # A unit that refused every request (exception answers only) counts as failed too.
         return PollResult(device.name, profile.name, tuple(readings), tuple(errors), started,
                           time.monotonic() - t0, ok=bool(got) or not work.blocks)

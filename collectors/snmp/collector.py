@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from collectors.snmp.api import SnmpClient, SnmpError, SnmpTarget, VarBind
+from dcmon import clock
 from dcmon.model import (
     CompiledProfile,
     IndexPart,
@@ -183,7 +184,7 @@ class SnmpCollector:
     ) -> PollResult:
         """Poll once. Device faults come back inside the result, never as exceptions."""
         outlets = self.include_outlets if include_outlets is None else include_outlets
-        started = time.time()
+        started = clock.now()
         t0 = time.monotonic()
         errors: list[PollError] = []
         scalars, columns = self.plan(profile, outlets)
@@ -198,7 +199,7 @@ class SnmpCollector:
         except SnmpError as exc:
             return PollResult(device, profile.name, (), (PollError(exc.reason, exc.message),),
                               started, time.monotonic() - t0, ok=False)
-        ts = time.time()
+        ts = clock.now()
         readings: list[Reading] = []
         for m in self._metrics(profile, outlets):
             if m.index is None:

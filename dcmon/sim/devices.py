@@ -12,12 +12,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from dcmon.sim.physics import LoadCurve, SimClock
+from dcmon.sim.physics import PowerCurve, SimClock
 
 Value = tuple[str, int | bytes | str]
 Entry = tuple[str, int | bytes | str | Callable[[], Value]]
 
 APC_RPDU2 = "1.3.6.1.4.1.318.1.1.26"
+APC_IRRC = "1.3.6.1.4.1.318.1.1.13.3.2"
 UPS_MIB = "1.3.6.1.2.1.33.1"
 SYS = "1.3.6.1.2.1.1"
 
@@ -40,7 +41,7 @@ def _system(descr: str, object_id: str) -> dict[str, Entry]:
 class Meter:
     """An energy meter on a load curve, with a counter that can wrap or be reset by a user."""
 
-    curve: LoadCurve
+    curve: PowerCurve
     clock: SimClock
     #: Counter resolution in joules per count (0.1 kWh = 360,000 J for APC rPDU2).
     joules_per_count: float
@@ -158,4 +159,42 @@ def ups_mib(meter: Meter, *, model: str, volts: float = 230.0, rated_va: int = 2
             f"{u}.5.3.1.1.{line}": ("Integer32", line),
             f"{u}.5.3.1.2.{line}": ("Integer32", round(volts)),
         })
+    return store
+
+
+def apc_inrow_rc(heat_w: Callable[[], float], outdoor_c: Callable[[], float], *, name: str,
+                 setpoint_c: float = 22.0) -> dict[str, Entry]:
+    """An APC InRow RC chilled-water unit (PowerNet-MIB airIRRC group and unit status).
+
+    It reports the heat it removes (its share of the room's IT load and losses) and its air and
+    water temperatures; the chilled water it draws comes from the site's chiller, whose
+    electricity the chiller meter reads. Entering water warms a little with the outdoor air.
+    """
+    g = f"{APC_IRRC}.1.1"  # airIRRCGroupStatus
+    u = f"{APC_IRRC}.2.2"  # airIRRCUnitStatus
+
+    def tenths(fn: Callable[[], float]) -> Entry:
+        return _dyn("Integer32", lambda: round(fn() * 10))
+
+    def kw_tenths(fn: Callable[[], float]) -> Entry:
+        return _dyn("Integer32", lambda: round(fn() / 100))
+
+    def load() -> float:  # 0..1 of a 25 kW unit
+        return min(1.0, heat_w() / 25_000)
+
+    store: dict[str, Entry] = _system(f"APC InRow RC (simulated by dcmon) {name}",
+                                      "1.3.6.1.4.1.318.1.3.14.5")
+    store.update({
+        f"{g}.1.0": kw_tenths(heat_w),                             # group cool output
+        f"{g}.2.0": kw_tenths(lambda: heat_w() * 1.03),            # group cool demand
+        f"{g}.6.0": tenths(lambda: setpoint_c + 2.0 * load()),     # max rack inlet
+        f"{g}.8.0": tenths(lambda: setpoint_c - 0.5),              # min rack inlet
+        f"{u}.2.0": kw_tenths(heat_w),
+        f"{u}.3.0": kw_tenths(lambda: heat_w() * 1.03),
+        f"{u}.7.0": tenths(lambda: setpoint_c + 1.0 * load()),     # rack inlet
+        f"{u}.9.0": tenths(lambda: setpoint_c - 2.0),              # supply air
+        f"{u}.11.0": tenths(lambda: setpoint_c + 8.0 + 4.0 * load()),  # return air
+        f"{u}.24.0": tenths(lambda: 12.0 + 0.1 * outdoor_c()),     # entering fluid
+        f"{u}.26.0": tenths(lambda: 17.0 + 0.1 * outdoor_c() + 3.0 * load()),  # leaving
+    })
     return store

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from collectors.snmp.agent import OidStore, SnmpAgent
-from dcmon.sim.devices import Meter, apc_rpdu2, ups_mib
+from dcmon.sim.devices import Meter, apc_inrow_rc, apc_rpdu2, ups_mib
 from dcmon.sim.modbus_server import SimModbusServer, sdm630
-from dcmon.sim.physics import LoadCurve, SimClock
+from dcmon.sim.physics import Integrated, LoadCurve, Plant, PowerCurve, SimClock, Weather
 
 COMMUNITY = "dcmon-sim"
 #: The scripted events' devices (need at least 3 racks; fewer racks skip the missing ones).
@@ -41,8 +41,25 @@ class SimulatedSite:
     racks: int = 4
     rack_kw: float = 4.0
     speed: float = 1.0
-    #: Facility power / IT power of the simulated incomer.
+    #: Facility power / IT power of the simulated incomer (when ``plant`` is not given).
     pue: float = 1.32
+    #: Site id and name in the inventory; ``prefix`` goes before every device id so several
+    #: sites can share one inventory (a city).
+    site_id: str = "demo-dc"
+    name: str = "Demo municipal data centre"
+    prefix: str = ""
+    #: Facility model: losses, fixed loads and cooling that follows load and outdoor
+    #: temperature. None: the incomer draws ``pue`` × IT (a constant ratio).
+    plant: Plant | None = None
+    weather: Weather = field(default_factory=Weather)
+    #: APC InRow RC units sharing the room's heat (SNMP), and a Modbus meter on the chiller.
+    inrow: int = 0
+    chiller_meter: bool = False
+    ups: bool = True
+    #: Extra inventory keys for the site (policy, ...).
+    site_extra: dict[str, Any] = field(default_factory=dict)
+    #: A shared clock (a city's sites run on one); None: a new clock at ``speed``.
+    shared_clock: SimClock | None = None
     #: Scripted events (simulated seconds after start): one PDU's counter wraps, a user resets
     #: another's, one PDU dies and comes back. Off by default (exact-value tests); the demo
     #: and ``dcmon simulate`` turn them on.
@@ -59,22 +76,38 @@ class SimulatedSite:
     log: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.clock = SimClock(time.time(), self.speed)
+        self.clock = self.shared_clock or SimClock(time.time(), self.speed)
         self._events_task: asyncio.Task[None] | None = None
+        self.it_curve = LoadCurve(self.it_base_w())
+        self.facility_curve: PowerCurve = self.it_curve
+        self.chiller: Meter | None = None
+
+    def rack_w(self, i: int) -> float:
+        """Mean power of rack ``i`` (1-based): racks further down the row carry more."""
+        return self.rack_kw * 1000 * (0.6 + 0.1 * i)
+
+    def it_base_w(self) -> float:
+        return sum(self.rack_w(i) for i in range(1, self.racks + 1))
+
+    def outdoor_c(self) -> float:
+        return self.weather.temperature(self.clock.now())
+
+    def expected_pue(self, t0: float, t1: float) -> float:
+        """The site's true energy PUE between two simulated times, from its own model:
+        facility energy over IT energy (IT = the rack PDUs' outputs, category 2)."""
+        return self.facility_curve.energy(t0, t1) / self.it_curve.energy(t0, t1)
 
     async def start(self) -> None:
-        total_w = 0.0
         for i in range(1, self.racks + 1):
             rack = f"r{i:02d}"
-            rack_w = self.rack_kw * 1000 * (0.6 + 0.1 * i)
-            total_w += rack_w
+            rack_w = self.rack_w(i)
             for feed in ("A", "B"):
                 # The feeds share the rack load; A carries a little more (as in real racks).
                 share = 0.52 if feed == "A" else 0.48
-                dev_id = f"pdu-{rack}-{feed.lower()}"
+                dev_id = f"{self.prefix}pdu-{rack}-{feed.lower()}"
                 meter = Meter(LoadCurve(rack_w * share), self.clock, joules_per_count=360_000,
                               initial_counts=1_000 * i)
-                if self.events and dev_id == WRAPPING_PDU:
+                if self.events and dev_id == self.prefix + WRAPPING_PDU:
                     # rPDU2DeviceStatusEnergy is an INTEGER: this counter is 3 counts (0.3 kWh)
                     # below the top and restarts from 0 within minutes (simulated).
                     meter.modulus = 2**31 - 1
@@ -82,16 +115,44 @@ class SimulatedSite:
                 store = apc_rpdu2(meter, name=dev_id)
                 await self._add(SimDevice(dev_id, "apc_rpdu2", rack, feed, meter,
                                           SnmpAgent({COMMUNITY: OidStore(store)}, host=self.host)))
-        ups_meter = Meter(LoadCurve(total_w), self.clock, joules_per_count=1.0)
-        await self._add(SimDevice("ups-1", "ups_mib", "", None, ups_meter,
-                                  SnmpAgent({COMMUNITY: OidStore(ups_mib(
-                                      ups_meter, model="SimUPS 20k"))}, host=self.host)))
-        # The utility incomer: IT plus cooling and losses (PUE ~1.32), on a Modbus meter.
-        self.incomer = Meter(LoadCurve(total_w * self.pue), self.clock,
-                             joules_per_count=3.6e6, initial_counts=120_000)
-        self.modbus = SimModbusServer({1: sdm630(self.incomer.power,
-                                                 lambda: self.incomer.energy_j() / 3.6e6)},
-                                      host=self.host)
+        total_w = self.it_base_w()
+        if self.ups:
+            ups_meter = Meter(LoadCurve(total_w), self.clock, joules_per_count=1.0)
+            await self._add(SimDevice(f"{self.prefix}ups-1", "ups_mib", "", None, ups_meter,
+                                      SnmpAgent({COMMUNITY: OidStore(ups_mib(
+                                          ups_meter, model="SimUPS 20k"))}, host=self.host)))
+        plant = self.plant
+        if plant is None:
+            self.facility_curve = LoadCurve(total_w * self.pue)
+        else:
+            it, weather = self.it_curve, self.weather
+            self.facility_curve = Integrated(
+                lambda t: plant.facility_w(it.power(t), weather.temperature(t)), self.clock.start)
+            cooling = Integrated(
+                lambda t: plant.cooling_w(it.power(t), weather.temperature(t)), self.clock.start)
+            if self.chiller_meter:
+                self.chiller = Meter(cooling, self.clock, joules_per_count=3.6e6,
+                                     initial_counts=40_000)
+        heat = self.it_curve
+        loss = plant.loss_fraction if plant is not None else 0.0
+        for n in range(1, self.inrow + 1):
+            def heat_w(n: int = n) -> float:
+                return heat.power(self.clock.now()) * (1 + loss) / self.inrow
+            dev_id = f"{self.prefix}inrow-{n}"
+            await self._add(SimDevice(dev_id, "apc_cooling", "", None,
+                                      Meter(heat, self.clock, joules_per_count=1.0),
+                                      SnmpAgent({COMMUNITY: OidStore(apc_inrow_rc(
+                                          heat_w, self.outdoor_c, name=dev_id))},
+                                          host=self.host)))
+        # The utility incomer: IT plus cooling and losses, on a Modbus meter (unit 1); the
+        # chiller's own meter is unit 2 behind the same gateway.
+        self.incomer = Meter(self.facility_curve, self.clock, joules_per_count=3.6e6,
+                             initial_counts=120_000)
+        units = {1: sdm630(self.incomer.power, lambda: self.incomer.energy_j() / 3.6e6)}
+        if self.chiller is not None:
+            chiller = self.chiller
+            units[2] = sdm630(chiller.power, lambda: chiller.energy_j() / 3.6e6)
+        self.modbus = SimModbusServer(units, host=self.host)
         self.modbus_port = await self.modbus.start(self._next_port())
         if self.events:
             self._events_task = asyncio.create_task(self._run_events())
@@ -99,24 +160,25 @@ class SimulatedSite:
     async def _run_events(self) -> None:
         """Apply the scripted events when simulated time reaches them."""
         done: set[str] = set()
+        reset_pdu, dying_pdu = self.prefix + RESET_PDU, self.prefix + DYING_PDU
         while True:
             t = self.clock.now() - self.clock.start
-            if t >= self.reset_at_s and "reset" not in done and RESET_PDU in self.devices:
-                self.devices[RESET_PDU].meter.reset()
+            if t >= self.reset_at_s and "reset" not in done and reset_pdu in self.devices:
+                self.devices[reset_pdu].meter.reset()
                 done.add("reset")
-                self.log.append(f"{RESET_PDU}: energy counter reset by a user")
-            if DYING_PDU not in self.devices:
+                self.log.append(f"{reset_pdu}: energy counter reset by a user")
+            if dying_pdu not in self.devices:
                 done |= {"die", "revive"}
-            if RESET_PDU not in self.devices:
+            if reset_pdu not in self.devices:
                 done.add("reset")
             if t >= self.die_at_s and "die" not in done:
-                self.kill(DYING_PDU)
+                self.kill(dying_pdu)
                 done.add("die")
-                self.log.append(f"{DYING_PDU}: stopped answering")
+                self.log.append(f"{dying_pdu}: stopped answering")
             if t >= self.die_at_s + self.down_for_s and "revive" not in done:
-                self.revive(DYING_PDU)
+                self.revive(dying_pdu)
                 done.add("revive")
-                self.log.append(f"{DYING_PDU}: answering again")
+                self.log.append(f"{dying_pdu}: answering again")
             if len(done) == 3:
                 return
             await asyncio.sleep(0.2)
@@ -147,6 +209,16 @@ class SimulatedSite:
     def inventory(self, *, interval: float = 5.0, listen: str = "127.0.0.1:9630",
                   profile: str | None = None, address: str = "127.0.0.1") -> dict[str, Any]:
         """The dcmon config (as a YAML-able dict) that monitors this site."""
+        return {
+            "poll": {"interval": interval, "timeout": 1.0, "retries": 1},
+            "credentials": {"sim": {"version": "2c", "community": COMMUNITY}},
+            "sites": [self.site_inventory(profile=profile, address=address)],
+            "exporters": {"prometheus": {"listen": listen}},
+        }
+
+    def site_inventory(self, *, profile: str | None = None, address: str = "127.0.0.1"
+                       ) -> dict[str, Any]:
+        """This site's entry of ``sites:``."""
         rack_devices: dict[str, list[dict[str, Any]]] = {}
         site_devices: list[dict[str, Any]] = []
         for dev in self.devices.values():
@@ -158,19 +230,23 @@ class SimulatedSite:
                 rack_devices.setdefault(dev.rack, []).append(entry)
             else:
                 site_devices.append(entry)
-        site_devices.append({"id": "incomer-1", "host": address, "port": self.modbus_port,
+        incomer = f"{self.prefix}incomer-1"
+        site_devices.append({"id": incomer, "host": address, "port": self.modbus_port,
                              "protocol": "modbus", "unit": 1, "profile": "eastron_sdm630"})
+        energy: dict[str, Any] = {"facility": [incomer], "it": "racks",
+                                  "it_level": "pdu_output",
+                                  "design_it_kw": self.racks * self.rack_kw}
+        if self.chiller is not None:
+            chiller = f"{self.prefix}chiller-1"
+            site_devices.append({"id": chiller, "host": address, "port": self.modbus_port,
+                                 "protocol": "modbus", "unit": 2, "profile": "eastron_sdm630"})
+            energy["cooling"] = [chiller]
         return {
-            "poll": {"interval": interval, "timeout": 1.0, "retries": 1},
-            "credentials": {"sim": {"version": "2c", "community": COMMUNITY}},
-            "sites": [{
-                "id": "demo-dc", "name": "Demo municipal data centre",
-                "devices": site_devices,
-                "energy": {"facility": ["incomer-1"], "it": "racks", "it_level": "pdu_output",
-                           "design_it_kw": self.racks * self.rack_kw},
-                "rooms": [{"id": "hall-1", "racks": [
-                    {"id": rack, "devices": devs} for rack, devs in sorted(rack_devices.items())
-                ]}],
-            }],
-            "exporters": {"prometheus": {"listen": listen}},
+            "id": self.site_id, "name": self.name,
+            "devices": site_devices,
+            "energy": energy,
+            "rooms": [{"id": "hall-1", "racks": [
+                {"id": rack, "devices": devs} for rack, devs in sorted(rack_devices.items())
+            ]}],
+            **self.site_extra,
         }

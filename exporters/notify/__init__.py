@@ -8,11 +8,11 @@ results and device health, evaluate the rules, commit state and outbox rows, del
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from dcmon import clock
 from dcmon.alert_rules import AlertInputs, observe
 from dcmon.alert_store import AlertStore
 from dcmon.alerts import Alerter, Notification
@@ -92,7 +92,7 @@ class AlertPipeline:
         self.alerter = Alerter(store, settings.repeat_interval_s, Router(settings))
         rcv = build_receivers(config) if receivers is None else receivers
         self.outbox = Outbox(store, rcv, settings.outbox)
-        self.started = time.time() if started is None else started
+        self.started = clock.now() if started is None else started
         if settings.receivers and not rcv:
             log.warning("alerting: no receivers could be built")
 
@@ -102,7 +102,7 @@ class AlertPipeline:
 
     def tick_hub(self, hub: ResultsHub, now: float | None = None) -> DeliveryReport | None:
         """The scheduled job: skip until the first results exist, then evaluate and deliver."""
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         res = hub.latest
         if res.computed == 0:
             return None
