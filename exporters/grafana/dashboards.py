@@ -100,7 +100,8 @@ def city_overview() -> db.Dashboard:
                    f'or on (site) {LIVE_PUE.format(sel="")}')
     sites_cols = {"A": "Energy PUE ($window)", "B": "Status", "C": "Coverage",
                   "D": "Live PUE", "E": "IT power", "F": "Facility power",
-                  "G": "Headroom (std racks)", "H": "Occupancy", "I": "Devices down"}
+                  "G": "Headroom (std racks)", "H": "Occupancy", "I": "Devices down",
+                  "J": "Ceiling"}
     return (
         base("dcmon-city", "dcmon / City overview",
              "Every site's PUE against its ceiling and the city's standard racks against "
@@ -179,6 +180,7 @@ def city_overview() -> db.Dashboard:
             .with_target(table(by("site", "dcmon_site_headroom_standard_racks"), "G"))
             .with_target(table(by("site", "dcmon_site_occupancy_ratio"), "H"))
             .with_target(table("sum by (site) (1 - dcmon_device_up)", "I"))
+            .with_target(table(by("site", "dcmon_site_pue_ceiling_ratio"), "J"))
             .transformations(merged_table(sites_cols, order=("site",)))
             .override_by_name("Energy PUE ($window)", [
                 prop("decimals", 3), prop("thresholds", pue_steps().build()),
@@ -195,6 +197,8 @@ def city_overview() -> db.Dashboard:
             .override_by_name("IT power", [prop("unit", "watt")])
             .override_by_name("Facility power", [prop("unit", "watt")])
             .override_by_name("Headroom (std racks)", [prop("decimals", 1)])
+            .override_by_name("Ceiling", [prop("decimals", 2),
+                                          prop("mappings", [nan_text("none (edge)")])])
             .span(24).height(8))
     )
 
@@ -471,6 +475,16 @@ def cooling() -> db.Dashboard:
                                 f"dcmon_site_facility_power_watts{{{S}}}", "{{site}}"))
             .unit("percentunit").min(0).span(12).height(8)
             .legend(_legend_table("lastNotNull", "mean")))
+        .with_panel(
+            ts.Panel().title("Cooling units: heat removed and demand").description(
+                "What each InRow/CRAC unit reports it removes (output) and is asked for "
+                "(demand), in W of heat; output near demand at full fan means a unit has no "
+                "margin left.")
+            .with_target(series(f'dcmon_cooling_power_watts{{{S}, point="output"}}',
+                                "{{device}} output", "A"))
+            .with_target(series(f'dcmon_cooling_power_watts{{{S}, point="demand"}}',
+                                "{{device}} demand", "B"))
+            .unit("watt").span(24).height(8).legend(_legend_table("lastNotNull", "max")))
         .with_panel(
             ts.Panel().title("Temperatures").description(
                 "Every temperature the devices report (sensors, UPS batteries, cooling "

@@ -23,14 +23,14 @@ DATASOURCE_NAME = "dcmon Prometheus"
 #: Panels and template variables query through the ``$datasource`` variable.
 DS = dm.DataSourceRef(type_val="prometheus", uid="${datasource}")
 
-#: The PUE ceiling drawn on PUE panels. dcmon does not export per-site ceilings as a metric
-#: (they live in the inventory's ``policy``, docs/alerts.md), so panels draw the default class
-#: (``new_large``, 1.3) and say so in their description.
+#: The PUE ceiling drawn as a threshold on PUE panels: the default class (``new_large``, 1.3).
+#: Each site's own ceiling is the ``dcmon_site_pue_ceiling_ratio`` series (absent for edge
+#: sites), which the city overview's Sites table and live-PUE plot show beside the PUE.
 DEFAULT_CEILING = 1.3
 CEILING_NOTE = (
-    "The red line is the 1.3 ceiling of the default policy class `new_large` (docs/alerts.md). "
-    "dcmon does not export per-site ceilings as a metric yet: a `cold_region` or `hub_cluster` "
-    "site is judged at 1.25, `legacy` at 1.5 and `edge` has none."
+    "The red threshold is the 1.3 ceiling of the default policy class `new_large` "
+    "(docs/alerts.md); each site's own ceiling is `dcmon_site_pue_ceiling_ratio` (legacy 1.5, "
+    "cold_region/hub_cluster 1.25, edge none), shown in the city overview's Sites table."
 )
 #: ``engine.min_coverage``: below it the engine withholds a window's PUE.
 MIN_COVERAGE = 0.9
