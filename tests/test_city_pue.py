@@ -74,7 +74,7 @@ def test_24h_pue_agrees_with_the_simulator_within_1_percent(
 
 def test_the_day_had_its_faults_and_the_new_build_breaches(
         day: tuple[SimulatedCity, list[PueResult], dict[str, Any]]) -> None:
-    city, results, extra = day
+    _, results, extra = day
     # The scripted events happened (wrap, user reset, outage and recovery) and nothing is
     # left down.
     assert any("reset by a user" in e for e in extra["log"])

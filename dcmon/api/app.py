@@ -6,6 +6,9 @@ neither a wrong token's length nor its prefix shows in the response time. Reads 
 ResultsHub's latest immutable results (the same numbers /metrics and the report tell); the API
 never polls a device or walks the store on a request.
 
+The HTML status page (``/status``, ``/`` redirects there) is mounted here too unless
+``api.status_page`` is "off"; its auth (token, cookie or public) is in :mod:`dcmon.api.status`.
+
 Lists are pages (``items``, ``total``, ``limit``, ``offset``) and answer CSV for spreadsheets
 with ``?format=csv`` or ``Accept: text/csv``.
 """
@@ -14,16 +17,16 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
-import time
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from dcmon import __version__
+from dcmon import __version__, clock
+from dcmon.api.status import status_router
 from dcmon.capacity_model import (
     CityCapacity,
     Forecast,
@@ -362,10 +365,16 @@ def create_app(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str
               dependencies=[admin])
     def recompute() -> Recomputed:
         """Recompute PUE and capacity now (admin scope)."""
-        return Recomputed(computed=hub.recompute(time.time()).computed)
+        return Recomputed(computed=hub.recompute(clock.now()).computed)
 
     app.include_router(public)
     app.include_router(api)
+    if config.model.api.status_page != "off":  # the HTML status page (docs/api.md)
+        app.include_router(status_router(config, hub, tokens, alerts, config.model.api))
+
+        @app.get("/", include_in_schema=False)
+        def root() -> RedirectResponse:
+            return RedirectResponse("/status", status_code=307)
 
     @app.exception_handler(ValueError)
     def _bad_value(_: Request, exc: ValueError) -> JSONResponse:

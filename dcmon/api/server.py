@@ -87,16 +87,26 @@ class ApiServer:
 
 def start_api(config: Config, hub: ResultsHub, *, listen: str | None = None,
               alerts: AlertSource | None = None) -> ApiServer | None:
-    """Start the API when enabled with at least one readable token; None otherwise (logged)."""
+    """Start the API when enabled with at least one readable token (or a public status page);
+    None otherwise (logged)."""
     settings = config.model.api
     if not settings.enabled:
         return None
     base = Path(config.file).resolve().parent if Path(config.file).exists() else Path.cwd()
     tokens = resolve_tokens(settings, base)
-    if not tokens:
+    public = settings.status_page == "public"
+    if not tokens and not public:
         log.info("API off: no tokens in the inventory's api.tokens (docs/api.md)")
         return None
     app = create_app(config, hub, tokens, alerts=alerts)
     server = ApiServer(app, bind(listen or settings.listen)).start()
-    log.info("API on %s/api/v1 (OpenAPI: %s/api/v1/openapi.json)", server.url, server.url)
+    if tokens:
+        log.info("API on %s/api/v1 (OpenAPI: %s/api/v1/openapi.json)", server.url, server.url)
+    else:
+        log.info("API routes refuse every request: no tokens in api.tokens (docs/api.md)")
+    if settings.status_page != "off":
+        log.info("status page on %s/status (%s)", server.url, settings.status_page)
+    if public:
+        log.warning("the status page is public (api.status_page: public): anyone who can "
+                    "reach %s sees site and rack names and power", server.url)
     return server

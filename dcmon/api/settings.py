@@ -40,6 +40,13 @@ class ApiSettings(_Strict):
     enabled: bool = True
     listen: str = "127.0.0.1:9640"
     tokens: list[ApiToken] = Field(default_factory=list)
+    #: The HTML status page at /status (docs/api.md, "Status page"): ``token`` needs a token
+    #: (bearer header or the login form's cookie), ``public`` needs none (a demo, or an edge
+    #: site on a closed network: anyone who reaches ``listen`` sees site and rack names and
+    #: power), ``off`` does not mount it.
+    status_page: Literal["token", "public", "off"] = "token"
+    #: Seconds between the status page's automatic reloads (0: none).
+    status_refresh_s: int = Field(default=10, ge=0, le=3600)
 
     _listen = field_validator("listen")(classmethod(lambda cls, v: check_listen(v)))
 

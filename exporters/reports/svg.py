@@ -1,4 +1,5 @@
-"""Small inline-SVG charts for the capacity report: a load trend, a heatmap and bar charts.
+"""Small inline-SVG charts for the capacity report and the status page: a load trend, a heatmap,
+bar charts, lines over time and sparklines.
 
 Hand-written SVG rather than a charting library: the report must render the same in a browser,
 in Chromium's PDF printer and from the API, with no JavaScript and no build step. Every chart is
@@ -196,4 +197,127 @@ def headroom_bars(groups: Sequence[Bars], label: str, names: dict[str, str], *,
                        f'{" ◀" if limit == g.binding else ""}</text>')
         y += per
     out.append("</svg>")
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a :func:`line` chart: (Unix s, value) points; None breaks the line."""
+
+    name: str
+    points: Sequence[tuple[float, float | None]]
+    colour: str = "#2b6cb0"
+
+
+def _runs(points: Sequence[tuple[float, float | None]]) -> list[list[tuple[float, float]]]:
+    """The unbroken stretches of a series (a None value ends one)."""
+    runs: list[list[tuple[float, float]]] = [[]]
+    for x, y in points:
+        if y is None:
+            if runs[-1]:
+                runs.append([])
+        else:
+            runs[-1].append((x, y))
+    return [r for r in runs if r]
+
+
+def _y_range(values: Sequence[float], from_zero: bool) -> tuple[float, float]:
+    hi = max(values)
+    if from_zero:
+        return 0.0, _nice_max(hi * 1.1)
+    lo = min(values)
+    pad = max((hi - lo) * 0.15, abs(hi) * 0.02, 0.01)
+    return lo - pad, hi + pad
+
+
+def line(series: Sequence[Series], label: str, *, unit: str = "", limit: float | None = None,
+         limit_label: str = "", from_zero: bool = True, no_data: str = "no data",
+         w: int = 640, h: int = 200) -> str:
+    """Values over time as lines (one per series, gaps where missing), a limit as a red rule.
+
+    ``from_zero`` False fits the axis to the data (PUE: 1.2-1.4 rather than 0-2).
+    """
+    out = [_open("line", w, h, label)]
+    left, right, top, bottom = 56, 16, 16, 32
+    pw, ph = w - left - right, h - top - bottom
+    pts = [(x, y) for s in series for x, y in s.points if y is not None]
+    if not pts:
+        out.append(f'<text x="{w / 2}" y="{h / 2}" text-anchor="middle" class="na">'
+                   f'{esc(no_data)}</text></svg>')
+        return "".join(out)
+    x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
+    x0 = min(x0, x1 - 300.0)  # one point: a five-minute span, the point at its end
+    y0, y1 = _y_range([p[1] for p in pts] + ([limit] if limit is not None else []), from_zero)
+
+    def px(x: float) -> float:
+        return left + (x - x0) / (x1 - x0) * pw
+
+    def py(y: float) -> float:
+        return top + ph - (y - y0) / (y1 - y0) * ph
+
+    out.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="#fafafa" '
+               'stroke="#ccc"/>')
+    for i in range(5):
+        y = y0 + (y1 - y0) * i / 4
+        out.append(f'<line x1="{left}" x2="{left + pw}" y1="{py(y):.1f}" y2="{py(y):.1f}" '
+                   f'stroke="#e4e4e4"/><text x="{left - 6}" y="{py(y) + 4:.1f}" '
+                   f'text-anchor="end" class="axis">{y:.3g}{esc(unit)}</text>')
+    for x in (x0, x1):
+        when = datetime.fromtimestamp(x, UTC).strftime("%m-%d %H:%M")
+        anchor = "start" if x == x0 else "end"
+        out.append(f'<text x="{px(x):.1f}" y="{h - 10}" text-anchor="{anchor}" '
+                   f'class="axis">{when} UTC</text>')
+    if limit is not None:
+        out.append(f'<line class="limit" x1="{left}" x2="{left + pw}" y1="{py(limit):.1f}" '
+                   f'y2="{py(limit):.1f}" stroke="#d0453b" stroke-width="1.5" '
+                   f'stroke-dasharray="6 3"/><text x="{left + 4}" '
+                   f'y="{py(limit) - 4:.1f}" class="axis" fill="#d0453b">'
+                   f'{esc(limit_label)} {limit:g}{esc(unit)}</text>')
+    for k, s in enumerate(series):
+        for run in _runs(s.points):
+            path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in run)
+            out.append(f'<polyline class="series" data-series="{esc(s.name)}" points="{path}" '
+                       f'fill="none" stroke="{s.colour}" stroke-width="2"/>')
+            if len(run) == 1:
+                x, y = run[0]
+                out.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3" '
+                           f'fill="{s.colour}"><title>{esc(s.name)}: {y:.3f}</title></circle>')
+        lx = left + pw / 2 - 65 * len(series) + k * 130  # the legend: centred under the plot
+        out.append(f'<rect x="{lx:.0f}" y="{h - 19}" width="10" height="10" '
+                   f'fill="{s.colour}"/><text x="{lx + 14:.0f}" y="{h - 10}" '
+                   f'class="axis">{esc(s.name)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def sparkline(points: Sequence[tuple[float, float | None]], label: str, *,
+              limit: float | None = None, w: int = 120, h: int = 28) -> str:
+    """A tiny line without axes (the last value dotted), a limit as a thin red rule."""
+    out = [_open("sparkline", w, h, label)]
+    pts = [(x, y) for x, y in points if y is not None]
+    if not pts:
+        out.append(f'<line x1="2" x2="{w - 2}" y1="{h / 2}" y2="{h / 2}" stroke="#ccc" '
+                   'stroke-dasharray="2 2"/></svg>')
+        return "".join(out)
+    x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
+    x0 = min(x0, x1 - 300.0)
+    y0, y1 = _y_range([p[1] for p in pts] + ([limit] if limit is not None else []), False)
+
+    def px(x: float) -> float:
+        return 2 + (x - x0) / (x1 - x0) * (w - 6)
+
+    def py(y: float) -> float:
+        return h - 2 - (y - y0) / (y1 - y0) * (h - 4)
+
+    if limit is not None:
+        out.append(f'<line class="limit" x1="0" x2="{w}" y1="{py(limit):.1f}" '
+                   f'y2="{py(limit):.1f}" stroke="#d0453b" stroke-width="1" '
+                   'stroke-dasharray="3 2"/>')
+    for run in _runs(points):
+        path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in run)
+        out.append(f'<polyline class="series" points="{path}" fill="none" stroke="#2b6cb0" '
+                   'stroke-width="1.5"/>')
+    x, y = pts[-1]
+    colour = "#d0453b" if limit is not None and y > limit else "#2b6cb0"
+    out.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="2.5" fill="{colour}"/></svg>')
     return "".join(out)
