@@ -47,6 +47,8 @@ class SiteSpec:
     chiller_meter: bool = False
     ups: bool = True
     events: bool = False
+    #: Design IT load (kW); None: racks × rack_kw.
+    design_it_kw: float | None = None
     #: Capacity ratings (docs/capacity.md): rack rating, feed breaker, room cooling.
     rated_kw: float = 8.0
     breaker_a: float = 32.0
@@ -57,8 +59,9 @@ def city_sites(start: float) -> tuple[SiteSpec, ...]:
     """The four sites. ``start`` (simulated) dates the new build's commissioning."""
     commissioned = (datetime.fromtimestamp(start, UTC) - timedelta(days=240)).date().isoformat()
     return (
+        # Built for 60 kW of IT, half of it in use eight months after commissioning.
         SiteSpec("muni-new", "Municipal government cloud (new build)", "new-", racks=6,
-                 rack_kw=5.0, inrow=2, chiller_meter=True, events=True,
+                 rack_kw=5.0, inrow=2, chiller_meter=True, events=True, design_it_kw=60.0,
                  plant=Plant(loss_fraction=0.08, fixed_w=2000, cop_ref=5.5, cop_per_c=0.12),
                  policy={"class": "new_large", "commissioned": commissioned}),
         SiteSpec("muni-old", "City data centre (2012)", "old-", racks=4, rack_kw=5.0, inrow=1,
@@ -115,7 +118,8 @@ class SimulatedCity:
                 events=self.events and spec.events, host=self.host,
                 base_port=None if self.base_port is None else self.base_port
                 + k * PORTS_PER_SITE,
-                site_extra={"policy": spec.policy}, shared_clock=self.clock)
+                site_extra={"policy": spec.policy}, shared_clock=self.clock,
+                design_it_kw=spec.design_it_kw)
             await site.start()
             self.sites[spec.id] = site
 

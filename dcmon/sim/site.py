@@ -56,6 +56,8 @@ class SimulatedSite:
     inrow: int = 0
     chiller_meter: bool = False
     ups: bool = True
+    #: The site's design IT load (kW) in the inventory; None: racks × rack_kw.
+    design_it_kw: float | None = None
     #: Extra inventory keys for the site (policy, ...).
     site_extra: dict[str, Any] = field(default_factory=dict)
     #: A shared clock (a city's sites run on one); None: a new clock at ``speed``.
@@ -235,7 +237,7 @@ class SimulatedSite:
                              "protocol": "modbus", "unit": 1, "profile": "eastron_sdm630"})
         energy: dict[str, Any] = {"facility": [incomer], "it": "racks",
                                   "it_level": "pdu_output",
-                                  "design_it_kw": self.racks * self.rack_kw}
+                                  "design_it_kw": self.design_it_kw or self.racks * self.rack_kw}
         if self.chiller is not None:
             chiller = f"{self.prefix}chiller-1"
             site_devices.append({"id": chiller, "host": address, "port": self.modbus_port,
