@@ -28,19 +28,26 @@ def pue(site: str, window: str, value: float, ceiling: float, cls: PolicyClass, 
     tag_zh = "" if gate.confirmed else "【未确认】"
     why = "" if gate.confirmed else f" Not confirmed: {'; '.join(gate.en)}."
     why_zh = "" if gate.confirmed else f"未确认原因：{'；'.join(gate.zh)}。"
+    # The text goes out with the resolution too, by then with a value at or under the ceiling.
+    above = value > ceiling
+    where = "above" if above else "back at or below"
+    where_zh = "超过限值" if above else "已回到限值以内，限值"
     return Text(
-        summary=f"{tag}{site}: PUE {value:.3f} over {window} is above the {ceiling:.2f} ceiling",
-        summary_zh=f"{tag_zh}{site}：{window_zh(window)} PUE {value:.3f} 超过限值 {ceiling:.2f}",
+        summary=f"{tag}{site}: PUE {value:.3f} over {window} is {where} the {ceiling:.2f} "
+                f"ceiling",
+        summary_zh=f"{tag_zh}{site}：{window_zh(window)} PUE {value:.3f} {where_zh} "
+                   f"{ceiling:.2f}",
         description=(
             f"Site {site}: energy PUE (E_DC/E_IT, category {category}) over the last {window} "
-            f"is {value:.3f}, above the {ceiling:.2f} ceiling of its class ({cls.en}; "
+            f"is {value:.3f}, {where} the {ceiling:.2f} ceiling of its class ({cls.en}; "
             f"{cls.source}). IT load {_pct(it_load)} of design, data coverage {coverage:.0%}."
             f"{why} Check first: cooling plant (chiller/CRAC units running, supply air and "
             f"chilled-water set points, free-cooling mode), then UPS mode and load; if the "
             f"value looks wrong, the meter roles (dcmon check-config)."),
         description_zh=(
             f"站点 {site}：最近 {window_zh(window)}的能耗 PUE（E_DC/E_IT，"
-            f"第 {category} 类计量）为 {value:.3f}，超过{cls.zh}限值 {ceiling:.2f}"
+            f"第 {category} 类计量）为 {value:.3f}，"
+            f"{'超过' if above else '已回到'}{cls.zh}限值 {ceiling:.2f}{'' if above else '以内'}"
             f"（{cls.source}）。IT 负载为设计值的 {_pct(it_load)}，数据覆盖率 "
             f"{coverage:.0%}。{why_zh}请先检查：制冷系统（冷机/精密空调运行台数、"
             f"送风与冷冻水温度设定、自然冷却模式），再查 UPS 运行模式与负载率；"

@@ -96,3 +96,18 @@ def test_secrets_never_print(monkeypatch: pytest.MonkeyPatch) -> None:
          "secret": {"env": "DCMON_TEST_DING"}}]}}, "site.yaml", REG, Path("."))
     text = repr(cfg.model.alerting) + str(cfg.model.alerting.model_dump())
     assert "inline-token-value" not in text and "very-secret" not in text
+
+
+def test_pue_text_says_where_the_value_is_against_the_ceiling() -> None:
+    """A resolution carries the last text: it must not say "above" with a value under the
+    ceiling."""
+    from dcmon import alert_text
+    from dcmon.policy import POLICY_CLASSES, Gate
+
+    cls = POLICY_CLASSES["legacy"]
+    up = alert_text.pue("dc", "1h", 1.531, 1.5, cls, Gate(), 0.5, 1.0, 2)
+    down = alert_text.pue("dc", "1h", 1.442, 1.5, cls, Gate(), 0.5, 1.0, 2)
+    assert up.summary == "dc: PUE 1.531 over 1h is above the 1.50 ceiling"
+    assert down.summary == "dc: PUE 1.442 over 1h is back at or below the 1.50 ceiling"
+    assert "超过" in up.summary_zh and "已回到限值以内" in down.summary_zh
+    assert "above the 1.50 ceiling" not in down.description and "超过" not in down.description_zh
