@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's first command: install dcmon into .venv (once) and run the simulated-site demo.
+# The README's first command: install dcmon into .venv (once) and run the simulated-city demo.
 # Needs only Python >= 3.11 with venv; no hardware, no external servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,9 @@ if [ ! -x .venv/bin/python ]; then
     fi
   fi
 fi
-if ! .venv/bin/python -c 'import dcmon' 2>/dev/null; then
+# Not `python -c 'import dcmon'`: from the checkout that imports the source tree even when
+# nothing is installed. The entry point exists (and runs) only after an install.
+if ! .venv/bin/dcmon --help >/dev/null 2>&1; then
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q -e .
 fi
