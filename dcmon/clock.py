@@ -30,8 +30,15 @@ class Clock:
         self.speed = speed
         self._mono0 = time.monotonic()
 
+        self._wall0 = time.time()
+
     def now(self) -> float:
         return self.start + (time.monotonic() - self._mono0) * self.speed
+
+    def to_wall(self, data_time: float) -> float:
+        """The wall time at which this clock read ``data_time`` (for peers that keep wall
+        time, such as Alertmanager, which refuses an alert that starts after it ends)."""
+        return self._wall0 + (data_time - self.start) / self.speed
 
 
 class WallClock(Clock):
@@ -39,6 +46,9 @@ class WallClock(Clock):
 
     def now(self) -> float:
         return time.time()
+
+    def to_wall(self, data_time: float) -> float:
+        return data_time
 
 
 WALL = WallClock()
@@ -57,6 +67,11 @@ def speed() -> float:
 def wall(data_seconds: float) -> float:
     """Wall seconds that ``data_seconds`` of data time take."""
     return data_seconds / _current.speed
+
+
+def to_wall(data_time: float) -> float:
+    """Wall time of a data time (identity on the wall clock)."""
+    return _current.to_wall(data_time)
 
 
 def use(clock: Clock | None) -> None:

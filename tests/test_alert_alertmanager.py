@@ -59,3 +59,42 @@ def test_alertmanager_firing_and_resolved(tmp_path: Path) -> None:
         got = hook.wait(lambda reqs: "resolved" in statuses(reqs))
         assert statuses(got).count("firing") == 1
         store.close()
+
+
+def test_alertmanager_under_the_demos_accelerated_clock(tmp_path: Path) -> None:
+    """The demo's data clock runs ahead of the wall (x120): an alert that starts at simulated
+    time must still reach Alertmanager as a wall-time alert, firing then resolved (it refuses
+    an alert that starts after it ends, and a future endsAt would keep it firing)."""
+    from dcmon import clock
+
+    settings = AlertingSettings.model_validate({
+        "receivers": [{"type": "alertmanager", "name": "am", "url": "http://127.0.0.1:1"}]})
+    sim = clock.Clock(start=time.time() + 3 * 86400, speed=120)  # days ahead of the wall
+    clock.use(sim)
+    try:
+        with recorder(lambda r: (200, {})) as hook, \
+                alertmanager(hook.url + "/am-hook", tmp_path) as am_url:
+            cfg = settings.receivers[0].model_copy(update={"url": am_url})
+            store = AlertStore(tmp_path / "alerts.sqlite")
+            alerter = Alerter(store, settings.repeat_interval_s, Router(settings))
+            am = AlertmanagerReceiver(cfg, hold_s=3600)
+            box = Outbox(store, {"am": am}, settings.outbox)
+            t0 = clock.now()
+            notes = alerter.evaluate(t0, [obs("breach")])
+            body = am.payload(notes, time.time())
+            assert len(body) == 1 and body[0]["startsAt"] < body[0]["endsAt"]
+            assert box.deliver(t0).delivered == {"am": 1}
+
+            def statuses(reqs: list[Request]) -> list[str]:
+                return [a["status"] for r in reqs for a in r.body["alerts"]]
+
+            got = hook.wait(lambda reqs: "firing" in statuses(reqs))
+            starts = got[0].body["alerts"][0]["startsAt"]
+            assert starts[:10] == time.strftime("%Y-%m-%d", time.gmtime())  # wall, not +3 d
+            t1 = clock.now() + 60
+            alerter.evaluate(t1, [obs("clear")])
+            assert box.deliver(t1).delivered == {"am": 1}
+            hook.wait(lambda reqs: "resolved" in statuses(reqs))
+            store.close()
+    finally:
+        clock.use(None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 
+from dcmon import clock
 from dcmon.alerts import Notification, iso
 from dcmon.policy import AlertmanagerReceiver as Config
 from exporters.notify.base import post_json
@@ -31,11 +32,16 @@ class AlertmanagerReceiver:
         latest: dict[tuple[tuple[str, str], ...], Notification] = {}
         for n in notes:
             latest[tuple(sorted(n.labels.items()))] = n
+        # Alertmanager keeps wall time: under the demo's accelerated clock an alert's data
+        # times run ahead of it (dcmon/clock.py), so they are mapped back to the wall. A
+        # resolution never ends in the future: Alertmanager would keep the alert firing (a
+        # future endsAt does not override the firing one's later endsAt).
         return [{
             "labels": n.labels,
             "annotations": n.annotations,
-            "startsAt": iso(n.starts_at),
-            "endsAt": iso(n.ends_at if n.ends_at is not None else now + self.hold_s),
+            "startsAt": iso(clock.to_wall(n.starts_at)),
+            "endsAt": iso(min(clock.to_wall(n.ends_at), now) if n.ends_at is not None
+                          else now + self.hold_s),
         } for n in latest.values()]
 
     def send(self, notes: list[Notification]) -> None:
