@@ -216,7 +216,7 @@ def _failover(feeds: Sequence[FeedCapacity]) -> Failover:
     reason = "" if ok else (
         f"if feed {'B' if survivor == 'A' else 'A'} fails, feed {survivor} carries "
         f"{load:.2f} {'A' if basis == 'current' else 'kW'} against its derated "
-        f"{limits[survivor]:.2f}" if ratio > 1 + _EPS else
+        f"{limits[survivor]:.2f} {'A' if basis == 'current' else 'kW'}" if ratio > 1 + _EPS else
         "the history peak of A + B exceeds one feed's derated rating")
     return Failover(True, ok, basis, _r(load), _r(limits[survivor]), _r(ratio), _r(peak_ratio),
                     survivor, reason)

@@ -244,4 +244,5 @@ def _failover_block(r: RackCapacity) -> str:
     peak = (f" At the history peak: {fo.peak_ratio * 100:.0f} %." if fo.peak_ratio is not None
             else "")
     return (f'<p class="failover" data-failover="{verdict}"><b>{html}</b> '
-            f'<span class="muted">{esc(text)}{esc(peak)}</span></p>')
+            f'<span class="muted">{esc(text.rstrip("."))}{"." if text else ""}{esc(peak)}'
+            f'</span></p>')
