@@ -96,3 +96,15 @@ def test_cooling_follows_load_and_outdoor_temperature() -> None:
     assert plant.cooling_w(10_000, 24) > plant.cooling_w(10_000, 14) > plant.cooling_w(10_000, 4)
     assert plant.cooling_w(10_000, 14) == pytest.approx(11_000 / 4.0)
     assert plant.facility_w(10_000, 14) == pytest.approx(11_000 + 11_000 / 4.0)
+
+
+def test_integrated_energy_matches_the_closed_form() -> None:
+    """Cooling and facility counters use numerical integration; on a load curve (which has a
+    closed form) it must agree to parts per billion, so counters agree with power."""
+    from dcmon.sim.physics import Integrated, LoadCurve
+
+    curve = LoadCurve(30_000.0)
+    num = Integrated(curve.power, origin=1_000.0)
+    for t0, t1 in ((1_000.0, 5_000.0), (2_000.0, 90_000.5), (1_500.0, 1_500.1),
+                   (40_000.0, 400_000.0)):
+        assert num.energy(t0, t1) == pytest.approx(curve.energy(t0, t1), rel=1e-9)
