@@ -15,17 +15,22 @@ page's ``data-computed`` must equal ``hub.latest.computed``, else it is fetched 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
 from collections.abc import Callable, Iterator
+from html import escape
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from dcmon.api.status import COOKIE
+from dcmon.api import status_i18n
+from dcmon.api.settings import ApiSettings
+from dcmon.api.status import COOKIE, status_router
 from dcmon.config import parse_config
 from dcmon.errors import ConfigError
 from dcmon.profiles import ProfileRegistry
@@ -418,3 +423,193 @@ def test_lines_break_at_missing_points(chart: Callable[[list[tuple[float, float 
     out = chart(pts)
     assert out.count("<polyline") == 2 and out.count('class="limit"') == 1
     assert "<polyline" not in chart([(0, None)])
+
+
+# ---------------------------------------------------------------------------- languages
+
+
+ZH = {**AUTH, "Accept-Language": "zh-CN,zh;q=0.9"}
+
+
+def internal_links(html: str) -> list[str]:
+    """The href/action of every internal link and form but the language switch."""
+    html = re.sub(r'<a class="lang-switch"[^>]*>', "", html)
+    return re.findall(r'(?:href|action)="(/status[^"]*)"', html)
+
+
+def markers(html: str) -> list[str]:
+    """The DOM markers scrapers and tests rely on: every data- attribute (but a chart series'
+    name, which is its legend) and every tag with the class breach (title aside)."""
+    data = re.findall(r'\bdata-(?!series)[a-z-]+(?:="[^"]*")?', html)
+    breach = [re.sub(r' title="[^"]*"', "", tag)
+              for tag in re.findall(r'<[^>]*class="[^"]*\bbreach\b[^"]*"[^>]*>', html)]
+    return data + breach
+
+
+def test_chinese_views_on_request(strict: RunningService) -> None:
+    r, res = page(strict, "/status?lang=zh")
+    assert r.status_code == 200 and '<html lang="zh-CN">' in r.text
+    assert r.headers["content-language"] == "zh-CN"
+    head = find(r'<table class="sites"><tr>.*?</tr>', r.text)
+    assert ">PUE 限值<" in head and ">实时 PUE<" in head and ">余量<" in head
+    assert text(element(r.text, "div", kpi="goal")) == "全市目标 5,000"
+    assert "在用标准机架" in r.text and "活动告警" in r.text and "全市" in r.text
+    row = element(r.text, "tr.site", site=SITE, breach="true")
+    assert text(element(row, "span", site=SITE, window="live")) == \
+        f"超标 实时 {res.instant[0].value:.3f}"
+    assert text(element(row, "td", window="1h")).startswith("暂不发布")
+    assert "暂不发布：coverage 0.0% of expected meter-hours is below the minimum 90%" in r.text
+    assert "结果计算于" in r.text and "English</a>" in r.text and "中文</a>" not in r.text
+    # The alerts in Chinese (summary_zh), their names as they are, states translated.
+    active = strict.alerts.store.active().values()  # type: ignore[union-attr]
+    feed = next(a for a in active if a.alertname == "DcmonFeedFailoverRisk")
+    assert feed.annotations["summary_zh"] and feed.annotations["summary"]
+    table = find(r'<table class="alerts">.*?</table>', r.text)
+    assert escape(feed.annotations["summary_zh"]) in table
+    assert escape(feed.annotations["summary"]) not in table
+    assert ">DcmonFeedFailoverRisk<" in table and ">告警中<" in table and ">状态<" in table
+    site, _ = page(strict, f"/status/site/{SITE}?lang=zh")
+    assert '<html lang="zh-CN">' in site.text
+    assert "政策类别" in site.text and "PUE 限值" in site.text and "制约因素" in site.text
+    assert "余量（标准机架）" in site.text and "机架已安装 / 在用 / 未计量" in site.text
+    one_h = text(element(find(r'<table class="pue-windows">.*?</table>', site.text), "tr",
+                         window="1h"))
+    assert "暂不发布" in one_h and "时间窗" in site.text
+    assert escape(feed.annotations["summary_zh"]) in site.text
+    rack, _ = page(strict, f"/status/rack/{SITE}/r02?lang=zh")
+    h1 = text(find(r"<h1.*?</h1>", rack.text))
+    assert h1.startswith("机架 r02") and "位于" in h1
+    assert "供电路" in rack.text and "单路故障" in rack.text and "可用 3.68 kW" in rack.text
+    assert "已用 U / 总 U" in rack.text and "标准机架（实测 / 规划）" in rack.text
+    assert ">DcmonFeedFailoverRisk<" in rack.text
+
+
+def test_accept_language_chooses_the_language(strict: RunningService) -> None:
+    r, _ = page(strict, "/status", headers=ZH)
+    assert '<html lang="zh-CN">' in r.text and ">PUE 限值<" in r.text
+    assert r.headers["vary"] == "Accept-Language"
+    # Chosen by the header, not asked for: the links stay plain.
+    assert internal_links(r.text) and not any("lang=" in u for u in internal_links(r.text))
+    en, _ = page(strict, "/status", headers={**AUTH,
+                                             "Accept-Language": "en-US,en;q=0.9,zh;q=0.8"})
+    assert '<html lang="en">' in en.text and ">Ceiling<" in en.text
+    zh_first, _ = page(strict, "/status", headers={**AUTH, "Accept-Language": "fr, zh;q=0.5"})
+    assert '<html lang="zh-CN">' in zh_first.text
+
+
+def test_english_is_the_default(strict: RunningService) -> None:
+    r, _ = page(strict, "/status")
+    assert '<html lang="en">' in r.text and r.headers["content-language"] == "en"
+    assert ">Ceiling<" in r.text and "Standard racks in use" in r.text
+    assert '<a class="lang-switch" href="?lang=zh"' in r.text and "中文</a>" in r.text
+    assert not any("lang=" in u for u in internal_links(r.text))
+    for word in ("超标", "暂不发布", "标准机架"):
+        assert word not in r.text
+
+
+def test_status_lang_setting_makes_chinese_the_default(calm: RunningService) -> None:
+    settings = ApiSettings(status_page="public", status_lang="zh")
+    assert ApiSettings().status_lang == "en"
+    app = FastAPI()  # the calm service's hub, behind a router with status_lang: zh
+    app.include_router(status_router(calm.hub.config, calm.hub, {}, None, settings))
+
+    async def get(path: str, headers: dict[str, str] | None = None) -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://status.test") as client:
+            return await client.get(path, headers=headers)
+
+    r = asyncio.run(get(f"/status/site/{SITE}"))
+    assert r.status_code == 200 and '<html lang="zh-CN">' in r.text
+    assert "PUE 限值" in r.text and "本进程未运行告警" in r.text
+    assert not any("lang=" in u for u in internal_links(r.text))
+    assert '<html lang="en">' in asyncio.run(get("/status?lang=en")).text
+    assert '<html lang="en">' in asyncio.run(get("/status", {"Accept-Language": "en-GB"})).text
+    with pytest.raises(ConfigError) as err:
+        parse_config({"api": {"status_lang": "fr"}}, "site.yaml")
+    assert [p.key for p in err.value.problems] == ["api.status_lang"]
+
+
+def test_links_keep_an_explicit_language(strict: RunningService) -> None:
+    for path in ("/status", f"/status/site/{SITE}", f"/status/rack/{SITE}/r01"):
+        r, _ = page(strict, f"{path}?lang=zh")
+        links = internal_links(r.text)
+        assert links, path
+        assert all(u.endswith("?lang=zh") for u in links), (path, links)
+        assert '<a class="lang-switch" href="?lang=en"' in r.text
+    city, _ = page(strict, "/status?lang=zh")
+    assert f'href="/status/site/{SITE}?lang=zh"' in city.text
+    assert f'href="/status/rack/{SITE}/r02?lang=zh"' in city.text  # from the alert table
+    site, _ = page(strict, f"/status/site/{SITE}?lang=zh")
+    assert f'href="/status/rack/{SITE}/r01?lang=zh"' in site.text
+    missing = httpx.get(url(strict, "/status/site/nowhere?lang=zh"), headers=AUTH, timeout=10)
+    assert missing.status_code == 404 and '<html lang="zh-CN">' in missing.text
+    assert "没有数据中心 &#x27;nowhere&#x27;" in missing.text
+    assert f'href="/status/site/{SITE}?lang=zh"' in missing.text
+    assert 'href="/status?lang=zh">返回全市总览' in missing.text
+
+
+def test_breach_markers_are_the_same_in_both_languages(strict: RunningService) -> None:
+    for path in ("/status", f"/status/site/{SITE}", f"/status/rack/{SITE}/r02"):
+        for _ in range(5):
+            en, res_en = page(strict, path)
+            zh, res_zh = page(strict, f"{path}?lang=zh")
+            if res_en.computed == res_zh.computed:
+                break
+        else:
+            pytest.fail("the results changed under every pair of requests")
+        assert markers(en.text) == markers(zh.text), path
+        assert "<script" not in zh.text.lower()
+
+
+def test_city_breach_row_and_badge_in_chinese(strict: RunningService) -> None:
+    r, _ = page(strict, "/status?lang=zh")
+    tags = re.findall(r'<[^>]*class="[^"]*\bbreach\b[^"]*"[^>]*>', r.text)
+    assert tags and all(f'data-site="{SITE}"' in tag for tag in tags)
+    assert f'<tr class="site breach" data-site="{SITE}" data-breach="true"' in r.text
+    assert f'class="badge breach" data-site="{SITE}" data-window="live"' in r.text
+
+
+def test_login_form_in_the_chosen_language(strict: RunningService) -> None:
+    r = httpx.get(url(strict, f"/status/site/{SITE}?lang=zh"), timeout=10)
+    assert r.status_code == 401 and '<html lang="zh-CN">' in r.text
+    assert "<h1>登录</h1>" in r.text and "令牌" in r.text
+    assert '<form class="login" method="post" action="/status/login?lang=zh">' in r.text
+    assert f'name="next" value="/status/site/{SITE}"' in r.text
+    body = r.text.replace(f'value="/status/site/{SITE}"', "")
+    for secret in ("r01", "r02", SITE, SITE_NAME, "kW", "pdu-"):
+        assert secret not in body
+    by_header = httpx.get(url(strict, "/status"), headers={"Accept-Language": "zh"}, timeout=10)
+    assert by_header.status_code == 401 and "<h1>登录</h1>" in by_header.text
+    assert 'action="/status/login"' in by_header.text
+    wrong = httpx.post(url(strict, "/status/login?lang=zh"),
+                       data={"token": "wrong-token-0123456789abcdef"}, timeout=10)
+    assert wrong.status_code == 401 and 'role="alert">令牌无效<' in wrong.text
+    ok = httpx.post(url(strict, "/status/login?lang=zh"),
+                    data={"token": TOKEN, "next": f"/status/site/{SITE}"}, timeout=10)
+    assert ok.status_code == 303 and ok.headers["location"] == f"/status/site/{SITE}?lang=zh"
+    out = httpx.post(url(strict, "/status/logout?lang=zh"), timeout=10)
+    assert out.status_code == 303 and out.headers["location"] == "/status?lang=zh"
+    with httpx.Client(base_url=url(strict, ""), timeout=10) as client:
+        client.post("/status/login?lang=zh", data={"token": TOKEN})
+        page_zh = client.get("/status?lang=zh")
+        assert 'action="/status/logout?lang=zh"><button type="submit">退出登录' in page_zh.text
+
+
+@pytest.mark.parametrize("query", ["?lang=fr", "?lang=", "?lang=zh-TW%3Cx%3E"])
+def test_an_unknown_lang_falls_back(strict: RunningService, query: str) -> None:
+    r, _ = page(strict, f"/status{query}")
+    assert r.status_code == 200 and '<html lang="en">' in r.text
+    assert not any("lang=" in u for u in internal_links(r.text))
+    assert "<x>" not in r.text and "zh-TW" not in r.text
+    zh, _ = page(strict, f"/status{query}", headers=ZH)
+    assert zh.status_code == 200 and '<html lang="zh-CN">' in zh.text
+
+
+@pytest.mark.parametrize(("header", "lang"), [
+    ("zh-CN,zh;q=0.9", "zh"), ("zh-Hans", "zh"), ("ZH-tw", "zh"), ("en-US,en;q=0.9", "en"),
+    ("en;q=0.5, zh;q=0.8", "zh"), ("de-DE, fr", None), ("zh;q=0", None), ("zhx", None),
+    ("", None), ("*", None), ("en;q=abc, zh", "zh")])
+def test_accept_language_parsing(header: str, lang: str | None) -> None:
+    assert status_i18n.from_accept(header) == lang
+    assert status_i18n.choose("zh", header, "en") == ("zh", True)
+    assert status_i18n.choose("xx", header, "zh") == (lang or "zh", False)

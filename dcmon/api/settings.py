@@ -47,6 +47,9 @@ class ApiSettings(_Strict):
     status_page: Literal["token", "public", "off"] = "token"
     #: Seconds between the status page's automatic reloads (0: none).
     status_refresh_s: int = Field(default=10, ge=0, le=3600)
+    #: The status page's language when the request does not choose one (``?lang=`` or an
+    #: ``Accept-Language`` naming en or zh): ``en`` or ``zh`` (Simplified Chinese).
+    status_lang: Literal["en", "zh"] = "en"
 
     _listen = field_validator("listen")(classmethod(lambda cls, v: check_listen(v)))
 

@@ -9,6 +9,9 @@ the login form sets (the token itself, HttpOnly, SameSite=Strict, path /status);
 token will do (read scope suffices). Tokens are compared with :func:`hmac.compare_digest`
 against every configured token, no early exit, as the API does. ``public`` needs no token;
 ``off`` mounts nothing. The token never reaches a log line or a page.
+
+Language (status_i18n.py): ``?lang=en|zh`` (then carried on every internal link, the login
+form and the redirect after it), else ``Accept-Language``, else ``api.status_lang``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 import dcmon.api.status_detail as detail
 import dcmon.api.status_html as view
+from dcmon.api import status_i18n
 from dcmon.api.settings import ApiSettings
 from dcmon.config import Config
 from dcmon.results import HistoryPoint, Results, ResultsHub, history_point
@@ -40,14 +44,17 @@ _HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
+    "Vary": "Accept-Language",
     # No script anywhere: forbid it, and every load but inline styles and data: images.
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 }
 
 
-def _html(body: str, status: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
-    return HTMLResponse(body, status_code=status, headers={**_HEADERS, **(headers or {})})
+def _html(frame: view.Frame, body: str, status: int = 200,
+          headers: dict[str, str] | None = None) -> HTMLResponse:
+    lang = {"Content-Language": status_i18n.HTML_LANG.get(frame.lang, "en")}
+    return HTMLResponse(body, status_code=status, headers={**_HEADERS, **lang, **(headers or {})})
 
 
 class StatusAuth:
@@ -80,14 +87,15 @@ def _safe_next(value: str) -> str:
 
 def active_alerts(alerts: Callable[[], Sequence[Any]] | None
                   ) -> tuple[list[view.AlertRow], str]:
-    """The active alerts as rows, firing first, then by severity, newest first; and a note."""
+    """The active alerts as rows, firing first, then by severity, newest first; and a note
+    (a key of the page's strings: why there are none) or ""."""
     if alerts is None:
-        return [], "alerting is not running in this process"
+        return [], "alerts_off"
     try:
         raw = list(alerts())
     except Exception as exc:  # the page must render while the alert store is unavailable
         log.warning("status page: cannot read the active alerts: %s", exc)
-        return [], "the active alerts cannot be read just now"
+        return [], "alerts_unreadable"
     rows = []
     for a in raw:
         d = (dataclasses.asdict(a) if dataclasses.is_dataclass(a) and not isinstance(a, type)
@@ -102,7 +110,8 @@ def active_alerts(alerts: Callable[[], Sequence[Any]] | None
             severity=labels.get("severity", ""), site=labels.get("site", ""),
             room=labels.get("room", ""), rack=labels.get("rack", ""),
             window=labels.get("window", ""), summary=str(notes.get("summary", "")),
-            since=float(d.get("active_since") or 0.0), value=d.get("value")))
+            since=float(d.get("active_since") or 0.0), value=d.get("value"),
+            summary_zh=str(notes.get("summary_zh", ""))))
     rank = {"critical": 0, "warning": 1, "info": 2}
     rows.sort(key=lambda r: (r.state != "firing", rank.get(r.severity, 3), -r.since))
     return rows, ""
@@ -151,13 +160,34 @@ def status_router(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, 
             res = hub.recompute()
         return res
 
-    def frame(request: Request) -> view.Frame:
-        return view.Frame(refresh_s=settings.status_refresh_s, logout=token_mode
-                          and COOKIE in request.cookies)
+    def lang(request: Request) -> tuple[str, bool]:
+        return status_i18n.choose(request.query_params.get("lang"),
+                                  request.headers.get("accept-language"), settings.status_lang)
 
-    def login_form(request: Request, status: int = 401, error: str = "") -> HTMLResponse:
-        return _html(view.login_page(_safe_next(request.url.path), error), status,
-                     {"WWW-Authenticate": "Bearer"})
+    def frame(request: Request) -> view.Frame:
+        chosen, explicit = lang(request)
+        return view.Frame(refresh_s=settings.status_refresh_s, logout=token_mode
+                          and COOKIE in request.cookies, lang=chosen, explicit=explicit)
+
+    def bare(request: Request) -> view.Frame:
+        """The login form's frame: no reload, no logout."""
+        chosen, explicit = lang(request)
+        return view.Frame(refresh_s=0, lang=chosen, explicit=explicit)
+
+    def login_form(request: Request, status: int = 401, error: str = "",
+                   target: str | None = None) -> HTMLResponse:
+        """The form for this request's page (GET), or again for ``target`` (a failed POST)."""
+        f = bare(request)
+        body = view.login_page(f, target or _safe_next(request.url.path),
+                               f.t[error] if error else "", switch_base=target or "")
+        return _html(f, body, status, {"WWW-Authenticate": "Bearer"} if status == 401 else None)
+
+    def not_found(request: Request, message: str, known: list[str],
+                  **names: str) -> HTMLResponse:
+        f = frame(request)
+        text = f.t[message].format(**{k: repr(v) for k, v in names.items()})
+        return _html(f, view.not_found_page(f, text, known,
+                                            rack_links=message == "unknown_rack"), 404)
 
     def gather() -> tuple[Results, list[view.SiteStatus], list[view.AlertRow], str]:
         res = results()
@@ -169,7 +199,8 @@ def status_router(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, 
         if not auth.allowed(request):
             return login_form(request)
         res, sites, rows, note = gather()
-        return _html(view.city_page(frame(request), res, sites, rows, note))
+        f = frame(request)
+        return _html(f, view.city_page(f, res, sites, rows, note))
 
     @router.get("/status/site/{site}", response_class=HTMLResponse)
     def site(request: Request, site: str) -> Response:
@@ -178,9 +209,9 @@ def status_router(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, 
         res, sites, _, note = gather()
         found = next((s for s in sites if s.site == site), None)
         if found is None:
-            return _html(view.not_found_page(frame(request), f"unknown site {site!r}",
-                                             [s.site for s in sites]), 404)
-        return _html(detail.site_page(frame(request), res, found, note))
+            return not_found(request, "unknown_site", [s.site for s in sites], site=site)
+        f = frame(request)
+        return _html(f, detail.site_page(f, res, found, note))
 
     @router.get("/status/rack/{site}/{rack}", response_class=HTMLResponse)
     def rack(request: Request, site: str, rack: str) -> Response:
@@ -189,17 +220,16 @@ def status_router(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, 
         res, sites, _, note = gather()
         found = next((s for s in sites if s.site == site), None)
         if found is None:
-            return _html(view.not_found_page(frame(request), f"unknown site {site!r}",
-                                             [s.site for s in sites]), 404)
+            return not_found(request, "unknown_site", [s.site for s in sites], site=site)
         racks = [r for ro in (found.capacity.rooms if found.capacity else ()) for r in ro.racks]
         cap = next((r for r in racks if r.rack == rack), None)
         if cap is None:
-            return _html(view.not_found_page(
-                frame(request), f"unknown rack {rack!r} in site {site!r}",
-                [f"{site}/{r.rack}" for r in racks], rack_links=True), 404)
+            return not_found(request, "unknown_rack", [f"{site}/{r.rack}" for r in racks],
+                             rack=rack, site=site)
         hist = _history(hub, res)
         points = [(p.ts, p.racks.get((site, rack))) for p in hist]
-        return _html(detail.rack_page(frame(request), res, found, cap, points, note))
+        f = frame(request)
+        return _html(f, detail.rack_page(f, res, found, cap, points, note))
 
     if token_mode:
         @router.post("/status/login", response_class=HTMLResponse)
@@ -208,23 +238,24 @@ def status_router(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, 
             async for chunk in request.stream():
                 body += chunk
                 if len(body) > MAX_FORM_BYTES:
-                    return _html(view.login_page("/status", "the form is too large"), 413)
+                    return login_form(request, 413, "form_too_large", "/status")
             form = parse_qs(body.decode("utf-8", "replace"), max_num_fields=8)
             token = (form.get("token") or [""])[0].strip()
             target = _safe_next((form.get("next") or ["/status"])[0])
             if not token or not auth.valid(token):
                 log.info("status page: refused a login from %s",
                          request.client.host if request.client else "?")
-                return _html(view.login_page(target, "unknown token"), 401,
-                             {"WWW-Authenticate": "Bearer"})
-            resp = RedirectResponse(target, status_code=303, headers=_HEADERS)
+                return login_form(request, 401, "unknown_token", target)
+            resp = RedirectResponse(target + bare(request).query, status_code=303,
+                                    headers=_HEADERS)
             resp.set_cookie(COOKIE, quote(token, safe=""), httponly=True, samesite="strict",
                             path="/status", secure=request.url.scheme == "https")
             return resp
 
         @router.post("/status/logout")
-        def logout() -> Response:
-            resp = RedirectResponse("/status", status_code=303, headers=_HEADERS)
+        def logout(request: Request) -> Response:
+            resp = RedirectResponse("/status" + bare(request).query, status_code=303,
+                                    headers=_HEADERS)
             resp.delete_cookie(COOKIE, path="/status", httponly=True, samesite="strict")
             return resp
 

@@ -1,7 +1,9 @@
 """HTML of the status page (dcmon/api/status.py): its data, the frame, city view, login and 404
 (the site and rack views: status_detail.py).
 
-Pure functions of the results: no I/O, every value escaped with :func:`esc`. Styles are inline
+Pure functions of the results: no I/O, every value escaped with :func:`esc`. Every fixed word
+comes from the :class:`Frame`'s language (status_i18n.py); ``data-`` attributes and CSS classes
+never change with it. Styles are inline
 and charts are the report's hand-written SVG (exporters/reports/svg.py), so the page needs no
 script, font or asset from anywhere. Values that could not be measured show as such ("—",
 "withheld" with the reason), never as 0. Elements carry ``data-`` attributes (site, window,
@@ -10,13 +12,15 @@ rack, feed, value) so tests and scrapers find figures without parsing the text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import quote
 
 from dcmon import __version__
+from dcmon.api.status_i18n import HTML_LANG, text
 from dcmon.capacity_model import Headroom, Quality, SiteCapacity
+from dcmon.policy import POLICY_CLASSES
 from dcmon.pue import InstantPue, PueResult
 from dcmon.results import Results
 from exporters.reports import svg
@@ -32,7 +36,8 @@ body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei",Aria
 margin:0;color:#222;font-size:14px;background:#f6f7f9}
 header{background:#1f3b57;color:#fff;padding:8px 20px;display:flex;gap:16px;align-items:center}
 header a{color:#fff;text-decoration:none;font-weight:bold}header .crumbs a{font-weight:normal}
-header .sp{flex:1}header form{margin:0}main{padding:12px 20px}
+header .sp{flex:1}header form{margin:0}header a.lang-switch{font-weight:normal}
+main{padding:12px 20px}
 h1{font-size:22px;margin:8px 0}h2{font-size:17px;margin:22px 0 8px;border-bottom:2px solid #2b6cb0}
 h3{font-size:15px;margin:14px 0 6px}
 table{border-collapse:collapse;margin:6px 0 12px;background:#fff}
@@ -78,6 +83,11 @@ class AlertRow:
     summary: str
     since: float
     value: float | None = None
+    #: The Chinese summary (the alert's ``summary_zh`` annotation); "" when it has none.
+    summary_zh: str = ""
+
+    def text(self, lang: str) -> str:
+        return self.summary_zh if lang == "zh" and self.summary_zh else self.summary
 
 
 @dataclass(frozen=True)
@@ -117,10 +127,30 @@ class SiteStatus:
 
 @dataclass(frozen=True)
 class Frame:
-    """Page furniture: auto-refresh seconds (0: none) and whether to offer logging out."""
+    """Page furniture: auto-refresh seconds (0: none), whether to offer logging out, and the
+    language (``explicit``: asked for with ``?lang=``, so every internal link carries it)."""
 
     refresh_s: int = 10
     logout: bool = False
+    lang: str = "en"
+    explicit: bool = False
+    t: Mapping[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "t", text(self.lang))
+
+    @property
+    def query(self) -> str:
+        """``?lang=..`` when the language was asked for explicitly, else ""."""
+        return f"?lang={self.lang}" if self.explicit else ""
+
+    def link(self, url: str) -> str:
+        """An internal URL that keeps the chosen language."""
+        return url + self.query
+
+    @property
+    def other(self) -> str:
+        return "en" if self.lang == "zh" else "zh"
 
 
 # ------------------------------------------------------------------------------ formatting
@@ -158,43 +188,57 @@ def kw_of(w: float | None) -> float | None:
     return None if w is None else w / 1000
 
 
-def ceiling_text(s: SiteStatus) -> str:
+def ceiling_text(s: SiteStatus, t: Mapping[str, str]) -> str:
     if s.ceiling is not None:
         return f"{s.ceiling:.2f}"
     if s.policy_class == "edge":
-        return '<span class="muted">report only</span>'
-    return '<span class="na" title="no energy topology: no PUE">—</span>'
+        return f'<span class="muted">{t["report_only"]}</span>'
+    return f'<span class="na" title="{t["no_pue_title"]}">—</span>'
 
 
-def breach_badges(s: SiteStatus) -> str:
+def window_name(w: str, t: Mapping[str, str]) -> str:
+    """A window as shown: "live" translated, the others (1h, 24h, ...) as they are."""
+    return t["live"] if w == "live" else w
+
+
+def breach_badges(s: SiteStatus, t: Mapping[str, str]) -> str:
     if s.ceiling is None:
-        return '<span class="badge info">no ceiling</span>'
+        return f'<span class="badge info">{t["no_ceiling"]}</span>'
     found = s.breaches
     if found:
         return "".join(
             f'<span class="badge breach" data-site="{esc(s.site)}" data-window="{esc(w)}" '
-            f'data-value="{v!r}" title="{esc(w)} PUE {v:.3f} above the ceiling '
-            f'{s.ceiling:.2f}">BREACH {esc(w)} {v:.3f}</span>' for w, v in found)
+            f'data-value="{v!r}" title="'
+            + esc(t["breach_title"].format(w=window_name(w, t), v=f"{v:.3f}",
+                                           c=f"{s.ceiling:.2f}"))
+            + f'">{t["breach"]} {esc(window_name(w, t))} {v:.3f}</span>' for w, v in found)
     known = any(p.value is not None for p in s.windows) or (
         s.live is not None and s.live.value is not None)
     if not known:
         return '<span class="na">—</span>'
-    return f'<span class="badge ok" data-site="{esc(s.site)}">within {s.ceiling:.2f}</span>'
+    return (f'<span class="badge ok" data-site="{esc(s.site)}">'
+            f'{esc(t["within"].format(c=f"{s.ceiling:.2f}"))}</span>')
 
 
-def headroom_text(h: Headroom) -> str:
+def limit_name(binding: str | None, t: Mapping[str, str]) -> str:
+    """A binding limit (power, cooling, space) in the page's language; "" when None."""
+    return t.get(binding, binding) if binding else ""
+
+
+def headroom_text(h: Headroom, t: Mapping[str, str]) -> str:
     if h.kw is None:
         return '<span class="na">—</span>'
-    return (f"{h.kw:,.2f} kW <small>({h.std_racks or 0:,.2f} std racks; "
-            f"{esc(h.binding or '?')})</small>")
+    note = t["headroom_racks"].format(racks=f"{h.std_racks or 0:,.2f}",
+                                      binding=limit_name(h.binding, t) or "?")
+    return f"{h.kw:,.2f} kW <small>{esc(note)}</small>"
 
 
-def quality_text(q: Quality) -> str:
+def quality_text(q: Quality, t: Mapping[str, str]) -> str:
     parts = []
     if q.coverage is not None:
-        parts.append(f"coverage {q.coverage * 100:.0f} %")
+        parts.append(f'{t["coverage"]} {q.coverage * 100:.0f} %')
     if q.stale:
-        parts.append(f'<span class="risk">stale: {esc(", ".join(q.stale))}</span>')
+        parts.append(f'<span class="risk">{t["stale"]}: {esc(", ".join(q.stale))}</span>')
     if q.flags:
         parts.append(f'<span class="withheld">{esc(", ".join(q.flags))}</span>')
     return "; ".join(parts) or '<span class="ok">✓</span>'
@@ -203,79 +247,96 @@ def quality_text(q: Quality) -> str:
 # ---------------------------------------------------------------------------------- frame
 
 
-def page(frame: Frame | None, title: str, body: str, *, crumbs: Sequence[tuple[str, str]] = (),
-          computed: float | None = None) -> str:
+def page(frame: Frame, title: str, body: str, *, crumbs: Sequence[tuple[str, str]] = (),
+         computed: float | None = None, footer: bool = True, switch_base: str = "") -> str:
+    """The whole page; ``crumbs`` are (name, internal URL), ``switch_base`` the path the
+    language switch points at ("": this page, as a query-only relative link)."""
+    t = frame.t
     refresh = (f'<meta http-equiv="refresh" content="{frame.refresh_s}">'
-               if frame is not None and frame.refresh_s else "")
-    nav = "".join(f' › <a href="{esc(url)}">{esc(name)}</a>' for name, url in crumbs)
-    logout = ('<form method="post" action="/status/logout"><button type="submit">Log out'
-              '</button></form>' if frame is not None and frame.logout else "")
-    when = (f"Results computed {utc(computed)}" if computed else "No results computed yet")
-    every = (f"; this page reloads every {frame.refresh_s} s"
-             if frame is not None and frame.refresh_s else "")
-    foot = (f"<footer>{when}{every}. dcmon {esc(__version__)}. Live PUE is power now (for a "
-            "glance); compliance is the energy PUE of a window.</footer>" if frame is not None
-            else "")
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+               if frame.refresh_s else "")
+    nav = "".join(f' › <a href="{esc(frame.link(url))}">{esc(name)}</a>' for name, url in crumbs)
+    logout = (f'<form method="post" action="{frame.link("/status/logout")}"><button '
+              f'type="submit">{t["logout"]}</button></form>' if frame.logout else "")
+    other = frame.other
+    switch = (f'<a class="lang-switch" href="{esc(switch_base)}?lang={other}" '
+              f'hreflang="{HTML_LANG[other]}" lang="{HTML_LANG[other]}">{t["switch"]}</a>')
+    when = (t["computed"].format(when=utc(computed)) if computed else t["no_results"])
+    every = t["reloads"].format(s=frame.refresh_s) if frame.refresh_s else ""
+    foot = (f'<footer>{when}{every}{t["stop"]} dcmon {esc(__version__)}. {t["foot_note"]}'
+            '</footer>' if footer else "")
+    return (f'<!DOCTYPE html><html lang="{HTML_LANG.get(frame.lang, "en")}"><head>'
+            '<meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">{refresh}'
             f'<meta name="referrer" content="no-referrer"><title>{esc(title)} · dcmon</title>'
             f'<style>{CSS}</style></head><body data-computed="{attr(computed)}">'
-            f'<header><a href="/status">dcmon status</a><span class="crumbs">{nav}</span>'
-            f'<span class="sp"></span>{logout}</header><main>{body}</main>'
+            f'<header><a href="{frame.link("/status")}">{t["brand"]}</a><span class="crumbs">'
+            f'{nav}</span><span class="sp"></span>{switch}{logout}</header><main>{body}</main>'
             f'{foot}</body></html>')
 
 
-def login_page(next_path: str, error: str = "") -> str:
+def login_page(frame: Frame, next_path: str, error: str = "", *, switch_base: str = "") -> str:
+    """The login form; ``error`` is already in the frame's language."""
+    t = frame.t
     err = f'<p class="error" role="alert">{esc(error)}</p>' if error else ""
     body = (
-        '<h1>Sign in</h1><p>This page shows the sites\' racks and power, so it needs an API '
-        'token (one of <code>api.tokens</code> in the inventory; read scope is enough).</p>'
-        f'{err}<form class="login" method="post" action="/status/login">'
+        f'<h1>{t["sign_in"]}</h1><p>{t["login_intro"]}</p>'
+        f'{err}<form class="login" method="post" action="{frame.link("/status/login")}">'
         f'<input type="hidden" name="next" value="{esc(next_path)}">'
-        '<label>Token<br><input type="password" name="token" autocomplete="current-password" '
-        'required autofocus></label> <button type="submit">Sign in</button></form>'
-        '<p class="muted">Scripts can send <code>Authorization: Bearer &lt;token&gt;</code> '
-        'instead.</p>')
-    return page(None, "Sign in", body)
+        f'<label>{t["token"]}<br><input type="password" name="token" '
+        'autocomplete="current-password" required autofocus></label> '
+        f'<button type="submit">{t["sign_in"]}</button></form>'
+        f'<p class="muted">{t["login_scripts"]}</p>')
+    return page(frame, t["sign_in"], body, footer=False, switch_base=switch_base)
 
 
 def not_found_page(frame: Frame, message: str, known: Sequence[str], *,
                    rack_links: bool = False) -> str:
+    t = frame.t
     links = []
     for k in known[:MAX_KNOWN]:
         url = rack_url(*k.split("/", 1)) if rack_links else site_url(k)
-        links.append(f'<li><a href="{esc(url)}">{esc(k)}</a></li>')
-    more = f"<li>… {len(known) - MAX_KNOWN} more</li>" if len(known) > MAX_KNOWN else ""
-    body = (f'<h1>Not found</h1><p class="error" data-not-found>{esc(message)}</p>'
-            f'<p>Known:</p><ul>{"".join(links)}{more}</ul>'
-            '<p><a href="/status">Back to the city view</a></p>')
-    return page(frame, "Not found", body)
+        links.append(f'<li><a href="{esc(frame.link(url))}">{esc(k)}</a></li>')
+    more = (f'<li>{t["more"].format(n=len(known) - MAX_KNOWN)}</li>'
+            if len(known) > MAX_KNOWN else "")
+    body = (f'<h1>{t["not_found"]}</h1><p class="error" data-not-found>{esc(message)}</p>'
+            f'<p>{t["known"]}</p><ul>{"".join(links)}{more}</ul>'
+            f'<p><a href="{frame.link("/status")}">{t["back"]}</a></p>')
+    return page(frame, t["not_found"], body)
 
 
 # -------------------------------------------------------------------------------- alerts
 
 
-def alerts_table(rows: Sequence[AlertRow], note: str, *, site: bool = True) -> str:
+def alerts_table(frame: Frame, rows: Sequence[AlertRow], note: str, *,
+                 site: bool = True) -> str:
+    """The alerts; ``note`` is a key of the strings (why there are none) or ""."""
+    t = frame.t
     if not rows:
-        extra = f' <span class="muted">({esc(note)})</span>' if note else ""
-        return f'<p class="no-alerts">No active alerts.{extra}</p>'
-    head = ('<tr><th class="l">State</th><th class="l">Severity</th><th class="l">Alert</th>'
-            + ('<th class="l">Site</th>' if site else "")
-            + '<th class="l">Rack</th><th class="l">Summary</th><th class="l">Since</th></tr>')
+        extra = f' <span class="muted">({esc(t.get(note, note))})</span>' if note else ""
+        return f'<p class="no-alerts">{t["no_alerts"]}{extra}</p>'
+    head = (f'<tr><th class="l">{t["state"]}</th><th class="l">{t["severity"]}</th>'
+            f'<th class="l">{t["alert"]}</th>'
+            + (f'<th class="l">{t["site"]}</th>' if site else "")
+            + f'<th class="l">{t["rack"]}</th><th class="l">{t["summary"]}</th>'
+            f'<th class="l">{t["since"]}</th></tr>')
     body = []
     for a in rows:
-        rack = (f'<a href="{esc(rack_url(a.site, a.rack))}">{esc(a.rack)}</a>'
+        rack = (f'<a href="{esc(frame.link(rack_url(a.site, a.rack)))}">{esc(a.rack)}</a>'
                 if a.rack and a.site else esc(a.rack) if a.rack
-                else f"<small>window {esc(a.window)}</small>" if a.window else "")
-        site_cell = (f'<td class="l"><a href="{esc(site_url(a.site))}">{esc(a.site)}</a></td>'
-                     if site and a.site else '<td class="l"></td>' if site else "")
+                else f'<small>{esc(t["window_of"].format(w=a.window))}</small>' if a.window
+                else "")
+        site_cell = (f'<td class="l"><a href="{esc(frame.link(site_url(a.site)))}">'
+                     f'{esc(a.site)}</a></td>' if site and a.site
+                     else '<td class="l"></td>' if site else "")
+        state = t.get(f"state_{a.state}", a.state)
+        severity = t.get(f"sev_{a.severity}", a.severity)
         body.append(
             f'<tr class="alert {esc(a.state)}" data-alertname="{esc(a.alertname)}" '
             f'data-state="{esc(a.state)}" data-severity="{esc(a.severity)}" '
             f'data-site="{esc(a.site)}" data-rack="{esc(a.rack)}">'
-            f'<td class="l"><span class="badge {esc(a.state)}">{esc(a.state)}</span></td>'
-            f'<td class="l">{esc(a.severity)}</td><td class="l">{esc(a.alertname)}</td>'
-            f'{site_cell}<td class="l">{rack}</td><td class="l">{esc(a.summary)}</td>'
+            f'<td class="l"><span class="badge {esc(a.state)}">{esc(state)}</span></td>'
+            f'<td class="l">{esc(severity)}</td><td class="l">{esc(a.alertname)}</td>'
+            f'{site_cell}<td class="l">{rack}</td><td class="l">{esc(a.text(frame.lang))}</td>'
             f'<td class="l">{utc(a.since) if a.since else ""}</td></tr>')
     return f'<table class="alerts">{head}{"".join(body)}</table>'
 
@@ -285,68 +346,82 @@ def alerts_table(rows: Sequence[AlertRow], note: str, *, site: bool = True) -> s
 
 def city_page(frame: Frame, res: Results, sites: Sequence[SiteStatus],
               alerts: Sequence[AlertRow], note: str) -> str:
-    out = ["<h1>City</h1>"]
+    t = frame.t
+    out = [f'<h1>{t["city"]}</h1>']
     cap = res.capacity
     if cap is not None:
         goal = cap.settings.city_goal_racks
         ratio = cap.std_racks_in_use / goal if goal else 0.0
         out.append(
             f'<div class="kpi" data-kpi="std_racks_in_use" data-value="{cap.std_racks_in_use!r}">'
-            f'Standard racks in use<b>{cap.std_racks_in_use:,.1f}</b></div>'
-            f'<div class="kpi" data-kpi="goal" data-value="{goal}">City goal<b>{goal:,}</b></div>'
-            f'<div class="kpi">Of the goal<b>{ratio * 100:.2f} %</b></div>'
-            f'<div class="kpi">IT load now<b>{num(cap.totals.now_kw)} kW</b></div>'
-            f'<div class="kpi">Active alerts<b>{len(alerts)}</b></div>'
+            f'{t["std_racks_in_use"]}<b>{cap.std_racks_in_use:,.1f}</b></div>'
+            f'<div class="kpi" data-kpi="goal" data-value="{goal}">{t["city_goal"]}'
+            f'<b>{goal:,}</b></div>'
+            f'<div class="kpi">{t["of_goal"]}<b>{ratio * 100:.2f} %</b></div>'
+            f'<div class="kpi">{t["it_now"]}<b>{num(cap.totals.now_kw)} kW</b></div>'
+            f'<div class="kpi">{t["active_alerts"]}<b>{len(alerts)}</b></div>'
             f'<div><span class="bar"><i style="width:{min(1.0, ratio) * 100:.1f}%"></i>'
             '</span></div>')
     firing = sum(1 for a in alerts if a.state == "firing")
-    out.append(f'<h2 id="alerts">Active alerts <small>({firing} firing, '
-               f'{len(alerts) - firing} pending)</small></h2>' + alerts_table(alerts, note))
-    out.append('<h2>Sites</h2>')
+    counts = t["firing_pending"].format(firing=firing, pending=len(alerts) - firing)
+    out.append(f'<h2 id="alerts">{t["active_alerts"]} <small>{counts}</small></h2>'
+               + alerts_table(frame, alerts, note))
+    out.append(f'<h2>{t["sites"]}</h2>')
     notes: dict[str, int] = {}
-    head = ('<tr><th class="l">Site</th><th class="l">Class</th><th>Ceiling</th>'
-            '<th>Live PUE</th>' + "".join(f"<th>PUE {w}</th>" for w in CITY_WINDOWS)
-            + '<th class="l">PUE status</th><th>Live PUE, last day</th><th>IT kW</th>'
-            '<th>Std racks in use</th><th class="l">Headroom</th><th>Alerts</th></tr>')
-    rows = [_site_row(s, notes) for s in sites]
+    head = (f'<tr><th class="l">{t["site"]}</th><th class="l">{t["class"]}</th>'
+            f'<th>{t["ceiling"]}</th><th>{t["live_pue"]}</th>'
+            + "".join(f"<th>PUE {w}</th>" for w in CITY_WINDOWS)
+            + f'<th class="l">{t["pue_status"]}</th><th>{t["spark_head"]}</th>'
+            f'<th>{t["it_kw"]}</th><th>{t["std_racks_short"]}</th>'
+            f'<th class="l">{t["headroom"]}</th><th>{t["alerts"]}</th></tr>')
+    rows = [_site_row(frame, s, notes) for s in sites]
     out.append(f'<table class="sites">{head}{"".join(rows)}</table>')
     if notes:
         out.append('<ol class="notes">' + "".join(
-            f'<li id="note-{n}" class="muted">withheld: {esc(reason)}</li>'
+            f'<li id="note-{n}" class="muted">'
+            f'{esc(t["withheld_note"].format(reason=reason))}</li>'
             for reason, n in notes.items()) + "</ol>")
-    return page(frame, "City", "".join(out), computed=res.computed or None)
+    return page(frame, t["city"], "".join(out), computed=res.computed or None)
 
 
-def _window_cell(p: PueResult | None, ceiling: float | None, notes: dict[str, int]) -> str:
+def _window_cell(p: PueResult | None, ceiling: float | None, notes: dict[str, int],
+                 t: Mapping[str, str]) -> str:
     if p is None:
         return '<td class="pue-window"><span class="na">—</span></td>'
     attrs = f'class="pue-window" data-window="{esc(p.window)}" data-status="{esc(p.status)}"'
     if p.value is None:
         n = notes.setdefault(p.reason, len(notes) + 1)
-        return (f'<td {attrs}><span class="withheld" title="{esc(p.reason)}">withheld</span>'
-                f'<sup><a href="#note-{n}">{n}</a></sup></td>')
+        return (f'<td {attrs}><span class="withheld" title="{esc(p.reason)}">'
+                f'{t["withheld"]}</span><sup><a href="#note-{n}">{n}</a></sup></td>')
     cls = " fault" if p.status == "metering_fault" else (
         " risk" if ceiling is not None and p.value > ceiling else "")
     return (f'<td {attrs} data-value="{p.value!r}"><span class="{cls.strip()}" '
-            f'title="{esc(p.status)}">{p.value:.3f}</span></td>')
+            f'title="{esc(t.get("pue_" + p.status, p.status))}">{p.value:.3f}</span></td>')
 
 
-def _live(s: SiteStatus) -> str:
+def _live(s: SiteStatus, t: Mapping[str, str]) -> str:
     v = s.live.value if s.live is not None else None
     if v is None:
-        missing = ", ".join(s.live.missing) if s.live is not None else "no energy topology"
+        missing = ", ".join(s.live.missing) if s.live is not None else t["no_topology"]
         return f'<td class="live-pue"><span class="na" title="{esc(missing)}">—</span></td>'
     risk = ' class="risk"' if s.ceiling is not None and v > s.ceiling else ""
     return f'<td class="live-pue" data-value="{v!r}"><span{risk}>{v:.3f}</span></td>'
 
 
-def _site_row(s: SiteStatus, notes: dict[str, int]) -> str:
+def class_title(policy_class: str, lang: str) -> str:
+    """The policy class's full name in the page's language ("" for an unknown class)."""
+    cls = POLICY_CLASSES.get(policy_class)
+    return "" if cls is None else (cls.zh if lang == "zh" else cls.en)
+
+
+def _site_row(frame: Frame, s: SiteStatus, notes: dict[str, int]) -> str:
+    t = frame.t
     cap = s.capacity
     it_kw = kw_of(s.live.it_w) if s.live is not None else None
     if it_kw is None and cap is not None:
         it_kw = cap.totals.now_kw
-    spark = svg.sparkline([(t, pue) for t, pue, _, _ in s.history], f"live PUE of {s.site}",
-                          limit=s.ceiling)
+    spark = svg.sparkline([(ts, pue) for ts, pue, _, _ in s.history],
+                          t["spark"].format(site=s.site), limit=s.ceiling)
     std = (f"{num(cap.totals.std_racks_in_use, 1)}" if cap is not None
            else '<span class="na">—</span>')
     firing = sum(1 for a in s.alerts if a.state == "firing")
@@ -354,12 +429,14 @@ def _site_row(s: SiteStatus, notes: dict[str, int]) -> str:
     return (
         f'<tr class="site{" breach" if breach else ""}" data-site="{esc(s.site)}" '
         f'data-breach="{str(breach).lower()}" data-ceiling="{attr(s.ceiling)}">'
-        f'<td class="l"><a href="{esc(site_url(s.site))}">{esc(s.name)}</a><br>'
-        f'<small>{esc(s.site)}</small></td><td class="l">{esc(s.policy_class)}</td>'
-        f'<td class="ceiling">{ceiling_text(s)}</td>{_live(s)}'
-        + "".join(_window_cell(s.window(w), s.ceiling, notes) for w in CITY_WINDOWS)
-        + f'<td class="l pue-status">{breach_badges(s)}</td><td>{spark}</td>'
+        f'<td class="l"><a href="{esc(frame.link(site_url(s.site)))}">{esc(s.name)}</a><br>'
+        f'<small>{esc(s.site)}</small></td><td class="l" '
+        f'title="{esc(class_title(s.policy_class, frame.lang))}">{esc(s.policy_class)}</td>'
+        f'<td class="ceiling">{ceiling_text(s, t)}</td>{_live(s, t)}'
+        + "".join(_window_cell(s.window(w), s.ceiling, notes, t) for w in CITY_WINDOWS)
+        + f'<td class="l pue-status">{breach_badges(s, t)}</td><td>{spark}</td>'
         f'<td class="it-kw">{num(it_kw)}</td><td class="std-racks">{std}</td>'
-        f'<td class="l">{headroom_text(cap.headroom) if cap is not None else num(None)}</td>'
+        f'<td class="l">{headroom_text(cap.headroom, t) if cap is not None else num(None)}</td>'
         f'<td class="alert-count" data-count="{len(s.alerts)}">{len(s.alerts)}'
-        f'{f" <small>({firing} firing)</small>" if firing else ""}</td></tr>')
+        f'{" <small>" + t["n_firing"].format(n=firing) + "</small>" if firing else ""}</td>'
+        '</tr>')
