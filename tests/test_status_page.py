@@ -438,9 +438,9 @@ def internal_links(html: str) -> list[str]:
 
 
 def markers(html: str) -> list[str]:
-    """The DOM markers scrapers and tests rely on: every data- attribute (but a chart series'
-    name, which is its legend) and every tag with the class breach (title aside)."""
-    data = re.findall(r'\bdata-(?!series)[a-z-]+(?:="[^"]*")?', html)
+    """The DOM markers scrapers and tests rely on: every data- attribute (a chart series' is its
+    stable key, not its translated legend) and every tag with the class breach (title aside)."""
+    data = re.findall(r'\bdata-[a-z-]+(?:="[^"]*")?', html)
     breach = [re.sub(r' title="[^"]*"', "", tag)
               for tag in re.findall(r'<[^>]*class="[^"]*\bbreach\b[^"]*"[^>]*>', html)]
     return data + breach

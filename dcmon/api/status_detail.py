@@ -80,12 +80,13 @@ def site_page(frame: Frame, res: Results, s: SiteStatus, note: str) -> str:
     out.append(f'<h2>{t["pue"]}</h2>' + _windows(s, t))
     pue_pts = [(ts, p) for ts, p, _, _ in s.history]
     out.append('<div class="charts">' + svg.line(
-        [svg.Series(t["series_pue"], pue_pts)], t["chart_pue"].format(site=s.site),
+        [svg.Series(t["series_pue"], pue_pts, key="live_pue")],
+        t["chart_pue"].format(site=s.site),
         limit=s.ceiling, limit_label=t["limit_ceiling"], from_zero=False,
         no_data=t["no_data"], w=560) + svg.line(
-        [svg.Series(t["series_it"], [(ts, it) for ts, _, it, _ in s.history]),
+        [svg.Series(t["series_it"], [(ts, it) for ts, _, it, _ in s.history], key="it_kw"),
          svg.Series(t["series_facility"], [(ts, fac) for ts, _, _, fac in s.history],
-                    "#d07b26")],
+                    "#d07b26", key="facility_kw")],
         t["chart_power"].format(site=s.site), unit=" kW", no_data=t["no_data"], w=560)
         + "</div>")
     if cap is None:
@@ -212,7 +213,8 @@ def rack_page(frame: Frame, res: Results, s: SiteStatus, r: RackCapacity,
            f'<h2>{t["feeds"]}</h2>' + _feeds(r, t),
            f'<h2>{t["failover"]}</h2>' + _failover_block(r, t),
            f'<h2>{t["power_h"]}</h2>' + svg.line(
-               [svg.Series(t["series_rack"], points)], t["chart_rack"].format(rack=r.rack),
+               [svg.Series(t["series_rack"], points, key="rack_kw")],
+               t["chart_rack"].format(rack=r.rack),
                unit=" kW", limit=limit, no_data=t["no_data"],
                limit_label=t["limit_usable"] if r.usable_kw is not None else t["limit_rated"]),
            f'<h2 id="alerts">{t["active_alerts_n"].format(n=len(alerts))}</h2>'

@@ -207,6 +207,9 @@ class Series:
     name: str
     points: Sequence[tuple[float, float | None]]
     colour: str = "#2b6cb0"
+    #: Stable identifier for ``data-series`` (tests, scrapers); the legend shows ``name``,
+    #: which may be translated. Defaults to ``name``.
+    key: str = ""
 
 
 def _runs(points: Sequence[tuple[float, float | None]]) -> list[list[tuple[float, float]]]:
@@ -276,8 +279,8 @@ def line(series: Sequence[Series], label: str, *, unit: str = "", limit: float |
     for k, s in enumerate(series):
         for run in _runs(s.points):
             path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in run)
-            out.append(f'<polyline class="series" data-series="{esc(s.name)}" points="{path}" '
-                       f'fill="none" stroke="{s.colour}" stroke-width="2"/>')
+            out.append(f'<polyline class="series" data-series="{esc(s.key or s.name)}" '
+                       f'points="{path}" fill="none" stroke="{s.colour}" stroke-width="2"/>')
             if len(run) == 1:
                 x, y = run[0]
                 out.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3" '
