@@ -66,10 +66,13 @@ def policy_of(site: Site) -> SitePolicy:
 
 
 def meter_power(ref: MeterRef) -> str:
-    """One meter's power: its labelled series, or a PDU's rack-power level, else all series."""
+    """One meter's power, chosen as the engine's :func:`dcmon.pue.narrow` does: its labelled
+    series, or a PDU's rack-power level, else a meter's total level (not total + phases: an
+    SDM630 incomer would count twice), else all its series."""
     if ref.labels:
         return f"sum({sel('dcmon_power_watts', device=ref.device, **ref.labels)})"
     return (f"(sum({sel('dcmon_power_watts', device=ref.device, rack_power='true')}) or "
+            f"sum({sel('dcmon_power_watts', device=ref.device, level=Re('total|device'))}) or "
             f"sum({sel('dcmon_power_watts', device=ref.device)}))")
 
 
