@@ -7,8 +7,10 @@ immutable copy.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dcmon import clock
@@ -21,6 +23,8 @@ from dcmon.policy import SitePolicy
 from dcmon.pue import InstantPue, PueCalculator, PueResult, instantaneous, select_series
 from dcmon.state import Snapshot
 from dcmon.topology import expand
+
+log = logging.getLogger("dcmon.results")
 
 RESULTS_INTERVAL_S = 60.0
 
@@ -101,6 +105,8 @@ class ResultsHub:
         self._lock = threading.Lock()
         self._results = Results()
         self._history: deque[HistoryPoint] = deque(maxlen=HISTORY_POINTS)
+        #: Called with every new Results (the InfluxDB writer); a fault is logged, not raised.
+        self.listeners: list[Callable[[Results], None]] = []
 
     def on_poll(self, result: PollResult) -> None:
         """Book a poll's energy and persist it before the next poll (kill -9 safe)."""
@@ -122,6 +128,11 @@ class ResultsHub:
         self._results = res
         if not self._history or now - self._history[-1].ts >= HISTORY_STEP_S:
             self._history.append(history_point(res))
+        for listener in self.listeners:
+            try:
+                listener(res)
+            except Exception:  # an exporter's fault must not stop the results job
+                log.exception("a results listener failed")
         return res
 
     def _lifetime(self, site: str) -> SiteEnergy:

@@ -102,6 +102,7 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
     if config.model.exporters.influx is not None:  # exporters/influx/README.md
         influx = InfluxWriter.from_config(config, state_path(config).parent)
         poller.listeners.append(influx.on_poll)
+        hub.listeners.append(influx.on_results)  # PUE windows and lifetime energy too
         registry.register(InfluxCollector(influx))
         influx.start()  # its thread batches, flushes every flush_interval, replays the spool
     host, port = split_listen(listen or config.model.exporters.prometheus.listen)

@@ -331,3 +331,74 @@ def test_service_exports_real_polls(vm: Victoria, tmp_path: Path,
     assert pdu["metric"]["site"] == "demo-dc" and pdu["metric"]["rack"] == "r01"
     assert pdu["metric"]["unit"] == "W" and all(v > 0 for v in pdu["values"])
     assert sum(len(s["values"]) for s in vm.export()) == total  # nothing lost or doubled
+
+
+def test_engine_results_reach_influx(vm: Victoria, tmp_path: Path) -> None:
+    """PUE windows and the monotonic lifetime energy go to InfluxDB too: raw counters wrap and
+    reset, so long-term energy history needs the engine's booking (exporters/influx/results.py).
+    """
+    from dcmon.config import parse_config
+    from dcmon.engine import EnergyEngine
+    from dcmon.poller import Poller
+    from dcmon.profiles import ProfileRegistry
+    from dcmon.results import ResultsHub
+    from dcmon.sim.site import SimulatedSite
+    from dcmon.store import Store
+    from exporters.influx.results import result_lines
+
+    async def go() -> Any:
+        site = SimulatedSite(racks=1, speed=3600.0)
+        await site.start()
+        try:
+            reg = ProfileRegistry.load()
+            cfg = parse_config(site.inventory(interval=5), "<test>", reg)
+            poller = Poller(cfg, reg)
+            hub = ResultsHub(cfg, EnergyEngine(cfg, Store(":memory:")), poller.snapshot)
+            poller.listeners.append(hub.on_poll)
+            for _ in range(3):
+                await asyncio.gather(*(poller.poll(d) for d in cfg.devices))
+                await asyncio.sleep(0.3)
+            await poller.close()
+            return cfg, hub.recompute()
+        finally:
+            await site.stop()
+
+    cfg, res = asyncio.run(go())
+    places = {d.id: Place(d.site, d.room, d.rack) for d in cfg.devices}
+    lines = list(result_lines(res, places))
+    assert lines == list(result_lines(res, places))  # same results, same points (idempotent)
+    w = InfluxWriter(_cfg(vm.url), SecretStr("test-token"), tmp_path / "spool", places)
+    w.start()
+    try:
+        w.on_results(res)
+        assert w.flush(10)
+    finally:
+        w.close()
+    assert w.stats().written_points == len(lines)
+
+    def export(name: str) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + 10
+        got = vm.export(f'{{__name__="{name}"}}')
+        while not got and time.monotonic() < deadline:
+            time.sleep(0.2)
+            got = vm.export(f'{{__name__="{name}"}}')
+        return got
+
+    one_h = next(r for r in res.pue if r.window == "1h" and r.zone is None)
+    status = export("pue_status_code")
+    row = next(s for s in status if s["metric"]["window"] == "1h")
+    assert row["metric"]["site"] == "demo-dc" and row["metric"]["category"] == "2"
+    assert row["values"] == [{"ok": 0, "withheld": 1, "metering_fault": 2}[one_h.status]]
+    assert row["timestamps"] == [round(one_h.end * 1000)]  # the window's end, not write time
+    energy = export("energy_total_value")
+    meters = {(m[0], tuple(sorted(m[2].items()))): m[3] for m in res.meters}
+    assert len(energy) == len(meters) and meters
+    for s in energy:
+        labels = {k: v for k, v in s["metric"].items()
+                  if k not in ("__name__", "site", "room", "rack", "device", "metric", "unit",
+                               "db")}
+        key = (s["metric"]["device"], tuple(sorted(labels.items())))
+        assert s["values"] == [pytest.approx(meters[key])], key
+    site_e = export("site_energy_total_facility_j")
+    assert site_e[0]["values"] == [pytest.approx(res.energy[0].facility_j)]
+    assert res.energy[0].facility_j > res.energy[0].it_j > 0

@@ -35,10 +35,12 @@ from pydantic import SecretStr
 from dcmon.influx_config import MB, InfluxExporter, read_token
 from dcmon.model import PollResult, Reading
 from exporters.influx.lineproto import Place, to_line, wire_precision
+from exporters.influx.results import result_lines
 from exporters.influx.spool import Spool
 
 if TYPE_CHECKING:
     from dcmon.config import Config
+    from dcmon.results import Results
 
 log = logging.getLogger("dcmon.influx")
 
@@ -80,7 +82,8 @@ class _DropLog:
 
 @dataclass
 class _State:
-    queue: deque[tuple[Reading, ...]] = field(default_factory=deque)
+    #: Poll readings, or lines already rendered (the engine's results, :meth:`on_results`).
+    queue: deque[tuple[Reading, ...] | tuple[str, ...]] = field(default_factory=deque)
     queued: int = 0
     pending: int = 0
     busy: bool = False
@@ -126,7 +129,15 @@ class InfluxWriter:
     # ------------------------------------------------------------------ poller side
     def on_poll(self, result: PollResult) -> None:
         """Queue one poll's readings; never blocks on I/O (a Poller listener)."""
-        n = len(result.readings)
+        self._enqueue(result.readings)
+
+    def on_results(self, res: Results) -> None:
+        """Queue the engine's PUE windows and lifetime energy (a ResultsHub listener;
+        exporters/influx/results.py says what is written and why)."""
+        self._enqueue(tuple(result_lines(res, self.places, self.cfg.precision)))
+
+    def _enqueue(self, item: tuple[Reading, ...] | tuple[str, ...]) -> None:
+        n = len(item)
         if n == 0:
             return
         with self._cond:
@@ -136,7 +147,7 @@ class InfluxWriter:
             if self._s.queued + self._s.pending + n > self.cfg.max_queue_points:
                 self._drop("queue_full", n)
                 return
-            self._s.queue.append(result.readings)
+            self._s.queue.append(item)
             self._s.queued += n
             if self._s.queued >= self.cfg.batch_size:
                 self._cond.notify_all()
@@ -201,8 +212,11 @@ class InfluxWriter:
             self._s.pending += self._s.queued
             self._s.queued = 0
         invalid = 0
-        for readings in items:
-            for r in readings:
+        for item in items:
+            for r in item:
+                if isinstance(r, str):  # rendered already
+                    pending.append(r)
+                    continue
                 line = to_line(r, self.places.get(r.device, Place("")), self.cfg.precision)
                 if line is None:
                     invalid += 1

@@ -1,0 +1,79 @@
+"""The engine's results as line protocol: PUE windows and monotonic lifetime energy.
+
+Raw readings alone make poor long-term history for energy: device counters wrap, get reset by
+users and read false zeros, so a year of ``energy`` points cannot simply be differenced. The
+engine has already booked them into monotonic accounts and PUE windows; these lines carry that
+booking, so InfluxDB holds figures that are correct over any span:
+
+* ``pue``: one point per site, window (and zone), stamped with the window's **end**, so the
+  minute-by-minute recomputation of the same window overwrites one point (idempotent), and the
+  rolling 1 h window leaves an hourly PUE series behind. Fields: ``value`` (absent while
+  withheld), ``status_code`` (0 ok, 1 withheld, 2 metering fault), ``coverage``,
+  ``facility_kwh``, ``it_kwh``, ``it_load`` (share of design IT load, when known).
+* ``energy_total``: every meter series' lifetime joules (``value``, ``unit=J``) with its
+  ``wraps`` and ``resets`` counts, stamped with the computation time.
+* ``site_energy_total``: each site's lifetime facility and IT joules (``facility_j``, ``it_j``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+
+from influxdb_client.client.write.point import Point
+
+from dcmon.results import Results
+from exporters.influx.lineproto import Place, tag_name, timestamp, wire_precision
+
+#: The dashboards' status numbers (exporters/grafana/kit.py), so both read alike.
+STATUS_CODE = {"ok": 0, "withheld": 1, "metering_fault": 2}
+
+
+def _line(measurement: str, tags: Mapping[str, str], fields: Mapping[str, float | int],
+          ts: float, precision: str) -> str | None:
+    clean = {k: v for k, v in tags.items() if v}
+    ok = {k: v for k, v in fields.items()
+          if isinstance(v, int) or math.isfinite(v)}
+    if not ok:
+        return None
+    point = Point.from_dict({"measurement": measurement, "tags": clean, "fields": ok,
+                             "time": timestamp(ts, precision)},
+                            write_precision=wire_precision(precision))
+    line = point.to_line_protocol()
+    return str(line) if line else None
+
+
+def result_lines(res: Results, places: Mapping[str, Place], precision: str = "ms"
+                 ) -> Iterator[str]:
+    """Lines for one set of results (nothing before the first computation)."""
+    if res.computed == 0:
+        return
+    for r in res.pue:
+        fields: dict[str, float | int] = {
+            "status_code": STATUS_CODE.get(r.status, 1), "coverage": float(r.coverage),
+            "facility_kwh": float(r.facility_kwh), "it_kwh": float(r.it_kwh)}
+        if r.value is not None:
+            fields["value"] = float(r.value)
+        if r.it_load_fraction is not None:
+            fields["it_load"] = float(r.it_load_fraction)
+        line = _line("pue", {"site": r.site, "window": r.window, "zone": r.zone or "",
+                             "kind": r.kind, "category": str(r.category)}, fields, r.end,
+                     precision)
+        if line:
+            yield line
+    unknown = Place("")
+    for device, metric, labels, total, wraps, resets in res.meters:
+        place = places.get(device, unknown)
+        tags = {"site": place.site, "room": place.room, "rack": place.rack,
+                "device": device, "metric": metric, "unit": "J",
+                **{tag_name(k): v for k, v in labels.items() if k != "metric"}}
+        line = _line("energy_total", tags, {"value": float(total), "wraps": int(wraps),
+                                            "resets": int(resets)}, res.computed, precision)
+        if line:
+            yield line
+    for e in res.energy:
+        line = _line("site_energy_total", {"site": e.site, "unit": "J"},
+                     {"facility_j": float(e.facility_j), "it_j": float(e.it_j)},
+                     res.computed, precision)
+        if line:
+            yield line
