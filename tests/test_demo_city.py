@@ -156,3 +156,19 @@ def test_status_page_in_headless_chromium(demo: tuple[Demo, Recorder], tmp_path:
                      r'data-site="muni-new"[^>]*class="[^"]*\bbreach\b', dom), dom[:2000]
     assert "<script" not in dom
     (artifact_dir() / "status-page.html").write_text(dom, encoding="utf-8")
+
+
+def test_receivers_example_in_the_docs_is_valid(tmp_path: Path) -> None:
+    """docs/demo.md's ``--receivers`` example loads as the demo loads it and validates as the
+    inventory's ``alerting.receivers`` would."""
+    from dcmon.demo import load_receivers
+    from dcmon.policy import AlertingSettings
+
+    block = re.findall(r"```yaml\n(.*?)```", (ROOT / "docs/demo.md").read_text(), re.S)[0]
+    path = tmp_path / "receivers.yaml"
+    path.write_text(block)
+    extra = load_receivers(str(path))
+    assert extra is not None
+    settings = AlertingSettings.model_validate({"receivers": extra["receivers"]})
+    assert [(r.name, r.type) for r in settings.receivers] == [
+        ("ops-dingtalk", "dingtalk"), ("ops-mail", "email")]
