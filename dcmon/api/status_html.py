@@ -19,11 +19,12 @@ from urllib.parse import quote
 
 from dcmon import __version__
 from dcmon.api.status_i18n import HTML_LANG, text
-from dcmon.capacity_model import Headroom, Quality, SiteCapacity
+from dcmon.capacity_model import Headroom, SiteCapacity
 from dcmon.policy import POLICY_CLASSES
 from dcmon.pue import InstantPue, PueResult
 from dcmon.results import Results
 from exporters.reports import svg
+from exporters.reports.capacity import quality_html
 from exporters.reports.svg import esc
 
 #: The energy PUE windows of the city view, and the ones a breach is judged on.
@@ -49,7 +50,7 @@ margin:1px 2px;white-space:nowrap}
 .badge.breach{background:#d0453b;color:#fff}.badge.ok{background:#3a9d5d;color:#fff}
 .badge.info{background:#c8c8c8;color:#333}.badge.firing{background:#d0453b;color:#fff}
 .badge.pending{background:#e0a526;color:#222}
-.risk{color:#b00020;font-weight:bold}.ok{color:#2f7d4a}.withheld{color:#8a5a00}
+.risk{color:#b00020;font-weight:bold}.ok{color:#2f7d4a}.withheld,.flags{color:#8a5a00}
 .fault{color:#b00020}
 tr.breach td{background:#fdecea}
 .kpi{display:inline-block;margin:4px 22px 4px 0;vertical-align:top}
@@ -233,15 +234,7 @@ def headroom_text(h: Headroom, t: Mapping[str, str]) -> str:
     return f"{h.kw:,.2f} kW <small>{esc(note)}</small>"
 
 
-def quality_text(q: Quality, t: Mapping[str, str]) -> str:
-    parts = []
-    if q.coverage is not None:
-        parts.append(f'{t["coverage"]} {q.coverage * 100:.0f} %')
-    if q.stale:
-        parts.append(f'<span class="risk">{t["stale"]}: {esc(", ".join(q.stale))}</span>')
-    if q.flags:
-        parts.append(f'<span class="withheld">{esc(", ".join(q.flags))}</span>')
-    return "; ".join(parts) or '<span class="ok">✓</span>'
+quality_text = quality_html  # the capacity report's rendering (one line, or a tick)
 
 
 # ---------------------------------------------------------------------------------- frame

@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,14 +57,18 @@ def _ts(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _quality(q: Quality, t: dict[str, str]) -> str:
+def quality_html(q: Quality, t: Mapping[str, str]) -> str:
+    """A figure's data quality in one line (coverage; stale inputs; flags), or a tick.
+    Shared with the status page; ``t`` needs ``coverage`` and ``stale``, ``flags`` is a
+    prefix when given."""
     parts = []
     if q.coverage is not None:
         parts.append(f'{t["coverage"]} {q.coverage * 100:.0f} %')
     if q.stale:
         parts.append(f'<span class="risk">{t["stale"]}: {esc(", ".join(q.stale))}</span>')
     if q.flags:
-        parts.append(f'<span class="flags">{t["flags"]}: {esc(", ".join(q.flags))}</span>')
+        prefix = f'{t["flags"]}: ' if t.get("flags") else ""
+        parts.append(f'<span class="flags">{prefix}{esc(", ".join(q.flags))}</span>')
     return "; ".join(parts) or '<span class="ok">✓</span>'
 
 
@@ -123,7 +127,7 @@ def _rack_rows(racks: Sequence[RackCapacity], t: dict[str, str]) -> str:
             f'<td class="l nw">{_feeds(r, t)}</td><td class="nw">{_failover(r, t)}</td><td>{u}</td>'
             f"<td>{_n(r.std_racks_measured)} / {_n(r.std_racks_provisioned)}</td>"
             f'<td class="l">{_headroom(r.headroom, t)}</td>'
-            f'<td class="l">{_quality(r.quality, t)}</td></tr>')
+            f'<td class="l">{quality_html(r.quality, t)}</td></tr>')
     return f'<table class="racks">{head}{"".join(rows)}</table>'
 
 
@@ -143,7 +147,7 @@ def render_html(cap: CityCapacity, *, lang: str = "en", site: str | None = None,
         f'<div class="kpi">{t["goal"]}<b>{cap.goal_racks:,}</b></div>'
         f'<div class="kpi">{t["of_goal"]}<b>{cap.goal_ratio * 100:.2f} %</b></div>'
         f'<div><span class="bar"><i style="width:{share * 100:.1f}%"></i></span></div>'
-        f'<p class="muted">{_quality(cap.quality, t)}</p>')
+        f'<p class="muted">{quality_html(cap.quality, t)}</p>')
     for st in cap.sites:
         if site is not None and st.site != site:
             continue
@@ -156,7 +160,7 @@ def render_html(cap: CityCapacity, *, lang: str = "en", site: str | None = None,
             f'<div class="kpi">{t["std_racks_in_use"]}<b>{_n(tt.std_racks_in_use, 1)}</b></div>'
             f'<div class="kpi">{t["headroom"]}<b>{_n(st.headroom.kw)} kW</b></div>'
             f'<div class="kpi">{t["forecast"]}<b>{_forecast(st.forecast, t)}</b></div>'
-            f'<p class="muted">{t["quality"]}: {_quality(st.quality, t)}</p>')
+            f'<p class="muted">{t["quality"]}: {quality_html(st.quality, t)}</p>')
         fc = st.forecast
         fit = ((fc.slope_kw_per_day, fc.intercept_kw)
                if fc.slope_kw_per_day is not None and fc.intercept_kw is not None else None)
@@ -191,7 +195,7 @@ def render_html(cap: CityCapacity, *, lang: str = "en", site: str | None = None,
             f"<td>{_n(ro.totals.cooling_capacity_kw)}</td><td>{_n(ro.totals.heat_load_kw)}</td>"
             f'<td class="l">{_headroom(ro.headroom, t)}</td>'
             f'<td class="l">{_forecast(ro.forecast, t)}</td>'
-            f'<td class="l">{_quality(ro.quality, t)}</td></tr>' for ro in st.rooms)
+            f'<td class="l">{quality_html(ro.quality, t)}</td></tr>' for ro in st.rooms)
         body.append(f'<table class="rooms">{room_head}{rows}</table>')
         for ro in st.rooms:
             if ro.racks:

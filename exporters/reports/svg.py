@@ -10,7 +10,7 @@ screen readers can find it; missing data is drawn as such (hatched, "no data"), 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -47,6 +47,61 @@ def utilisation_colour(u: float | None) -> str:
     return "#d0453b"
 
 
+@dataclass(frozen=True)
+class _Plot:
+    """The plot area of a time chart (a w × h chart with 56/16/16/32 px margins) and the maps
+    from data to pixels; ``grid`` draws its box, five y rules and the two x end labels."""
+
+    w: int
+    h: int
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    left: int = 56
+    top: int = 16
+
+    @property
+    def pw(self) -> int:
+        return self.w - self.left - 16
+
+    @property
+    def ph(self) -> int:
+        return self.h - self.top - 32
+
+    def px(self, x: float) -> float:
+        return self.left + (x - self.x0) / (self.x1 - self.x0) * self.pw
+
+    def py(self, y: float) -> float:
+        return self.top + self.ph - (y - self.y0) / (self.y1 - self.y0) * self.ph
+
+    def grid(self, ylabel: Callable[[float], str], xlabel: Callable[[float], str]) -> str:
+        left, pw = self.left, self.pw
+        out = [f'<rect x="{left}" y="{self.top}" width="{pw}" height="{self.ph}" '
+               'fill="#fafafa" stroke="#ccc"/>']
+        for i in range(5):
+            y = self.y0 + (self.y1 - self.y0) * i / 4
+            py = self.py(y)
+            out.append(f'<line x1="{left}" x2="{left + pw}" y1="{py:.1f}" y2="{py:.1f}" '
+                       f'stroke="#e4e4e4"/><text x="{left - 6}" y="{py + 4:.1f}" '
+                       f'text-anchor="end" class="axis">{ylabel(y)}</text>')
+        for x in (self.x0, self.x1):
+            anchor = "start" if x == self.x0 else "end"
+            out.append(f'<text x="{self.px(x):.1f}" y="{self.h - 10}" text-anchor="{anchor}" '
+                       f'class="axis">{esc(xlabel(x))}</text>')
+        return "".join(out)
+
+
+def _no_data(out: list[str], w: int, h: int, text: str) -> str:
+    out.append(f'<text x="{w / 2}" y="{h / 2}" text-anchor="middle" class="na">'
+               f'{esc(text)}</text></svg>')
+    return "".join(out)
+
+
+def _utc(fmt: str) -> Callable[[float], str]:
+    return lambda x: datetime.fromtimestamp(x, UTC).strftime(fmt)
+
+
 def trend(points: Sequence[tuple[float, float]], label: str, *, limit_kw: float | None = None,
           limit_label: str = "", fit: tuple[float, float] | None = None, now: float = 0.0,
           no_data: str = "no data", w: int = 640, h: int = 240) -> str:
@@ -55,35 +110,15 @@ def trend(points: Sequence[tuple[float, float]], label: str, *, limit_kw: float 
     ``fit`` is (slope kW/day, intercept kW at ``now``).
     """
     out = [_open("trend", w, h, label)]
-    left, right, top, bottom = 56, 16, 16, 32
-    pw, ph = w - left - right, h - top - bottom
     if not points:
-        out.append(f'<text x="{w / 2}" y="{h / 2}" text-anchor="middle" class="na">'
-                   f'{esc(no_data)}</text></svg>')
-        return "".join(out)
+        return _no_data(out, w, h, no_data)
     xs = [p[0] for p in points]
     x0, x1 = min(xs), max(max(xs), now or max(xs))
     x1 = x1 if x1 > x0 else x0 + 86400
     ymax = _nice_max(max([p[1] for p in points] + ([limit_kw] if limit_kw else [])) * 1.1)
-
-    def px(x: float) -> float:
-        return left + (x - x0) / (x1 - x0) * pw
-
-    def py(y: float) -> float:
-        return top + ph - y / ymax * ph
-
-    out.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="#fafafa" '
-               'stroke="#ccc"/>')
-    for i in range(5):
-        y = ymax * i / 4
-        out.append(f'<line x1="{left}" x2="{left + pw}" y1="{py(y):.1f}" y2="{py(y):.1f}" '
-                   f'stroke="#e4e4e4"/><text x="{left - 6}" y="{py(y) + 4:.1f}" '
-                   f'text-anchor="end" class="axis">{y:g} kW</text>')
-    for x in (x0, x1):
-        day = datetime.fromtimestamp(x, UTC).strftime("%Y-%m-%d")
-        anchor = "start" if x == x0 else "end"
-        out.append(f'<text x="{px(x):.1f}" y="{h - 10}" text-anchor="{anchor}" '
-                   f'class="axis">{day}</text>')
+    plot = _Plot(w, h, x0, x1, 0.0, ymax)
+    px, py, left, pw = plot.px, plot.py, plot.left, plot.pw
+    out.append(plot.grid(lambda y: f"{y:g} kW", _utc("%Y-%m-%d")))
     if limit_kw is not None:
         out.append(f'<line class="limit" x1="{left}" x2="{left + pw}" y1="{py(limit_kw):.1f}" '
                    f'y2="{py(limit_kw):.1f}" stroke="#d0453b" stroke-width="1.5"/>'
@@ -241,35 +276,15 @@ def line(series: Sequence[Series], label: str, *, unit: str = "", limit: float |
     ``from_zero`` False fits the axis to the data (PUE: 1.2-1.4 rather than 0-2).
     """
     out = [_open("line", w, h, label)]
-    left, right, top, bottom = 56, 16, 16, 32
-    pw, ph = w - left - right, h - top - bottom
     pts = [(x, y) for s in series for x, y in s.points if y is not None]
     if not pts:
-        out.append(f'<text x="{w / 2}" y="{h / 2}" text-anchor="middle" class="na">'
-                   f'{esc(no_data)}</text></svg>')
-        return "".join(out)
+        return _no_data(out, w, h, no_data)
     x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
     x0 = min(x0, x1 - 300.0)  # one point: a five-minute span, the point at its end
     y0, y1 = _y_range([p[1] for p in pts] + ([limit] if limit is not None else []), from_zero)
-
-    def px(x: float) -> float:
-        return left + (x - x0) / (x1 - x0) * pw
-
-    def py(y: float) -> float:
-        return top + ph - (y - y0) / (y1 - y0) * ph
-
-    out.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="#fafafa" '
-               'stroke="#ccc"/>')
-    for i in range(5):
-        y = y0 + (y1 - y0) * i / 4
-        out.append(f'<line x1="{left}" x2="{left + pw}" y1="{py(y):.1f}" y2="{py(y):.1f}" '
-                   f'stroke="#e4e4e4"/><text x="{left - 6}" y="{py(y) + 4:.1f}" '
-                   f'text-anchor="end" class="axis">{y:.3g}{esc(unit)}</text>')
-    for x in (x0, x1):
-        when = datetime.fromtimestamp(x, UTC).strftime("%m-%d %H:%M")
-        anchor = "start" if x == x0 else "end"
-        out.append(f'<text x="{px(x):.1f}" y="{h - 10}" text-anchor="{anchor}" '
-                   f'class="axis">{when} UTC</text>')
+    plot = _Plot(w, h, x0, x1, y0, y1)
+    px, py, left, pw = plot.px, plot.py, plot.left, plot.pw
+    out.append(plot.grid(lambda y: f"{y:.3g}{esc(unit)}", _utc("%m-%d %H:%M UTC")))
     if limit is not None:
         out.append(f'<line class="limit" x1="{left}" x2="{left + pw}" y1="{py(limit):.1f}" '
                    f'y2="{py(limit):.1f}" stroke="#d0453b" stroke-width="1.5" '
