@@ -22,6 +22,7 @@ import secrets
 import signal
 import tempfile
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -131,8 +132,6 @@ def summary(svc: RunningService, names: dict[str, str]) -> list[str]:
 
 
 def _stamp(t: float) -> str:
-    import time
-
     return time.strftime("%a %H:%M", time.gmtime(t))
 
 

@@ -35,21 +35,13 @@ import pytest
 import yaml
 
 from tests.support.alert_servers import free_port, wait_ready
-from tests.support.snmpsim import unavailable
+from tests.support.snmpsim import require_tool
 from tests.support.victoria import Victoria
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {"DCMON_SNMP_COMMUNITY": "dcmon-sim", "DCMON_INFLUX_TOKEN": "test-influx-token",
        "DCMON_API_TOKEN": "test-api-token-0123456789abcdef"}
 SITES = {"muni-new", "muni-old", "edge-hospital", "edge-school"}
-
-
-def _tool(*names: str) -> str:
-    for n in names:
-        path = shutil.which(n)
-        if path:
-            return path
-    unavailable(f"{names[0]} not installed: run scripts/install-test-deps.sh")
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
@@ -106,8 +98,8 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    prometheus = _tool("prometheus")
-    alertmanager = _tool("prometheus-alertmanager", "alertmanager")
+    prometheus = require_tool("prometheus")
+    alertmanager = shutil.which("alertmanager") or require_tool("prometheus-alertmanager")
     tmp = tmp_path_factory.mktemp("compose-native")
     s = Stack(tmp)
     try:
@@ -178,17 +170,18 @@ def _query(prom: str, q: str) -> list[dict[str, Any]]:
 
 def test_prometheus_scrapes_every_simulated_device(stack: Stack) -> None:
     up = _until("38 devices up in Prometheus",
-                lambda: [r for r in _query(stack.prom, "dcmon_device_up == 1")
-                         if len(_query(stack.prom, "dcmon_device_up == 1")) == 38], 90)
+                lambda: (lambda rs: rs if len(rs) == 38 else None)(
+                    _query(stack.prom, "dcmon_device_up == 1")), 90)
     assert {r["metric"]["site"] for r in up} == SITES, stack.log("dcmon")
 
 
 def test_generated_rules_record_every_site(stack: Stack) -> None:
-    rec = _until("the generated recording rules",
-                 lambda: {r["metric"]["site"]: float(r["value"][1])
-                          for r in _query(stack.prom, "dcmon:site_pue_instant_ratio")}
-                 .keys() == SITES and _query(stack.prom, "dcmon:site_pue_instant_ratio"), 90)
-    pue = {r["metric"]["site"]: float(r["value"][1]) for r in rec}
+    def recorded() -> dict[str, float] | None:
+        got = {r["metric"]["site"]: float(r["value"][1])
+               for r in _query(stack.prom, "dcmon:site_pue_instant_ratio")}
+        return got if got.keys() == SITES else None
+
+    pue = _until("the generated recording rules", recorded, 90)
     # The simulated city (docs/demo.md): the new build above 1.3, the legacy site under 1.5.
     assert 1.3 < pue["muni-new"] < 1.4 and 1.35 < pue["muni-old"] < 1.5, pue
     _, body = _get(f"{stack.prom}/api/v1/rules")

@@ -337,24 +337,15 @@ def test_engine_results_reach_influx(vm: Victoria, tmp_path: Path) -> None:
     """PUE windows and the monotonic lifetime energy go to InfluxDB too: raw counters wrap and
     reset, so long-term energy history needs the engine's booking (exporters/influx/results.py).
     """
-    from dcmon.config import parse_config
-    from dcmon.engine import EnergyEngine
-    from dcmon.poller import Poller
-    from dcmon.profiles import ProfileRegistry
-    from dcmon.results import ResultsHub
     from dcmon.sim.site import SimulatedSite
-    from dcmon.store import Store
     from exporters.influx.results import result_lines
+    from tests.support.simsite import hub_for
 
     async def go() -> Any:
         site = SimulatedSite(racks=1, speed=3600.0)
         await site.start()
         try:
-            reg = ProfileRegistry.load()
-            cfg = parse_config(site.inventory(interval=5), "<test>", reg)
-            poller = Poller(cfg, reg)
-            hub = ResultsHub(cfg, EnergyEngine(cfg, Store(":memory:")), poller.snapshot)
-            poller.listeners.append(hub.on_poll)
+            cfg, poller, hub = hub_for(site)
             for _ in range(3):
                 await asyncio.gather(*(poller.poll(d) for d in cfg.devices))
                 await asyncio.sleep(0.3)

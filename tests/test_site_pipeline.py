@@ -13,13 +13,10 @@ import asyncio
 import pytest
 
 from dcmon.config import parse_config
-from dcmon.engine import EnergyEngine
 from dcmon.model import PollResult
-from dcmon.poller import Poller
 from dcmon.profiles import ProfileRegistry
-from dcmon.results import ResultsHub
 from dcmon.sim.site import SimulatedSite
-from dcmon.store import Store
+from tests.support.simsite import hub_for
 
 
 async def _run() -> tuple[float | None, float, float, bool, float]:
@@ -27,11 +24,7 @@ async def _run() -> tuple[float | None, float, float, bool, float]:
     site = SimulatedSite(racks=2, speed=3600.0)
     await site.start()
     try:
-        reg = ProfileRegistry.load()
-        cfg = parse_config(site.inventory(interval=5), "<test>", reg)
-        poller = Poller(cfg, reg)
-        hub = ResultsHub(cfg, EnergyEngine(cfg, Store(":memory:")), poller.snapshot)
-        poller.listeners.append(hub.on_poll)
+        cfg, poller, hub = hub_for(site)
         incomer = next(d for d in cfg.devices if d.protocol == "modbus")
         first = await asyncio.gather(*(poller.poll(dev) for dev in cfg.devices))
         instant = hub.recompute().instant[0].value

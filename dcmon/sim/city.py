@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from dcmon.sim.capacity import rate_site
 from dcmon.sim.physics import Plant, SimClock, Weather
 from dcmon.sim.site import COMMUNITY, SimulatedSite
 
@@ -143,17 +144,9 @@ class SimulatedCity:
     def inventory(self, *, interval: float = 60.0, listen: str = "127.0.0.1:9630",
                   address: str = "127.0.0.1") -> dict[str, Any]:
         """Every site in one inventory, with capacity ratings (docs/capacity.md)."""
-        sites = []
-        for spec in self.specs:
-            entry = self.sites[spec.id].site_inventory(address=address)
-            feed = {"breaker_a": spec.breaker_a, "voltage": 230}
-            for room in entry["rooms"]:
-                room["cooling_kw"] = spec.cooling_kw
-                for i, rack in enumerate(room["racks"], 1):
-                    rack.update({"rated_kw": spec.rated_kw, "u_total": 42,
-                                 "u_used": min(42, 10 + 6 * i),
-                                 "feeds": {"A": dict(feed), "B": dict(feed)}})
-            sites.append(entry)
+        sites = [rate_site(self.sites[spec.id].site_inventory(address=address),
+                           rated_kw=spec.rated_kw, breaker_a=spec.breaker_a,
+                           cooling_kw=spec.cooling_kw) for spec in self.specs]
         return {
             "poll": {"interval": interval, "timeout": 1.0, "retries": 1},
             "credentials": {"sim": {"version": "2c", "community": COMMUNITY}},

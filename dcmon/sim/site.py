@@ -123,20 +123,17 @@ class SimulatedSite:
             await self._add(SimDevice(f"{self.prefix}ups-1", "ups_mib", "", None, ups_meter,
                                       SnmpAgent({COMMUNITY: OidStore(ups_mib(
                                           ups_meter, model="SimUPS 20k"))}, host=self.host)))
-        plant = self.plant
-        if plant is None:
-            self.facility_curve = LoadCurve(total_w * self.pue)
-        else:
-            it, weather = self.it_curve, self.weather
-            self.facility_curve = Integrated(
-                lambda t: plant.facility_w(it.power(t), weather.temperature(t)), self.clock.start)
+        # Without a plant, the incomer draws ``pue`` × IT: losses of pue - 1, no cooling model.
+        plant = self.plant or Plant(loss_fraction=self.pue - 1)
+        it, weather = self.it_curve, self.weather
+        self.facility_curve = Integrated(
+            lambda t: plant.facility_w(it.power(t), weather.temperature(t)), self.clock.start)
+        if self.chiller_meter:
             cooling = Integrated(
                 lambda t: plant.cooling_w(it.power(t), weather.temperature(t)), self.clock.start)
-            if self.chiller_meter:
-                self.chiller = Meter(cooling, self.clock, joules_per_count=3.6e6,
-                                     initial_counts=40_000)
-        heat = self.it_curve
-        loss = plant.loss_fraction if plant is not None else 0.0
+            self.chiller = Meter(cooling, self.clock, joules_per_count=3.6e6,
+                                 initial_counts=40_000)
+        heat, loss = self.it_curve, plant.loss_fraction
         for n in range(1, self.inrow + 1):
             def heat_w(n: int = n) -> float:
                 return heat.power(self.clock.now()) * (1 + loss) / self.inrow

@@ -10,7 +10,13 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import TypeVar
 
+from dcmon.config import Config, parse_config
+from dcmon.engine import EnergyEngine
+from dcmon.poller import Poller
+from dcmon.profiles import ProfileRegistry
+from dcmon.results import ResultsHub
 from dcmon.sim.site import SimulatedSite
+from dcmon.store import Store
 
 T = TypeVar("T")
 
@@ -49,3 +55,14 @@ def threaded_site(**kw: object) -> Iterator[ThreadedSite]:
         yield ts
     finally:
         ts.close()
+
+
+def hub_for(site: SimulatedSite, interval: float = 5) -> tuple[Config, Poller, ResultsHub]:
+    """A poller feeding a results hub (in-memory store) over a started SimulatedSite: the
+    pipeline of ``dcmon run`` without its scheduler, for tests that poll by hand."""
+    reg = ProfileRegistry.load()
+    cfg = parse_config(site.inventory(interval=interval), "<test>", reg)
+    poller = Poller(cfg, reg)
+    hub = ResultsHub(cfg, EnergyEngine(cfg, Store(":memory:")), poller.snapshot)
+    poller.listeners.append(hub.on_poll)
+    return cfg, poller, hub
