@@ -17,7 +17,7 @@ import resource
 import time
 from typing import Any
 
-from dcmon.demo import run_demo
+from dcmon.app.demo import run_demo
 
 
 def main() -> None:

@@ -26,11 +26,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from collectors.modbus.client import BusSpec
-from collectors.modbus.codec import encode
-from collectors.modbus.collector import ModbusCollector, ModbusDevice
-from dcmon.profiles import load_profile_file
-from dcmon.profiles_modbus import CompiledModbusProfile
+from dcmon.collectors.modbus.client import BusSpec
+from dcmon.collectors.modbus.codec import encode
+from dcmon.collectors.modbus.collector import ModbusCollector, ModbusDevice
+from dcmon.collectors.registry import load_profile_file
+from dcmon.collectors.modbus.profile import CompiledModbusProfile
 
 PROFILE = Path(__file__).resolve().parents[1] / "collectors" / "profiles" / "eastron_sdm630.yaml"
 

@@ -22,10 +22,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from collectors.snmp.api import SnmpClient, SnmpTarget
-from collectors.snmp.collector import SnmpCollector
+from dcmon.collectors.snmp.api import SnmpClient, SnmpTarget
+from dcmon.collectors.snmp.collector import SnmpCollector
 from dcmon.model import CompiledProfile
-from dcmon.profiles import compile_profile
+from dcmon.collectors.registry import compile_profile
 
 BASE = "1.3.6.1.4.1.99999.1"
 N_VARBINDS = 40
@@ -46,7 +46,7 @@ def _profiles() -> dict[str, CompiledProfile]:
 
 def _serve(n: int, ports: Any, ready: Any, stop: Any) -> None:
     """Agent process: n agents on n ports, each a PDU with 40 scalars and a 40-row column."""
-    from collectors.snmp.agent import OidStore, SnmpAgent
+    from dcmon.sim.agent import OidStore, SnmpAgent
 
     async def main() -> None:
         agents = []
@@ -70,10 +70,10 @@ def _serve(n: int, ports: Any, ready: Any, stop: Any) -> None:
 
 def _client(name: str) -> SnmpClient:
     if name == "lean":
-        from collectors.snmp.lean import LeanSnmpClient
+        from dcmon.collectors.snmp.lean import LeanSnmpClient
 
         return LeanSnmpClient()
-    from collectors.snmp.client import PysnmpClient
+    from dcmon.collectors.snmp.client import PysnmpClient
 
     return PysnmpClient()
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dcmon.config import parse_config
-from dcmon.profiles import ProfileRegistry
-from dcmon.replay import replay
+from dcmon.config.inventory import parse_config
+from dcmon.collectors.registry import ProfileRegistry
+from dcmon.app.replay import replay
 
 T0 = 1735689600  # 2025-01-01T00:00:00Z
 

@@ -121,7 +121,7 @@ class PollResult:
 
 
 # --------------------------------------------------------------------------------------------
-# Compiled profiles (the frozen output of dcmon.profiles; collectors only read these)
+# Compiled profiles (the frozen output of dcmon.collectors.registry; collectors only read these)
 # --------------------------------------------------------------------------------------------
 
 

@@ -11,12 +11,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dcmon.alert_store import AlertStore
-from dcmon.alerts import Alerter, Observation, Text
-from dcmon.policy import AlertingSettings
-from exporters.notify.alertmanager import AlertmanagerReceiver
-from exporters.notify.outbox import Outbox
-from exporters.notify.routes import Router
+from dcmon.engine.alerts.store import AlertStore
+from dcmon.engine.alerts.state import Alerter, Observation, Text
+from dcmon.config.policy import AlertingSettings
+from dcmon.exporters.notify.alertmanager import AlertmanagerReceiver
+from dcmon.exporters.notify.outbox import Outbox
+from dcmon.exporters.notify.routes import Router
 from tests.support.alert_servers import Request, alertmanager, recorder
 
 TEXT = Text("dc1: PUE 1.350 over 24h is above the 1.30 ceiling",

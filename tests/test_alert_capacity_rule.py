@@ -5,9 +5,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from dcmon.alert_rules import CAPACITY, AlertInputs, capacity_rule
-from dcmon.config import parse_config
-from dcmon.profiles import ProfileRegistry
+from dcmon.engine.alerts.rules import CAPACITY, AlertInputs, capacity_rule
+from dcmon.config.inventory import parse_config
+from dcmon.collectors.registry import ProfileRegistry
 
 CFG = parse_config({"sites": [{"id": "dc1"}]}, "<t>", ProfileRegistry.load())
 

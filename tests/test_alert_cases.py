@@ -1,7 +1,7 @@
 """Replayed alert scenarios: tests/cases/alerts/<name>/{config.yaml, scenario.yaml, expected.json}.
 
 Each scenario's readings are generated from scenario.yaml (make_readings.py), replayed into a
-state store with ``dcmon.replay.replay()``, and the alert engine is evaluated every simulated
+state store with ``dcmon.app.replay.replay()``, and the alert engine is evaluated every simulated
 hour against PUE computed from that store at that hour (windows end at ``now``, so nothing from
 the future leaks in). Expected notifications are worked out by hand in each ``note``.
 """
@@ -16,16 +16,16 @@ from typing import Any
 
 import pytest
 
-from dcmon.alert_rules import AlertInputs
-from dcmon.alert_store import AlertStore
-from dcmon.alerts import Notification
-from dcmon.config import Config, load_config
-from dcmon.engine import EnergyEngine
-from dcmon.profiles import ProfileRegistry
-from dcmon.pue import PueCalculator
-from dcmon.replay import replay
-from dcmon.store import Store
-from exporters.notify import AlertPipeline
+from dcmon.engine.alerts.rules import AlertInputs
+from dcmon.engine.alerts.store import AlertStore
+from dcmon.engine.alerts.state import Notification
+from dcmon.config.inventory import Config, load_config
+from dcmon.engine.ingest import EnergyEngine
+from dcmon.collectors.registry import ProfileRegistry
+from dcmon.engine.pue import PueCalculator
+from dcmon.app.replay import replay
+from dcmon.engine.store import Store
+from dcmon.exporters.notify import AlertPipeline
 
 CASES = Path(__file__).parent / "cases" / "alerts"
 _spec = importlib.util.spec_from_file_location("alert_readings", CASES / "make_readings.py")

@@ -8,15 +8,15 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from dcmon.alert_store import AlertStore
-from dcmon.alerts import Alerter, Observation, Text
-from dcmon.cli import main
-from dcmon.config import load_config
-from dcmon.engine import EnergyEngine
-from dcmon.results import ResultsHub
-from dcmon.state import Snapshot
-from dcmon.store import Store
-from exporters.notify import AlertPipeline, alerts_path
+from dcmon.engine.alerts.store import AlertStore
+from dcmon.engine.alerts.state import Alerter, Observation, Text
+from dcmon.app.cli import main
+from dcmon.config.inventory import load_config
+from dcmon.engine.ingest import EnergyEngine
+from dcmon.engine.results import ResultsHub
+from dcmon.engine.snapshot import Snapshot
+from dcmon.engine.store import Store
+from dcmon.exporters.notify import AlertPipeline, alerts_path
 
 CASE = Path(__file__).parent / "cases" / "alerts" / "new_build_breach" / "config.yaml"
 

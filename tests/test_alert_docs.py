@@ -11,10 +11,10 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry, generate_latest
 
-from dcmon.alert_store import AlertStore
-from dcmon.alerts import Alerter, Observation
-from dcmon.policy import AlertingSettings, SitePolicy, read_secret
-from exporters.notify.metrics import NotifyCollector
+from dcmon.engine.alerts.store import AlertStore
+from dcmon.engine.alerts.state import Alerter, Observation
+from dcmon.config.policy import AlertingSettings, SitePolicy, read_secret
+from dcmon.exporters.notify.metrics import NotifyCollector
 from tests.support.snmpsim import require_tool
 
 ROOT = Path(__file__).resolve().parents[1]

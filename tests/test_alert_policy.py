@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from dcmon.config import parse_config
+from dcmon.config.inventory import parse_config
 from dcmon.errors import ConfigError
-from dcmon.policy import (
+from dcmon.config.policy import (
     POLICY_CLASSES,
     RampUp,
     SitePolicy,
@@ -19,7 +19,7 @@ from dcmon.policy import (
     parse_duration,
     ramp_end_ts,
 )
-from dcmon.profiles import ProfileRegistry
+from dcmon.collectors.registry import ProfileRegistry
 
 REG = ProfileRegistry.load()
 NOW = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
@@ -101,8 +101,8 @@ def test_secrets_never_print(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_pue_text_says_where_the_value_is_against_the_ceiling() -> None:
     """A resolution carries the last text: it must not say "above" with a value under the
     ceiling."""
-    from dcmon import alert_text
-    from dcmon.policy import POLICY_CLASSES, Gate
+    from dcmon.engine.alerts import text as alert_text
+    from dcmon.config.policy import POLICY_CLASSES, Gate
 
     cls = POLICY_CLASSES["legacy"]
     up = alert_text.pue("dc", "1h", 1.531, 1.5, cls, Gate(), 0.5, 1.0, 2)

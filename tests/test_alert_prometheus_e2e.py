@@ -20,15 +20,15 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, start_http_server
 
-from dcmon.config import parse_config
+from dcmon.config.inventory import parse_config
 from dcmon.model import PollError, PollResult, Reading, Source
-from dcmon.profiles import ProfileRegistry
-from dcmon.pue import PueResult, instantaneous
-from dcmon.results import Results
-from dcmon.state import DeviceInfo, Snapshot
-from exporters.prometheus.collector import SnapshotCollector
-from exporters.prometheus.engine import EngineCollector
-from exporters.rules.cli import write_rules
+from dcmon.collectors.registry import ProfileRegistry
+from dcmon.engine.pue import PueResult, instantaneous
+from dcmon.engine.results import Results
+from dcmon.engine.snapshot import DeviceInfo, Snapshot
+from dcmon.exporters.prometheus.collector import SnapshotCollector
+from dcmon.exporters.prometheus.engine import EngineCollector
+from dcmon.exporters.rules.cli import write_rules
 from tests.support.alert_servers import alertmanager, free_port, recorder, wait_ready
 from tests.support.snmpsim import unavailable
 

@@ -12,16 +12,16 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
-from dcmon.alert_store import AlertStore
-from dcmon.alerts import Notification
-from dcmon.policy import Outbox as OutboxSettings
-from dcmon.policy import ReceiverConfig
-from exporters.notify.base import DeliveryError
-from exporters.notify.dingtalk import DingTalkReceiver
-from exporters.notify.email import EmailReceiver
-from exporters.notify.outbox import Outbox
-from exporters.notify.webhook import WebhookReceiver
-from exporters.notify.wecom import WeComReceiver, clip
+from dcmon.engine.alerts.store import AlertStore
+from dcmon.engine.alerts.state import Notification
+from dcmon.config.policy import Outbox as OutboxSettings
+from dcmon.config.policy import ReceiverConfig
+from dcmon.exporters.notify.base import DeliveryError
+from dcmon.exporters.notify.dingtalk import DingTalkReceiver
+from dcmon.exporters.notify.email import EmailReceiver
+from dcmon.exporters.notify.outbox import Outbox
+from dcmon.exporters.notify.webhook import WebhookReceiver
+from dcmon.exporters.notify.wecom import WeComReceiver, clip
 from tests.support.alert_servers import (
     Request,
     dingtalk_responder,

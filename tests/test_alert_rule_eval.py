@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dcmon.alert_rules import AlertInputs, observe
-from dcmon.alerts import Alerter, Notification, Observation
-from dcmon.config import Config, parse_config
+from dcmon.engine.alerts.rules import AlertInputs, observe
+from dcmon.engine.alerts.state import Alerter, Notification, Observation
+from dcmon.config.inventory import Config, parse_config
 from dcmon.model import Reading, Source
-from dcmon.profiles import ProfileRegistry
-from dcmon.pue import InstantPue, PueResult
-from dcmon.state import DeviceHealth, DeviceInfo
+from dcmon.collectors.registry import ProfileRegistry
+from dcmon.engine.pue import InstantPue, PueResult
+from dcmon.engine.snapshot import DeviceHealth, DeviceInfo
 
 T0 = 1_767_225_600.0
 DOC: dict[str, Any] = {

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 
-from dcmon.cli import main
+from dcmon.app.cli import main
 from tests.support.snmpsim import require_tool
 
 INVENTORY = Path(__file__).parent / "cases" / "alerts" / "rules" / "config.yaml"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dcmon.alert_store import AlertStore
-from dcmon.alerts import Alerter, Observation, Text, fingerprint, step
+from dcmon.engine.alerts.store import AlertStore
+from dcmon.engine.alerts.state import Alerter, Observation, Text, fingerprint, step
 
 T0 = 1_767_225_600.0
 TEXT = Text("s", "s-zh", "d", "d-zh")

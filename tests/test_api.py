@@ -137,15 +137,15 @@ def test_csv_by_query_and_by_accept_header(api_ab: RunningApi) -> None:
 
 
 def test_csv_keeps_chinese_text(tmp_path: Path) -> None:
-    from dcmon.config import load_config
+    from dcmon.config.inventory import load_config
     from tests.support.capacity_api import CASES
 
     text = (CASES / "failover_ab" / "config.yaml").read_text().replace(
         "- id: hall\n", "- id: hall\n        name: 一号机房\n")
     (tmp_path / "config.yaml").write_text(text)
     cfg = load_config(tmp_path / "config.yaml")
-    from dcmon.api.app import create_app
-    from dcmon.api.server import ApiServer, bind
+    from dcmon.exporters.api.app import create_app
+    from dcmon.exporters.api.server import ApiServer, bind
     from tests.support.capacity_api import TOKENS, hub_from_case
 
     hub = hub_from_case("failover_ab", tmp_path, cfg)

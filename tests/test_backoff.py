@@ -6,10 +6,10 @@ import asyncio
 import itertools
 import time
 
-from collectors.snmp.agent import OidStore, SnmpAgent
-from dcmon.config import parse_config
-from dcmon.poller import Poller
-from dcmon.profiles import ProfileRegistry
+from dcmon.sim.agent import OidStore, SnmpAgent
+from dcmon.config.inventory import parse_config
+from dcmon.app.poller import Poller
+from dcmon.collectors.registry import ProfileRegistry
 
 
 async def _scenario() -> tuple[list[int], bool]:

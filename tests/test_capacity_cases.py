@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from dcmon.capacity_model import CityCapacity
-from dcmon.capacity_source import capacity_from_readings
-from dcmon.config import load_config
-from dcmon.profiles import ProfileRegistry
+from dcmon.engine.capacity.model import CityCapacity
+from dcmon.engine.capacity.calculator import capacity_from_readings
+from dcmon.config.inventory import load_config
+from dcmon.collectors.registry import ProfileRegistry
 
 CASES = Path(__file__).parent / "cases" / "capacity"
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dcmon.cli import main
-from exporters.reports.capacity import chromium, chromium_args
+from dcmon.app.cli import main
+from dcmon.exporters.reports.capacity import chromium, chromium_args
 from tests.support.snmpsim import require_tool, unavailable
 
 CASES = Path(__file__).parent / "cases" / "capacity"
@@ -104,7 +104,7 @@ def test_pdf_pages_and_text(tmp_path: Path) -> None:
 
 def test_pdf_without_chromium_is_a_clear_error(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("exporters.reports.capacity.shutil.which", lambda _: None)
+    monkeypatch.setattr("dcmon.exporters.reports.capacity.shutil.which", lambda _: None)
     code, msg = report("failover_ab", "--format", "pdf", "-o", str(tmp_path / "x.pdf"))
     assert code == 1 and "PDF output needs Chromium (apt-get install chromium)" in msg
 

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
-from dcmon.capacity import CapacityInputs, compute_capacity
-from dcmon.capacity_config import FeedRating
-from dcmon.capacity_history import DeviceHistory, fit_line, percentile
-from dcmon.config import parse_config
+from dcmon.engine.capacity.compute import CapacityInputs, compute_capacity
+from dcmon.config.capacity import FeedRating
+from dcmon.engine.capacity.history import DeviceHistory, fit_line, percentile
+from dcmon.config.inventory import parse_config
 from dcmon.errors import ConfigError
 from dcmon.model import Reading, Source
-from exporters.prometheus.capacity import CapacityCollector
+from dcmon.exporters.prometheus.capacity import CapacityCollector
 from tests.support.capacity_api import hub_from_case
 
 SRC = Source("test")

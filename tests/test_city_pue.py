@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 
 from dcmon import clock
-from dcmon.config import parse_config
-from dcmon.profiles import ProfileRegistry
-from dcmon.pue import PueResult
-from dcmon.service import start_service, stop_service
+from dcmon.config.inventory import parse_config
+from dcmon.collectors.registry import ProfileRegistry
+from dcmon.engine.pue import PueResult
+from dcmon.app.service import start_service, stop_service
 from dcmon.sim.city import SimulatedCity
 from dcmon.sim.physics import Plant
 

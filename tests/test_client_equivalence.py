@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from collectors.snmp.api import SnmpClient, SnmpError, SnmpTarget
-from collectors.snmp.client import PysnmpClient
-from collectors.snmp.collector import SnmpCollector
-from collectors.snmp.detect import detect
-from collectors.snmp.lean import LeanSnmpClient
-from dcmon.profiles import ProfileRegistry
+from dcmon.collectors.snmp.api import SnmpClient, SnmpError, SnmpTarget
+from dcmon.collectors.snmp.client import PysnmpClient
+from dcmon.collectors.snmp.collector import SnmpCollector
+from dcmon.collectors.snmp.detect import detect
+from dcmon.collectors.snmp.lean import LeanSnmpClient
+from dcmon.collectors.registry import ProfileRegistry
 from tests.support import librenms
 from tests.support.snmpsim import SnmpSim
 

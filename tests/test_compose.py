@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from dcmon.config import load_config
+from dcmon.config.inventory import load_config
 from tests.support.snmpsim import unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,7 +134,7 @@ def test_prometheus_config_and_rules(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stdout + out.stderr
     # The committed rules are what `dcmon rules` makes from the compose inventory.
-    gen = subprocess.run([sys.executable, "-m", "dcmon.cli", "rules", "--config",
+    gen = subprocess.run([sys.executable, "-m", "dcmon.app.cli", "rules", "--config",
                           str(ROOT / "config/compose-site.yaml"), "--out", str(tmp_path)],
                          capture_output=True, text=True, timeout=120, cwd=ROOT,
                          env={**_base_env(), **ENV})

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dcmon.cli import main
-from dcmon.config import load_config
+from dcmon.app.cli import main
+from dcmon.config.inventory import load_config
 from dcmon.errors import ConfigError
-from dcmon.profiles import ProfileRegistry
+from dcmon.collectors.registry import ProfileRegistry
 
 CASES = Path(__file__).parent / "cases" / "config"
 SECRETS = ("topsecret-auth-value", "supersecret-priv-key")
@@ -77,7 +77,7 @@ def test_secrets_from_env_and_file(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert cred.priv_key is not None and cred.priv_key.get_secret_value() == "file-priv-secret"
     for text in (repr(cred), str(c), repr(c.model)):
         assert "env-auth-secret" not in text and "file-priv-secret" not in text
-    proc = subprocess.run([sys.executable, "-m", "dcmon.cli", "check-config", str(cfg)],
+    proc = subprocess.run([sys.executable, "-m", "dcmon.app.cli", "check-config", str(cfg)],
                           capture_output=True, text=True, timeout=60,
                           env={**os.environ, "DCMON_T_AUTH": "env-auth-secret"})
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -20,12 +20,12 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from dcmon.cli import main
+from dcmon.app.cli import main
 from tests.support.snmpsim import unavailable
 
 try:
-    from exporters.grafana.build import build_all, panels, render, targets
-    from exporters.grafana.kit import DATASOURCE_NAME, DATASOURCE_UID, DEFAULT_CEILING
+    from dcmon.exporters.grafana.build import build_all, panels, render, targets
+    from dcmon.exporters.grafana.kit import DATASOURCE_NAME, DATASOURCE_UID, DEFAULT_CEILING
 except ImportError:  # pragma: no cover - the dev extra installs it
     unavailable("grafana-foundation-sdk not installed: pip install -e '.[dev]'")
 
@@ -61,7 +61,7 @@ def test_build_command_writes_the_same_files(tmp_path: Path) -> None:
 
 def test_missing_extra_is_one_clear_line(monkeypatch: pytest.MonkeyPatch,
                                          tmp_path: Path) -> None:
-    monkeypatch.setitem(sys.modules, "exporters.grafana.build", None)
+    monkeypatch.setitem(sys.modules, "dcmon.exporters.grafana.build", None)
     res = CliRunner().invoke(main, ["dashboards", "build", "--out", str(tmp_path)])
     assert res.exit_code == 1
     assert "pip install 'dcmon[dashboards]'" in res.output and "Traceback" not in res.output

@@ -30,7 +30,7 @@ from tests.support.alert_servers import free_port, wait_ready
 from tests.support.snmpsim import unavailable
 
 try:
-    from exporters.grafana.build import Target, build_all, panels, targets, variable_queries
+    from dcmon.exporters.grafana.build import Target, build_all, panels, targets, variable_queries
 except ImportError:  # pragma: no cover - the dev extra installs it
     unavailable("grafana-foundation-sdk not installed: pip install -e '.[dev]'")
 
@@ -92,7 +92,7 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         unavailable("prometheus not installed: run scripts/install-test-deps.sh")
     tmp = tmp_path_factory.mktemp("dash-prom")
     demo = subprocess.Popen(
-        [sys.executable, "-m", "dcmon.cli", "demo", "--duration", "300",
+        [sys.executable, "-m", "dcmon.app.cli", "demo", "--duration", "300",
          "--listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     prom_proc: subprocess.Popen[bytes] | None = None

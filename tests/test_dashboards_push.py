@@ -20,13 +20,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from dcmon.cli import main
+from dcmon.app.cli import main
 from tests.support.alert_servers import free_port
 from tests.support.snmpsim import unavailable
 
 try:
-    from exporters.grafana.build import build_all
-    from exporters.grafana.push import PushError, folder_uid, public_url, push
+    from dcmon.exporters.grafana.build import build_all
+    from dcmon.exporters.grafana.push import PushError, folder_uid, public_url, push
 except ImportError:  # pragma: no cover - the dev extra installs both
     unavailable("grafana-foundation-sdk / grafana-client not installed: pip install -e '.[dev]'")
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from exporters.reports.capacity import chromium, chromium_args
+from dcmon.exporters.reports.capacity import chromium, chromium_args
 from tests.support.alert_servers import Recorder, Request, recorder
 from tests.support.snmpsim import unavailable
 
@@ -62,7 +62,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Demo, Recor
             {"name": "ops-webhook", "type": "webhook", "url": f"{rec.url}/hook"}]}))
         started = time.monotonic()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "dcmon.cli", "demo", "--duration", "240",
+            [sys.executable, "-m", "dcmon.app.cli", "demo", "--duration", "240",
              "--listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0",
              "--receivers", str(receivers)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp)
@@ -161,8 +161,8 @@ def test_status_page_in_headless_chromium(demo: tuple[Demo, Recorder], tmp_path:
 def test_receivers_example_in_the_docs_is_valid(tmp_path: Path) -> None:
     """docs/demo.md's ``--receivers`` example loads as the demo loads it and validates as the
     inventory's ``alerting.receivers`` would."""
-    from dcmon.demo import load_receivers
-    from dcmon.policy import AlertingSettings
+    from dcmon.app.demo import load_receivers
+    from dcmon.config.policy import AlertingSettings
 
     block = re.findall(r"```yaml\n(.*?)```", (ROOT / "docs/demo.md").read_text(), re.S)[0]
     path = tmp_path / "receivers.yaml"

@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from collectors.snmp.api import SnmpError, SnmpTarget
-from collectors.snmp.client import PysnmpClient
-from collectors.snmp.collector import SnmpCollector
-from collectors.snmp.detect import detect
-from dcmon.profiles import ProfileRegistry
+from dcmon.collectors.snmp.api import SnmpError, SnmpTarget
+from dcmon.collectors.snmp.client import PysnmpClient
+from dcmon.collectors.snmp.collector import SnmpCollector
+from dcmon.collectors.snmp.detect import detect
+from dcmon.collectors.registry import ProfileRegistry
 from tests.support import librenms
 from tests.support.coverage import Score, score
 from tests.support.snmpsim import SnmpSim

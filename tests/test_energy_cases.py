@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from dcmon.config import load_config
-from dcmon.profiles import ProfileRegistry
-from dcmon.replay import replay
+from dcmon.config.inventory import load_config
+from dcmon.collectors.registry import ProfileRegistry
+from dcmon.app.replay import replay
 
 CASES = Path(__file__).parent / "cases" / "energy"
 

@@ -9,13 +9,13 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dcmon.config import parse_config
-from dcmon.energy import CounterAccount
-from dcmon.engine import EnergyEngine
-from dcmon.profiles import ProfileRegistry
-from dcmon.pue import PueCalculator
-from dcmon.replay import parse_lines, replay
-from dcmon.store import Store
+from dcmon.config.inventory import parse_config
+from dcmon.engine.energy import CounterAccount
+from dcmon.engine.ingest import EnergyEngine
+from dcmon.collectors.registry import ProfileRegistry
+from dcmon.engine.pue import PueCalculator
+from dcmon.app.replay import parse_lines, replay
+from dcmon.engine.store import Store
 
 T0 = 1767225600.0
 #: Energy steps between polls: up to 10 kWh each (in J), any number of polls.

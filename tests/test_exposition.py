@@ -10,8 +10,8 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from dcmon.model import PollError, PollResult, Reading, Source
-from dcmon.state import DeviceInfo, Snapshot
-from exporters.prometheus.collector import SnapshotCollector, family_name
+from dcmon.engine.snapshot import DeviceInfo, Snapshot
+from dcmon.exporters.prometheus.collector import SnapshotCollector, family_name
 
 
 def _reading(metric: str, value: float, unit: str, kind: str = "gauge",

@@ -20,15 +20,15 @@ import yaml
 from prometheus_client import CollectorRegistry, generate_latest
 from pydantic import SecretStr, ValidationError
 
-from dcmon.config import parse_config
+from dcmon.config.inventory import parse_config
 from dcmon.errors import ConfigError
-from dcmon.influx_config import InfluxExporter
+from dcmon.config.influx import InfluxExporter
 from dcmon.model import PollResult, Reading, Source
-from dcmon.profiles import ProfileRegistry
-from exporters.influx.exporter import InfluxWriter
-from exporters.influx.lineproto import Place, to_line
-from exporters.influx.metrics import InfluxCollector
-from exporters.influx.spool import Spool
+from dcmon.collectors.registry import ProfileRegistry
+from dcmon.exporters.influx.exporter import InfluxWriter
+from dcmon.exporters.influx.lineproto import Place, to_line
+from dcmon.exporters.influx.metrics import InfluxCollector
+from dcmon.exporters.influx.spool import Spool
 from tests.support.snmpsim import unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,7 +80,7 @@ def test_config_token_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     with pytest.raises(ConfigError) as err:
         parse_config(_inventory({**base, "token": {"env": "DCMON_NO_SUCH_TOKEN"}}),
                      "site.yaml", reg, tmp_path)
-    assert str(err.value) == ("site.yaml: exporters.influx.token: environment variable "
+    assert str(err.value) == ("site.yaml: dcmon.exporters.influx.token: environment variable "
                               "DCMON_NO_SUCH_TOKEN is not set")
 
 

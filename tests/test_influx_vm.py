@@ -26,11 +26,11 @@ import pytest
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
-from dcmon.influx_config import InfluxExporter
+from dcmon.config.influx import InfluxExporter
 from dcmon.model import PollResult, Reading, Source
-from exporters.influx.exporter import InfluxWriter, Outcome
-from exporters.influx.lineproto import Place, to_line
-from exporters.influx.metrics import InfluxCollector
+from dcmon.exporters.influx.exporter import InfluxWriter, Outcome
+from dcmon.exporters.influx.lineproto import Place, to_line
+from dcmon.exporters.influx.metrics import InfluxCollector
 from tests.support.victoria import Victoria
 from tests.support.victoria import free_port as _free_port
 
@@ -278,9 +278,9 @@ def test_replaying_an_acknowledged_segment_is_idempotent(tmp_path: Path) -> None
 def test_service_exports_real_polls(vm: Victoria, tmp_path: Path,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """``dcmon run``'s service: poll listener, /metrics collector, flush thread, close."""
-    from dcmon.config import parse_config
-    from dcmon.profiles import ProfileRegistry
-    from dcmon.service import start_service, stop_service
+    from dcmon.config.inventory import parse_config
+    from dcmon.collectors.registry import ProfileRegistry
+    from dcmon.app.service import start_service, stop_service
     from dcmon.sim.site import SimulatedSite
 
     monkeypatch.setenv("DCMON_TEST_INFLUX_TOKEN", "test-token")
@@ -338,7 +338,7 @@ def test_engine_results_reach_influx(vm: Victoria, tmp_path: Path) -> None:
     reset, so long-term energy history needs the engine's booking (exporters/influx/results.py).
     """
     from dcmon.sim.site import SimulatedSite
-    from exporters.influx.results import result_lines
+    from dcmon.exporters.influx.results import result_lines
     from tests.support.simsite import hub_for
 
     async def go() -> Any:

@@ -15,12 +15,12 @@ import sys
 
 import pytest
 
-from collectors.snmp.api import SnmpTarget
-from collectors.snmp.client import PysnmpClient
-from collectors.snmp.collector import SnmpCollector
-from collectors.snmp.detect import detect
+from dcmon.collectors.snmp.api import SnmpTarget
+from dcmon.collectors.snmp.client import PysnmpClient
+from dcmon.collectors.snmp.collector import SnmpCollector
+from dcmon.collectors.snmp.detect import detect
 from dcmon.model import PollResult
-from dcmon.profiles import ProfileRegistry
+from dcmon.collectors.registry import ProfileRegistry
 from tests.support import librenms
 from tests.support.snmpsim import SnmpSim
 
@@ -96,7 +96,7 @@ def test_auto_detection_picks_the_profile(snmpsim_librenms: SnmpSim, recording: 
 def test_poll_json_contract(snmpsim_librenms: SnmpSim) -> None:
     """``dcmon poll --format json`` output: the documented keys, full instance OIDs, units."""
     proc = subprocess.run(
-        [sys.executable, "-m", "dcmon.cli", "poll", "127.0.0.1", "--port",
+        [sys.executable, "-m", "dcmon.app.cli", "poll", "127.0.0.1", "--port",
          str(snmpsim_librenms.port), "--community", "apc_ap8959eu3", "--profile", "auto",
          "--format", "json"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr

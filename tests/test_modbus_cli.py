@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import dcmon.cli
-from dcmon.profiles import ProfileRegistry
+import dcmon.app.cli
+from dcmon.collectors.registry import ProfileRegistry
 from tests.test_modbus_profiles import _modbus_profiles
 from tests.test_modbus_server import FakeUnit, encode, gateway_in_thread
 
@@ -35,18 +35,18 @@ def sdm630() -> FakeUnit:
 @pytest.fixture
 def fast_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     """The command's registry: the built-in Modbus profiles only."""
-    monkeypatch.setattr(dcmon.cli, "_registry",
+    monkeypatch.setattr(dcmon.app.cli, "_registry",
                         lambda dirs=(): ProfileRegistry(_modbus_profiles()))  # type: ignore[arg-type]
 
 
 def run(*args: str) -> Any:
-    return CliRunner().invoke(dcmon.cli.main, ["poll", *args])
+    return CliRunner().invoke(dcmon.app.cli.main, ["poll", *args])
 
 
 def test_poll_json_contract() -> None:
     with gateway_in_thread({3: sdm630()}) as gw:
         proc = subprocess.run(
-            [sys.executable, "-m", "dcmon.cli", "poll", "127.0.0.1", "--protocol", "modbus",
+            [sys.executable, "-m", "dcmon.app.cli", "poll", "127.0.0.1", "--protocol", "modbus",
              "--port", str(gw.port), "--unit", "3", "--profile", "eastron_sdm630",
              "--format", "json"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collectors.modbus.codec import (
+from dcmon.collectors.modbus.codec import (
     BYTE_ORDERS,
     NUMERIC_TYPES,
     encode,

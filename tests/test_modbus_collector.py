@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from collectors.modbus.client import BusSpec, Transport
-from collectors.modbus.collector import ModbusCollector, ModbusDevice
+from dcmon.collectors.modbus.client import BusSpec, Transport
+from dcmon.collectors.modbus.collector import ModbusCollector, ModbusDevice
 from dcmon.model import PollResult
-from dcmon.profiles_modbus import CompiledModbusProfile, compile_modbus_profile
+from dcmon.collectors.modbus.profile import CompiledModbusProfile, compile_modbus_profile
 from tests.test_modbus_server import FakeGateway, FakeUnit, aio, encode, text_registers
 
 FAST: dict[str, Any] = {"retries": 2, "backoff": 0.01}

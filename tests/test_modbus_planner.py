@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from collectors.modbus.planner import Block, Span, plan, split
-from dcmon.profiles_modbus import CompiledModbusProfile, RequestOptions, compile_modbus_profile
+from dcmon.collectors.modbus.planner import Block, Span, plan, split
+from dcmon.collectors.modbus.profile import CompiledModbusProfile, RequestOptions, compile_modbus_profile
 
 
 def profile(fields: list[dict[str, Any]], **top: Any) -> CompiledModbusProfile:

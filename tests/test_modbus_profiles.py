@@ -16,15 +16,15 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-import dcmon.cli
-from collectors.modbus.client import BusSpec
-from collectors.modbus.codec import REGISTERS
-from collectors.modbus.collector import ModbusCollector, ModbusDevice
-from collectors.snmp.detect import match_sys_object_id
+import dcmon.app.cli
+from dcmon.collectors.modbus.client import BusSpec
+from dcmon.collectors.modbus.codec import REGISTERS
+from dcmon.collectors.modbus.collector import ModbusCollector, ModbusDevice
+from dcmon.collectors.snmp.detect import match_sys_object_id
 from dcmon.errors import ConfigError
 from dcmon.model import CompiledProfile, PollResult
-from dcmon.profiles import BUILTIN_DIR, ProfileRegistry, load_profile_file
-from dcmon.profiles_modbus import (
+from dcmon.collectors.registry import BUILTIN_DIR, ProfileRegistry, load_profile_file
+from dcmon.collectors.modbus.profile import (
     BIT_TABLES,
     CompiledModbusProfile,
     ModbusField,
@@ -85,16 +85,16 @@ def test_builtin_profiles_share_the_registry_with_snmp() -> None:
 
 def test_profiles_list_shows_modbus_profiles(monkeypatch: pytest.MonkeyPatch) -> None:
     snmp = load_profile_file(BUILTIN_DIR / "apc_rpdu2.yaml")
-    monkeypatch.setattr(dcmon.cli, "_registry",
+    monkeypatch.setattr(dcmon.app.cli, "_registry",
                         lambda dirs=(): ProfileRegistry(
                             [snmp, *_modbus_profiles()]))  # type: ignore[list-item]
-    res = CliRunner().invoke(dcmon.cli.main, ["profiles", "list", "--format", "json"])
+    res = CliRunner().invoke(dcmon.app.cli.main, ["profiles", "list", "--format", "json"])
     assert res.exit_code == 0, res.output
     rows = {r["profile"]: r for r in json.loads(res.stdout)}
     assert rows["eastron_sdm630"]["protocol"] == "modbus"
     assert rows["eastron_sdm630"]["metrics"] == 17
     assert rows["apc_rpdu2"]["protocol"] == "snmp"
-    table = CliRunner().invoke(dcmon.cli.main, ["profiles", "list"])
+    table = CliRunner().invoke(dcmon.app.cli.main, ["profiles", "list"])
     assert any(line.split()[:3] == ["eastron_sdm630", "modbus", "17"]
                for line in table.stdout.splitlines())
 

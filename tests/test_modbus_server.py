@@ -6,7 +6,7 @@ Each :class:`FakeUnit` has sparse register and bit maps: reading an undefined ad
 chosen addresses, refuse a table (illegal function), be slow, or be dead (the gateway stays
 silent for it, so the client times out). The other Modbus test modules import these helpers.
 
-The tests here check :mod:`collectors.modbus.client` alone: one attempt per call, every failure
+The tests here check :mod:`dcmon.collectors.modbus.client` alone: one attempt per call, every failure
 a ModbusDeviceError with a reason token and a message naming table and address.
 """
 
@@ -29,7 +29,7 @@ from pymodbus.datastore import ModbusServerContext
 from pymodbus.exceptions import NoSuchIdException
 from pymodbus.server import ModbusTcpServer
 
-from collectors.modbus.client import BusSpec, ModbusClient, ModbusDeviceError
+from dcmon.collectors.modbus.client import BusSpec, ModbusClient, ModbusDeviceError
 
 TABLE_OF_FC = {1: "coil", 2: "discrete", 3: "holding", 4: "input"}
 

@@ -12,10 +12,10 @@ import time
 
 import pytest
 
-from collectors.snmp.agent import OidStore, SnmpAgent
-from dcmon.config import parse_config
-from dcmon.poller import Poller
-from dcmon.profiles import ProfileRegistry
+from dcmon.sim.agent import OidStore, SnmpAgent
+from dcmon.config.inventory import parse_config
+from dcmon.app.poller import Poller
+from dcmon.collectors.registry import ProfileRegistry
 from dcmon.sim.devices import Meter, apc_rpdu2
 from dcmon.sim.physics import LoadCurve, SimClock
 

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from collectors.snmp.agent import OidStore, SnmpAgent
-from collectors.snmp.api import SnmpTarget
-from collectors.snmp.collector import SnmpCollector
-from collectors.snmp.lean import LeanSnmpClient
-from dcmon.cli import main
+from dcmon.sim.agent import OidStore, SnmpAgent
+from dcmon.collectors.snmp.api import SnmpTarget
+from dcmon.collectors.snmp.collector import SnmpCollector
+from dcmon.collectors.snmp.lean import LeanSnmpClient
+from dcmon.app.cli import main
 from dcmon.errors import ConfigError
 from dcmon.model import CompiledProfile
-from dcmon.profiles import ProfileRegistry, compile_profile
+from dcmon.collectors.registry import ProfileRegistry, compile_profile
 
 REG = ProfileRegistry.load()
 SNMP = [p for p in REG.all() if isinstance(p, CompiledProfile) and p.protocol == "snmp"]

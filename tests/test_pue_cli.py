@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from dcmon.cli import main
+from dcmon.app.cli import main
 
 CASE = Path(__file__).parent / "cases" / "energy" / "wrap"
 

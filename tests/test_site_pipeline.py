@@ -12,9 +12,9 @@ import asyncio
 
 import pytest
 
-from dcmon.config import parse_config
+from dcmon.config.inventory import parse_config
 from dcmon.model import PollResult
-from dcmon.profiles import ProfileRegistry
+from dcmon.collectors.registry import ProfileRegistry
 from dcmon.sim.site import SimulatedSite
 from tests.support.simsite import hub_for
 

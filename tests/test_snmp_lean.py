@@ -27,10 +27,10 @@ from pysnmp.hlapi.v3arch.asyncio import (
     get_cmd,
 )
 
-from collectors.snmp import ber
-from collectors.snmp.agent import OidStore, SnmpAgent
-from collectors.snmp.api import SnmpError, SnmpTarget, VarBind
-from collectors.snmp.lean import LeanSnmpClient
+from dcmon.collectors.snmp import ber
+from dcmon.sim.agent import OidStore, SnmpAgent
+from dcmon.collectors.snmp.api import SnmpError, SnmpTarget, VarBind
+from dcmon.collectors.snmp.lean import LeanSnmpClient
 
 ENT = "1.3.6.1.4.1.99999"
 SCALARS: dict[str, tuple[str, ber.Value]] = {

@@ -11,8 +11,8 @@ import asyncio
 
 import pytest
 
-from collectors.snmp.api import SnmpError, SnmpTarget, VarBind
-from collectors.snmp.client import PysnmpClient
+from dcmon.collectors.snmp.api import SnmpError, SnmpTarget, VarBind
+from dcmon.collectors.snmp.client import PysnmpClient
 from tests.support.snmpsim import TEST_V3_USERS, SnmpSim
 
 POWER_OID = "1.3.6.1.4.1.318.1.1.26.4.3.1.5.1"  # apc_ap8959eu3 rPDU2DeviceStatusPower: 27

@@ -1,6 +1,6 @@
 """The HTML status page of ``dcmon run``, over real HTTP on 127.0.0.1.
 
-Each service is the real one (:func:`dcmon.service.start_service`: poller, ResultsHub, alert
+Each service is the real one (:func:`dcmon.app.service.start_service`: poller, ResultsHub, alert
 pipeline and the API thread) polling the simulated site (two racks on A/B PDUs, a UPS and a
 Modbus incomer at PUE ~1.32). Three run side by side against one simulated site:
 
@@ -28,16 +28,16 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from dcmon.api import status_i18n
-from dcmon.api.settings import ApiSettings
-from dcmon.api.status import COOKIE, status_router
-from dcmon.config import parse_config
+from dcmon.exporters.api.status import i18n as status_i18n
+from dcmon.config.api import ApiSettings
+from dcmon.exporters.api.status.routes import COOKIE, status_router
+from dcmon.config.inventory import parse_config
 from dcmon.errors import ConfigError
-from dcmon.profiles import ProfileRegistry
-from dcmon.results import Results
-from dcmon.service import RunningService, start_service, stop_service
+from dcmon.collectors.registry import ProfileRegistry
+from dcmon.engine.results import Results
+from dcmon.app.service import RunningService, start_service, stop_service
 from dcmon.sim.capacity import add_capacity
-from exporters.reports import svg
+from dcmon.exporters.reports import svg
 from tests.support.simsite import ThreadedSite, threaded_site
 
 TOKEN = "status-read-token-0123456789abcdef"

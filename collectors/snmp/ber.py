@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from collectors.snmp.api import VarBind
+from dcmon.collectors.snmp.api import VarBind
 
 __all__ = [
     "COUNTER32",

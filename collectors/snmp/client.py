@@ -41,8 +41,8 @@ from pysnmp.hlapi.v3arch.asyncio import (
 )
 from pysnmp.proto import errind
 
-from collectors.snmp.api import SnmpError, SnmpTarget, VarBind
-from collectors.snmp.lean import RECV_BUFFER, set_receive_buffer
+from dcmon.collectors.snmp.api import SnmpError, SnmpTarget, VarBind
+from dcmon.collectors.snmp.lean import RECV_BUFFER, set_receive_buffer
 
 AUTH_PROTOCOLS: dict[str, Any] = {
     "MD5": USM_AUTH_HMAC96_MD5,

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from collectors.snmp.api import SnmpClient, SnmpError, SnmpTarget, VarBind
+from dcmon.collectors.snmp.api import SnmpClient, SnmpError, SnmpTarget, VarBind
 from dcmon import clock
 from dcmon.model import (
     CompiledProfile,

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from collectors.snmp.api import SnmpClient, SnmpError, SnmpTarget
-from collectors.snmp.collector import text
+from dcmon.collectors.snmp.api import SnmpClient, SnmpError, SnmpTarget
+from dcmon.collectors.snmp.collector import text
 from dcmon.model import CompiledProfile
 
 SYS_DESCR = "1.3.6.1.2.1.1.1.0"

@@ -1,7 +1,7 @@
 """A lean SNMP v1/v2c client: one asyncio UDP socket, the hand-written codec in ``ber.py``.
 
 pysnmp costs 70-540 µs of CPU per varbind, mostly in pyasn1; this client costs a few µs (see
-docs/performance.md). It implements the :class:`~collectors.snmp.api.SnmpClient`
+docs/performance.md). It implements the :class:`~dcmon.collectors.snmp.api.SnmpClient`
 protocol for v1 and v2c only; v3 stays with the pysnmp client.
 
 Design, and why:
@@ -33,8 +33,8 @@ import time
 from collections.abc import Sequence
 from typing import Final, cast
 
-from collectors.snmp.api import SnmpError, SnmpTarget, VarBind
-from collectors.snmp.ber import (
+from dcmon.collectors.snmp.api import SnmpError, SnmpTarget, VarBind
+from dcmon.collectors.snmp.ber import (
     GET_BULK_REQUEST,
     GET_NEXT_REQUEST,
     GET_REQUEST,

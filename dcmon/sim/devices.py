@@ -3,7 +3,7 @@
 Values are our own (not copied from any recording) and computed at request time from the
 simulated physics, so the same agent answers differently as the day goes on, and energy counters
 are the exact integral of the power they report. Each builder returns OID -> value-or-callable
-for :class:`collectors.snmp.agent.OidStore`.
+for :class:`dcmon.sim.agent.OidStore`.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from collectors.snmp.agent import OidStore, SnmpAgent
+from dcmon.sim.agent import OidStore, SnmpAgent
 from dcmon.sim.devices import Meter, apc_inrow_rc, apc_rpdu2, ups_mib
 from dcmon.sim.modbus_server import SimModbusServer, sdm630
 from dcmon.sim.physics import Integrated, LoadCurve, Plant, PowerCurve, SimClock, Weather

@@ -18,7 +18,7 @@ MISSING = ("dcmon dashboards needs grafana-foundation-sdk and grafana-client: "
 def build_command(out_dir: Path) -> int:
     """Write the JSON files and list them; 0 on success."""
     try:
-        from exporters.grafana.build import write_all
+        from dcmon.exporters.grafana.build import write_all
     except ImportError as exc:
         click.echo(f"{MISSING} ({exc})", err=True)
         return 1
@@ -30,8 +30,8 @@ def build_command(out_dir: Path) -> int:
 def push_command(url: str, token: str | None, folder: str | None) -> int:
     """Upload every dashboard; one line per dashboard, 1 with Grafana's reason on failure."""
     try:
-        from exporters.grafana.build import build_all
-        from exporters.grafana.push import PushError, public_url, push
+        from dcmon.exporters.grafana.build import build_all
+        from dcmon.exporters.grafana.push import PushError, public_url, push
     except ImportError as exc:
         click.echo(f"{MISSING} ({exc})", err=True)
         return 1

@@ -34,7 +34,7 @@ from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
 from grafana_foundation_sdk.models import heatmap as hm
 
-from exporters.grafana.kit import (
+from dcmon.exporters.grafana.kit import (
     CEILING_NOTE,
     MIN_COVERAGE,
     STATUS_TEXTS,

@@ -32,15 +32,15 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 from influxdb_client.rest import ApiException
 from pydantic import SecretStr
 
-from dcmon.influx_config import MB, InfluxExporter, read_token
+from dcmon.config.influx import MB, InfluxExporter, read_token
 from dcmon.model import PollResult, Reading
-from exporters.influx.lineproto import Place, to_line, wire_precision
-from exporters.influx.results import result_lines
-from exporters.influx.spool import Spool
+from dcmon.exporters.influx.lineproto import Place, to_line, wire_precision
+from dcmon.exporters.influx.results import result_lines
+from dcmon.exporters.influx.spool import Spool
 
 if TYPE_CHECKING:
-    from dcmon.config import Config
-    from dcmon.results import Results
+    from dcmon.config.inventory import Config
+    from dcmon.engine.results import Results
 
 log = logging.getLogger("dcmon.influx")
 
@@ -121,7 +121,7 @@ class InfluxWriter:
         """The writer ``dcmon run`` uses: spool under ``state_dir``, tags from the inventory."""
         cfg = config.model.exporters.influx
         if cfg is None:
-            raise ValueError("exporters.influx is not configured")
+            raise ValueError("dcmon.exporters.influx is not configured")
         base = Path(config.file).resolve().parent if Path(config.file).exists() else Path.cwd()
         places = {d.id: Place(d.site, d.room, d.rack) for d in config.devices}
         return cls(cfg, read_token(cfg.token, base), state_dir / "influx-spool", places)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from exporters.influx.exporter import DROP_REASONS, InfluxWriter
+from dcmon.exporters.influx.exporter import DROP_REASONS, InfluxWriter
 
 
 class InfluxCollector(Collector):

@@ -22,8 +22,8 @@ from collections.abc import Iterator, Mapping
 
 from influxdb_client.client.write.point import Point
 
-from dcmon.results import Results
-from exporters.influx.lineproto import Place, tag_name, timestamp, wire_precision
+from dcmon.engine.results import Results
+from dcmon.exporters.influx.lineproto import Place, tag_name, timestamp, wire_precision
 
 #: The dashboards' status numbers (exporters/grafana/kit.py), so both read alike.
 STATUS_CODE = {"ok": 0, "withheld": 1, "metering_fault": 2}

@@ -13,22 +13,22 @@ from pathlib import Path
 from typing import Any
 
 from dcmon import clock
-from dcmon.alert_rules import AlertInputs, observe
-from dcmon.alert_store import AlertStore
-from dcmon.alerts import Alerter, Notification
-from dcmon.config import Config
+from dcmon.engine.alerts.rules import AlertInputs, observe
+from dcmon.engine.alerts.store import AlertStore
+from dcmon.engine.alerts.state import Alerter, Notification
+from dcmon.config.inventory import Config
 from dcmon.errors import ConfigError, Problem
-from dcmon.policy import AlertingSettings, ReceiverConfig
-from dcmon.results import ResultsHub
-from dcmon.secrets import SecretValue, read_secret
-from exporters.notify.alertmanager import AlertmanagerReceiver
-from exporters.notify.base import Receiver
-from exporters.notify.dingtalk import DingTalkReceiver
-from exporters.notify.email import EmailReceiver
-from exporters.notify.outbox import DeliveryReport, Outbox
-from exporters.notify.routes import Router
-from exporters.notify.webhook import WebhookReceiver
-from exporters.notify.wecom import WeComReceiver
+from dcmon.config.policy import AlertingSettings, ReceiverConfig
+from dcmon.engine.results import ResultsHub
+from dcmon.config.secrets import SecretValue, read_secret
+from dcmon.exporters.notify.alertmanager import AlertmanagerReceiver
+from dcmon.exporters.notify.base import Receiver
+from dcmon.exporters.notify.dingtalk import DingTalkReceiver
+from dcmon.exporters.notify.email import EmailReceiver
+from dcmon.exporters.notify.outbox import DeliveryReport, Outbox
+from dcmon.exporters.notify.routes import Router
+from dcmon.exporters.notify.webhook import WebhookReceiver
+from dcmon.exporters.notify.wecom import WeComReceiver
 
 log = logging.getLogger("dcmon.notify")
 

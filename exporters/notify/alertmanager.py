@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 
 from dcmon import clock
-from dcmon.alerts import Notification, iso
-from dcmon.policy import AlertmanagerReceiver as Config
-from exporters.notify.base import post_json
+from dcmon.engine.alerts.state import Notification, iso
+from dcmon.config.policy import AlertmanagerReceiver as Config
+from dcmon.exporters.notify.base import post_json
 
 
 class AlertmanagerReceiver:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from dcmon.alerts import Notification
+from dcmon.engine.alerts.state import Notification
 
 
 class DeliveryError(Exception):

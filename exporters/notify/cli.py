@@ -6,10 +6,10 @@ import json
 
 import click
 
-from dcmon.alert_store import AlertStore
-from dcmon.alerts import iso
-from dcmon.config import Config
-from exporters.notify import alerts_path
+from dcmon.engine.alerts.store import AlertStore
+from dcmon.engine.alerts.state import iso
+from dcmon.config.inventory import Config
+from dcmon.exporters.notify import alerts_path
 
 
 def print_alerts(cfg: Config, include_resolved: bool, fmt: str) -> int:

@@ -16,9 +16,9 @@ import hmac
 import time
 from urllib.parse import quote_plus, urlencode
 
-from dcmon.alerts import Notification
-from dcmon.policy import DingTalkReceiver as Config
-from exporters.notify.base import DeliveryError, markdown, post_json, safe_url
+from dcmon.engine.alerts.state import Notification
+from dcmon.config.policy import DingTalkReceiver as Config
+from dcmon.exporters.notify.base import DeliveryError, markdown, post_json, safe_url
 
 
 def sign(secret: str, timestamp_ms: int) -> str:

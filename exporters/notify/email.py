@@ -12,9 +12,9 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from dcmon.alerts import Notification
-from dcmon.policy import EmailReceiver as Config
-from exporters.notify.base import DeliveryError, status_word
+from dcmon.engine.alerts.state import Notification
+from dcmon.config.policy import EmailReceiver as Config
+from dcmon.exporters.notify.base import DeliveryError, status_word
 
 
 def message(cfg: Config, n: Notification) -> EmailMessage:

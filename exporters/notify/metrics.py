@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from dcmon.alert_store import AlertStore
+from dcmon.engine.alerts.store import AlertStore
 
 
 class NotifyCollector(Collector):

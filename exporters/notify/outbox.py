@@ -1,7 +1,7 @@
 """Delivery from the persisted outbox: in order per receiver, retried with backoff, once each.
 
 Notifications are queued in ``alerts.sqlite`` in the same transaction as the alert state that
-produced them (:mod:`dcmon.alert_store`). Each :meth:`Outbox.deliver` round sends what is due:
+produced them (:mod:`dcmon.engine.alerts.store`). Each :meth:`Outbox.deliver` round sends what is due:
 per receiver, oldest first; on a failure that receiver stops for the round and its oldest row
 is rescheduled ``backoff * 2^attempts`` later (capped at ``max_backoff``, with a fixed per-row
 jitter of up to +10 % so many sites do not retry in lockstep). Other receivers are not held up.
@@ -17,9 +17,9 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from dcmon.alert_store import AlertStore, OutboxRow
-from dcmon.policy import Outbox as OutboxSettings
-from exporters.notify.base import DeliveryError, Receiver
+from dcmon.engine.alerts.store import AlertStore, OutboxRow
+from dcmon.config.policy import Outbox as OutboxSettings
+from dcmon.exporters.notify.base import DeliveryError, Receiver
 
 log = logging.getLogger("dcmon.notify")
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from dcmon.alerts import Notification, iso
-from dcmon.policy import WebhookReceiver as Config
-from exporters.notify.base import post_json
+from dcmon.engine.alerts.state import Notification, iso
+from dcmon.config.policy import WebhookReceiver as Config
+from dcmon.exporters.notify.base import post_json
 
 
 def document(receiver: str, n: Notification) -> dict[str, Any]:

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from dcmon.capacity_model import CityCapacity, Forecast, Headroom, Quality, Totals
-from dcmon.results import ResultsHub
+from dcmon.engine.capacity.model import CityCapacity, Forecast, Headroom, Quality, Totals
+from dcmon.engine.results import ResultsHub
 
 DAY_S = 86400.0
 

@@ -16,7 +16,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from dcmon.model import Reading
-from dcmon.state import Snapshot
+from dcmon.engine.snapshot import Snapshot
 
 #: Reading unit -> (metric-name suffix, multiplier to base unit).
 UNIT_SUFFIX: dict[str, tuple[str, float]] = {

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from dcmon.results import ResultsHub
+from dcmon.engine.results import ResultsHub
 
 
 class EngineCollector(Collector):

@@ -1,7 +1,7 @@
 """The capacity report: HTML (inline SVG charts), PDF (Chromium prints the HTML), CSV and JSON.
 
 One renderer serves ``dcmon report capacity`` and the API's ``/api/v1/reports/capacity``, and
-reads the same :class:`~dcmon.capacity_model.CityCapacity` as /metrics, so the page, the
+reads the same :class:`~dcmon.engine.capacity.model.CityCapacity` as /metrics, so the page, the
 scrape and the API agree. The HTML is self-contained (styles inline, no scripts, no fonts
 fetched) so it prints offline and opens from a mail attachment.
 """
@@ -17,12 +17,12 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dcmon.capacity_model import CityCapacity, Forecast, Headroom, Quality, RackCapacity
-from dcmon.pue import PueResult
-from exporters.reports import svg
-from exporters.reports.i18n import text
-from exporters.reports.svg import esc
-from exporters.reports.tabular import flatten, to_csv, to_plain
+from dcmon.engine.capacity.model import CityCapacity, Forecast, Headroom, Quality, RackCapacity
+from dcmon.engine.pue import PueResult
+from dcmon.exporters.reports import svg
+from dcmon.exporters.reports.i18n import text
+from dcmon.exporters.reports.svg import esc
+from dcmon.exporters.reports.tabular import flatten, to_csv, to_plain
 
 _CSS = """
 body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei",Arial,sans-serif;

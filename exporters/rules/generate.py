@@ -1,7 +1,7 @@
 """Prometheus recording and alerting rules generated from the inventory and its policy.
 
 For users who alert in Prometheus, and for sharded deployments where no single dcmon sees a
-whole site. The same inventory drives the built-in engine (:mod:`dcmon.alert_rules`), so both
+whole site. The same inventory drives the built-in engine (:mod:`dcmon.engine.alerts.rules`), so both
 paths alert on the same thresholds, with the same alert names and labels:
 
 * ``dcmon-policy``: the inventory's numbers as series (rack and feed ratings, design IT power),
@@ -23,10 +23,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from dcmon.config import Config, Site
-from dcmon.policy import SitePolicy, format_duration, ramp_end_ts
-from dcmon.pue import WINDOWS
-from dcmon.topology import MeterRef, expand
+from dcmon.config.inventory import Config, Site
+from dcmon.config.policy import SitePolicy, format_duration, ramp_end_ts
+from dcmon.engine.pue import WINDOWS
+from dcmon.config.topology import MeterRef, expand
 
 Rule = dict[str, Any]
 
@@ -66,7 +66,7 @@ def policy_of(site: Site) -> SitePolicy:
 
 
 def meter_power(ref: MeterRef) -> str:
-    """One meter's power, chosen as the engine's :func:`dcmon.pue.narrow` does: its labelled
+    """One meter's power, chosen as the engine's :func:`dcmon.engine.pue.narrow` does: its labelled
     series, or a PDU's rack-power level, else a meter's total level (not total + phases: an
     SDM630 incomer would count twice), else all its series."""
     if ref.labels:
@@ -148,7 +148,7 @@ def site_group(cfg: Config, sharded: bool) -> Rule:
 
 def judged_expr(site: Site, windows: Sequence[str], sharded: bool) -> str:
     """Per (site, window): 1 when a breach would be confirmed (gates pass). Mirrors
-    :func:`dcmon.policy.judge`; coverage is the engine's (withheld value = no ok value)."""
+    :func:`dcmon.config.policy.judge`; coverage is the engine's (withheld value = no ok value)."""
     pol = policy_of(site)
     if pol.effective_ceiling is None or site.energy is None:
         return ""
@@ -342,7 +342,7 @@ def capacity_rules(cfg: Config) -> list[Rule]:
                     "threshold": num(level)}})
     cap = rules.capacity
     if cap.enabled:
-        # The same judgement as dcmon.alert_rules.capacity_rule: a trustworthy trend (R²) that
+        # The same judgement as dcmon.engine.alerts.rules.capacity_rule: a trustworthy trend (R²) that
         # reaches the site's power or cooling limit within the threshold.
         days = "dcmon_site_time_until_full_seconds / 86400"
         out.append({

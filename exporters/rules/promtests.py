@@ -17,9 +17,9 @@ import math
 import re
 from typing import Any
 
-from dcmon.config import Config, Site
-from dcmon.policy import parse_duration
-from exporters.rules.generate import (
+from dcmon.config.inventory import Config, Site
+from dcmon.config.policy import parse_duration
+from dcmon.exporters.rules.generate import (
     PUE,
     capacity_rules,
     device_rules,

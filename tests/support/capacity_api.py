@@ -13,18 +13,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from dcmon.alerts import Alert
-from dcmon.api.app import create_app
-from dcmon.api.server import ApiServer, bind
-from dcmon.capacity_source import latest_readings
-from dcmon.config import Config, load_config
-from dcmon.engine import EnergyEngine
+from dcmon.engine.alerts.state import Alert
+from dcmon.exporters.api.app import create_app
+from dcmon.exporters.api.server import ApiServer, bind
+from dcmon.engine.capacity.calculator import latest_readings
+from dcmon.config.inventory import Config, load_config
+from dcmon.engine.ingest import EnergyEngine
 from dcmon.model import PollResult
-from dcmon.profiles import ProfileRegistry
-from dcmon.replay import counter_specs, parse_lines
-from dcmon.results import ResultsHub
-from dcmon.state import DeviceInfo, Snapshot
-from dcmon.store import Store
+from dcmon.collectors.registry import ProfileRegistry
+from dcmon.app.replay import counter_specs, parse_lines
+from dcmon.engine.results import ResultsHub
+from dcmon.engine.snapshot import DeviceInfo, Snapshot
+from dcmon.engine.store import Store
 
 CASES = Path(__file__).resolve().parents[1] / "cases" / "capacity"
 READ_TOKEN = "read-token-0123456789abcdef"

@@ -10,13 +10,13 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import TypeVar
 
-from dcmon.config import Config, parse_config
-from dcmon.engine import EnergyEngine
-from dcmon.poller import Poller
-from dcmon.profiles import ProfileRegistry
-from dcmon.results import ResultsHub
+from dcmon.config.inventory import Config, parse_config
+from dcmon.engine.ingest import EnergyEngine
+from dcmon.app.poller import Poller
+from dcmon.collectors.registry import ProfileRegistry
+from dcmon.engine.results import ResultsHub
 from dcmon.sim.site import SimulatedSite
-from dcmon.store import Store
+from dcmon.engine.store import Store
 
 T = TypeVar("T")
 

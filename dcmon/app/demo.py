@@ -1,0 +1,208 @@
+"""``dcmon demo``: the README's first command. A simulated city, monitored live.
+
+Starts the simulated city (dcmon/sim/city.py) on 127.0.0.1, builds the inventory that points at
+it, runs the same service ``dcmon run`` runs (poller, engine, /metrics, REST API, status page,
+alerting), and prints a short live summary, without hardware or any external server.
+
+Time runs ``speed`` times faster than the wall (default 120: a simulated hour in 30 s), and the
+simulator's clock is installed as dcmon's data clock (dcmon/clock.py), so a 1-hour PUE window
+really holds one simulated hour. The demo's alerting judges the 1 h and 24 h windows with no
+``for`` delay (production defaults: 24 h and 30 d, for 6 h), so the new build's PUE breach
+fires within a minute. Notifications go to a small webhook receiver the demo runs on 127.0.0.1
+and prints, plus any receivers given with ``--receivers FILE``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import signal
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dcmon import clock
+from dcmon.config.inventory import parse_config
+from dcmon.collectors.registry import ProfileRegistry
+from dcmon.engine.pue import instantaneous
+from dcmon.app.service import RunningService, start_service, stop_service
+from dcmon.sim.city import SimulatedCity
+
+log = logging.getLogger("dcmon.app.demo")
+
+DEFAULT_SPEED = 120.0
+#: Poll interval in simulated seconds (1 wall second at the default speed).
+DEFAULT_INTERVAL = 120.0
+
+
+class Sink:
+    """The demo's own alert receiver: a webhook endpoint on 127.0.0.1 that prints what it gets,
+    so a new user sees the whole delivery path (evaluate -> outbox -> HTTP) without a server."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.lines: list[str] = []
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with contextlib.suppress(ValueError):
+                    doc = json.loads(body)
+                    sink.received.append(doc)
+                    labels = doc.get("labels", {})
+                    where = " ".join(f"{k}={labels[k]}" for k in ("site", "rack", "device")
+                                     if labels.get(k))
+                    sink.lines.append(f"{doc.get('status', '?').upper()} "
+                                      f"{labels.get('alertname')} {where}: "
+                                      f"{doc.get('annotations', {}).get('summary', '')}")
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alerts"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def demo_inventory(city: SimulatedCity, *, listen: str, api_listen: str, interval: float,
+                   token: str, sink_url: str | None, receivers: dict[str, Any] | None,
+                   state_dir: str) -> dict[str, Any]:
+    """The demo's config: the city, the API and status page, and fast-judging alerting."""
+    inv = city.inventory(interval=interval, listen=listen)
+    inv["state_dir"] = state_dir
+    # The status page is public here: the demo binds 127.0.0.1 only (docs/api.md).
+    inv["api"] = {"listen": api_listen, "status_page": "public",
+                  "tokens": [{"name": "demo", "token": token, "scope": "admin"}]}
+    rcv: list[dict[str, Any]] = list((receivers or {}).get("receivers", []))
+    if sink_url is not None:
+        rcv.insert(0, {"name": "demo-console", "type": "webhook", "url": sink_url,
+                       "timeout": 2})
+    inv["alerting"] = {
+        # Seconds of simulated time, like every duration here (dcmon/clock.py).
+        "interval": "1m",
+        "rules": {"pue": {"windows": ["1h", "24h"], "for": "0s"}},
+        "receivers": rcv,
+        "routes": list((receivers or {}).get("routes", [])),
+        "outbox": {"backoff": "1m", "max_backoff": "10m"},
+    }
+    return inv
+
+
+def summary(svc: RunningService, names: dict[str, str]) -> list[str]:
+    """Live PUE and IT power per site, devices down, and active alerts."""
+    health = svc.poller.snapshot.health()
+    up = sum(1 for h in health.values() if h.up)
+    down = ", ".join(d for d, h in sorted(health.items()) if not h.up)
+    sim = clock.now()
+    lines = [f"{_stamp(sim)} (simulated)  devices up {up}/{len(health)}"
+             + (f"; down: {down}" if down else "")]
+    ceilings = {s: c for s, _, c in svc.hub.latest.ceilings}
+    pue_1h = {r.site: r.value for r in svc.hub.latest.pue
+              if r.window == "1h" and r.zone is None and r.value is not None}
+    for inst in instantaneous(svc.hub.config, svc.poller.snapshot.readings()):
+        ceiling = ceilings.get(inst.site)
+        now = f"{inst.value:.3f}" if inst.value is not None else "  -  "
+        hour = f"{pue_1h[inst.site]:.3f}" if inst.site in pue_1h else "  -  "
+        it = f"{inst.it_w / 1000:6.1f}" if inst.it_w is not None else "   -  "
+        limit = f"ceiling {ceiling:.2f}" if ceiling is not None else "edge, report only"
+        lines.append(f"  {names.get(inst.site, inst.site):42.42s} PUE now {now}  last hour "
+                     f"{hour}  IT {it} kW  ({limit})")
+    if svc.alerts is not None:
+        for a in sorted(svc.alerts.store.active().values(), key=lambda a: a.alertname):
+            lines.append(f"  alert {a.state}: {a.alertname} "
+                         + " ".join(f"{k}={v}" for k, v in sorted(a.labels.items())
+                                    if k in ("site", "rack", "device", "window")))
+    return lines
+
+
+def _stamp(t: float) -> str:
+    return time.strftime("%a %H:%M", time.gmtime(t))
+
+
+def load_receivers(path: str | None) -> dict[str, Any] | None:
+    """``--receivers FILE``: YAML with ``receivers:`` (and optional ``routes:``), the same
+    shape as the ``alerting:`` block of an inventory (docs/alerts.md)."""
+    if path is None:
+        return None
+    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    if not isinstance(doc, dict) or not isinstance(doc.get("receivers", []), list):
+        raise ValueError(f"{path}: expected a mapping with a 'receivers:' list")
+    return doc
+
+
+async def run_demo(*, listen: str = "127.0.0.1:9630", duration: float | None = None,
+                   interval: float = DEFAULT_INTERVAL, speed: float = DEFAULT_SPEED,
+                   api_listen: str = "127.0.0.1:9640", receivers: str | None = None,
+                   console_receiver: bool = True, quiet: bool = False,
+                   on_started: Any = None) -> None:
+    extra = load_receivers(receivers)
+    city = SimulatedCity(events=True, speed=speed)
+    await city.start()
+    clock.use(city.clock)
+    sink = Sink() if console_receiver else None
+    token = secrets.token_urlsafe(24)
+    inv = demo_inventory(city, listen=listen, api_listen=api_listen, interval=interval,
+                         token=token, sink_url=sink.url if sink else None, receivers=extra,
+                         state_dir=tempfile.mkdtemp(prefix="dcmon-demo-"))
+    reg = ProfileRegistry.load()
+    cfg = parse_config(inv, "<demo>", reg)
+    svc = start_service(cfg, reg)
+    names = {s.id: s.name for s in cfg.model.sites}
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    host = listen.rpartition(":")[0]
+    snmp, modbus = city.device_count()
+    print(f"dcmon demo: a simulated city of {len(cfg.model.sites)} sites ({snmp} SNMP agents, "
+          f"{modbus} Modbus meters) on 127.0.0.1, time x{speed:g} "
+          f"(a simulated hour every {3600 / speed:g} s); Ctrl-C to stop", flush=True)
+    print(f"  metrics     http://{host}:{svc.http_port}/metrics", flush=True)
+    if svc.api is not None:
+        print(f"  status page {svc.api.url}/status\n"
+              f"  REST API    {svc.api.url}/api/v1 (docs {svc.api.url}/api/v1/docs); "
+              f"demo token: {token}\n"
+              f"    curl -H 'Authorization: Bearer {token}' {svc.api.url}/api/v1/sites",
+              flush=True)
+    if on_started is not None:
+        on_started(svc, city)
+    try:
+        t0 = loop.time()
+        shown = heard = 0
+        every = max(2.0, 3600 / speed / 6) if speed > 1 else 10.0
+        while not stop.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=every)
+            if not quiet:
+                for event in city.log[shown:]:
+                    print(f"simulator: {event}", flush=True)
+                for line in (sink.lines[heard:] if sink else []):
+                    print(f"receiver demo-console got: {line}", flush=True)
+                print("\n".join(summary(svc, names)), flush=True)
+            shown = len(city.log)
+            heard = len(sink.lines) if sink else 0
+            if duration is not None and loop.time() - t0 >= duration:
+                break
+    finally:
+        await stop_service(svc)
+        await city.stop()
+        if sink is not None:
+            sink.close()
+        clock.use(None)

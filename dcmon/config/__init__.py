@@ -1,0 +1,1 @@
+"""dcmon.config.inventory."""

@@ -1,0 +1,111 @@
+"""``api:`` settings of the inventory: where the REST API listens and who may read it.
+
+Tokens are secrets: given inline, as ``{env: NAME}`` or ``{file: PATH}`` (like SNMP
+credentials), held as :class:`pydantic.SecretStr` so they never print, and resolved when the
+inventory is loaded so a missing variable is reported by ``check-config``, not at the first
+request.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from dcmon.errors import Problem
+from dcmon.config.strict import check_listen
+from dcmon.config.secrets import SecretRef
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+TokenRef = SecretRef
+
+
+class ApiToken(_Strict):
+    """One bearer token: ``read`` sees everything, ``admin`` may also do what changes state."""
+
+    name: str = Field(min_length=1, max_length=64)
+    token: SecretStr | TokenRef
+    scope: Literal["read", "admin"] = "read"
+
+
+class ApiSettings(_Strict):
+    """``api:``: the REST API runs inside ``dcmon run`` when enabled and given tokens."""
+
+    enabled: bool = True
+    listen: str = "127.0.0.1:9640"
+    tokens: list[ApiToken] = Field(default_factory=list)
+    #: The HTML status page at /status (docs/api.md, "Status page"): ``token`` needs a token
+    #: (bearer header or the login form's cookie), ``public`` needs none (a demo, or an edge
+    #: site on a closed network: anyone who reaches ``listen`` sees site and rack names and
+    #: power), ``off`` does not mount it.
+    status_page: Literal["token", "public", "off"] = "token"
+    #: Seconds between the status page's automatic reloads (0: none).
+    status_refresh_s: int = Field(default=10, ge=0, le=3600)
+    #: The status page's language when the request does not choose one (``?lang=`` or an
+    #: ``Accept-Language`` naming en or zh): ``en`` or ``zh`` (Simplified Chinese).
+    status_lang: Literal["en", "zh"] = "en"
+
+    _listen = field_validator("listen")(classmethod(lambda cls, v: check_listen(v)))
+
+    @model_validator(mode="after")
+    def _names(self) -> ApiSettings:
+        names = [t.name for t in self.tokens]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"duplicate token name(s): {', '.join(dup)}")
+        return self
+
+
+#: Shorter than this is guessable; refused at load.
+MIN_TOKEN_LEN = 16
+
+
+def resolve_token(tok: ApiToken, base: Path) -> str:
+    """The token's secret text; raises ValueError with the reason when it cannot be read."""
+    ref = tok.token
+    if isinstance(ref, SecretStr):
+        value = ref.get_secret_value()
+    elif ref.env is not None:
+        env = os.environ.get(ref.env)
+        if env is None:
+            raise ValueError(f"environment variable {ref.env} is not set")
+        value = env
+    else:
+        assert ref.file is not None
+        path = Path(ref.file)
+        path = path if path.is_absolute() else base / path
+        try:
+            value = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ValueError(f"cannot read token file {ref.file}: {exc.strerror}") from None
+    if len(value) < MIN_TOKEN_LEN:
+        raise ValueError(f"token is shorter than {MIN_TOKEN_LEN} characters")
+    return value
+
+
+def resolve_tokens(settings: ApiSettings, base: Path) -> dict[str, tuple[str, str]]:
+    """name -> (secret, scope) of every readable token (unreadable ones are skipped)."""
+    out: dict[str, tuple[str, str]] = {}
+    for t in settings.tokens:
+        try:
+            out[t.name] = (resolve_token(t, base), t.scope)
+        except ValueError:
+            continue
+    return out
+
+
+def api_problems(settings: ApiSettings, file: str, base: Path) -> list[Problem]:
+    """A token that cannot be read or is too short, by key."""
+    problems = []
+    for i, t in enumerate(settings.tokens):
+        try:
+            resolve_token(t, base)
+        except ValueError as exc:
+            problems.append(Problem(file, f"api.tokens.{i}.token", str(exc)))
+    return problems

@@ -1,0 +1,1 @@
+"""dcmon.engine.ingest.alerts."""

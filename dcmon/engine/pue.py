@@ -1,0 +1,280 @@
+"""PUE results: energy-based, per site and window, with category, period and coverage stated.
+
+PUE = E_DC / E_IT, both energy over the same period (ISO/IEC 30134-2, EN 50600-4-2). Windows are
+whole hours (end = the start of the current hour), so each value covers a stated, complete
+period and splitting a window at an hour boundary and adding the parts gives the whole.
+
+A value is *withheld* (``value`` None, ``status`` "withheld", ``reason`` given) when coverage is
+below the configured minimum or E_IT is zero. A value under 1.0 is a *metering fault*, never a
+good PUE. A period under 12 months is flagged *interim*. The GB 40879 electricity ratio RM2
+(E_total / E_IT over a full year) is given only for periods of a year or more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+from zoneinfo import ZoneInfo
+
+from dcmon.config.inventory import Config
+from dcmon.engine.energy import HOUR
+from dcmon.engine.ingest import EnergyEngine, Series
+from dcmon.model import Reading
+from dcmon.config.topology import EnergyTopology, MeterRef, expand
+
+
+class _Meterish(Protocol):
+    """What Series and Reading share, for choosing a meter's series (read-only)."""
+
+    @property
+    def device(self) -> str: ...
+    @property
+    def metric(self) -> str: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def rack_power(self) -> bool: ...
+    @property
+    def labels(self) -> Mapping[str, str]: ...
+
+
+_T = TypeVar("_T", bound=_Meterish)
+
+WINDOWS: dict[str, float] = {"1h": HOUR, "24h": 24 * HOUR, "7d": 7 * 24 * HOUR,
+                             "30d": 30 * 24 * HOUR, "365d": 365 * 24 * HOUR}
+YEAR_S = 365 * 24 * HOUR
+
+
+@dataclass(frozen=True)
+class PueResult:
+    """One PUE figure with everything an auditor needs next to it."""
+
+    site: str
+    window: str
+    start: float
+    end: float
+    category: int
+    value: float | None
+    status: str  # "ok" | "withheld" | "metering_fault"
+    reason: str
+    coverage: float
+    facility_kwh: float
+    it_kwh: float
+    it_load_fraction: float | None
+    interim: bool
+    dcie: float | None = None
+    gb40879_rm2: float | None = None
+    zone: str | None = None
+    kind: str = "energy"  # "energy" | "partial" (pPUE of a zone)
+    meters: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["start_iso"] = datetime.fromtimestamp(self.start).astimezone().isoformat()
+        d["end_iso"] = datetime.fromtimestamp(self.end).astimezone().isoformat()
+        return d
+
+
+def narrow(items: list[_T], ref: MeterRef) -> list[_T]:
+    """The readings or series that make one meter, without double counting.
+
+    With label selectors: everything carrying those labels. Without: a PDU's rack-power level
+    (not total + phases + banks + outlets), else a meter's ``total`` level, and of several
+    energy counters the import one.
+    """
+    cands = [s for s in items if s.device == ref.device
+             and all(s.labels.get(k) == v for k, v in ref.labels.items())]
+    if ref.labels:
+        return cands
+    rp = [s for s in cands if s.rack_power]
+    if rp:
+        return [s for s in cands if s.level == rp[0].level]
+    totals = [s for s in cands if s.level in ("total", "device")]
+    if totals:
+        cands = totals
+    imports = [s for s in cands if s.labels.get("direction") == "import"]
+    if imports:
+        cands = [s for s in cands if s.metric != "energy" or s in imports]
+    return cands
+
+
+def select_series(all_series: list[Series], ref: MeterRef) -> list[Series]:
+    """The series that make one meter: its energy counters, else its power readings."""
+    cands = narrow(all_series, ref)
+    energy = [s for s in cands if s.key.startswith("E|")]
+    return energy or [s for s in cands if s.key.startswith("P|")]
+
+
+class PueCalculator:
+    """Computes PueResults from the engine's store for the sites that declare a topology."""
+
+    def __init__(self, config: Config, engine: EnergyEngine) -> None:
+        self.config = config
+        self.engine = engine
+
+    def sites(self) -> list[tuple[str, EnergyTopology]]:
+        return [(s.id, s.energy) for s in self.config.model.sites if s.energy is not None]
+
+    def _meters(self, site: str, topo: EnergyTopology) -> dict[str, list[MeterRef]]:
+        return expand(topo, self.config.rack_devices(site))
+
+    def _energy(self, refs: list[MeterRef], start: float, end: float
+                ) -> tuple[float, float, int, float]:
+        """(joules, covered meter-seconds, meters, mean power W) of a sum of meters."""
+        series = list(self.engine.series.values())
+        joules = covered = 0.0
+        for ref in refs:
+            chosen = select_series(series, ref)
+            buckets = self.engine.store.window([s.key for s in chosen], start, end)
+            joules += sum(b.energy_j for b in buckets.values())
+            if chosen:
+                covered += min(end - start, sum(b.covered_s for b in buckets.values())
+                               / len(chosen))
+        span = end - start
+        return joules, covered, len(refs), joules / span if span else 0.0
+
+    def compute(self, site: str, topo: EnergyTopology, window: str, start: float, end: float,
+                zone: str | None = None) -> PueResult:
+        meters = self._meters(site, topo)
+        min_cov = self.config.model.engine.min_coverage
+        if zone is not None:
+            z = next(z for z in topo.zones if z.id == zone)
+            it_refs = ([MeterRef(device=d) for d in self.config.rack_devices(site)]
+                       if z.it == "racks" else list(z.it))
+            e_it, cov_it, n_it, p_it = self._energy(it_refs, start, end)
+            e_inf, cov_inf, n_inf, _ = self._energy(list(z.infra), start, end)
+            e_dc, cov_dc, n_dc = e_it + e_inf, cov_inf, n_inf
+        else:
+            e_it, cov_it, n_it, p_it = self._energy(meters["it"], start, end)
+            if meters["facility"]:
+                e_dc, cov_dc, n_dc, _ = self._energy(meters["facility"], start, end)
+            else:
+                e_c, cov_dc, n_dc, _ = self._energy(meters["facility_components"], start, end)
+                e_dc = e_it + e_c
+        span = end - start
+        n = n_it + n_dc
+        coverage = (cov_it + cov_dc) / (n * span) if n and span > 0 else 0.0
+        fraction = (p_it / 1000 / topo.design_it_kw) if topo.design_it_kw else None
+        value: float | None = None
+        status, reason = "ok", ""
+        if n_it == 0 or (zone is None and n_dc == 0 and not meters["facility_components"]):
+            status, reason = "withheld", "no meters declared for E_IT or E_DC"
+        elif coverage < min_cov:
+            status, reason = "withheld", (f"coverage {coverage:.1%} of expected meter-hours is "
+                                          f"below the minimum {min_cov:.0%}")
+        elif e_it <= 0:
+            status, reason = "withheld", "IT energy is zero"
+        else:
+            value = e_dc / e_it
+            if value < 1.0:
+                status, reason = "metering_fault", (f"PUE {value:.3f} < 1: IT energy exceeds "
+                                                    "facility energy; check meter roles and "
+                                                    "scaling")
+        ok = status == "ok" and value is not None
+        return PueResult(
+            site=site, window=window, start=start, end=end, category=topo.category,
+            value=value if status != "withheld" else None, status=status, reason=reason,
+            coverage=round(coverage, 6), facility_kwh=e_dc / 3.6e6, it_kwh=e_it / 3.6e6,
+            it_load_fraction=fraction, interim=span < YEAR_S,
+            dcie=(1 / value if ok and value else None),
+            gb40879_rm2=(value if ok and span >= YEAR_S else None), zone=zone,
+            kind="partial" if zone else "energy", meters={"it": n_it, "facility": n_dc},
+        )
+
+    def settle_s(self) -> float:
+        """How long after an hour ends before every meter has reported past it.
+
+        A meter's energy up to the hour boundary is known only once it has been read *after*
+        the boundary, up to one poll interval (plus a retry) later. Closing a window sooner
+        would leave its last minutes unbooked for the meters read last, and since facility
+        and IT meters are read at different moments, that skews the ratio (measured: +3 % on
+        a 1-hour window one poll after the hour). So windows end at the last hour boundary at
+        least two of the longest poll intervals old.
+        """
+        return 2 * max((d.interval for d in self.config.devices), default=0.0)
+
+    def results(self, now: float, windows: list[str] | None = None,
+                site: str | None = None, settle: float = 0.0) -> list[PueResult]:
+        """Rolling windows (and current calendar month/year) for every site with a topology,
+        ending at the last hour boundary at least ``settle`` seconds before ``now``. Live
+        callers pass :meth:`settle_s`; a replay or a test that has all its data passes 0."""
+        settled = now - settle
+        end = settled - settled % HOUR
+        out: list[PueResult] = []
+        for sid, topo in self.sites():
+            if site is not None and sid != site:
+                continue
+            for w in windows or [*WINDOWS, "month", "year"]:
+                start, stop = self.period(w, end, topo.timezone)
+                out.append(self.compute(sid, topo, w, start, stop))
+                if w in WINDOWS:
+                    out.extend(self.compute(sid, topo, w, start, stop, zone=z.id)
+                               for z in topo.zones)
+        return out
+
+    @staticmethod
+    def period(window: str, end: float, tz: str = "UTC") -> tuple[float, float]:
+        """[start, end) of a rolling window ending at ``end``, or of the calendar month/year
+        (in the site's time zone) containing ``end`` up to ``end``; ``month:2026-10`` and
+        ``year:2025`` name complete past periods."""
+        if window in WINDOWS:
+            return end - WINDOWS[window], end
+        zone = ZoneInfo(tz)
+        kind, _, which = window.partition(":")
+        local = datetime.fromtimestamp(end, zone)
+        if kind == "month":
+            if which:
+                y, m = (int(x) for x in which.split("-"))
+                first = datetime(y, m, 1, tzinfo=zone)
+                nxt = datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=zone)
+                return first.timestamp(), min(end, nxt.timestamp())
+            return datetime(local.year, local.month, 1, tzinfo=zone).timestamp(), end
+        if kind == "year":
+            y = int(which) if which else local.year
+            return (datetime(y, 1, 1, tzinfo=zone).timestamp(),
+                    min(end, datetime(y + 1, 1, 1, tzinfo=zone).timestamp()))
+        raise ValueError(f"unknown window {window!r} (known: {', '.join(WINDOWS)}, month, "
+                         "month:YYYY-MM, year, year:YYYY)")
+
+
+def select_readings(readings: list[Reading], ref: MeterRef) -> list[Reading]:
+    """The live power readings of one meter, chosen like :func:`select_series`."""
+    return [r for r in narrow(readings, ref) if r.metric == "power" and r.unit == "W"]
+
+
+@dataclass(frozen=True)
+class InstantPue:
+    """Facility and IT power now, and their ratio (for live views, not for compliance)."""
+
+    site: str
+    facility_w: float | None
+    it_w: float | None
+    value: float | None
+    missing: tuple[str, ...]
+
+
+def instantaneous(config: Config, readings: Mapping[str, tuple[Reading, ...]]
+                  ) -> list[InstantPue]:
+    out = []
+    for s in config.model.sites:
+        if s.energy is None:
+            continue
+        meters = expand(s.energy, config.rack_devices(s.id))
+        sums: dict[str, float | None] = {}
+        missing: list[str] = []
+        for role in ("facility", "facility_components", "it"):
+            total = 0.0
+            for ref in meters[role]:
+                got = select_readings(list(readings.get(ref.device, ())), ref)
+                if not got:
+                    missing.append(ref.device)
+                total += sum(r.value for r in got)
+            sums[role] = total if meters[role] else None
+        it = sums["it"]
+        fac = sums["facility"] if meters["facility"] else (
+            (it or 0.0) + (sums["facility_components"] or 0.0))
+        value = fac / it if fac is not None and it and not missing else None
+        out.append(InstantPue(s.id, fac, it, value, tuple(missing)))
+    return out

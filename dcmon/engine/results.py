@@ -1,0 +1,163 @@
+"""The engine's latest results, computed on a schedule and shared with every channel.
+
+PUE over long windows reads many hourly rows, so it is computed by a job (every
+``RESULTS_INTERVAL_S``) rather than on each scrape; exporters, the API and the demo read the same
+immutable copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from dcmon import clock
+from dcmon.engine.capacity.model import CityCapacity
+from dcmon.engine.capacity.calculator import CapacityCalculator
+from dcmon.config.inventory import Config
+from dcmon.engine.ingest import EnergyEngine
+from dcmon.model import PollResult
+from dcmon.config.policy import SitePolicy
+from dcmon.engine.pue import InstantPue, PueCalculator, PueResult, instantaneous, select_series
+from dcmon.engine.snapshot import Snapshot
+from dcmon.config.topology import expand
+
+log = logging.getLogger("dcmon.engine.results")
+
+RESULTS_INTERVAL_S = 60.0
+
+
+@dataclass(frozen=True)
+class SiteEnergy:
+    """Lifetime facility and IT energy of a site (sums of its meters' monotonic accounts)."""
+
+    site: str
+    facility_j: float
+    it_j: float
+
+
+@dataclass(frozen=True)
+class Results:
+    computed: float = 0.0
+    pue: tuple[PueResult, ...] = ()
+    instant: tuple[InstantPue, ...] = ()
+    energy: tuple[SiteEnergy, ...] = ()
+    meters: tuple[tuple[str, str, dict[str, str], float, int, int], ...] = field(default=())
+    #: Capacity per rack, room, site and city (docs/capacity.md); None before the first run.
+    capacity: CityCapacity | None = None
+    #: (site, policy class, PUE ceiling) for sites with a topology and a ceiling (not edge).
+    ceilings: tuple[tuple[str, str, float], ...] = ()
+
+
+#: The status page's small charts: one point per HISTORY_STEP_S of data time, a day of them.
+HISTORY_STEP_S = 300.0
+HISTORY_POINTS = 288
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    """What the status page plots: live PUE and power per site, power per rack, at ``ts``.
+
+    Kept in memory (a day at 5-minute steps): long-term history belongs to Prometheus or
+    InfluxDB; this only lets an edge site without Grafana see the last day at a glance.
+    """
+
+    ts: float
+    #: site -> (live PUE, IT kW, facility kW); None where a meter is silent.
+    sites: dict[str, tuple[float | None, float | None, float | None]]
+    #: (site, rack) -> rack power now (kW, A+B), None when unmetered or stale.
+    racks: dict[tuple[str, str], float | None]
+
+
+def history_point(res: Results) -> HistoryPoint:
+    sites = {i.site: (i.value, None if i.it_w is None else i.it_w / 1000,
+                      None if i.facility_w is None else i.facility_w / 1000)
+             for i in res.instant}
+    racks: dict[tuple[str, str], float | None] = {}
+    if res.capacity is not None:
+        for site in res.capacity.sites:
+            for room in site.rooms:
+                for rack in room.racks:
+                    racks[(site.site, rack.rack)] = rack.now_kw
+    return HistoryPoint(res.computed, sites, racks)
+
+
+def ceilings(config: Config) -> tuple[tuple[str, str, float], ...]:
+    out = []
+    for site in config.model.sites:
+        pol = site.policy if site.policy is not None else SitePolicy()
+        if site.energy is not None and pol.effective_ceiling is not None:
+            out.append((site.id, str(pol.policy_class), pol.effective_ceiling))
+    return tuple(out)
+
+
+class ResultsHub:
+    """Owns the engine in ``dcmon run``: ingests polls, recomputes results, serves copies."""
+
+    def __init__(self, config: Config, engine: EnergyEngine, snapshot: Snapshot) -> None:
+        self.config = config
+        self.engine = engine
+        self.snapshot = snapshot
+        self.calc = PueCalculator(config, engine)
+        self.capacity_calc = CapacityCalculator(config, engine)
+        self._lock = threading.Lock()
+        self._results = Results()
+        self._history: deque[HistoryPoint] = deque(maxlen=HISTORY_POINTS)
+        #: Called with every new Results (the InfluxDB writer); a fault is logged, not raised.
+        self.listeners: list[Callable[[Results], None]] = []
+
+    def on_poll(self, result: PollResult) -> None:
+        """Book a poll's energy and persist it before the next poll (kill -9 safe)."""
+        if result.ok:
+            with self._lock:
+                self.engine.ingest(result.readings)
+                self.engine.flush()
+
+    def recompute(self, now: float | None = None) -> Results:
+        now = clock.now() if now is None else now
+        with self._lock:
+            pue = tuple(self.calc.results(now, settle=self.calc.settle_s()))
+            energy = tuple(self._lifetime(sid) for sid, _ in self.calc.sites())
+            meters = tuple((s.device, s.metric, dict(s.labels), total, wraps, resets)
+                           for s, total, wraps, resets in self.engine.lifetime().values())
+            capacity = self.capacity_calc.compute(now, self.snapshot.readings())
+        inst = tuple(instantaneous(self.config, self.snapshot.readings()))
+        res = Results(now, pue, inst, energy, meters, capacity, ceilings(self.config))
+        self._results = res
+        if not self._history or now - self._history[-1].ts >= HISTORY_STEP_S:
+            self._history.append(history_point(res))
+        for listener in self.listeners:
+            try:
+                listener(res)
+            except Exception:  # an exporter's fault must not stop the results job
+                log.exception("a results listener failed")
+        return res
+
+    def _lifetime(self, site: str) -> SiteEnergy:
+        topo = next(s.energy for s in self.config.model.sites if s.id == site)
+        assert topo is not None
+        meters = expand(topo, self.config.rack_devices(site))
+        series = list(self.engine.series.values())
+
+        def total(role: str) -> float:
+            j = 0.0
+            for ref in meters[role]:
+                for s in select_series(series, ref):
+                    acc = self.engine.counters.get(s.key) or self.engine.powers.get(s.key)
+                    j += acc.total_j if acc is not None else 0.0
+            return j
+
+        it = total("it")
+        fac = total("facility") if meters["facility"] else it + total("facility_components")
+        return SiteEnergy(site, fac, it)
+
+    @property
+    def latest(self) -> Results:
+        return self._results
+
+    @property
+    def history(self) -> tuple[HistoryPoint, ...]:
+        """The status page's chart points, oldest first (a copy)."""
+        return tuple(self._history)

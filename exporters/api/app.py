@@ -1,0 +1,383 @@
+"""The FastAPI application: capacity, PUE and alerts under ``/api/v1`` (docs/api.md).
+
+Every route but ``/api/v1/health`` needs a bearer token from the inventory (``api.tokens``),
+compared with :func:`hmac.compare_digest` against every configured token (no early exit), so
+neither a wrong token's length nor its prefix shows in the response time. Reads come from the
+ResultsHub's latest immutable results (the same numbers /metrics and the report tell); the API
+never polls a device or walks the store on a request.
+
+The HTML status page (``/status``, ``/`` redirects there) is mounted here too unless
+``api.status_page`` is "off"; its auth (token, cookie or public) is in :mod:`dcmon.exporters.api.status.routes`.
+
+Lists are pages (``items``, ``total``, ``limit``, ``offset``) and answer CSV for spreadsheets
+with ``?format=csv`` or ``Accept: text/csv``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from dcmon import __version__, clock
+from dcmon.exporters.api.status.routes import status_router
+from dcmon.engine.capacity.model import (
+    CityCapacity,
+    Forecast,
+    Headroom,
+    Quality,
+    RackCapacity,
+    RoomCapacity,
+    SiteCapacity,
+    Totals,
+)
+from dcmon.config.inventory import Config
+from dcmon.engine.pue import PueResult
+from dcmon.engine.results import ResultsHub
+from dcmon.engine.snapshot import Snapshot
+from dcmon.exporters.reports.tabular import flatten, to_csv
+
+PREFIX = "/api/v1"
+
+#: Returns the active alerts as dicts (see :class:`AlertOut`); None: alerting not wired in.
+AlertSource = Callable[[], Sequence[Any]]
+
+class ErrorBody(BaseModel):
+    detail: str
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Missing or unknown bearer token"},
+    403: {"model": ErrorBody, "description": "The token's scope does not allow this"},
+}
+_CSV = {"content": {"text/csv": {"schema": {"type": "string"}}}}
+#: Columns left out of CSV: the forecast's daily points (up to 90 x 2 columns; JSON has them).
+_NO_CSV = ("forecast.daily",)
+
+
+class Health(BaseModel):
+    status: Literal["ok", "starting"]
+    version: str
+    computed: float | None = Field(description="When results were last computed (Unix s)")
+    devices: int
+    devices_up: int
+
+
+class Page(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    computed: float | None
+    note: str = ""
+
+
+class SiteSummary(BaseModel):
+    site: str
+    name: str
+    totals: Totals
+    headroom: Headroom
+    forecast: Forecast
+    quality: Quality
+
+
+class RoomSummary(BaseModel):
+    site: str
+    room: str
+    name: str
+    totals: Totals
+    headroom: Headroom
+    forecast: Forecast
+    quality: Quality
+
+
+class CitySummary(BaseModel):
+    computed: float
+    std_racks_in_use: float
+    std_racks_measured: float
+    std_racks_provisioned: float
+    goal_racks: int
+    goal_ratio: float
+    totals: Totals
+    quality: Quality
+    settings: dict[str, Any]
+
+
+class SitePage(Page):
+    items: list[SiteSummary]
+
+
+class RoomPage(Page):
+    items: list[RoomSummary]
+
+
+class RackPage(Page):
+    items: list[RackCapacity]
+
+
+class PueOut(BaseModel):
+    site: str
+    window: str
+    zone: str | None
+    kind: str
+    start: float
+    end: float
+    category: int
+    value: float | None
+    status: str
+    reason: str
+    coverage: float = Field(description="Share of expected meter-hours present")
+    facility_kwh: float
+    it_kwh: float
+    it_load_fraction: float | None
+    interim: bool
+    dcie: float | None
+    gb40879_rm2: float | None
+
+
+class PuePage(Page):
+    items: list[PueOut]
+
+
+class AlertOut(BaseModel):
+    fingerprint: str
+    alertname: str
+    state: str
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    active_since: float
+    fired_at: float | None = None
+    value: float | None = None
+
+
+class AlertPage(Page):
+    items: list[AlertOut]
+
+
+class Recomputed(BaseModel):
+    computed: float
+
+
+def _summary(obj: Any, cls: type[BaseModel]) -> Any:
+    return cls(**{f: getattr(obj, f) for f in cls.model_fields})
+
+
+def _wants_csv(request: Request, fmt: str | None) -> bool:
+    if fmt is not None:
+        return fmt == "csv"
+    return "text/csv" in request.headers.get("accept", "")
+
+
+def _csv(name: str, rows: list[dict[str, Any]]) -> Response:
+    return Response(to_csv(rows).encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+Format = Annotated[Literal["json", "csv"] | None,
+                   Query(description="csv for a spreadsheet (UTF-8 with BOM); default json, "
+                                     "or text/csv when the Accept header asks for it")]
+Limit = Annotated[int, Query(ge=1, le=1000, description="Page size")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")]
+
+
+class TokenCheck:
+    """Bearer-token dependency: 401 without a valid token, 403 when the scope is too low."""
+
+    def __init__(self, tokens: dict[str, tuple[str, str]], scope: str) -> None:
+        self.tokens = [(n, s.encode(), sc) for n, (s, sc) in tokens.items()]
+        self.scope = scope
+
+    def __call__(self, cred: Annotated[HTTPAuthorizationCredentials | None,
+                                       Depends(HTTPBearer(auto_error=False))]) -> str:
+        if cred is None or cred.scheme.lower() != "bearer":
+            raise HTTPException(401, "missing bearer token: send 'Authorization: Bearer "
+                                     "<token>' (tokens are set in the inventory's api.tokens)",
+                                headers={"WWW-Authenticate": "Bearer"})
+        given = cred.credentials.encode()
+        match: tuple[str, str] | None = None
+        for name, secret, scope in self.tokens:  # every token, no early exit
+            if hmac.compare_digest(given, secret):
+                match = (name, scope)
+        if match is None:
+            raise HTTPException(401, "invalid bearer token",
+                                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        if self.scope == "admin" and match[1] != "admin":
+            raise HTTPException(403, f"token {match[0]!r} has scope {match[1]!r}; this needs "
+                                     "'admin'")
+        return match[0]
+
+
+def create_app(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str]],
+               snapshot: Snapshot | None = None, alerts: AlertSource | None = None
+               ) -> FastAPI:
+    """The API over ``hub``'s results; ``tokens`` maps name -> (secret, scope)."""
+    snap = snapshot or hub.snapshot
+    app = FastAPI(title="dcmon API", version=__version__,
+                  description="Capacity (racks, feeds, standard racks, headroom), PUE and "
+                              "alerts for the compute-scheduling platform. See docs/api.md.",
+                  openapi_url=f"{PREFIX}/openapi.json", docs_url=f"{PREFIX}/docs",
+                  redoc_url=None)
+    read = Depends(TokenCheck(tokens, "read"))
+    admin = Depends(TokenCheck(tokens, "admin"))
+    public = APIRouter(prefix=PREFIX)
+    api = APIRouter(prefix=PREFIX, dependencies=[read], responses=_ERRORS)
+
+    def capacity() -> CityCapacity:
+        res = hub.latest
+        if res.capacity is None:  # before the first scheduled computation
+            res = hub.recompute()
+        assert res.capacity is not None
+        return res.capacity
+
+    def site_or_404(site: str) -> SiteCapacity:
+        cap = capacity()
+        found = next((s for s in cap.sites if s.site == site), None)
+        if found is None:
+            known = ", ".join(s.site for s in cap.sites) or "none"
+            raise HTTPException(404, f"unknown site {site!r} (known: {known})")
+        return found
+
+    @public.get("/health", response_model=Health, tags=["health"])
+    def health() -> Health:
+        """Liveness without a token: version, when results were computed, devices up."""
+        h = snap.health()
+        computed = hub.latest.computed or None
+        return Health(status="ok" if computed else "starting", version=__version__,
+                      computed=computed, devices=len(h),
+                      devices_up=sum(1 for d in h.values() if d.up))
+
+    @api.get("/city", response_model=CitySummary, tags=["capacity"])
+    def city() -> CitySummary:
+        """Standard racks in use across all sites against the city's goal."""
+        cap = capacity()
+        return CitySummary(
+            computed=cap.computed, std_racks_in_use=cap.std_racks_in_use,
+            std_racks_measured=cap.std_racks_measured,
+            std_racks_provisioned=cap.std_racks_provisioned, goal_racks=cap.goal_racks,
+            goal_ratio=cap.goal_ratio, totals=cap.totals, quality=cap.quality,
+            settings=dataclasses.asdict(cap.settings))
+
+    @api.get("/sites", response_model=SitePage, tags=["capacity"], responses={200: _CSV})
+    def sites(request: Request, limit: Limit = 100, offset: Offset = 0,
+              format: Format = None) -> Any:
+        """Sites with totals, headroom, forecast and data quality (rooms and racks: below)."""
+        cap = capacity()
+        items = [_summary(s, SiteSummary) for s in cap.sites]
+        page = items[offset:offset + limit]
+        if _wants_csv(request, format):
+            return _csv("sites", [flatten(s, skip=_NO_CSV) for s in page])
+        return SitePage(items=page, total=len(items), limit=limit, offset=offset,
+                        computed=cap.computed)
+
+    @api.get("/sites/{site_id}", response_model=SiteCapacity, tags=["capacity"],
+             responses={404: {"model": ErrorBody, "description": "Unknown site"}})
+    def site(site_id: str) -> SiteCapacity:
+        """One site in full: its rooms and their racks with feeds."""
+        return site_or_404(site_id)
+
+    @api.get("/rooms", response_model=RoomPage, tags=["capacity"], responses={200: _CSV})
+    def rooms(request: Request, site: str | None = None, limit: Limit = 100,
+              offset: Offset = 0, format: Format = None) -> Any:
+        """Rooms with totals, cooling, headroom (binding limit named) and forecast."""
+        cap = capacity()
+        all_rooms: list[RoomCapacity] = [r for s in cap.sites if site in (None, s.site)
+                                         for r in s.rooms]
+        items = [_summary(r, RoomSummary) for r in all_rooms]
+        page = items[offset:offset + limit]
+        if _wants_csv(request, format):
+            return _csv("rooms", [flatten(r, skip=_NO_CSV) for r in page])
+        return RoomPage(items=page, total=len(items), limit=limit, offset=offset,
+                        computed=cap.computed)
+
+    @api.get("/racks", response_model=RackPage, tags=["capacity"], responses={200: _CSV})
+    def racks(request: Request, site: str | None = None, room: str | None = None,
+              min_utilisation: Annotated[float | None, Query(ge=0, le=100)] = None,
+              limit: Limit = 100, offset: Offset = 0, format: Format = None) -> Any:
+        """Racks with load (now, p95, peak), rating, feeds against derated breakers, failover,
+        U space, standard racks and headroom. ``min_utilisation`` (a ratio, 0.8 = 80 %) keeps
+        racks at or above it; racks without a utilisation are then left out."""
+        cap = capacity()
+        items = [r for s in cap.sites if site in (None, s.site) for ro in s.rooms
+                 if room in (None, ro.room) for r in ro.racks
+                 if min_utilisation is None
+                 or (r.utilisation is not None and r.utilisation >= min_utilisation)]
+        page = items[offset:offset + limit]
+        if _wants_csv(request, format):
+            return _csv("racks", [flatten(r) for r in page])
+        return RackPage(items=page, total=len(items), limit=limit, offset=offset,
+                        computed=cap.computed)
+
+    @api.get("/pue", response_model=PuePage, tags=["pue"], responses={200: _CSV})
+    def pue(request: Request, site: str | None = None, window: str | None = None,
+            limit: Limit = 100, offset: Offset = 0, format: Format = None) -> Any:
+        """Energy-based PUE per site, window and zone, with category, coverage and status."""
+        res = hub.latest
+        rows: list[PueResult] = [p for p in res.pue if site in (None, p.site)
+                                 and window in (None, p.window)]
+        items = [_summary(p, PueOut) for p in rows]
+        page = items[offset:offset + limit]
+        if _wants_csv(request, format):
+            return _csv("pue", [flatten(p) for p in page])
+        return PuePage(items=page, total=len(items), limit=limit, offset=offset,
+                       computed=res.computed or None)
+
+    @api.get("/alerts", response_model=AlertPage, tags=["alerts"], responses={200: _CSV})
+    def active_alerts(request: Request, site: str | None = None, limit: Limit = 100,
+                      offset: Offset = 0, format: Format = None) -> Any:
+        """Active (pending and firing) alerts."""
+        note = ""
+        found: list[AlertOut] = []
+        if alerts is None:
+            note = "alerting is not running in this process"
+        else:
+            for a in alerts():
+                d = (dataclasses.asdict(a) if dataclasses.is_dataclass(a)
+                     and not isinstance(a, type) else dict(a))
+                if site is None or d.get("labels", {}).get("site") == site:
+                    found.append(AlertOut.model_validate(
+                        {k: d.get(k) for k in AlertOut.model_fields if k in d}))
+        page = found[offset:offset + limit]
+        if _wants_csv(request, format):
+            return _csv("alerts", [flatten(a) for a in page])
+        return AlertPage(items=page, total=len(found), limit=limit, offset=offset,
+                         computed=hub.latest.computed or None, note=note)
+
+    @api.get("/reports/capacity", response_model=None, tags=["reports"],
+             responses={200: {"content": {"text/html": {"schema": {"type": "string"}}},
+                              "description": "The report page"},
+                        404: {"model": ErrorBody, "description": "Unknown site"}})
+    def report(site: str | None = None,
+               lang: Annotated[Literal["en", "zh"], Query()] = "en") -> HTMLResponse:
+        """The human capacity report (HTML with inline SVG charts), as ``dcmon report``."""
+        from dcmon.exporters.reports.capacity import render_html
+
+        cap = capacity()
+        if site is not None:
+            site_or_404(site)
+        return HTMLResponse(render_html(cap, lang=lang, site=site, pue=hub.latest.pue))
+
+    @api.post("/admin/recompute", response_model=Recomputed, tags=["admin"],
+              dependencies=[admin])
+    def recompute() -> Recomputed:
+        """Recompute PUE and capacity now (admin scope)."""
+        return Recomputed(computed=hub.recompute(clock.now()).computed)
+
+    app.include_router(public)
+    app.include_router(api)
+    if config.model.api.status_page != "off":  # the HTML status page (docs/api.md)
+        app.include_router(status_router(config, hub, tokens, alerts, config.model.api))
+
+        @app.get("/", include_in_schema=False)
+        def root() -> RedirectResponse:
+            return RedirectResponse("/status", status_code=307)
+
+    @app.exception_handler(ValueError)
+    def _bad_value(_: Request, exc: ValueError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    return app

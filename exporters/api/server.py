@@ -1,0 +1,112 @@
+"""Running the API inside ``dcmon run`` and ``dcmon demo``: uvicorn on a thread of its own.
+
+A thread, not a task on the service's loop: uvicorn installs its own SIGTERM/SIGINT handlers
+when it serves on the main thread, which would take the signals from ``dcmon run``'s clean
+shutdown; on another thread it installs none. The socket is bound here, before the thread
+starts, so "address in use" is an error the caller sees (not a log line in a dying thread), and
+port 0 works for tests. Handlers only read immutable results and the thread-safe Snapshot.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from dcmon.exporters.api.app import AlertSource, create_app
+from dcmon.config.api import resolve_tokens
+from dcmon.config.inventory import Config
+from dcmon.engine.results import ResultsHub
+
+log = logging.getLogger("dcmon.exporters.api")
+
+
+def bind(listen: str) -> socket.socket:
+    """A listening TCP socket on HOST:PORT (IPv6 when the host is one)."""
+    host, _, port = listen.rpartition(":")
+    host = host.strip("[]")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, int(port)))
+    except OSError as exc:
+        sock.close()
+        raise OSError(exc.errno, f"API cannot listen on {listen}: {exc.strerror}") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+class ApiServer:
+    """One uvicorn server on a daemon thread; ``stop()`` ends it and joins the thread."""
+
+    def __init__(self, app: Any, sock: socket.socket) -> None:
+        self.sock = sock
+        cfg = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                             timeout_graceful_shutdown=3)
+        self.server = uvicorn.Server(cfg)
+        self.thread = threading.Thread(target=self._run, name="dcmon-api", daemon=True)
+
+    def _run(self) -> None:
+        self.server.run(sockets=[self.sock])
+
+    @property
+    def host(self) -> str:
+        return str(self.sock.getsockname()[0])
+
+    @property
+    def port(self) -> int:
+        return int(self.sock.getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> ApiServer:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the API server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.server.should_exit = True
+        if self.thread.is_alive():
+            self.thread.join(timeout)
+        self.sock.close()
+
+
+def start_api(config: Config, hub: ResultsHub, *, listen: str | None = None,
+              alerts: AlertSource | None = None) -> ApiServer | None:
+    """Start the API when enabled with at least one readable token (or a public status page);
+    None otherwise (logged)."""
+    settings = config.model.api
+    if not settings.enabled:
+        return None
+    base = Path(config.file).resolve().parent if Path(config.file).exists() else Path.cwd()
+    tokens = resolve_tokens(settings, base)
+    public = settings.status_page == "public"
+    if not tokens and not public:
+        log.info("API off: no tokens in the inventory's api.tokens (docs/api.md)")
+        return None
+    app = create_app(config, hub, tokens, alerts=alerts)
+    server = ApiServer(app, bind(listen or settings.listen)).start()
+    if tokens:
+        log.info("API on %s/api/v1 (OpenAPI: %s/api/v1/openapi.json)", server.url, server.url)
+    else:
+        log.info("API routes refuse every request: no tokens in api.tokens (docs/api.md)")
+    if settings.status_page != "off":
+        log.info("status page on %s/status (%s)", server.url, settings.status_page)
+    if public:
+        log.warning("the status page is public (api.status_page: public): anyone who can "
+                    "reach %s sees site and rack names and power", server.url)
+    return server

@@ -1,0 +1,1 @@
+"""dcmon.exporters.api.status."""
