@@ -30,7 +30,7 @@ from dcmon.collectors.modbus.client import BusSpec
 from dcmon.collectors.modbus.codec import encode
 from dcmon.collectors.modbus.collector import ModbusCollector, ModbusDevice
 from dcmon.collectors.registry import load_profile_file
-from dcmon.collectors.modbus.profile import CompiledModbusProfile
+from dcmon.collectors.modbus.model import CompiledModbusProfile
 
 PROFILE = Path(__file__).resolve().parents[1] / "collectors" / "profiles" / "eastron_sdm630.yaml"
 

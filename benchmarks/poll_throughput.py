@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dcmon.collectors.snmp.api import SnmpClient, SnmpTarget
 from dcmon.collectors.snmp.collector import SnmpCollector
-from dcmon.model import CompiledProfile
+from dcmon.collectors.snmp.model import CompiledProfile
 from dcmon.collectors.registry import compile_profile
 
 BASE = "1.3.6.1.4.1.99999.1"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dcmon.config.inventory import parse_config
+from dcmon.app.inventory import parse_config
 from dcmon.collectors.registry import ProfileRegistry
 from dcmon.app.replay import replay
 

@@ -1,355 +1,76 @@
-"""Device profiles: YAML in, frozen :class:`~dcmon.model.CompiledProfile` out.
+"""All device profiles by name, and the protocols that compile them.
 
-What to poll is data. A human writes a friendly YAML file (one per device family, citing its MIB);
-this module validates it strictly once at load and resolves it into frozen objects, so the poll
-hot path only applies them. A bad profile is refused with its file and key, never half-loaded.
-
-Built-in profiles live in ``collectors/profiles/*.yaml``; extra directories can be added with
-``profile_dirs`` in the config (a later file with the same profile name overrides a built-in one).
+Built-in profiles live in ``collectors/profiles/*.yaml``; ``profile_dirs`` in the inventory adds
+more (a later file with the same profile name overrides a built-in one). Each file names its
+``protocol:`` (default ``snmp``), and :data:`PROTOCOLS` maps that name to the protocol's own
+compiler, so adding a protocol touches its folder and one line here.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-import yaml
-from pydantic import Field, ValidationError, field_validator, model_validator
-
-from dcmon.errors import ConfigError, Problem, pydantic_problems
-from dcmon.model import (
-    CompiledProfile,
-    DigitsScale,
-    Fallback,
-    IndexPart,
-    Lookup,
-    SnmpMetric,
-    Where,
-)
-from dcmon.config.strict import Strict, check_level, check_name, check_unit
+from dcmon.collectors.modbus.model import CompiledModbusProfile
+from dcmon.collectors.modbus.profile import compile_modbus_profile, describe_modbus
+from dcmon.collectors.snmp.model import CompiledProfile
+from dcmon.collectors.snmp.profile import compile_snmp_profile, describe_snmp
+from dcmon.config.yamlfile import load_yaml
+from dcmon.errors import ConfigError, Problem
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "profiles"
 
-_OID_RE = re.compile(r"^\.?\d+(\.\d+)+$")
-TRANSFORMS = ("number", "fahrenheit")
+#: A compiled profile of any protocol.
+Profile = CompiledProfile | CompiledModbusProfile
 
 
-_Strict = Strict
+@dataclass(frozen=True, slots=True)
+class ProtocolSpec:
+    """What one protocol brings to the registry: its compiler and its ``profiles show`` form."""
 
-
-def _oid(value: str) -> str:
-    value = str(value).strip()
-    if not _OID_RE.match(value):
-        raise ValueError(f"not a numeric OID: {value!r}")
-    return value.lstrip(".")
-
-
-Oid = Annotated[str, Field(min_length=3)]
-
-
-class IndexPartIn(_Strict):
-    label: str
-    type: Literal["int", "string", "fixed_string"] = "int"
-    match: int | None = None
-    values: dict[int, str] = Field(default_factory=dict)
-
-
-class LookupIn(_Strict):
-    label: str
-    oid: Oid
-    index: list[str] | None = None
-    values: dict[str, str] = Field(default_factory=dict)
-
-    _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
-
-
-class DigitsIn(_Strict):
-    oid: Oid
-    index: list[str] | None = None
-    mode: Literal["decimal_digits", "entity_scale", "exponent", "divisor", "multiplier",
-                  "signed_scale"] = "decimal_digits"
-
-    _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
-
-
-class WhereIn(_Strict):
-    oid: Oid
-    index: list[str] | None = None
-    #: Keep the row when the column's number is one of these ...
-    equals: list[float] | None = None
-    #: ... or when it is none of these.
-    not_equals: list[float] | None = None
-    #: Keep the row when the column's text is one of these (or none of them).
-    text_equals: list[str] | None = None
-    text_not_equals: list[str] | None = None
-
-    _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
-
-    @model_validator(mode="after")
-    def _one(self) -> WhereIn:
-        given = [x for x in (self.equals, self.not_equals, self.text_equals,
-                             self.text_not_equals) if x is not None]
-        if len(given) != 1:
-            raise ValueError("give exactly one of 'equals', 'not_equals', 'text_equals' or "
-                             "'text_not_equals'")
-        return self
-
-
-class FallbackIn(_Strict):
-    oid: Oid
-    scale: float = 1.0
-    offset: float = 0.0
-
-    _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
-
-
-class MetricIn(_Strict):
     name: str
-    oid: Oid
-    unit: str
-    kind: Literal["gauge", "counter"] = "gauge"
-    scale: float = 1.0
-    offset: float = 0.0
-    index: list[IndexPartIn] | None = None
-    labels: dict[str, str] = Field(default_factory=dict)
-    lookups: list[LookupIn] = Field(default_factory=list)
-    sentinels: list[float] | None = None
-    digits: DigitsIn | None = None
-    width: Literal[32, 64] | None = None
-    cap: float | None = None
-    resettable: bool = False
-    reset_time_oid: str | None = None
-    level: str = ""
-    rack_power: bool = False
-    transform: str = "number"
-    description: str = ""
-    where: list[WhereIn] = Field(default_factory=list)
-    fallback: FallbackIn | None = None
-    optional: bool = False
-
-    _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
-
-    @field_validator("reset_time_oid")
-    @classmethod
-    def _reset_oid(cls, v: str | None) -> str | None:
-        return None if v is None else _oid(v)
-
-    _n = field_validator("name")(classmethod(lambda cls, v: check_name(v, "metric")))
-
-    _u = field_validator("unit")(classmethod(lambda cls, v: check_unit(v)))
-
-    _l = field_validator("level")(classmethod(lambda cls, v: check_level(v)))
-
-    @field_validator("transform")
-    @classmethod
-    def _transform(cls, v: str) -> str:
-        if v not in TRANSFORMS:
-            raise ValueError(f"unknown transform {v!r} (known: {', '.join(TRANSFORMS)})")
-        return v
+    compile: Callable[[Any, str], Profile]
+    describe: Callable[[Any], dict[str, Any]]
 
 
-class MatchIn(_Strict):
-    sys_object_id: list[str] = Field(default_factory=list)
-    #: OIDs that, when present on an agent, select this profile (generic-MIB fallback): an
-    #: instance (GET) or a table column (present when it has any row).
-    probe: list[str] = Field(default_factory=list)
-    #: Probing order, lower first (vendor MIBs 100, UPS-MIB 500, ENTITY-SENSOR 800, ...).
-    probe_order: int = 100
+PROTOCOLS: dict[str, ProtocolSpec] = {
+    "snmp": ProtocolSpec("snmp", compile_snmp_profile, describe_snmp),
+    "modbus": ProtocolSpec("modbus", compile_modbus_profile, describe_modbus),
+}
 
 
-class ProfileIn(_Strict):
-    profile: str
-    protocol: Literal["snmp"] = "snmp"
-    description: str = ""
-    mib: str = ""
-    match: MatchIn = Field(default_factory=MatchIn)
-    max_repetitions: int | None = Field(default=None, ge=1, le=200)
-    defaults: dict[str, Any] = Field(default_factory=dict)
-    metrics: list[dict[str, Any]]
-
-    _n = field_validator("profile")(classmethod(lambda cls, v: check_name(v, "profile")))
-
-
-_DEFAULTABLE = {"sentinels", "scale", "offset", "level", "labels", "kind", "transform"}
-
-
-def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None, list[Problem]]:
-    problems: list[Problem] = []
-    index: tuple[IndexPart, ...] | None = None
-    names: list[str] = []
-    if m.index is not None:
-        parts = []
-        for i, p in enumerate(m.index):
-            if p.label in names:
-                problems.append(Problem(file, f"{key}.index.{i}.label",
-                                        f"index label {p.label!r} used twice"))
-            names.append(p.label)
-            parts.append(IndexPart(label=p.label, type=p.type, match=p.match,
-                                   values=dict(p.values)))
-        index = tuple(parts)
-        if any(p.type == "fixed_string" for p in parts[:-1]):
-            problems.append(Problem(file, f"{key}.index",
-                                    "a fixed_string index part can only be the last one"))
-
-    def ref(refs: list[str] | None, where: str) -> tuple[str, ...]:
-        if refs is None:
-            return tuple(names)
-        for r in refs:
-            if r not in names:
-                problems.append(Problem(file, where,
-                                        f"unknown index label {r!r} (index has: {names})"))
-        return tuple(refs)
-
-    lookups = tuple(
-        Lookup(label=lk.label, oid=lk.oid, index_labels=ref(lk.index, f"{key}.lookups.{i}.index"),
-               values=dict(lk.values))
-        for i, lk in enumerate(m.lookups)
-    )
-    wheres = tuple(
-        Where(oid=w.oid, index_labels=ref(w.index, f"{key}.where.{i}.index"),
-              values=frozenset(w.equals if w.equals is not None else w.not_equals or ()),
-              negate=w.not_equals is not None or w.text_not_equals is not None,
-              texts=frozenset(w.text_equals or w.text_not_equals or ()))
-        for i, w in enumerate(m.where)
-    )
-    fallback = (Fallback(m.fallback.oid, m.fallback.scale, m.fallback.offset)
-                if m.fallback else None)
-    digits = None
-    if m.digits is not None:
-        digits = DigitsScale(oid=m.digits.oid, index_labels=ref(m.digits.index, f"{key}.digits"),
-                             mode=m.digits.mode)
-    if (m.lookups or m.digits or m.where) and index is None:
-        problems.append(Problem(file, key, "lookups, digits and where need a table metric "
-                                           "(an index)"))
-    if m.kind == "counter":
-        if m.width is None and m.cap is None:
-            problems.append(Problem(file, f"{key}.width",
-                                    "a counter must declare its width (32 or 64) or its cap"))
-        if m.unit not in ("J", "s"):
-            problems.append(Problem(file, f"{key}.unit",
-                                    f"a counter's unit must be J or s, not {m.unit!r}"))
-    elif m.width is not None or m.cap is not None or m.resettable or m.reset_time_oid:
-        problems.append(Problem(file, f"{key}.kind",
-                                "width, cap, resettable and reset_time_oid need kind: counter"))
-    if m.scale == 0:
-        problems.append(Problem(file, f"{key}.scale", "scale must not be 0"))
-    if m.rack_power and m.name != "power":
-        problems.append(Problem(file, f"{key}.rack_power", "only a power metric counts toward "
-                                                           "rack power"))
-    if problems:
-        return None, problems
-    metric = SnmpMetric(
-        name=m.name, oid=m.oid, unit=m.unit, kind=m.kind, scale=m.scale, offset=m.offset,
-        index=index, labels=dict(m.labels), lookups=lookups,
-        sentinels=frozenset(m.sentinels or ()), digits=digits, width=m.width, cap=m.cap,
-        resettable=m.resettable, reset_time_oid=m.reset_time_oid, level=m.level,
-        rack_power=m.rack_power, transform=m.transform, description=m.description, key=key,
-        wheres=wheres, fallback=fallback, optional=m.optional,
-    )
-    return metric, []
-
-
-def compile_profile(data: Any, file: str) -> CompiledProfile:
-    """Validate one profile document and compile it; raise ConfigError naming file and keys."""
+def compile_profile(data: Any, file: str) -> Profile:
+    """Validate one profile document with its protocol's compiler; ConfigError names the key."""
     if not isinstance(data, dict):
         raise ConfigError([Problem(file, "", "a profile must be a YAML mapping")])
-    if data.get("protocol") == "modbus":  # register maps: same registry, own schema
-        from dcmon.collectors.modbus.profile import compile_modbus_profile
-
-        return compile_modbus_profile(data, file)  # type: ignore[return-value]
-    try:
-        doc = ProfileIn.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(pydantic_problems(file, exc)) from None
-    problems: list[Problem] = []
-    unknown_defaults = set(doc.defaults) - _DEFAULTABLE
-    for k in sorted(unknown_defaults):
-        problems.append(Problem(file, f"defaults.{k}", f"not a defaultable key (allowed: "
-                                                       f"{', '.join(sorted(_DEFAULTABLE))})"))
-    for i, prefix in enumerate(doc.match.sys_object_id):
-        if not _OID_RE.match(str(prefix)):
-            problems.append(Problem(file, f"match.sys_object_id.{i}", f"not a numeric OID: "
-                                                                      f"{prefix!r}"))
-    metrics: list[SnmpMetric] = []
-    seen: dict[tuple[str, str, tuple[tuple[str, str], ...]], str] = {}
-    for i, raw in enumerate(doc.metrics):
-        key = f"metrics.{i}"
-        if not isinstance(raw, dict):
-            problems.append(Problem(file, key, "a metric must be a mapping"))
-            continue
-        merged = {k: v for k, v in doc.defaults.items() if k in _DEFAULTABLE}
-        merged.update(raw)
-        try:
-            m = MetricIn.model_validate(merged)
-        except ValidationError as exc:
-            problems.extend(pydantic_problems(file, exc, prefix=("metrics", i)))
-            continue
-        compiled, errs = _compile_metric(m, key, file)
-        problems.extend(errs)
-        if compiled is not None:
-            ident = (compiled.oid, compiled.name, tuple(sorted(compiled.labels.items())))
-            if ident in seen and compiled.index is None:
-                problems.append(Problem(file, key, f"same OID and name as {seen[ident]}"))
-            seen[ident] = key
-            metrics.append(compiled)
-    rack_levels = sorted({m.level for m in metrics if m.rack_power})
-    if len(rack_levels) > 1:
-        keys = [m.key for m in metrics if m.rack_power]
-        problems.append(Problem(file, keys[-1], f"rack_power is marked on levels {rack_levels} "
-                                                f"({', '.join(keys)}): only one level of a "
-                                                "device may count toward rack power"))
-    if problems:
-        raise ConfigError(problems)
-    return CompiledProfile(
-        name=doc.profile, protocol=doc.protocol, description=doc.description, source_file=file,
-        sys_object_ids=tuple(str(s).lstrip(".") for s in doc.match.sys_object_id),
-        metrics=tuple(metrics), max_repetitions=doc.max_repetitions, mib=doc.mib,
-        probe_oids=tuple(_oid(p) for p in doc.match.probe), probe_order=doc.match.probe_order,
-    )
+    name = data.get("protocol", "snmp")
+    spec = PROTOCOLS.get(name) if isinstance(name, str) else None
+    if spec is None:
+        raise ConfigError([Problem(file, "protocol", f"unknown protocol {name!r} (known: "
+                                                     f"{', '.join(sorted(PROTOCOLS))})")])
+    return spec.compile(data, file)
 
 
-def load_profile_file(path: Path) -> CompiledProfile:
+def describe(profile: Profile) -> dict[str, Any]:
+    """A JSON-able description of a compiled profile, for ``dcmon profiles show``."""
+    return PROTOCOLS[profile.protocol].describe(profile)
+
+
+def load_profile_file(path: Path) -> Profile:
     """Parse and compile one YAML profile file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = yaml.load(text, Loader=SAFE_LOADER)
-    except yaml.YAMLError as exc:
-        raise ConfigError([Problem(str(path), "", yaml_error_text(exc))]) from None
-    except OSError as exc:
-        raise ConfigError([Problem(str(path), "", f"cannot read: {exc.strerror}")]) from None
-    return compile_profile(data, str(path))
+    return compile_profile(load_yaml(path), str(path))
 
 
-#: libyaml's C parser when PyYAML has it (about 10x faster on ~60 profile files), else Python's.
-SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def yaml_error_text(exc: yaml.YAMLError) -> str:
-    """Say where a YAML syntax error is (1-based line and column) and what it is."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    context = getattr(exc, "context_mark", None)
-    if mark is not None:
-        text = f"YAML syntax error at line {mark.line + 1}, column {mark.column + 1}: {problem}"
-        if context is not None and context.line != mark.line:
-            what = getattr(exc, "context", "") or "block"
-            text += f" ({what} starting at line {context.line + 1})"
-        return text
-    return f"YAML syntax error: {problem}"
-
-
-_CACHE: dict[tuple[str, int, int], CompiledProfile] = {}
+_CACHE: dict[tuple[str, int, int], Profile] = {}
 
 
 class ProfileRegistry:
-    """All known profiles by name, plus sysObjectID-prefix detection."""
+    """All known profiles by name."""
 
-    def __init__(self, profiles: Iterable[CompiledProfile]) -> None:
-        self._by_name: dict[str, CompiledProfile] = {}
-        for p in profiles:
-            self._by_name[p.name] = p
+    def __init__(self, profiles: Iterable[Profile]) -> None:
+        self._by_name: dict[str, Profile] = {p.name: p for p in profiles}
 
     @classmethod
     def load(cls, extra_dirs: Iterable[Path] = ()) -> ProfileRegistry:
@@ -359,7 +80,7 @@ class ProfileRegistry:
         set costs a directory listing.
         """
         problems: list[Problem] = []
-        profiles: list[CompiledProfile] = []
+        profiles: list[Profile] = []
         for d in (BUILTIN_DIR, *extra_dirs):
             for path in sorted(Path(d).glob("*.yaml")):
                 try:
@@ -378,65 +99,20 @@ class ProfileRegistry:
     def names(self) -> list[str]:
         return sorted(self._by_name)
 
-    def get(self, name: str) -> CompiledProfile | None:
+    def get(self, name: str) -> Profile | None:
         return self._by_name.get(name)
+
+    def protocol_of(self, name: str) -> str | None:
+        """The protocol of a profile, or None when no profile has that name."""
+        p = self._by_name.get(name)
+        return p.protocol if p is not None else None
 
     def __contains__(self, name: object) -> bool:
         return name in self._by_name
 
-    def all(self) -> list[CompiledProfile]:
+    def all(self) -> list[Profile]:
         return [self._by_name[n] for n in self.names()]
 
-
-def describe(profile: Any) -> dict[str, Any]:
-    """A JSON-able description of a compiled profile, for ``dcmon profiles show``."""
-    from dcmon.collectors.modbus.profile import CompiledModbusProfile, describe_modbus
-
-    if isinstance(profile, CompiledModbusProfile):
-        return describe_modbus(profile)
-    return {
-        "profile": profile.name,
-        "protocol": profile.protocol,
-        "description": profile.description,
-        "mib": profile.mib,
-        "file": profile.source_file,
-        "match": {"sys_object_id": list(profile.sys_object_ids),
-                  "probe": list(profile.probe_oids), "probe_order": profile.probe_order},
-        "max_repetitions": profile.max_repetitions,
-        "metrics": [_describe_metric(m) for m in profile.metrics],
-    }
-
-
-def _describe_metric(m: SnmpMetric) -> Mapping[str, Any]:
-    out: dict[str, Any] = {"name": m.name, "oid": m.oid, "unit": m.unit, "kind": m.kind}
-    if m.scale != 1:
-        out["scale"] = m.scale
-    if m.offset:
-        out["offset"] = m.offset
-    if m.index is not None:
-        out["index"] = [p.label if p.match is None else f"{p.label}={p.match}" for p in m.index]
-    if m.labels:
-        out["labels"] = dict(m.labels)
-    if m.sentinels:
-        out["sentinels"] = sorted(m.sentinels)
-    if m.digits:
-        out["digits"] = {"oid": m.digits.oid, "mode": m.digits.mode}
-    if m.lookups:
-        out["lookups"] = [{"label": lk.label, "oid": lk.oid} for lk in m.lookups]
-    if m.kind == "counter":
-        out.update({"width": m.width, "cap": m.cap, "resettable": m.resettable,
-                    "reset_time_oid": m.reset_time_oid})
-    if m.level:
-        out["level"] = m.level
-    if m.rack_power:
-        out["rack_power"] = True
-    if m.wheres:
-        out["where"] = [{"oid": w.oid, ("not_equals" if w.negate else "equals"): sorted(w.values)}
-                        for w in m.wheres]
-    if m.fallback:
-        out["fallback"] = {"oid": m.fallback.oid, "scale": m.fallback.scale}
-    if m.optional:
-        out["optional"] = True
-    if m.transform != "number":
-        out["transform"] = m.transform
-    return out
+    def snmp(self) -> list[CompiledProfile]:
+        """The SNMP profiles, the candidates of detection."""
+        return [p for p in self.all() if isinstance(p, CompiledProfile)]

@@ -1,14 +1,14 @@
-"""The data every part of dcmon speaks: readings, sources, compiled profiles and poll results.
+"""The data every part of dcmon speaks: readings, their sources, and poll results.
 
-Collectors import only this module (and :mod:`dcmon.errors`), so it must stay free of I/O and of
-protocol libraries. Everything here is frozen: a Reading is a fact about one moment, and a
-CompiledProfile is validated once at load and then shared read-only by every poll.
+Every layer imports this module, so it stays free of I/O and of protocol libraries. Everything
+here is frozen: a Reading is a fact about one moment. Compiled device profiles belong to their
+protocol (``dcmon.collectors.snmp.model``, ``dcmon.collectors.modbus.profile``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 #: Units a Reading may carry. The ``dcmon poll`` JSON contract promises exactly this set.
@@ -118,123 +118,3 @@ class PollResult:
             "readings": [r.as_dict() for r in self.readings],
             "errors": [e.as_dict() for e in self.errors],
         }
-
-
-# --------------------------------------------------------------------------------------------
-# Compiled profiles (the frozen output of dcmon.collectors.registry; collectors only read these)
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class IndexPart:
-    """One component of a table index: becomes a label, or must equal a fixed value."""
-
-    label: str | None = None
-    #: "int" = one sub-identifier; "string" = length-prefixed ASCII; "fixed_string" = the rest.
-    type: str = "int"
-    #: When set, the row is used only if this component equals it (e.g. Raritan sensor type 5).
-    match: int | None = None
-    #: Optional number -> name map for the label value (e.g. 1 -> "L1").
-    values: Mapping[int, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Lookup:
-    """Replace or add a label from another column at the same (or a prefix of the) index."""
-
-    label: str
-    oid: str
-    #: Names of index labels that make the lookup column's instance suffix, in order.
-    index_labels: tuple[str, ...]
-    #: Optional raw value -> name map (e.g. Raritan line 1 -> "L1").
-    values: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Where:
-    """Keep a row only if another column at the row's index has (or lacks) one of some values.
-
-    Raritan external sensors, for example, say their type in a separate column, and APC probes
-    that are not installed are marked in a status column.
-    """
-
-    oid: str
-    index_labels: tuple[str, ...]
-    values: frozenset[float]
-    negate: bool = False
-    #: Compare the column's text instead of its number (Rittal CMC III unit column "V").
-    texts: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True, slots=True)
-class Fallback:
-    """Read another OID (with its own scale) when the primary one is missing or a sentinel."""
-
-    oid: str
-    scale: float
-    offset: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class DigitsScale:
-    """Scale a value by another column n: 10^-n (decimal_digits), 10^n (exponent), 10^(3(n-9))
-    (entity_scale, ENTITY-SENSOR-MIB), 1/n (divisor), n (multiplier), or 1/|n| when n < 0 and
-    n when n > 0 (signed_scale, Rittal CMC III)."""
-
-    oid: str
-    index_labels: tuple[str, ...]
-    mode: Literal["decimal_digits", "entity_scale", "exponent", "divisor", "multiplier",
-                  "signed_scale"] = "decimal_digits"
-
-
-@dataclass(frozen=True, slots=True)
-class SnmpMetric:
-    """One metric of an SNMP profile, fully resolved: the collector only applies it."""
-
-    name: str
-    oid: str
-    unit: str
-    kind: MetricKind
-    scale: float
-    offset: float
-    #: None means a scalar fetched with GET at exactly ``oid``; otherwise a walked column.
-    index: tuple[IndexPart, ...] | None
-    labels: Mapping[str, str]
-    lookups: tuple[Lookup, ...]
-    sentinels: frozenset[float]
-    digits: DigitsScale | None
-    #: Counter semantics (energy): width in bits or a cap in raw units, user-resettable.
-    width: int | None
-    cap: float | None
-    resettable: bool
-    reset_time_oid: str | None
-    level: str
-    rack_power: bool
-    #: "number" (int or numeric string), "fahrenheit" (convert to Cel), "timeticks_s".
-    transform: str
-    description: str
-    #: Name of the profile key path, for error messages ("metrics.3").
-    key: str
-    wheres: tuple[Where, ...] = ()
-    fallback: Fallback | None = None
-    #: When True, a device that lacks this OID is normal: no ``no_such_object`` error.
-    optional: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledProfile:
-    """A validated profile: what to poll and how to turn raw values into Readings."""
-
-    name: str
-    protocol: str
-    description: str
-    source_file: str
-    sys_object_ids: tuple[str, ...]
-    metrics: tuple[SnmpMetric, ...]
-    max_repetitions: int | None = None
-    #: Where the profile came from (MIB name and revision), shown by ``profiles show``.
-    mib: str = ""
-    #: Optional extra detection: OIDs whose presence marks this profile (generic MIB probing).
-    probe_oids: tuple[str, ...] = ()
-    #: Order among probing profiles (lower first): vendor MIBs before generic ones.
-    probe_order: int = 100

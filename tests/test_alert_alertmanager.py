@@ -13,7 +13,7 @@ from typing import Any
 
 from dcmon.engine.alerts.store import AlertStore
 from dcmon.engine.alerts.state import Alerter, Observation, Text
-from dcmon.config.policy import AlertingSettings
+from dcmon.config.alerting import AlertingSettings
 from dcmon.exporters.notify.alertmanager import AlertmanagerReceiver
 from dcmon.exporters.notify.outbox import Outbox
 from dcmon.exporters.notify.routes import Router

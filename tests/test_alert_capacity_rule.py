@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from dcmon.engine.alerts.rules import CAPACITY, AlertInputs, capacity_rule
-from dcmon.config.inventory import parse_config
+from dcmon.app.inventory import parse_config
 from dcmon.collectors.registry import ProfileRegistry
 
 CFG = parse_config({"sites": [{"id": "dc1"}]}, "<t>", ProfileRegistry.load())

@@ -19,13 +19,14 @@ import pytest
 from dcmon.engine.alerts.rules import AlertInputs
 from dcmon.engine.alerts.store import AlertStore
 from dcmon.engine.alerts.state import Notification
-from dcmon.config.inventory import Config, load_config
+from dcmon.config.resolved import Config
+from dcmon.app.inventory import load_config
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.collectors.registry import ProfileRegistry
 from dcmon.engine.pue import PueCalculator
 from dcmon.app.replay import replay
 from dcmon.engine.store import Store
-from dcmon.exporters.notify import AlertPipeline
+from dcmon.app.alerting import AlertPipeline
 
 CASES = Path(__file__).parent / "cases" / "alerts"
 _spec = importlib.util.spec_from_file_location("alert_readings", CASES / "make_readings.py")

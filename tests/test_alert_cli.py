@@ -11,12 +11,13 @@ from click.testing import CliRunner
 from dcmon.engine.alerts.store import AlertStore
 from dcmon.engine.alerts.state import Alerter, Observation, Text
 from dcmon.app.cli import main
-from dcmon.config.inventory import load_config
+from dcmon.app.inventory import load_config
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.results import ResultsHub
 from dcmon.engine.snapshot import Snapshot
 from dcmon.engine.store import Store
-from dcmon.exporters.notify import AlertPipeline, alerts_path
+from dcmon.app.alerting import AlertPipeline
+from dcmon.engine.alerts.store import alerts_path
 
 CASE = Path(__file__).parent / "cases" / "alerts" / "new_build_breach" / "config.yaml"
 

@@ -13,7 +13,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from dcmon.engine.alerts.store import AlertStore
 from dcmon.engine.alerts.state import Alerter, Observation
-from dcmon.config.policy import AlertingSettings, SitePolicy, read_secret
+from dcmon.config.alerting import AlertingSettings
+from dcmon.config.policy import SitePolicy, read_secret
 from dcmon.exporters.notify.metrics import NotifyCollector
 from tests.support.snmpsim import require_tool
 

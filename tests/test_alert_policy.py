@@ -7,18 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from dcmon.config.inventory import parse_config
+from dcmon.app.inventory import parse_config
 from dcmon.errors import ConfigError
-from dcmon.config.policy import (
-    POLICY_CLASSES,
-    RampUp,
-    SitePolicy,
-    add_months,
-    format_duration,
-    judge,
-    parse_duration,
-    ramp_end_ts,
-)
+from dcmon.config.policy import POLICY_CLASSES, RampUp, SitePolicy
+from dcmon.engine.alerts.gate import add_months, judge, ramp_end_ts
+from dcmon.config.durations import format_duration, parse_duration
 from dcmon.collectors.registry import ProfileRegistry
 
 REG = ProfileRegistry.load()
@@ -102,7 +95,8 @@ def test_pue_text_says_where_the_value_is_against_the_ceiling() -> None:
     """A resolution carries the last text: it must not say "above" with a value under the
     ceiling."""
     from dcmon.engine.alerts import text as alert_text
-    from dcmon.config.policy import POLICY_CLASSES, Gate
+    from dcmon.config.policy import POLICY_CLASSES
+    from dcmon.engine.alerts.gate import Gate
 
     cls = POLICY_CLASSES["legacy"]
     up = alert_text.pue("dc", "1h", 1.531, 1.5, cls, Gate(), 0.5, 1.0, 2)

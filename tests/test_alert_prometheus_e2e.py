@@ -20,7 +20,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, start_http_server
 
-from dcmon.config.inventory import parse_config
+from dcmon.app.inventory import parse_config
 from dcmon.model import PollError, PollResult, Reading, Source
 from dcmon.collectors.registry import ProfileRegistry
 from dcmon.engine.pue import PueResult, instantaneous

@@ -14,8 +14,8 @@ from pydantic import TypeAdapter
 
 from dcmon.engine.alerts.store import AlertStore
 from dcmon.engine.alerts.state import Notification
-from dcmon.config.policy import Outbox as OutboxSettings
-from dcmon.config.policy import ReceiverConfig
+from dcmon.config.alerting import Outbox as OutboxSettings
+from dcmon.config.alerting import ReceiverConfig
 from dcmon.exporters.notify.base import DeliveryError
 from dcmon.exporters.notify.dingtalk import DingTalkReceiver
 from dcmon.exporters.notify.email import EmailReceiver

@@ -8,7 +8,8 @@ from typing import Any
 
 from dcmon.engine.alerts.rules import AlertInputs, observe
 from dcmon.engine.alerts.state import Alerter, Notification, Observation
-from dcmon.config.inventory import Config, parse_config
+from dcmon.config.resolved import Config
+from dcmon.app.inventory import parse_config
 from dcmon.model import Reading, Source
 from dcmon.collectors.registry import ProfileRegistry
 from dcmon.engine.pue import InstantPue, PueResult

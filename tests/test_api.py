@@ -137,7 +137,7 @@ def test_csv_by_query_and_by_accept_header(api_ab: RunningApi) -> None:
 
 
 def test_csv_keeps_chinese_text(tmp_path: Path) -> None:
-    from dcmon.config.inventory import load_config
+    from dcmon.app.inventory import load_config
     from tests.support.capacity_api import CASES
 
     text = (CASES / "failover_ab" / "config.yaml").read_text().replace(

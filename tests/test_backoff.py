@@ -7,7 +7,7 @@ import itertools
 import time
 
 from dcmon.sim.agent import OidStore, SnmpAgent
-from dcmon.config.inventory import parse_config
+from dcmon.app.inventory import parse_config
 from dcmon.app.poller import Poller
 from dcmon.collectors.registry import ProfileRegistry
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from dcmon.engine.capacity.model import CityCapacity
-from dcmon.engine.capacity.calculator import capacity_from_readings
-from dcmon.config.inventory import load_config
+from dcmon.app.replay import capacity_from_readings
+from dcmon.app.inventory import load_config
 from dcmon.collectors.registry import ProfileRegistry
 
 CASES = Path(__file__).parent / "cases" / "capacity"

@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from dcmon.engine.capacity.compute import CapacityInputs, compute_capacity
 from dcmon.config.capacity import FeedRating
 from dcmon.engine.capacity.history import DeviceHistory, fit_line, percentile
-from dcmon.config.inventory import parse_config
+from dcmon.app.inventory import parse_config
 from dcmon.errors import ConfigError
 from dcmon.model import Reading, Source
 from dcmon.exporters.prometheus.capacity import CapacityCollector

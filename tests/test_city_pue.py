@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from dcmon import clock
-from dcmon.config.inventory import parse_config
+from dcmon.app.inventory import parse_config
 from dcmon.collectors.registry import ProfileRegistry
 from dcmon.engine.pue import PueResult
 from dcmon.app.service import start_service, stop_service

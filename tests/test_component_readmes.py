@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dcmon.config.inventory import parse_config
+from dcmon.app.inventory import parse_config
 from dcmon.collectors.registry import ProfileRegistry, compile_profile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +40,7 @@ def test_profile_format_example_compiles() -> None:
 def test_example_inventory_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DCMON_PDU_COMMUNITY", "example-community")
     monkeypatch.setenv("DCMON_V3_AUTH_KEY", "example-auth-key")
-    from dcmon.config.inventory import load_config
+    from dcmon.app.inventory import load_config
 
     cfg = load_config(ROOT / "config" / "example.yaml")
     assert len(cfg.devices) == 10

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from dcmon.config.inventory import load_config
+from dcmon.app.inventory import load_config
 from tests.support.snmpsim import unavailable
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from dcmon.app.cli import main
-from dcmon.config.inventory import load_config
+from dcmon.app.inventory import load_config
 from dcmon.errors import ConfigError
 from dcmon.collectors.registry import ProfileRegistry
 

@@ -162,7 +162,7 @@ def test_receivers_example_in_the_docs_is_valid(tmp_path: Path) -> None:
     """docs/demo.md's ``--receivers`` example loads as the demo loads it and validates as the
     inventory's ``alerting.receivers`` would."""
     from dcmon.app.demo import load_receivers
-    from dcmon.config.policy import AlertingSettings
+    from dcmon.config.alerting import AlertingSettings
 
     block = re.findall(r"```yaml\n(.*?)```", (ROOT / "docs/demo.md").read_text(), re.S)[0]
     path = tmp_path / "receivers.yaml"

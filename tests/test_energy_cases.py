@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dcmon.config.inventory import load_config
+from dcmon.app.inventory import load_config
 from dcmon.collectors.registry import ProfileRegistry
 from dcmon.app.replay import replay
 

@@ -9,7 +9,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dcmon.config.inventory import parse_config
+from dcmon.app.inventory import parse_config
 from dcmon.engine.energy import CounterAccount
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.collectors.registry import ProfileRegistry

@@ -20,7 +20,7 @@ import yaml
 from prometheus_client import CollectorRegistry, generate_latest
 from pydantic import SecretStr, ValidationError
 
-from dcmon.config.inventory import parse_config
+from dcmon.app.inventory import parse_config
 from dcmon.errors import ConfigError
 from dcmon.config.influx import InfluxExporter
 from dcmon.model import PollResult, Reading, Source

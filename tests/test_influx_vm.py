@@ -278,7 +278,7 @@ def test_replaying_an_acknowledged_segment_is_idempotent(tmp_path: Path) -> None
 def test_service_exports_real_polls(vm: Victoria, tmp_path: Path,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """``dcmon run``'s service: poll listener, /metrics collector, flush thread, close."""
-    from dcmon.config.inventory import parse_config
+    from dcmon.app.inventory import parse_config
     from dcmon.collectors.registry import ProfileRegistry
     from dcmon.app.service import start_service, stop_service
     from dcmon.sim.site import SimulatedSite

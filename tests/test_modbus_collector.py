@@ -12,7 +12,8 @@ import pytest
 from dcmon.collectors.modbus.client import BusSpec, Transport
 from dcmon.collectors.modbus.collector import ModbusCollector, ModbusDevice
 from dcmon.model import PollResult
-from dcmon.collectors.modbus.profile import CompiledModbusProfile, compile_modbus_profile
+from dcmon.collectors.modbus.model import CompiledModbusProfile
+from dcmon.collectors.modbus.profile import compile_modbus_profile
 from tests.test_modbus_server import FakeGateway, FakeUnit, aio, encode, text_registers
 
 FAST: dict[str, Any] = {"retries": 2, "backoff": 0.01}

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from dcmon.collectors.modbus.planner import Block, Span, plan, split
-from dcmon.collectors.modbus.profile import CompiledModbusProfile, RequestOptions, compile_modbus_profile
+from dcmon.collectors.modbus.model import CompiledModbusProfile, RequestOptions
+from dcmon.collectors.modbus.profile import compile_modbus_profile
 
 
 def profile(fields: list[dict[str, Any]], **top: Any) -> CompiledModbusProfile:

@@ -22,14 +22,11 @@ from dcmon.collectors.modbus.codec import REGISTERS
 from dcmon.collectors.modbus.collector import ModbusCollector, ModbusDevice
 from dcmon.collectors.snmp.detect import match_sys_object_id
 from dcmon.errors import ConfigError
-from dcmon.model import CompiledProfile, PollResult
+from dcmon.collectors.snmp.model import CompiledProfile
+from dcmon.model import PollResult
 from dcmon.collectors.registry import BUILTIN_DIR, ProfileRegistry, load_profile_file
-from dcmon.collectors.modbus.profile import (
-    BIT_TABLES,
-    CompiledModbusProfile,
-    ModbusField,
-    compile_modbus_profile,
-)
+from dcmon.collectors.modbus.model import BIT_TABLES, CompiledModbusProfile, ModbusField
+from dcmon.collectors.modbus.profile import compile_modbus_profile
 from tests.test_modbus_server import FakeGateway, FakeUnit, aio, encode, text_registers
 
 CASES = Path(__file__).parent / "cases" / "modbus"

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from dcmon.sim.agent import OidStore, SnmpAgent
-from dcmon.config.inventory import parse_config
+from dcmon.app.inventory import parse_config
 from dcmon.app.poller import Poller
 from dcmon.collectors.registry import ProfileRegistry
 from dcmon.sim.devices import Meter, apc_rpdu2

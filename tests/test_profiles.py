@@ -15,7 +15,7 @@ from dcmon.collectors.snmp.collector import SnmpCollector
 from dcmon.collectors.snmp.lean import LeanSnmpClient
 from dcmon.app.cli import main
 from dcmon.errors import ConfigError
-from dcmon.model import CompiledProfile
+from dcmon.collectors.snmp.model import CompiledProfile
 from dcmon.collectors.registry import ProfileRegistry, compile_profile
 
 REG = ProfileRegistry.load()

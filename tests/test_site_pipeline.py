@@ -12,7 +12,7 @@ import asyncio
 
 import pytest
 
-from dcmon.config.inventory import parse_config
+from dcmon.app.inventory import parse_config
 from dcmon.model import PollResult
 from dcmon.collectors.registry import ProfileRegistry
 from dcmon.sim.site import SimulatedSite

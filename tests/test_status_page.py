@@ -31,7 +31,7 @@ from fastapi import FastAPI
 from dcmon.exporters.api.status import i18n as status_i18n
 from dcmon.config.api import ApiSettings
 from dcmon.exporters.api.status.routes import COOKIE, status_router
-from dcmon.config.inventory import parse_config
+from dcmon.app.inventory import parse_config
 from dcmon.errors import ConfigError
 from dcmon.collectors.registry import ProfileRegistry
 from dcmon.engine.results import Results

@@ -21,11 +21,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dcmon.collectors.modbus.client import BusSpec, ModbusClient, ModbusDeviceError
-from dcmon.collectors.modbus.planner import Block, Span, plan, split
 from dcmon import clock
+from dcmon.collectors.modbus.client import BusSpec, ModbusClient, ModbusDeviceError
+from dcmon.collectors.modbus.model import CompiledModbusProfile, ModbusField, RequestOptions
+from dcmon.collectors.modbus.planner import Block, Span, plan, split
 from dcmon.model import PollError, PollResult, Reading, Source
-from dcmon.collectors.modbus.profile import CompiledModbusProfile, ModbusField, RequestOptions
 
 #: Reasons that mean the unit (or the path to it) is not answering: stop this poll early.
 UNREACHABLE = frozenset({"timeout", "connection", "gateway_timeout", "gateway_path"})

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from dcmon.collectors.modbus.profile import (
+from dcmon.collectors.modbus.model import (
     BIT_TABLES,
     MAX_BITS,
     MAX_REGISTERS,

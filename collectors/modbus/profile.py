@@ -15,8 +15,6 @@ table with ``table:`` and the number without its prefix.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
@@ -29,128 +27,18 @@ from dcmon.collectors.modbus.codec import (
     Decoder,
     make_decoder,
 )
+from dcmon.collectors.modbus.model import (
+    BIT_TABLES,
+    MAX_REGISTERS,
+    CompiledModbusProfile,
+    ModbusField,
+    RequestOptions,
+    ScaleRegister,
+    Table,
+)
+from dcmon.collectors.schema import NAME_RE, check_level, check_name, check_unit
+from dcmon.config.strict import Strict
 from dcmon.errors import ConfigError, Problem, pydantic_problems
-from dcmon.model import MetricKind
-from dcmon.config.strict import NAME_RE, Strict, check_level, check_name, check_unit
-
-Table = Literal["holding", "input", "coil", "discrete"]
-TABLES: tuple[str, ...] = ("holding", "input", "coil", "discrete")
-#: Tables whose items are single bits (function codes 1 and 2).
-BIT_TABLES = frozenset({"coil", "discrete"})
-#: The protocol's own ceilings: 125 registers (FC 3/4) or 2000 bits (FC 1/2) per request.
-MAX_REGISTERS = 125
-MAX_BITS = 2000
-
-
-
-# --------------------------------------------------------------------------------------------
-# Compiled form (frozen; collectors only read it)
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ScaleRegister:
-    """Another register that scales a field: value × 10^reg (exponent) or value × reg."""
-
-    table: str
-    address: int
-    count: int
-    decode: Decoder
-    mode: Literal["exponent", "multiply"]
-
-
-@dataclass(frozen=True, slots=True)
-class RequestOptions:
-    """How to talk to a device: block size, gap tolerance and the workarounds for poor firmware.
-
-    A profile may set these as the device family's defaults; a device setting wins over them.
-    """
-
-    #: Most registers in one request (the protocol allows 125; some devices accept fewer).
-    max_registers: int = MAX_REGISTERS
-    #: Unused registers a block may span to save a request (0 = only adjacent fields merge).
-    max_gap: int = 0
-    #: Seconds of bus silence before each request (slow serial devices and gateways).
-    pause: float = 0.0
-    #: Read every field with its own request (devices that reject any multi-field read).
-    one_per_field: bool = False
-    #: Drop the connection after each poll (gateways that allow few or short-lived sessions).
-    close_after_poll: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ModbusField:
-    """One field of a Modbus profile, fully resolved: where it is and how to read it."""
-
-    name: str
-    #: Key path in the profile, for messages ("fields.3").
-    key: str
-    table: str
-    #: 0-based wire address of the first register (or bit).
-    address: int
-    #: Registers (bits, for coil/discrete) the value spans.
-    count: int
-    type: str
-    byte_order: str
-    decode: Decoder
-    unit: str
-    kind: MetricKind
-    scale: float
-    offset: float
-    #: Raw values meaning "not available" (integers in the decoded, signed-aware domain).
-    sentinels: frozenset[float]
-    labels: Mapping[str, str]
-    level: str
-    rack_power: bool
-    description: str
-    scale_register: ScaleRegister | None = None
-    #: STRING fields: the label their text becomes on every reading of the device.
-    label: str | None = None
-    #: Counters: width in bits (wrap point) or a cap in raw units, and user-resettable or not.
-    width: int | None = None
-    cap: float | None = None
-    resettable: bool = False
-    #: The 1-based register number when the profile gave ``register:`` (for messages).
-    register: int | None = None
-    #: BITS on a register table: first bit (0 = least significant) and width of the field.
-    bit: int = 0
-    bits: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledModbusProfile:
-    """A validated Modbus profile.
-
-    It lives in the same :class:`~dcmon.collectors.registry.ProfileRegistry` as SNMP profiles, so it also
-    carries the SNMP-shaped attributes that registry users read (empty ``sys_object_ids`` and
-    ``probe_oids``: SNMP auto-detection never picks a Modbus profile).
-    """
-
-    name: str
-    description: str
-    source_file: str
-    #: The vendor manual (title, document number, revision) the register map comes from.
-    manual: str
-    fields: tuple[ModbusField, ...]
-    requests: RequestOptions = field(default_factory=RequestOptions)
-    protocol: str = "modbus"
-    sys_object_ids: tuple[str, ...] = ()
-    probe_oids: tuple[str, ...] = ()
-    max_repetitions: int | None = None
-    mib: str = ""
-
-    @property
-    def metrics(self) -> tuple[ModbusField, ...]:
-        """Alias of ``fields`` for code that lists any profile's metrics (``profiles list``)."""
-        return self.fields
-
-
-# --------------------------------------------------------------------------------------------
-# YAML schema
-# --------------------------------------------------------------------------------------------
-
-
-_Strict = Strict
 
 
 def _check_type(v: str) -> str:
@@ -180,7 +68,7 @@ def _check_register(v: int) -> int:
     return v
 
 
-class ScaleRegisterIn(_Strict):
+class ScaleRegisterIn(Strict):
     address: int | None = None
     register_: int | None = Field(default=None, alias="register")
     table: Table | None = None
@@ -197,7 +85,7 @@ class ScaleRegisterIn(_Strict):
         classmethod(lambda cls, v: None if v is None else _check_register(v)))
 
 
-class FieldIn(_Strict):
+class FieldIn(Strict):
     name: str
     address: int | None = None
     register_: int | None = Field(default=None, alias="register")
@@ -237,7 +125,7 @@ class FieldIn(_Strict):
     _l = field_validator("level")(classmethod(lambda cls, v: check_level(v)))
 
 
-class RequestsIn(_Strict):
+class RequestsIn(Strict):
     max_registers: int = Field(default=MAX_REGISTERS, ge=1, le=MAX_REGISTERS)
     max_gap: int = Field(default=0, ge=0, le=MAX_REGISTERS)
     pause: float = Field(default=0.0, ge=0, le=10)
@@ -245,7 +133,7 @@ class RequestsIn(_Strict):
     close_after_poll: bool = False
 
 
-class ProfileIn(_Strict):
+class ProfileIn(Strict):
     profile: str
     protocol: Literal["modbus"]
     description: str = ""

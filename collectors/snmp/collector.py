@@ -14,18 +14,10 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from dcmon.collectors.snmp.api import SnmpClient, SnmpError, SnmpTarget, VarBind
 from dcmon import clock
-from dcmon.model import (
-    CompiledProfile,
-    IndexPart,
-    PollError,
-    PollResult,
-    Reading,
-    SnmpMetric,
-    Source,
-    Where,
-)
+from dcmon.collectors.snmp.api import SnmpClient, SnmpError, SnmpTarget, VarBind
+from dcmon.collectors.snmp.model import CompiledProfile, IndexPart, SnmpMetric, Where
+from dcmon.model import PollError, PollResult, Reading, Source
 
 _NUMBER_RE = re.compile(rb"-?\d+(?:\.\d+)?")
 

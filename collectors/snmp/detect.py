@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from dcmon.collectors.snmp.api import SnmpClient, SnmpError, SnmpTarget
 from dcmon.collectors.snmp.collector import text
-from dcmon.model import CompiledProfile
+from dcmon.collectors.snmp.model import CompiledProfile
 
 SYS_DESCR = "1.3.6.1.2.1.1.1.0"
 SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"

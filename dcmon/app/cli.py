@@ -15,13 +15,13 @@ from typing import Any
 
 import click
 
-from dcmon.collectors.snmp.api import SnmpError, SnmpTarget
 from dcmon import __version__
+from dcmon.app.report import report
+from dcmon.collectors.modbus.model import CompiledModbusProfile
+from dcmon.collectors.registry import ProfileRegistry, describe
+from dcmon.collectors.snmp.api import SnmpError, SnmpTarget
 from dcmon.errors import ConfigError
 from dcmon.model import PollResult
-from dcmon.collectors.registry import ProfileRegistry, describe
-from dcmon.collectors.modbus.profile import CompiledModbusProfile
-from dcmon.app.report import report
 
 log = logging.getLogger("dcmon")
 
@@ -60,7 +60,7 @@ def main(verbose: bool) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 def check_config(file: str) -> None:
     """Validate an inventory FILE: exit 0 when good, else print one line per problem."""
-    from dcmon.config.inventory import load_config
+    from dcmon.app.inventory import load_config
 
     try:
         cfg = load_config(file)
@@ -351,7 +351,7 @@ def poll(host: str, profile_name: str, profile_dir: tuple[str, ...], fmt: str,
 
 
 def _load(config_file: str) -> Any:
-    from dcmon.config.inventory import load_config
+    from dcmon.app.inventory import load_config
 
     try:
         return load_config(config_file)
@@ -473,7 +473,7 @@ def alerts(config_file: str, include_resolved: bool, fmt: str) -> None:
 @click.option("--listen", default=None, help="HOST:PORT for /metrics (overrides the config).")
 def run(config_file: str, listen: str | None) -> None:
     """Poll every device in the inventory and serve /metrics until SIGTERM."""
-    from dcmon.config.inventory import load_config
+    from dcmon.app.inventory import load_config
     from dcmon.app.service import run_until_signal
 
     try:

@@ -30,10 +30,10 @@ from typing import Any
 import yaml
 
 from dcmon import clock
-from dcmon.config.inventory import parse_config
+from dcmon.app.inventory import parse_config
+from dcmon.app.service import RunningService, start_service, stop_service
 from dcmon.collectors.registry import ProfileRegistry
 from dcmon.engine.pue import instantaneous
-from dcmon.app.service import RunningService, start_service, stop_service
 from dcmon.sim.city import SimulatedCity
 
 log = logging.getLogger("dcmon.app.demo")

@@ -15,18 +15,19 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
+from dcmon import clock
 from dcmon.collectors.modbus.client import BusSpec
 from dcmon.collectors.modbus.collector import ModbusCollector, ModbusDevice
+from dcmon.collectors.modbus.model import CompiledModbusProfile
+from dcmon.collectors.registry import ProfileRegistry
 from dcmon.collectors.snmp.api import SnmpClient, SnmpError, SnmpTarget
 from dcmon.collectors.snmp.client import PysnmpClient
 from dcmon.collectors.snmp.collector import SnmpCollector
 from dcmon.collectors.snmp.detect import detect
-from dcmon import clock
-from dcmon.config.inventory import Config, DeviceSpec, ResolvedCredential
-from dcmon.model import CompiledProfile, PollError, PollResult
-from dcmon.collectors.registry import ProfileRegistry
-from dcmon.collectors.modbus.profile import CompiledModbusProfile
+from dcmon.collectors.snmp.model import CompiledProfile
+from dcmon.config.resolved import Config, DeviceSpec, ResolvedCredential
 from dcmon.engine.snapshot import DeviceInfo, Snapshot
+from dcmon.model import PollError, PollResult
 
 log = logging.getLogger("dcmon.app.poller")
 

@@ -1,4 +1,4 @@
-"""``dcmon replay``: feed recorded readings through the engine offline and print the results.
+"""Offline runs of the engine: ``dcmon replay``, and capacity from a store or recorded readings.
 
 For backfill from exports, for audits and for tests. Input is JSON Lines, one Reading per line:
 
@@ -20,14 +20,16 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from dcmon.collectors.snmp.collector import counter_max
-from dcmon.config.inventory import Config
-from dcmon.engine.ingest import EnergyEngine
-from dcmon.errors import ConfigError, Problem
-from dcmon.model import MetricKind, Reading, Source
 from dcmon.collectors.registry import ProfileRegistry
+from dcmon.collectors.snmp.collector import counter_max
+from dcmon.config.resolved import Config
+from dcmon.engine.capacity.calculator import CapacityCalculator, latest_readings
+from dcmon.engine.capacity.model import CityCapacity
+from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.pue import PueCalculator
 from dcmon.engine.store import Store
+from dcmon.errors import ConfigError, Problem
+from dcmon.model import MetricKind, Reading, Source
 
 _SRC = Source("replay")
 
@@ -103,3 +105,32 @@ def replay(config: Config, registry: ProfileRegistry, stream: TextIO, file: str,
     store.close()
     return {"readings": count, "end": now, "results": [r.as_dict() for r in results],
             "accounts": accounts}
+
+
+def capacity_from_store(config: Config, store_path: str | Path, now: float,
+                        site: str | None = None) -> CityCapacity:
+    """Offline capacity from the state store of ``dcmon run`` (no live readings: flagged)."""
+    store = Store(store_path)
+    try:
+        return CapacityCalculator(config, EnergyEngine(config, store)).compute(now, {}, site)
+    finally:
+        store.close()
+
+
+def capacity_from_readings(config: Config, registry: ProfileRegistry, lines: Iterable[str],
+                           file: str, store_path: str | Path = ":memory:",
+                           now: float | None = None) -> CityCapacity:
+    """Replay JSON-lines readings (docs/energy.md format) and compute capacity at ``now``
+    (default: the last reading's time); the last readings of each device are the snapshot."""
+    store = Store(store_path)
+    try:
+        engine = EnergyEngine(config, store)
+        readings = list(parse_lines(lines, file, counter_specs(config, registry)))
+        # Time order per series is required; a stable sort by time keeps the file's order.
+        readings.sort(key=lambda r: r.ts)
+        engine.ingest(readings)
+        engine.flush()
+        at = now if now is not None else (max((r.ts for r in readings), default=0.0))
+        return CapacityCalculator(config, engine).compute(at, latest_readings(readings))
+    finally:
+        store.close()

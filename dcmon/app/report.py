@@ -35,10 +35,10 @@ def report() -> None:
 def capacity(config_file: str, site: str | None, fmt: str, lang: str, output: str | None,
              readings: str | None, at: float | None) -> None:
     """Capacity per site, room and rack: load, feeds, failover, headroom, standard racks."""
-    from dcmon.engine.capacity.calculator import capacity_from_readings, capacity_from_store
-    from dcmon.config.inventory import load_config
-    from dcmon.errors import ConfigError
+    from dcmon.app.inventory import load_config
+    from dcmon.app.replay import capacity_from_readings, capacity_from_store
     from dcmon.collectors.registry import ProfileRegistry
+    from dcmon.errors import ConfigError
     from dcmon.exporters.reports.capacity import (
         PdfError,
         render_csv,

@@ -22,17 +22,17 @@ from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import CollectorRegistry, start_http_server
 
 from dcmon import clock
-from dcmon.engine.alerts.store import AlertStore
-from dcmon.exporters.api.server import ApiServer, start_api
-from dcmon.config.inventory import Config
-from dcmon.engine.ingest import EnergyEngine
+from dcmon.app.alerting import AlertPipeline
 from dcmon.app.poller import Poller
 from dcmon.collectors.registry import ProfileRegistry
+from dcmon.config.resolved import Config
+from dcmon.engine.alerts.store import AlertStore, alerts_path
+from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.results import RESULTS_INTERVAL_S, ResultsHub
 from dcmon.engine.store import Store
+from dcmon.exporters.api.server import ApiServer, start_api
 from dcmon.exporters.influx.exporter import InfluxWriter
 from dcmon.exporters.influx.metrics import InfluxCollector
-from dcmon.exporters.notify import AlertPipeline, alerts_path
 from dcmon.exporters.notify.metrics import NotifyCollector
 from dcmon.exporters.prometheus.capacity import CapacityCollector
 from dcmon.exporters.prometheus.collector import SnapshotCollector

@@ -12,21 +12,16 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
-from dcmon.errors import Problem
-from dcmon.config.strict import check_listen
 from dcmon.config.secrets import SecretRef
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+from dcmon.config.strict import Strict, check_listen
+from dcmon.errors import Problem
 
 TokenRef = SecretRef
 
 
-class ApiToken(_Strict):
+class ApiToken(Strict):
     """One bearer token: ``read`` sees everything, ``admin`` may also do what changes state."""
 
     name: str = Field(min_length=1, max_length=64)
@@ -34,7 +29,7 @@ class ApiToken(_Strict):
     scope: Literal["read", "admin"] = "read"
 
 
-class ApiSettings(_Strict):
+class ApiSettings(Strict):
     """``api:``: the REST API runs inside ``dcmon run`` when enabled and given tokens."""
 
     enabled: bool = True

@@ -13,16 +13,13 @@ import math
 from collections.abc import Iterable
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from dcmon.config.strict import Strict
 from dcmon.errors import Problem
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FeedRating(_Strict):
+class FeedRating(Strict):
     """One feed (A or B) of a rack: its breaker and supply.
 
     ``voltage`` is line-to-neutral for one phase and line-to-line for three (230 V / 400 V in
@@ -42,7 +39,7 @@ class FeedRating(_Strict):
         return self.voltage * self.breaker_a * root * self.power_factor / 1000.0
 
 
-class RackFeeds(_Strict):
+class RackFeeds(Strict):
     """``racks[].feeds``: the A and B feeds of a rack (either may be absent)."""
 
     A: FeedRating | None = None
@@ -52,7 +49,7 @@ class RackFeeds(_Strict):
         return [(n, f) for n, f in (("A", self.A), ("B", self.B)) if f is not None]
 
 
-class CoolingUnit(_Strict):
+class CoolingUnit(Strict):
     """A cooling unit serving a room: its rated capacity, or the capacity it reports.
 
     With ``rated_kw`` the nameplate figure counts. Without it, the unit's live reading of
@@ -65,7 +62,7 @@ class CoolingUnit(_Strict):
     labels: dict[str, str] = Field(default_factory=dict)
 
 
-class CapacitySettings(_Strict):
+class CapacitySettings(Strict):
     """``capacity:`` settings; see docs/capacity.md for what each one changes."""
 
     #: kW of rack power that count as one standard rack (标准机架), DOMAIN.md §2.

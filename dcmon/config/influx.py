@@ -12,19 +12,18 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 
-from dcmon.errors import Problem
-from dcmon.config.strict import Strict
 from dcmon.config.secrets import SecretRef, SecretValue, read_secret
+from dcmon.config.strict import Strict
+from dcmon.errors import Problem
 
 #: One ``spool_max_mb`` unit, in bytes (MiB: the spool limit is a disk budget).
 MB = 1024 * 1024
 
 
-_Strict = Strict
 TokenRef = SecretRef
 
 
-class InfluxExporter(_Strict):
+class InfluxExporter(Strict):
     """Where and how to write: the InfluxDB v2 write API (``/api/v2/write``)."""
 
     url: str

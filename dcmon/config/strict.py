@@ -1,40 +1,19 @@
-"""Schema rules shared by profiles and the inventory: the strict base model, names, units,
-levels and listen addresses.
+"""The inventory's schema base: unknown keys are errors, and input is frozen once validated.
 
-Both profile compilers (``dcmon.collectors.registry`` and ``dcmon.collectors.modbus.profile``) validate metric names,
-units and PDU levels the same way, so a profile reads the same whichever protocol it speaks; the
-inventory's HTTP listeners (/metrics, the API) share one address rule.
+Every schema model of dcmon (the inventory, its sections, and the profile compilers in
+``dcmon.collectors``) derives from :class:`Strict`, so a typo in any file is refused the same
+way, with its file and key. The HTTP listeners (/metrics, the API) share one address rule.
 """
 
 from __future__ import annotations
 
-import re
-
 from pydantic import BaseModel, ConfigDict
-
-from dcmon.model import UNITS
-
-NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-LEVELS = ("device", "total", "inlet", "cord", "phase", "line", "bank", "branch", "breaker",
-          "outlet", "battery", "sensor", "unit", "module", "")
 
 
 class Strict(BaseModel):
     """Unknown keys are errors; compiled input is immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def check_name(v: str, what: str = "metric") -> str:
-    if not NAME_RE.match(v):
-        raise ValueError(f"{what} name {v!r} must be lower_snake_case")
-    return v
-
-
-def check_unit(v: str | None) -> str | None:
-    if v is not None and v not in UNITS:
-        raise ValueError(f"unknown unit {v!r} (known: {', '.join(sorted(UNITS))})")
-    return v
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 def check_listen(v: str) -> str:
@@ -42,10 +21,4 @@ def check_listen(v: str) -> str:
     host, sep, port = v.rpartition(":")
     if not sep or not port.isdigit() or not 0 <= int(port) <= 65535 or not host:
         raise ValueError(f"{v!r} is not HOST:PORT")
-    return v
-
-
-def check_level(v: str) -> str:
-    if v not in LEVELS:
-        raise ValueError(f"unknown level {v!r} (known: {', '.join(x for x in LEVELS if x)})")
     return v

@@ -13,19 +13,18 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from dcmon.config.strict import Strict
 from dcmon.errors import Problem
 
 #: ISO/IEC 30134-2 measurement categories by where E_IT is metered (DOMAIN.md §1).
 CATEGORY = {"ups_output": 1, "pdu_output": 2, "it_input": 3}
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class MeterRef(_Strict):
+class MeterRef(Strict):
     """One meter: a device, optionally narrowed to readings carrying these labels."""
 
     device: str
@@ -41,7 +40,7 @@ def _refs(v: object) -> object:
     return v
 
 
-class Zone(_Strict):
+class Zone(Strict):
     id: str
     it: list[MeterRef] | Literal["racks"] = Field(default_factory=list)
     infra: list[MeterRef] = Field(default_factory=list)
@@ -49,7 +48,7 @@ class Zone(_Strict):
     _r = field_validator("it", "infra", mode="before")(classmethod(lambda cls, v: _refs(v)))
 
 
-class EnergyTopology(_Strict):
+class EnergyTopology(Strict):
     """``sites[].energy``: the metering roles of one site."""
 
     design_it_kw: float | None = Field(default=None, gt=0)

@@ -27,7 +27,10 @@ This module is pure computation; :mod:`dcmon.engine.store` persists the state.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from dcmon.model import Reading
 
 log = logging.getLogger("dcmon.engine.energy")
 
@@ -174,3 +177,20 @@ class Rollup:
             hour = step.t1 - (step.t1 % HOUR)
             b = self.hours.setdefault((key, hour), HourBucket())
             b.peak_w = max(b.peak_w, watts)
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """Metadata of one energy or power series."""
+
+    key: str
+    device: str
+    metric: str
+    level: str
+    labels: Mapping[str, str]
+    rack_power: bool
+
+
+def series_key(kind: str, r: Reading) -> str:
+    labels = ",".join(f"{k}={v}" for k, v in sorted(r.labels.items()))
+    return f"{kind}|{r.device}|{r.metric}|{r.level}|{labels}"

@@ -14,33 +14,15 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 from dcmon import clock
-from dcmon.config.inventory import Config
-from dcmon.engine.energy import CounterAccount, PowerAccount, Rollup
-from dcmon.model import Reading
+from dcmon.config.resolved import Config
+from dcmon.engine.energy import CounterAccount, PowerAccount, Rollup, Series, series_key
 from dcmon.engine.store import Store
+from dcmon.model import Reading
 
 log = logging.getLogger("dcmon.engine.ingest")
-
-
-@dataclass(frozen=True, slots=True)
-class Series:
-    """Metadata of one energy or power series."""
-
-    key: str
-    device: str
-    metric: str
-    level: str
-    labels: Mapping[str, str]
-    rack_power: bool
-
-
-def series_key(kind: str, r: Reading) -> str:
-    labels = ",".join(f"{k}={v}" for k, v in sorted(r.labels.items()))
-    return f"{kind}|{r.device}|{r.metric}|{r.level}|{labels}"
 
 
 class EnergyEngine:

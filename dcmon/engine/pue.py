@@ -18,11 +18,11 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from dcmon.config.inventory import Config
-from dcmon.engine.energy import HOUR
-from dcmon.engine.ingest import EnergyEngine, Series
-from dcmon.model import Reading
+from dcmon.config.resolved import Config
 from dcmon.config.topology import EnergyTopology, MeterRef, expand
+from dcmon.engine.energy import HOUR, Series
+from dcmon.engine.ingest import EnergyEngine
+from dcmon.model import Reading
 
 
 class _Meterish(Protocol):

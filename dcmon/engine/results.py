@@ -14,15 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dcmon import clock
-from dcmon.engine.capacity.model import CityCapacity
-from dcmon.engine.capacity.calculator import CapacityCalculator
-from dcmon.config.inventory import Config
-from dcmon.engine.ingest import EnergyEngine
-from dcmon.model import PollResult
 from dcmon.config.policy import SitePolicy
+from dcmon.config.resolved import Config
+from dcmon.config.topology import expand
+from dcmon.engine.capacity.calculator import CapacityCalculator
+from dcmon.engine.capacity.model import CityCapacity
+from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.pue import InstantPue, PueCalculator, PueResult, instantaneous, select_series
 from dcmon.engine.snapshot import Snapshot
-from dcmon.config.topology import expand
+from dcmon.model import PollResult
 
 log = logging.getLogger("dcmon.engine.results")
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from dcmon.engine.energy import HOUR, CounterAccount, HourBucket, PowerAccount
+from dcmon.engine.energy import HOUR, CounterAccount, HourBucket, PowerAccount, Series
 
 DAY = 86400.0
 
@@ -127,8 +127,6 @@ class Store:
             return {r[0]: PowerAccount(r[0], max_gap_s, r[1], r[2], r[3], r[4]) for r in rows}
 
     def load_series(self) -> list[Any]:
-        from dcmon.engine.ingest import Series
-
         with self._lock:
             rows = self._db.execute("SELECT key, device, metric, level, labels, rack_power "
                                     "FROM series").fetchall()

@@ -26,7 +26,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from dcmon import __version__, clock
-from dcmon.exporters.api.status.routes import status_router
+from dcmon.config.resolved import Config
 from dcmon.engine.capacity.model import (
     CityCapacity,
     Forecast,
@@ -37,10 +37,10 @@ from dcmon.engine.capacity.model import (
     SiteCapacity,
     Totals,
 )
-from dcmon.config.inventory import Config
 from dcmon.engine.pue import PueResult
 from dcmon.engine.results import ResultsHub
 from dcmon.engine.snapshot import Snapshot
+from dcmon.exporters.api.status.routes import status_router
 from dcmon.exporters.reports.tabular import flatten, to_csv
 
 PREFIX = "/api/v1"

@@ -18,10 +18,10 @@ from typing import Any
 
 import uvicorn
 
-from dcmon.exporters.api.app import AlertSource, create_app
 from dcmon.config.api import resolve_tokens
-from dcmon.config.inventory import Config
+from dcmon.config.resolved import Config
 from dcmon.engine.results import ResultsHub
+from dcmon.exporters.api.app import AlertSource, create_app
 
 log = logging.getLogger("dcmon.exporters.api")
 

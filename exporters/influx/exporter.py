@@ -33,13 +33,13 @@ from influxdb_client.rest import ApiException
 from pydantic import SecretStr
 
 from dcmon.config.influx import MB, InfluxExporter, read_token
-from dcmon.model import PollResult, Reading
 from dcmon.exporters.influx.lineproto import Place, to_line, wire_precision
 from dcmon.exporters.influx.results import result_lines
 from dcmon.exporters.influx.spool import Spool
+from dcmon.model import PollResult, Reading
 
 if TYPE_CHECKING:
-    from dcmon.config.inventory import Config
+    from dcmon.config.resolved import Config
     from dcmon.engine.results import Results
 
 log = logging.getLogger("dcmon.influx")

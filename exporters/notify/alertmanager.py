@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 
 from dcmon import clock
+from dcmon.config.alerting import AlertmanagerReceiver as Config
 from dcmon.engine.alerts.state import Notification, iso
-from dcmon.config.policy import AlertmanagerReceiver as Config
 from dcmon.exporters.notify.base import post_json
 
 

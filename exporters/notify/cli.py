@@ -6,10 +6,9 @@ import json
 
 import click
 
-from dcmon.engine.alerts.store import AlertStore
+from dcmon.config.resolved import Config
 from dcmon.engine.alerts.state import iso
-from dcmon.config.inventory import Config
-from dcmon.exporters.notify import alerts_path
+from dcmon.engine.alerts.store import AlertStore, alerts_path
 
 
 def print_alerts(cfg: Config, include_resolved: bool, fmt: str) -> int:

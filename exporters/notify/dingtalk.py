@@ -16,8 +16,8 @@ import hmac
 import time
 from urllib.parse import quote_plus, urlencode
 
+from dcmon.config.alerting import DingTalkReceiver as Config
 from dcmon.engine.alerts.state import Notification
-from dcmon.config.policy import DingTalkReceiver as Config
 from dcmon.exporters.notify.base import DeliveryError, markdown, post_json, safe_url
 
 

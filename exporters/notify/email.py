@@ -12,8 +12,8 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
 
+from dcmon.config.alerting import EmailReceiver as Config
 from dcmon.engine.alerts.state import Notification
-from dcmon.config.policy import EmailReceiver as Config
 from dcmon.exporters.notify.base import DeliveryError, status_word
 
 

@@ -17,8 +17,8 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from dcmon.config.alerting import Outbox as OutboxSettings
 from dcmon.engine.alerts.store import AlertStore, OutboxRow
-from dcmon.config.policy import Outbox as OutboxSettings
 from dcmon.exporters.notify.base import DeliveryError, Receiver
 
 log = logging.getLogger("dcmon.notify")

@@ -7,8 +7,8 @@ every receiver gets everything, so a receiver configured without a route is not 
 
 from __future__ import annotations
 
+from dcmon.config.alerting import AlertingSettings, Route
 from dcmon.engine.alerts.state import Notification
-from dcmon.config.policy import AlertingSettings, Route
 
 
 def matches(route: Route, n: Notification) -> bool:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dcmon.config.alerting import WebhookReceiver as Config
 from dcmon.engine.alerts.state import Notification, iso
-from dcmon.config.policy import WebhookReceiver as Config
 from dcmon.exporters.notify.base import post_json
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from dcmon.config.alerting import WeComReceiver as Config
 from dcmon.engine.alerts.state import Notification
-from dcmon.config.policy import WeComReceiver as Config
 from dcmon.exporters.notify.base import DeliveryError, markdown, post_json, safe_url
 
 MAX_BYTES = 4096

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from dcmon.model import Reading
 from dcmon.engine.snapshot import Snapshot
+from dcmon.model import Reading
 
 #: Reading unit -> (metric-name suffix, multiplier to base unit).
 UNIT_SUFFIX: dict[str, tuple[str, float]] = {

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from dcmon.config.inventory import Config
+from dcmon.config.resolved import Config
 from dcmon.exporters.rules.generate import rule_file
 from dcmon.exporters.rules.promtests import rule_tests
 

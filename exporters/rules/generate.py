@@ -23,10 +23,13 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from dcmon.config.inventory import Config, Site
-from dcmon.config.policy import SitePolicy, format_duration, ramp_end_ts
-from dcmon.engine.pue import WINDOWS
+from dcmon.config.durations import format_duration
+from dcmon.config.inventory import Site
+from dcmon.config.policy import SitePolicy
+from dcmon.config.resolved import Config
 from dcmon.config.topology import MeterRef, expand
+from dcmon.engine.alerts.gate import ramp_end_ts
+from dcmon.engine.pue import WINDOWS
 
 Rule = dict[str, Any]
 

@@ -17,8 +17,9 @@ import math
 import re
 from typing import Any
 
-from dcmon.config.inventory import Config, Site
-from dcmon.config.policy import parse_duration
+from dcmon.config.durations import parse_duration
+from dcmon.config.inventory import Site
+from dcmon.config.resolved import Config
 from dcmon.exporters.rules.generate import (
     PUE,
     capacity_rules,

@@ -17,7 +17,8 @@ from dcmon.engine.alerts.state import Alert
 from dcmon.exporters.api.app import create_app
 from dcmon.exporters.api.server import ApiServer, bind
 from dcmon.engine.capacity.calculator import latest_readings
-from dcmon.config.inventory import Config, load_config
+from dcmon.config.resolved import Config
+from dcmon.app.inventory import load_config
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.model import PollResult
 from dcmon.collectors.registry import ProfileRegistry

@@ -10,7 +10,8 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import TypeVar
 
-from dcmon.config.inventory import Config, parse_config
+from dcmon.config.resolved import Config
+from dcmon.app.inventory import parse_config
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.app.poller import Poller
 from dcmon.collectors.registry import ProfileRegistry

@@ -17,14 +17,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from dcmon.config.alerting import UtilisationRule
+from dcmon.config.inventory import Site
+from dcmon.config.policy import SitePolicy
+from dcmon.config.resolved import Config, DeviceSpec
 from dcmon.engine.alerts import text as alert_text
+from dcmon.engine.alerts.gate import judge
 from dcmon.engine.alerts.state import Alert, Observation, Text, fingerprint
 from dcmon.engine.capacity.model import SiteCapacity
-from dcmon.config.inventory import Config, DeviceSpec, Site
-from dcmon.model import Reading
-from dcmon.config.policy import SitePolicy, UtilisationRule, judge
 from dcmon.engine.pue import InstantPue, PueResult
 from dcmon.engine.snapshot import DeviceHealth
+from dcmon.model import Reading
 
 PUE = "DcmonPueAboveCeiling"
 METERING = "DcmonMeteringFault"

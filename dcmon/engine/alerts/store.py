@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dcmon.config.resolved import Config
 from dcmon.engine.alerts.state import Alert, Notification
 from dcmon.engine.store import migrate, open_sqlite
 
@@ -168,3 +169,9 @@ class AlertStore:
                 "GROUP BY receiver").fetchall()
         return {r[0]: {"queued": int(r[1]), "delivered": int(r[2]), "dead": int(r[3])}
                 for r in rows}
+
+
+def alerts_path(config: Config) -> Path:
+    """``<state_dir>/alerts.sqlite`` (state_dir relative to the inventory file)."""
+    base = Path(config.file).resolve().parent if Path(config.file).exists() else Path.cwd()
+    return base / config.model.state_dir / "alerts.sqlite"

@@ -7,8 +7,9 @@ first thing to look at. Kept apart from the rules so wording changes never touch
 
 from __future__ import annotations
 
+from dcmon.config.policy import PolicyClass
+from dcmon.engine.alerts.gate import Gate
 from dcmon.engine.alerts.state import Text
-from dcmon.config.policy import Gate, PolicyClass
 
 _WINDOW_ZH = {"1h": "1 小时", "24h": "24 小时", "7d": "7 天", "30d": "30 天", "365d": "365 天",
               "instant": "瞬时"}

@@ -1,4 +1,4 @@
-"""Feeding capacity from the running engine, from a store on disk, or from recorded readings.
+"""Capacity from the running engine: the latest readings plus history from the store.
 
 History (hourly and daily peaks) changes only when an hour closes, so the calculator reads it
 once per hour (and again when new series appear), not on every recompute: a city of 10,000 rack
@@ -10,18 +10,14 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 
+from dcmon.config.resolved import Config
 from dcmon.engine.capacity.compute import CapacityInputs, compute_capacity
 from dcmon.engine.capacity.history import DAY, DeviceHistory, device_history
 from dcmon.engine.capacity.model import CityCapacity
-from dcmon.config.inventory import Config
-from dcmon.engine.energy import HOUR
-from dcmon.engine.ingest import EnergyEngine, Series
+from dcmon.engine.energy import HOUR, Series
+from dcmon.engine.ingest import EnergyEngine
 from dcmon.model import Reading
-from dcmon.collectors.registry import ProfileRegistry
-from dcmon.app.replay import counter_specs, parse_lines
-from dcmon.engine.store import Store
 
 
 class CapacityCalculator:
@@ -67,16 +63,6 @@ class CapacityCalculator:
         return compute_capacity(self.config, inp, site)
 
 
-def capacity_from_store(config: Config, store_path: str | Path, now: float,
-                        site: str | None = None) -> CityCapacity:
-    """Offline capacity from the state store of ``dcmon run`` (no live readings: flagged)."""
-    store = Store(store_path)
-    try:
-        return CapacityCalculator(config, EnergyEngine(config, store)).compute(now, {}, site)
-    finally:
-        store.close()
-
-
 def latest_readings(readings: Iterable[Reading]) -> dict[str, tuple[Reading, ...]]:
     """A snapshot from recorded readings: each device's readings at its last timestamp."""
     last: dict[str, float] = {}
@@ -88,23 +74,3 @@ def latest_readings(readings: Iterable[Reading]) -> dict[str, tuple[Reading, ...
         elif r.ts == t:
             keep[r.device].append(r)
     return {d: tuple(rs) for d, rs in keep.items()}
-
-
-def capacity_from_readings(config: Config, registry: ProfileRegistry, lines: Iterable[str],
-                           file: str, store_path: str | Path = ":memory:",
-                           now: float | None = None) -> CityCapacity:
-    """Replay JSON-lines readings (docs/energy.md format) and compute capacity at ``now``
-    (default: the last reading's time); the last readings of each device are the snapshot."""
-    store = Store(store_path)
-    try:
-        engine = EnergyEngine(config, store)
-        readings = list(parse_lines(lines, file, counter_specs(config, registry)))
-        # Time order per series is required; a stable sort by time keeps the file's order.
-        readings.sort(key=lambda r: r.ts)
-        engine.ingest(readings)
-        engine.flush()
-        at = now if now is not None else (max((r.ts for r in readings), default=0.0))
-        return CapacityCalculator(config, engine).compute(at, latest_readings(readings))
-    finally:
-        store.close()
-

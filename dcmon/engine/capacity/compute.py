@@ -28,6 +28,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dcmon.config.capacity import CapacitySettings, FeedRating
+from dcmon.config.resolved import Config, DeviceSpec
+from dcmon.config.topology import MeterRef
 from dcmon.engine.capacity.history import DAY, DeviceHistory, LoadHistory, combine, fit_line
 from dcmon.engine.capacity.model import (
     CityCapacity,
@@ -43,10 +45,8 @@ from dcmon.engine.capacity.model import (
     SiteCapacity,
     Totals,
 )
-from dcmon.config.inventory import Config, DeviceSpec
-from dcmon.model import Reading
 from dcmon.engine.pue import select_readings
-from dcmon.config.topology import MeterRef
+from dcmon.model import Reading
 
 _EPS = 1e-9
 #: Levels tried for a feed's current, most specific to the breaker first.

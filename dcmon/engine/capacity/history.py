@@ -19,10 +19,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from dcmon.engine.energy import HOUR, HourBucket
-from dcmon.engine.ingest import Series
-from dcmon.engine.pue import narrow
 from dcmon.config.topology import MeterRef
+from dcmon.engine.energy import HOUR, HourBucket, Series
+from dcmon.engine.pue import narrow
 
 DAY = 86400.0
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from dcmon.engine.capacity.model import FeedCapacity, RackCapacity, SiteCapacity
+from dcmon.engine.results import Results
 from dcmon.exporters.api.status.html import (
     Frame,
     SiteStatus,
@@ -22,8 +24,6 @@ from dcmon.exporters.api.status.html import (
     short,
     site_url,
 )
-from dcmon.engine.capacity.model import FeedCapacity, RackCapacity, SiteCapacity
-from dcmon.engine.results import Results
 from dcmon.exporters.reports import svg
 from dcmon.exporters.reports.svg import esc
 

@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 from dcmon import __version__
-from dcmon.exporters.api.status.i18n import HTML_LANG, text
-from dcmon.engine.capacity.model import Headroom, SiteCapacity
 from dcmon.config.policy import POLICY_CLASSES
+from dcmon.engine.capacity.model import Headroom, SiteCapacity
 from dcmon.engine.pue import InstantPue, PueResult
 from dcmon.engine.results import Results
+from dcmon.exporters.api.status.i18n import HTML_LANG, text
 from dcmon.exporters.reports import svg
 from dcmon.exporters.reports.capacity import quality_html
 from dcmon.exporters.reports.svg import esc

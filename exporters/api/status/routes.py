@@ -29,10 +29,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 import dcmon.exporters.api.status.detail as detail
 import dcmon.exporters.api.status.html as view
-from dcmon.exporters.api.status import i18n as status_i18n
 from dcmon.config.api import ApiSettings
-from dcmon.config.inventory import Config
+from dcmon.config.resolved import Config
 from dcmon.engine.results import HistoryPoint, Results, ResultsHub, history_point
+from dcmon.exporters.api.status import i18n as status_i18n
 
 log = logging.getLogger("dcmon.exporters.api.status.routes")
 

@@ -1,0 +1,198 @@
+"""Load an inventory: read the file, validate it, resolve secrets, check every reference.
+
+Every problem is collected and reported at once as ``FILE: KEY.PATH: fault`` lines. The device
+profiles belong to ``dcmon.collectors``, which sits above this package, so the caller passes a
+:class:`ProfileCatalog` factory (``ProfileRegistry.load`` in the app): a device's profile is
+checked against the catalogue built from the inventory's own ``profile_dirs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import SecretStr, ValidationError
+
+from dcmon.config.alerting import alerting_problems
+from dcmon.config.api import api_problems
+from dcmon.config.capacity import capacity_problems
+from dcmon.config.influx import influx_problems
+from dcmon.config.inventory import CommunityCredential, ConfigModel, Device, Site
+from dcmon.config.resolved import Config, DeviceSpec, ResolvedCredential
+from dcmon.config.secrets import SecretValue, read_secret
+from dcmon.config.topology import validate as validate_topology
+from dcmon.config.yamlfile import load_yaml
+from dcmon.errors import ConfigError, Problem, pydantic_problems
+
+
+class ProfileCatalog(Protocol):
+    """What the loader needs to know of the device profiles: their names and protocols."""
+
+    def names(self) -> list[str]: ...
+
+    def protocol_of(self, name: str) -> str | None: ...
+
+
+#: Builds the catalogue from the inventory's extra profile directories.
+CatalogFactory = Callable[[Iterable[Path]], ProfileCatalog]
+
+#: The default port of each protocol.
+DEFAULT_PORT = {"snmp": 161, "modbus": 502}
+#: Device keys that only one protocol has, by the protocol that does not.
+_FOREIGN_KEYS = {
+    "snmp": ("unit", "transport", "max_registers", "max_gap", "pause", "one_per_field",
+             "close_after_poll"),
+    "modbus": ("credential", "max_repetitions", "outlets"),
+}
+
+
+def _walk_devices(m: ConfigModel) -> Iterator[tuple[str, Site, str, str, Device]]:
+    for si, site in enumerate(m.sites):
+        for di, dev in enumerate(site.devices):
+            yield f"sites.{si}.devices.{di}", site, "", "", dev
+        for ri, room in enumerate(site.rooms):
+            for di, dev in enumerate(room.devices):
+                yield f"sites.{si}.rooms.{ri}.devices.{di}", site, room.id, "", dev
+            for ki, rack in enumerate(room.racks):
+                for di, dev in enumerate(rack.devices):
+                    yield (f"sites.{si}.rooms.{ri}.racks.{ki}.devices.{di}", site, room.id,
+                           rack.id, dev)
+
+
+def _read_secret(value: SecretValue, file: str, key: str,
+                 problems: list[Problem], base: Path) -> SecretStr | None:
+    try:
+        return read_secret(value, base)
+    except ValueError as exc:
+        problems.append(Problem(file, key, str(exc)))
+        return None
+
+
+def _resolve_credentials(m: ConfigModel, file: str, base: Path,
+                         problems: list[Problem]) -> dict[str, ResolvedCredential]:
+    out: dict[str, ResolvedCredential] = {}
+    for name, cred in m.credentials.items():
+        key = f"credentials.{name}"
+        if isinstance(cred, CommunityCredential):
+            community = _read_secret(cred.community, file, f"{key}.community", problems, base)
+            out[name] = ResolvedCredential(version=cred.version, community=community)
+        else:
+            auth = (_read_secret(cred.auth_key, file, f"{key}.auth_key", problems, base)
+                    if cred.auth_key is not None else None)
+            priv = (_read_secret(cred.priv_key, file, f"{key}.priv_key", problems, base)
+                    if cred.priv_key is not None else None)
+            for label, secret in (("auth_key", auth), ("priv_key", priv)):
+                if secret is not None and len(secret.get_secret_value()) < 8:
+                    problems.append(Problem(file, f"{key}.{label}", "SNMPv3 keys must be at "
+                                                                    "least 8 characters"))
+            out[name] = ResolvedCredential(
+                version="3", user=cred.user, auth_protocol=cred.auth_protocol, auth_key=auth,
+                priv_protocol=cred.priv_protocol, priv_key=priv, context=cred.context,
+            )
+    return out
+
+
+def parse_config(data: Any, file: str, profiles: CatalogFactory,
+                 base: Path | None = None) -> Config:
+    """Validate an inventory document; raise ConfigError listing every problem."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError([Problem(file, "", "the inventory must be a YAML mapping")])
+    try:
+        m = ConfigModel.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(pydantic_problems(file, exc)) from None
+    base = base or Path(file).resolve().parent
+    catalog = profiles([base / d for d in m.profile_dirs])
+    problems: list[Problem] = []
+    creds = _resolve_credentials(m, file, base, problems)
+    problems.extend(alerting_problems(m.alerting, file, base))
+    devices = _devices(m, file, catalog, problems)
+    parents = {d.id: d.parent for d in devices}
+    for d in devices:
+        if d.parent is not None and d.parent not in parents:
+            problems.append(Problem(file, f"{d.key}.parent", f"unknown device {d.parent!r}"))
+    for si, site in enumerate(m.sites):
+        if site.energy is not None:
+            problems.extend(validate_topology(
+                site.energy, f"sites.{si}.energy", file, parents,
+                [d.id for d in devices if d.site == site.id and d.rack]))
+    problems.extend(capacity_problems(m.sites, set(parents), file))
+    problems.extend(api_problems(m.api, file, base))
+    problems.extend(influx_problems(m.exporters.influx, file, base))
+    if problems:
+        raise ConfigError(problems)
+    return Config(file=file, model=m, devices=tuple(devices), credentials=creds)
+
+
+def _devices(m: ConfigModel, file: str, catalog: ProfileCatalog,
+             problems: list[Problem]) -> list[DeviceSpec]:
+    """Every device with its place and effective settings; duplicate ids and bad references
+    are added to ``problems``."""
+    seen: dict[str, str] = {}
+    devices: list[DeviceSpec] = []
+    known_profiles = [*catalog.names(), "auto"]
+    for key, site, room, rack, dev in _walk_devices(m):
+        if dev.id in seen:
+            problems.append(Problem(file, f"{key}.id", f"duplicate device id {dev.id!r} "
+                                                       f"(first at {seen[dev.id]})"))
+        else:
+            seen[dev.id] = key
+        if dev.profile != "auto" and catalog.protocol_of(dev.profile) is None:
+            known = ", ".join(known_profiles)
+            problems.append(Problem(file, f"{key}.profile",
+                                    f"unknown profile {dev.profile!r} (known: {known})"))
+        problems.extend(_protocol_problems(dev, key, file, m, catalog))
+        devices.append(_device_spec(m, key, site, room, rack, dev))
+    return devices
+
+
+def _device_spec(m: ConfigModel, key: str, site: Site, room: str, rack: str,
+                 dev: Device) -> DeviceSpec:
+    p = m.poll
+    own = {k: v for k in _FOREIGN_KEYS["snmp"] if (v := getattr(dev, k)) is not None}
+    return DeviceSpec(
+        id=dev.id, site=site.id, room=room, rack=rack, key=key, host=dev.host,
+        port=dev.port or DEFAULT_PORT[dev.protocol], protocol=dev.protocol,
+        profile=dev.profile, credential=dev.credential or "",
+        interval=dev.interval or p.interval,
+        timeout=dev.timeout or p.timeout,
+        retries=p.retries if dev.retries is None else dev.retries,
+        max_repetitions=dev.max_repetitions,
+        outlets=p.outlets if dev.outlets is None else dev.outlets, feed=dev.feed,
+        parent=dev.parent, modbus=own if dev.protocol == "modbus" else None,
+    )
+
+
+def _protocol_problems(dev: Device, key: str, file: str, m: ConfigModel,
+                       catalog: ProfileCatalog) -> list[Problem]:
+    """Settings that do not fit the device's protocol, and profiles of the other protocol."""
+    problems = []
+    for k in _FOREIGN_KEYS[dev.protocol]:
+        if getattr(dev, k) is not None:
+            problems.append(Problem(file, f"{key}.{k}", f"not a setting of {dev.protocol} "
+                                                        "devices"))
+    proto = catalog.protocol_of(dev.profile)
+    if proto is not None and proto != dev.protocol:
+        problems.append(Problem(file, f"{key}.profile", f"profile {dev.profile!r} is a "
+                                                        f"{proto} profile; set "
+                                                        f"protocol: {proto}"))
+    if "credential" in _FOREIGN_KEYS[dev.protocol]:  # no authentication: no detection either
+        if dev.profile == "auto":
+            problems.append(Problem(file, f"{key}.profile", f"{dev.protocol} devices cannot be "
+                                                            "detected: name their profile"))
+    elif dev.credential is None:
+        problems.append(Problem(file, f"{key}.credential", "required key is missing"))
+    elif dev.credential not in m.credentials:
+        defined = ", ".join(sorted(m.credentials)) or "none defined"
+        problems.append(Problem(file, f"{key}.credential",
+                                f"unknown credential {dev.credential!r} (defined: {defined})"))
+    return problems
+
+
+def load_config(path: str | Path, profiles: CatalogFactory) -> Config:
+    """Read and validate an inventory file."""
+    data = load_yaml(Path(path))
+    return parse_config(data, str(path), profiles, Path(path).resolve().parent)
