@@ -382,7 +382,7 @@ def test_engine_results_reach_influx(vm: Victoria, tmp_path: Path) -> None:
     assert row["values"] == [{"ok": 0, "withheld": 1, "metering_fault": 2}[one_h.status]]
     assert row["timestamps"] == [round(one_h.end * 1000)]  # the window's end, not write time
     energy = export("energy_total_value")
-    meters = {(m[0], tuple(sorted(m[2].items()))): m[3] for m in res.meters}
+    meters = {(m.device, tuple(sorted(m.labels.items()))): m.lifetime_j for m in res.meters}
     assert len(energy) == len(meters) and meters
     for s in energy:
         labels = {k: v for k, v in s["metric"].items()

@@ -220,6 +220,45 @@ def _sentinels(raw: list[int | float] | None, type_: str, key: str, file: str,
     return frozenset(out)
 
 
+def _value_problems(f: FieldIn, type_: str, key: str, file: str,
+                    problems: list[Problem]) -> None:
+    """What a field's value needs: a label (text) or a unit, and counter and scale rules."""
+    if type_ == "STRING":
+        if not f.label:
+            problems.append(Problem(file, f"{key}.label", "a STRING field needs 'label': the "
+                                                          "label its text becomes"))
+        elif not NAME_RE.match(f.label):
+            problems.append(Problem(file, f"{key}.label", f"label {f.label!r} must be "
+                                                          "lower_snake_case"))
+    else:
+        if f.label is not None:
+            problems.append(Problem(file, f"{key}.label", "'label' is only for STRING fields"))
+        if f.unit is None:
+            problems.append(Problem(file, f"{key}.unit", "required key is missing"))
+    if f.kind == "counter":
+        if f.width is None and f.cap is None:
+            problems.append(Problem(file, f"{key}.width", "an energy counter must declare its "
+                                                          "width (16, 32 or 64) or its cap"))
+        elif (f.width is not None and type_ in REGISTERS and not type_.startswith("FLOAT")
+              and f.width > 16 * REGISTERS[type_]):
+            problems.append(Problem(file, f"{key}.width", f"width {f.width} is wider than "
+                                                          f"{type_}"))
+        if f.resettable is None:
+            problems.append(Problem(file, f"{key}.resettable", "a counter must say whether it "
+                                                               "can be reset (true or false)"))
+        if f.unit is not None and f.unit not in ("J", "s"):
+            problems.append(Problem(file, f"{key}.unit", f"a counter's unit must be J or s, "
+                                                         f"not {f.unit!r}"))
+    elif f.width is not None or f.cap is not None or f.resettable:
+        problems.append(Problem(file, f"{key}.kind", "width, cap and resettable need kind: "
+                                                     "counter"))
+    if f.scale == 0:
+        problems.append(Problem(file, f"{key}.scale", "scale must not be 0"))
+    if f.rack_power and f.name != "power":
+        problems.append(Problem(file, f"{key}.rack_power", "only a power field counts toward "
+                                                           "rack power"))
+
+
 def _compile_field(f: FieldIn, key: str, file: str, default_order: str,
                    problems: list[Problem]) -> ModbusField | None:
     before = len(problems)
@@ -264,40 +303,7 @@ def _compile_field(f: FieldIn, key: str, file: str, default_order: str,
     if f.scale_register is not None:
         scale_reg = _compile_scale(f.scale_register, f.table, order, f"{key}.scale_register",
                                    file, problems)
-    if type_ == "STRING":
-        if not f.label:
-            problems.append(Problem(file, f"{key}.label", "a STRING field needs 'label': the "
-                                                          "label its text becomes"))
-        elif not NAME_RE.match(f.label):
-            problems.append(Problem(file, f"{key}.label", f"label {f.label!r} must be "
-                                                          "lower_snake_case"))
-    else:
-        if f.label is not None:
-            problems.append(Problem(file, f"{key}.label", "'label' is only for STRING fields"))
-        if f.unit is None:
-            problems.append(Problem(file, f"{key}.unit", "required key is missing"))
-    if f.kind == "counter":
-        if f.width is None and f.cap is None:
-            problems.append(Problem(file, f"{key}.width", "an energy counter must declare its "
-                                                          "width (16, 32 or 64) or its cap"))
-        elif (f.width is not None and type_ in REGISTERS and not type_.startswith("FLOAT")
-              and f.width > 16 * REGISTERS[type_]):
-            problems.append(Problem(file, f"{key}.width", f"width {f.width} is wider than "
-                                                          f"{type_}"))
-        if f.resettable is None:
-            problems.append(Problem(file, f"{key}.resettable", "a counter must say whether it "
-                                                               "can be reset (true or false)"))
-        if f.unit is not None and f.unit not in ("J", "s"):
-            problems.append(Problem(file, f"{key}.unit", f"a counter's unit must be J or s, "
-                                                         f"not {f.unit!r}"))
-    elif f.width is not None or f.cap is not None or f.resettable:
-        problems.append(Problem(file, f"{key}.kind", "width, cap and resettable need kind: "
-                                                     "counter"))
-    if f.scale == 0:
-        problems.append(Problem(file, f"{key}.scale", "scale must not be 0"))
-    if f.rack_power and f.name != "power":
-        problems.append(Problem(file, f"{key}.rack_power", "only a power field counts toward "
-                                                           "rack power"))
+    _value_problems(f, type_, key, file, problems)
     sentinels = _sentinels(f.sentinels, type_, key, file, problems)
     if len(problems) > before or address is None:
         return None

@@ -112,7 +112,7 @@ def summary(svc: RunningService, names: dict[str, str]) -> list[str]:
     sim = clock.now()
     lines = [f"{_stamp(sim)} (simulated)  devices up {up}/{len(health)}"
              + (f"; down: {down}" if down else "")]
-    ceilings = {s: c for s, _, c in svc.hub.latest.ceilings}
+    ceilings = {c.site: c.value for c in svc.hub.latest.ceilings}
     pue_1h = {r.site: r.value for r in svc.hub.latest.pue
               if r.window == "1h" and r.zone is None and r.value is not None}
     for inst in instantaneous(svc.hub.config, svc.poller.snapshot.readings()):

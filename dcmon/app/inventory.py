@@ -42,3 +42,15 @@ def registry_for(config: Config) -> ProfileRegistry:
 
 def _dirs(base: Path, dirs: Iterable[str]) -> list[Path]:
     return [base / d for d in dirs]
+
+
+def load_with_profiles(path: str | Path) -> tuple[Config, ProfileRegistry]:
+    """The inventory and the profile registry it was checked against (built-in + its dirs)."""
+    built: list[ProfileRegistry] = []
+
+    def catalog(dirs: Iterable[Path]) -> ProfileRegistry:
+        built.append(ProfileRegistry.load(dirs))
+        return built[-1]
+
+    config = loader.load_config(path, catalog)
+    return config, built[-1]

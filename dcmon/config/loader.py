@@ -40,7 +40,7 @@ CatalogFactory = Callable[[Iterable[Path]], ProfileCatalog]
 #: The default port of each protocol.
 DEFAULT_PORT = {"snmp": 161, "modbus": 502}
 #: Device keys that only one protocol has, by the protocol that does not.
-_FOREIGN_KEYS = {
+FOREIGN_KEYS = {
     "snmp": ("unit", "transport", "max_registers", "max_gap", "pause", "one_per_field",
              "close_after_poll"),
     "modbus": ("credential", "max_repetitions", "outlets"),
@@ -152,7 +152,7 @@ def _devices(m: ConfigModel, file: str, catalog: ProfileCatalog,
 def _device_spec(m: ConfigModel, key: str, site: Site, room: str, rack: str,
                  dev: Device) -> DeviceSpec:
     p = m.poll
-    own = {k: v for k in _FOREIGN_KEYS["snmp"] if (v := getattr(dev, k)) is not None}
+    own = {k: v for k in FOREIGN_KEYS["snmp"] if (v := getattr(dev, k)) is not None}
     return DeviceSpec(
         id=dev.id, site=site.id, room=room, rack=rack, key=key, host=dev.host,
         port=dev.port or DEFAULT_PORT[dev.protocol], protocol=dev.protocol,
@@ -170,7 +170,7 @@ def _protocol_problems(dev: Device, key: str, file: str, m: ConfigModel,
                        catalog: ProfileCatalog) -> list[Problem]:
     """Settings that do not fit the device's protocol, and profiles of the other protocol."""
     problems = []
-    for k in _FOREIGN_KEYS[dev.protocol]:
+    for k in FOREIGN_KEYS[dev.protocol]:
         if getattr(dev, k) is not None:
             problems.append(Problem(file, f"{key}.{k}", f"not a setting of {dev.protocol} "
                                                         "devices"))
@@ -179,7 +179,7 @@ def _protocol_problems(dev: Device, key: str, file: str, m: ConfigModel,
         problems.append(Problem(file, f"{key}.profile", f"profile {dev.profile!r} is a "
                                                         f"{proto} profile; set "
                                                         f"protocol: {proto}"))
-    if "credential" in _FOREIGN_KEYS[dev.protocol]:  # no authentication: no detection either
+    if "credential" in FOREIGN_KEYS[dev.protocol]:  # no authentication: no detection either
         if dev.profile == "auto":
             problems.append(Problem(file, f"{key}.profile", f"{dev.protocol} devices cannot be "
                                                             "detected: name their profile"))

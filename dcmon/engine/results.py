@@ -11,7 +11,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from dcmon import clock
 from dcmon.config.policy import SitePolicy
@@ -38,22 +38,52 @@ class SiteEnergy:
     it_j: float
 
 
+@dataclass(frozen=True, slots=True)
+class MeterTotal:
+    """One energy meter's monotonic lifetime total, with the wraps and resets it came through."""
+
+    device: str
+    metric: str
+    labels: dict[str, str]
+    lifetime_j: float
+    wraps: int
+    resets: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ceiling:
+    """The PUE ceiling in force at a site with a topology (edge sites have none)."""
+
+    site: str
+    policy_class: str
+    value: float
+
+
 @dataclass(frozen=True)
 class Results:
     computed: float = 0.0
     pue: tuple[PueResult, ...] = ()
     instant: tuple[InstantPue, ...] = ()
     energy: tuple[SiteEnergy, ...] = ()
-    meters: tuple[tuple[str, str, dict[str, str], float, int, int], ...] = field(default=())
+    meters: tuple[MeterTotal, ...] = ()
     #: Capacity per rack, room, site and city (docs/capacity.md); None before the first run.
     capacity: CityCapacity | None = None
-    #: (site, policy class, PUE ceiling) for sites with a topology and a ceiling (not edge).
-    ceilings: tuple[tuple[str, str, float], ...] = ()
+    #: Sites with a topology and a ceiling (not edge).
+    ceilings: tuple[Ceiling, ...] = ()
 
 
 #: The status page's small charts: one point per HISTORY_STEP_S of data time, a day of them.
 HISTORY_STEP_S = 300.0
 HISTORY_POINTS = 288
+
+
+@dataclass(frozen=True, slots=True)
+class SitePoint:
+    """A site's live PUE and power at one history point; None where a meter is silent."""
+
+    pue: float | None = None
+    it_kw: float | None = None
+    facility_kw: float | None = None
 
 
 @dataclass(frozen=True)
@@ -65,15 +95,14 @@ class HistoryPoint:
     """
 
     ts: float
-    #: site -> (live PUE, IT kW, facility kW); None where a meter is silent.
-    sites: dict[str, tuple[float | None, float | None, float | None]]
+    sites: dict[str, SitePoint]
     #: (site, rack) -> rack power now (kW, A+B), None when unmetered or stale.
     racks: dict[tuple[str, str], float | None]
 
 
 def history_point(res: Results) -> HistoryPoint:
-    sites = {i.site: (i.value, None if i.it_w is None else i.it_w / 1000,
-                      None if i.facility_w is None else i.facility_w / 1000)
+    sites = {i.site: SitePoint(i.value, None if i.it_w is None else i.it_w / 1000,
+                               None if i.facility_w is None else i.facility_w / 1000)
              for i in res.instant}
     racks: dict[tuple[str, str], float | None] = {}
     if res.capacity is not None:
@@ -84,12 +113,12 @@ def history_point(res: Results) -> HistoryPoint:
     return HistoryPoint(res.computed, sites, racks)
 
 
-def ceilings(config: Config) -> tuple[tuple[str, str, float], ...]:
+def ceilings(config: Config) -> tuple[Ceiling, ...]:
     out = []
     for site in config.model.sites:
         pol = site.policy if site.policy is not None else SitePolicy()
         if site.energy is not None and pol.effective_ceiling is not None:
-            out.append((site.id, str(pol.policy_class), pol.effective_ceiling))
+            out.append(Ceiling(site.id, str(pol.policy_class), pol.effective_ceiling))
     return tuple(out)
 
 
@@ -120,7 +149,7 @@ class ResultsHub:
         with self._lock:
             pue = tuple(self.calc.results(now, settle=self.calc.settle_s()))
             energy = tuple(self._lifetime(sid) for sid, _ in self.calc.sites())
-            meters = tuple((s.device, s.metric, dict(s.labels), total, wraps, resets)
+            meters = tuple(MeterTotal(s.device, s.metric, dict(s.labels), total, wraps, resets)
                            for s, total, wraps, resets in self.engine.lifetime().values())
             capacity = self.capacity_calc.compute(now, self.snapshot.readings())
         inst = tuple(instantaneous(self.config, self.snapshot.readings()))

@@ -41,6 +41,7 @@ from dcmon.engine.pue import PueResult
 from dcmon.engine.results import ResultsHub
 from dcmon.engine.snapshot import Snapshot
 from dcmon.exporters.api.status.routes import status_router
+from dcmon.exporters.reports.capacity import render_html
 from dcmon.exporters.reports.tabular import flatten, to_csv
 
 PREFIX = "/api/v1"
@@ -212,35 +213,61 @@ class TokenCheck:
         return match[0]
 
 
-def create_app(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str]],
-               snapshot: Snapshot | None = None, alerts: AlertSource | None = None
-               ) -> FastAPI:
-    """The API over ``hub``'s results; ``tokens`` maps name -> (secret, scope)."""
-    snap = snapshot or hub.snapshot
-    app = FastAPI(title="dcmon API", version=__version__,
-                  description="Capacity (racks, feeds, standard racks, headroom), PUE and "
-                              "alerts for the compute-scheduling platform. See docs/api.md.",
-                  openapi_url=f"{PREFIX}/openapi.json", docs_url=f"{PREFIX}/docs",
-                  redoc_url=None)
-    read = Depends(TokenCheck(tokens, "read"))
-    admin = Depends(TokenCheck(tokens, "admin"))
-    public = APIRouter(prefix=PREFIX)
-    api = APIRouter(prefix=PREFIX, dependencies=[read], responses=_ERRORS)
+class _Latest:
+    """The hub's latest results, as routes need them (capacity computed on first use)."""
 
-    def capacity() -> CityCapacity:
-        res = hub.latest
+    def __init__(self, hub: ResultsHub) -> None:
+        self.hub = hub
+
+    def capacity(self) -> CityCapacity:
+        res = self.hub.latest
         if res.capacity is None:  # before the first scheduled computation
-            res = hub.recompute()
+            res = self.hub.recompute()
         assert res.capacity is not None
         return res.capacity
 
-    def site_or_404(site: str) -> SiteCapacity:
-        cap = capacity()
+    def site_or_404(self, site: str) -> SiteCapacity:
+        cap = self.capacity()
         found = next((s for s in cap.sites if s.site == site), None)
         if found is None:
             known = ", ".join(s.site for s in cap.sites) or "none"
             raise HTTPException(404, f"unknown site {site!r} (known: {known})")
         return found
+
+
+def create_app(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str]],
+               snapshot: Snapshot | None = None, alerts: AlertSource | None = None
+               ) -> FastAPI:
+    """The API over ``hub``'s results; ``tokens`` maps name -> (secret, scope)."""
+    app = FastAPI(title="dcmon API", version=__version__,
+                  description="Capacity (racks, feeds, standard racks, headroom), PUE and "
+                              "alerts for the compute-scheduling platform. See docs/api.md.",
+                  openapi_url=f"{PREFIX}/openapi.json", docs_url=f"{PREFIX}/docs",
+                  redoc_url=None)
+    latest = _Latest(hub)
+    app.include_router(_health_router(hub, snapshot or hub.snapshot))
+    api = APIRouter(prefix=PREFIX, dependencies=[Depends(TokenCheck(tokens, "read"))],
+                    responses=_ERRORS)
+    _capacity_routes(api, latest)
+    _pue_and_alert_routes(api, hub, alerts)
+    _report_and_admin_routes(api, latest, Depends(TokenCheck(tokens, "admin")))
+    app.include_router(api)
+    if config.model.api.status_page != "off":  # the HTML status page (docs/api.md)
+        app.include_router(status_router(config, hub, tokens, alerts, config.model.api))
+
+        @app.get("/", include_in_schema=False)
+        def root() -> RedirectResponse:
+            return RedirectResponse("/status", status_code=307)
+
+    @app.exception_handler(ValueError)
+    def _bad_value(_: Request, exc: ValueError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    return app
+
+
+def _health_router(hub: ResultsHub, snap: Snapshot) -> APIRouter:
+    public = APIRouter(prefix=PREFIX)
 
     @public.get("/health", response_model=Health, tags=["health"])
     def health() -> Health:
@@ -250,6 +277,13 @@ def create_app(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str
         return Health(status="ok" if computed else "starting", version=__version__,
                       computed=computed, devices=len(h),
                       devices_up=sum(1 for d in h.values() if d.up))
+
+    return public
+
+
+def _capacity_routes(api: APIRouter, latest: _Latest) -> None:
+    """The city, sites, rooms and racks (docs/capacity.md)."""
+    capacity = latest.capacity
 
     @api.get("/city", response_model=CitySummary, tags=["capacity"])
     def city() -> CitySummary:
@@ -278,7 +312,7 @@ def create_app(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str
              responses={404: {"model": ErrorBody, "description": "Unknown site"}})
     def site(site_id: str) -> SiteCapacity:
         """One site in full: its rooms and their racks with feeds."""
-        return site_or_404(site_id)
+        return latest.site_or_404(site_id)
 
     @api.get("/rooms", response_model=RoomPage, tags=["capacity"], responses={200: _CSV})
     def rooms(request: Request, site: str | None = None, limit: Limit = 100,
@@ -311,6 +345,10 @@ def create_app(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str
             return _csv("racks", [flatten(r) for r in page])
         return RackPage(items=page, total=len(items), limit=limit, offset=offset,
                         computed=cap.computed)
+
+
+def _pue_and_alert_routes(api: APIRouter, hub: ResultsHub, alerts: AlertSource | None) -> None:
+    """PUE results and active alerts (docs/energy.md, docs/alerts.md)."""
 
     @api.get("/pue", response_model=PuePage, tags=["pue"], responses={200: _CSV})
     def pue(request: Request, site: str | None = None, window: str | None = None,
@@ -347,6 +385,10 @@ def create_app(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str
         return AlertPage(items=page, total=len(found), limit=limit, offset=offset,
                          computed=hub.latest.computed or None, note=note)
 
+
+def _report_and_admin_routes(api: APIRouter, latest: _Latest, admin: Any) -> None:
+    """The HTML capacity report, and recompute-now for admins."""
+
     @api.get("/reports/capacity", response_model=None, tags=["reports"],
              responses={200: {"content": {"text/html": {"schema": {"type": "string"}}},
                               "description": "The report page"},
@@ -354,30 +396,13 @@ def create_app(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str
     def report(site: str | None = None,
                lang: Annotated[Literal["en", "zh"], Query()] = "en") -> HTMLResponse:
         """The human capacity report (HTML with inline SVG charts), as ``dcmon report``."""
-        from dcmon.exporters.reports.capacity import render_html
-
-        cap = capacity()
+        cap = latest.capacity()
         if site is not None:
-            site_or_404(site)
-        return HTMLResponse(render_html(cap, lang=lang, site=site, pue=hub.latest.pue))
+            latest.site_or_404(site)
+        return HTMLResponse(render_html(cap, lang=lang, site=site, pue=latest.hub.latest.pue))
 
     @api.post("/admin/recompute", response_model=Recomputed, tags=["admin"],
               dependencies=[admin])
     def recompute() -> Recomputed:
         """Recompute PUE and capacity now (admin scope)."""
-        return Recomputed(computed=hub.recompute(clock.now()).computed)
-
-    app.include_router(public)
-    app.include_router(api)
-    if config.model.api.status_page != "off":  # the HTML status page (docs/api.md)
-        app.include_router(status_router(config, hub, tokens, alerts, config.model.api))
-
-        @app.get("/", include_in_schema=False)
-        def root() -> RedirectResponse:
-            return RedirectResponse("/status", status_code=307)
-
-    @app.exception_handler(ValueError)
-    def _bad_value(_: Request, exc: ValueError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=400)
-
-    return app
+        return Recomputed(computed=latest.hub.recompute(clock.now()).computed)

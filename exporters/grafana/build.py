@@ -16,7 +16,7 @@ from typing import Any
 
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
-from dcmon.exporters.grafana.dashboards import DASHBOARDS
+from dcmon.exporters.grafana.boards import DASHBOARDS
 
 Model = dict[str, Any]
 

@@ -1,6 +1,6 @@
 """``dcmon dashboards build`` and ``dcmon dashboards push``: printing and exit codes.
 
-Kept apart from dcmon/cli.py so the command group there stays a few lines, and so the SDK and
+Kept apart from the command group (dcmon/app/cli/dashboards.py) so the SDK and
 grafana-client (the ``dashboards`` extra) are imported only when a dashboards command runs: a
 missing extra is one clear line, not a traceback at ``dcmon --help``.
 """

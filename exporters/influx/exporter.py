@@ -25,7 +25,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from influxdb_client.client.influxdb_client import InfluxDBClient
 from influxdb_client.client.write_api import SYNCHRONOUS
@@ -33,14 +32,12 @@ from influxdb_client.rest import ApiException
 from pydantic import SecretStr
 
 from dcmon.config.influx import MB, InfluxExporter, read_token
+from dcmon.config.resolved import Config
+from dcmon.engine.results import Results
 from dcmon.exporters.influx.lineproto import Place, to_line, wire_precision
 from dcmon.exporters.influx.results import result_lines
 from dcmon.exporters.influx.spool import Spool
 from dcmon.model import PollResult, Reading
-
-if TYPE_CHECKING:
-    from dcmon.config.resolved import Config
-    from dcmon.engine.results import Results
 
 log = logging.getLogger("dcmon.influx")
 

@@ -62,13 +62,13 @@ def result_lines(res: Results, places: Mapping[str, Place], precision: str = "ms
         if line:
             yield line
     unknown = Place("")
-    for device, metric, labels, total, wraps, resets in res.meters:
-        place = places.get(device, unknown)
+    for m in res.meters:
+        place = places.get(m.device, unknown)
         tags = {"site": place.site, "room": place.room, "rack": place.rack,
-                "device": device, "metric": metric, "unit": "J",
-                **{tag_name(k): v for k, v in labels.items() if k != "metric"}}
-        line = _line("energy_total", tags, {"value": float(total), "wraps": int(wraps),
-                                            "resets": int(resets)}, res.computed, precision)
+                "device": m.device, "metric": m.metric, "unit": "J",
+                **{tag_name(k): v for k, v in m.labels.items() if k != "metric"}}
+        line = _line("energy_total", tags, {"value": float(m.lifetime_j), "wraps": m.wraps,
+                                            "resets": m.resets}, res.computed, precision)
         if line:
             yield line
     for e in res.energy:

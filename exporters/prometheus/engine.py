@@ -58,8 +58,8 @@ class EngineCollector(Collector):
         ceiling = GaugeMetricFamily(
             "dcmon_site_pue_ceiling_ratio", "The site's PUE ceiling from its policy class "
             "(docs/alerts.md); absent for report-only (edge) sites", labels=["site", "policy"])
-        for site_id, policy, value in res.ceilings:
-            ceiling.add_metric([site_id, policy], value)
+        for c in res.ceilings:
+            ceiling.add_metric([c.site, c.policy_class], c.value)
         yield ceiling
 
         fac_w = GaugeMetricFamily("dcmon_site_facility_power_watts",
@@ -94,9 +94,9 @@ class EngineCollector(Collector):
         resets = CounterMetricFamily("dcmon_meter_resets",
                                      "Counter resets seen (user resets, meter swaps)",
                                      labels=["device", "series"])
-        for device, _metric, labels, total, nw, nr in res.meters:
-            series = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
-            life.add_metric([device, series], total)
-            wraps.add_metric([device, series], float(nw))
-            resets.add_metric([device, series], float(nr))
+        for m in res.meters:
+            series = ",".join(f"{k}={v}" for k, v in sorted(m.labels.items()))
+            life.add_metric([m.device, series], m.lifetime_j)
+            wraps.add_metric([m.device, series], float(m.wraps))
+            resets.add_metric([m.device, series], float(m.resets))
         yield from (life, wraps, resets)

@@ -31,7 +31,7 @@ import dcmon.exporters.api.status.detail as detail
 import dcmon.exporters.api.status.html as view
 from dcmon.config.api import ApiSettings
 from dcmon.config.resolved import Config
-from dcmon.engine.results import HistoryPoint, Results, ResultsHub, history_point
+from dcmon.engine.results import HistoryPoint, Results, ResultsHub, SitePoint, history_point
 from dcmon.exporters.api.status import i18n as status_i18n
 
 log = logging.getLogger("dcmon.exporters.api.status.routes")
@@ -117,6 +117,12 @@ def active_alerts(alerts: Callable[[], Sequence[Any]] | None
     return rows, ""
 
 
+def _site_point(p: HistoryPoint, site: str) -> tuple[float, float | None, float | None,
+                                                     float | None]:
+    sp = p.sites.get(site, SitePoint())
+    return p.ts, sp.pue, sp.it_kw, sp.facility_kw
+
+
 def _history(hub: ResultsHub, res: Results) -> tuple[HistoryPoint, ...]:
     """The hub's history, with the latest results appended when they are newer."""
     hist = hub.history
@@ -129,7 +135,7 @@ def site_statuses(config: Config, res: Results, hist: Sequence[HistoryPoint],
                   alerts: Sequence[view.AlertRow]) -> list[view.SiteStatus]:
     """Everything the pages tell about each site of the inventory, in inventory order."""
     caps = {s.site: s for s in res.capacity.sites} if res.capacity is not None else {}
-    ceilings = {site: (cls, ceiling) for site, cls, ceiling in res.ceilings}
+    ceilings = {c.site: (c.policy_class, c.value) for c in res.ceilings}
     out = []
     for s in config.model.sites:
         default = str(s.policy.policy_class) if s.policy is not None else "new_large"
@@ -142,121 +148,129 @@ def site_statuses(config: Config, res: Results, hist: Sequence[HistoryPoint],
             windows=tuple(p for p in res.pue if p.site == s.id and p.zone is None
                           and p.kind == "energy"),
             capacity=cap, alerts=tuple(a for a in alerts if a.site == s.id),
-            history=tuple((p.ts, *p.sites.get(s.id, (None, None, None))) for p in hist)))
+            history=tuple(_site_point(p, s.id) for p in hist)))
     return out
+
+
+class _Pages:
+    """The status page's handlers over one hub, with the request's language and auth."""
+
+    def __init__(self, config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str]],
+                 alerts: Callable[[], Sequence[Any]] | None, settings: ApiSettings) -> None:
+        self.config, self.hub, self.alerts, self.settings = config, hub, alerts, settings
+        self.auth = StatusAuth(tokens, settings.status_page)
+        self.token_mode = settings.status_page == "token"
+
+    def results(self) -> Results:
+        res = self.hub.latest
+        if res.capacity is None:  # before the first scheduled computation (as the API does)
+            res = self.hub.recompute()
+        return res
+
+    def lang(self, request: Request) -> tuple[str, bool]:
+        return status_i18n.choose(request.query_params.get("lang"),
+                                  request.headers.get("accept-language"),
+                                  self.settings.status_lang)
+
+    def frame(self, request: Request) -> view.Frame:
+        chosen, explicit = self.lang(request)
+        return view.Frame(refresh_s=self.settings.status_refresh_s, logout=self.token_mode
+                          and COOKIE in request.cookies, lang=chosen, explicit=explicit)
+
+    def bare(self, request: Request) -> view.Frame:
+        """The login form's frame: no reload, no logout."""
+        chosen, explicit = self.lang(request)
+        return view.Frame(refresh_s=0, lang=chosen, explicit=explicit)
+
+    def login_form(self, request: Request, status: int = 401, error: str = "",
+                   target: str | None = None) -> HTMLResponse:
+        """The form for this request's page (GET), or again for ``target`` (a failed POST)."""
+        f = self.bare(request)
+        body = view.login_page(f, target or _safe_next(request.url.path),
+                               f.t[error] if error else "", switch_base=target or "")
+        return _html(f, body, status, {"WWW-Authenticate": "Bearer"} if status == 401 else None)
+
+    def not_found(self, request: Request, message: str, known: list[str],
+                  **names: str) -> HTMLResponse:
+        f = self.frame(request)
+        text = f.t[message].format(**{k: repr(v) for k, v in names.items()})
+        return _html(f, view.not_found_page(f, text, known,
+                                            rack_links=message == "unknown_rack"), 404)
+
+    def gather(self) -> tuple[Results, list[view.SiteStatus], list[view.AlertRow], str]:
+        res = self.results()
+        rows, note = active_alerts(self.alerts)
+        return res, site_statuses(self.config, res, _history(self.hub, res), rows), rows, note
+
+    def city(self, request: Request) -> Response:
+        if not self.auth.allowed(request):
+            return self.login_form(request)
+        res, sites, rows, note = self.gather()
+        f = self.frame(request)
+        return _html(f, view.city_page(f, res, sites, rows, note))
+
+    def site(self, request: Request, site: str) -> Response:
+        if not self.auth.allowed(request):
+            return self.login_form(request)
+        res, sites, _, note = self.gather()
+        found = next((s for s in sites if s.site == site), None)
+        if found is None:
+            return self.not_found(request, "unknown_site", [s.site for s in sites], site=site)
+        f = self.frame(request)
+        return _html(f, detail.site_page(f, res, found, note))
+
+    def rack(self, request: Request, site: str, rack: str) -> Response:
+        if not self.auth.allowed(request):
+            return self.login_form(request)
+        res, sites, _, note = self.gather()
+        found = next((s for s in sites if s.site == site), None)
+        if found is None:
+            return self.not_found(request, "unknown_site", [s.site for s in sites], site=site)
+        racks = [r for ro in (found.capacity.rooms if found.capacity else ()) for r in ro.racks]
+        cap = next((r for r in racks if r.rack == rack), None)
+        if cap is None:
+            return self.not_found(request, "unknown_rack", [f"{site}/{r.rack}" for r in racks],
+                                  rack=rack, site=site)
+        points = [(p.ts, p.racks.get((site, rack))) for p in _history(self.hub, res)]
+        f = self.frame(request)
+        return _html(f, detail.rack_page(f, res, found, cap, points, note))
+
+    async def login(self, request: Request) -> Response:
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_FORM_BYTES:
+                return self.login_form(request, 413, "form_too_large", "/status")
+        form = parse_qs(body.decode("utf-8", "replace"), max_num_fields=8)
+        token = (form.get("token") or [""])[0].strip()
+        target = _safe_next((form.get("next") or ["/status"])[0])
+        if not token or not self.auth.valid(token):
+            log.info("status page: refused a login from %s",
+                     request.client.host if request.client else "?")
+            return self.login_form(request, 401, "unknown_token", target)
+        resp = RedirectResponse(target + self.bare(request).query, status_code=303,
+                                headers=_HEADERS)
+        resp.set_cookie(COOKIE, quote(token, safe=""), httponly=True, samesite="strict",
+                        path="/status", secure=request.url.scheme == "https")
+        return resp
+
+    def logout(self, request: Request) -> Response:
+        resp = RedirectResponse("/status" + self.bare(request).query, status_code=303,
+                                headers=_HEADERS)
+        resp.delete_cookie(COOKIE, path="/status", httponly=True, samesite="strict")
+        return resp
 
 
 def status_router(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str]],
                   alerts: Callable[[], Sequence[Any]] | None, settings: ApiSettings
                   ) -> APIRouter:
     """The status page's routes (mount only when ``settings.status_page`` is not "off")."""
-    auth = StatusAuth(tokens, settings.status_page)
-    token_mode = settings.status_page == "token"
+    pages = _Pages(config, hub, tokens, alerts, settings)
     router = APIRouter(include_in_schema=False)
-
-    def results() -> Results:
-        res = hub.latest
-        if res.capacity is None:  # before the first scheduled computation (as the API does)
-            res = hub.recompute()
-        return res
-
-    def lang(request: Request) -> tuple[str, bool]:
-        return status_i18n.choose(request.query_params.get("lang"),
-                                  request.headers.get("accept-language"), settings.status_lang)
-
-    def frame(request: Request) -> view.Frame:
-        chosen, explicit = lang(request)
-        return view.Frame(refresh_s=settings.status_refresh_s, logout=token_mode
-                          and COOKIE in request.cookies, lang=chosen, explicit=explicit)
-
-    def bare(request: Request) -> view.Frame:
-        """The login form's frame: no reload, no logout."""
-        chosen, explicit = lang(request)
-        return view.Frame(refresh_s=0, lang=chosen, explicit=explicit)
-
-    def login_form(request: Request, status: int = 401, error: str = "",
-                   target: str | None = None) -> HTMLResponse:
-        """The form for this request's page (GET), or again for ``target`` (a failed POST)."""
-        f = bare(request)
-        body = view.login_page(f, target or _safe_next(request.url.path),
-                               f.t[error] if error else "", switch_base=target or "")
-        return _html(f, body, status, {"WWW-Authenticate": "Bearer"} if status == 401 else None)
-
-    def not_found(request: Request, message: str, known: list[str],
-                  **names: str) -> HTMLResponse:
-        f = frame(request)
-        text = f.t[message].format(**{k: repr(v) for k, v in names.items()})
-        return _html(f, view.not_found_page(f, text, known,
-                                            rack_links=message == "unknown_rack"), 404)
-
-    def gather() -> tuple[Results, list[view.SiteStatus], list[view.AlertRow], str]:
-        res = results()
-        rows, note = active_alerts(alerts)
-        return res, site_statuses(config, res, _history(hub, res), rows), rows, note
-
-    @router.get("/status", response_class=HTMLResponse)
-    def city(request: Request) -> Response:
-        if not auth.allowed(request):
-            return login_form(request)
-        res, sites, rows, note = gather()
-        f = frame(request)
-        return _html(f, view.city_page(f, res, sites, rows, note))
-
-    @router.get("/status/site/{site}", response_class=HTMLResponse)
-    def site(request: Request, site: str) -> Response:
-        if not auth.allowed(request):
-            return login_form(request)
-        res, sites, _, note = gather()
-        found = next((s for s in sites if s.site == site), None)
-        if found is None:
-            return not_found(request, "unknown_site", [s.site for s in sites], site=site)
-        f = frame(request)
-        return _html(f, detail.site_page(f, res, found, note))
-
-    @router.get("/status/rack/{site}/{rack}", response_class=HTMLResponse)
-    def rack(request: Request, site: str, rack: str) -> Response:
-        if not auth.allowed(request):
-            return login_form(request)
-        res, sites, _, note = gather()
-        found = next((s for s in sites if s.site == site), None)
-        if found is None:
-            return not_found(request, "unknown_site", [s.site for s in sites], site=site)
-        racks = [r for ro in (found.capacity.rooms if found.capacity else ()) for r in ro.racks]
-        cap = next((r for r in racks if r.rack == rack), None)
-        if cap is None:
-            return not_found(request, "unknown_rack", [f"{site}/{r.rack}" for r in racks],
-                             rack=rack, site=site)
-        hist = _history(hub, res)
-        points = [(p.ts, p.racks.get((site, rack))) for p in hist]
-        f = frame(request)
-        return _html(f, detail.rack_page(f, res, found, cap, points, note))
-
-    if token_mode:
-        @router.post("/status/login", response_class=HTMLResponse)
-        async def login(request: Request) -> Response:
-            body = b""
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > MAX_FORM_BYTES:
-                    return login_form(request, 413, "form_too_large", "/status")
-            form = parse_qs(body.decode("utf-8", "replace"), max_num_fields=8)
-            token = (form.get("token") or [""])[0].strip()
-            target = _safe_next((form.get("next") or ["/status"])[0])
-            if not token or not auth.valid(token):
-                log.info("status page: refused a login from %s",
-                         request.client.host if request.client else "?")
-                return login_form(request, 401, "unknown_token", target)
-            resp = RedirectResponse(target + bare(request).query, status_code=303,
-                                    headers=_HEADERS)
-            resp.set_cookie(COOKIE, quote(token, safe=""), httponly=True, samesite="strict",
-                            path="/status", secure=request.url.scheme == "https")
-            return resp
-
-        @router.post("/status/logout")
-        def logout(request: Request) -> Response:
-            resp = RedirectResponse("/status" + bare(request).query, status_code=303,
-                                    headers=_HEADERS)
-            resp.delete_cookie(COOKIE, path="/status", httponly=True, samesite="strict")
-            return resp
-
+    router.get("/status", response_class=HTMLResponse)(pages.city)
+    router.get("/status/site/{site}", response_class=HTMLResponse)(pages.site)
+    router.get("/status/rack/{site}/{rack}", response_class=HTMLResponse)(pages.rack)
+    if pages.token_mode:
+        router.post("/status/login", response_class=HTMLResponse)(pages.login)
+        router.post("/status/logout")(pages.logout)
     return router

@@ -14,6 +14,16 @@ from pathlib import Path
 
 import click
 
+from dcmon.app.cli.common import load_or_exit
+from dcmon.app.replay import capacity_from_readings, capacity_from_store
+from dcmon.exporters.reports.capacity import (
+    PdfError,
+    render_csv,
+    render_html,
+    render_json,
+    render_pdf,
+)
+
 
 @click.group()
 def report() -> None:
@@ -35,24 +45,7 @@ def report() -> None:
 def capacity(config_file: str, site: str | None, fmt: str, lang: str, output: str | None,
              readings: str | None, at: float | None) -> None:
     """Capacity per site, room and rack: load, feeds, failover, headroom, standard racks."""
-    from dcmon.app.inventory import load_config
-    from dcmon.app.replay import capacity_from_readings, capacity_from_store
-    from dcmon.collectors.registry import ProfileRegistry
-    from dcmon.errors import ConfigError
-    from dcmon.exporters.reports.capacity import (
-        PdfError,
-        render_csv,
-        render_html,
-        render_json,
-        render_pdf,
-    )
-
-    try:
-        cfg = load_config(config_file)
-    except ConfigError as exc:
-        for p in exc.problems:
-            click.echo(str(p), err=True)
-        sys.exit(1)
+    cfg, reg = load_or_exit(config_file)
     if site is not None and site not in {s.id for s in cfg.model.sites}:
         known = ", ".join(s.id for s in cfg.model.sites) or "none"
         click.echo(f"unknown site {site!r} (known: {known})", err=True)
@@ -62,7 +55,6 @@ def capacity(config_file: str, site: str | None, fmt: str, lang: str, output: st
         sys.exit(2)
     base = Path(config_file).resolve().parent
     if readings is not None:
-        reg = ProfileRegistry.load(base / d for d in cfg.model.profile_dirs)
         with open(readings, encoding="utf-8") as f:
             cap = capacity_from_readings(cfg, reg, f, readings, now=at)
     else:

@@ -1,0 +1,47 @@
+"""Each protocol's poller of inventory devices, by protocol name.
+
+The app's :class:`~dcmon.app.poller.Poller` owns scheduling, the concurrency cap and backoff;
+it hands every device to the poller of its protocol here, so adding a protocol touches its own
+folder and one line in :data:`POLLERS`, and nothing above ``collectors/`` names a protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from dcmon.collectors.modbus.device import ModbusDevices
+from dcmon.collectors.registry import ProfileRegistry
+from dcmon.collectors.snmp.device import SnmpDevices
+from dcmon.collectors.snmp.detect import Detection
+from dcmon.config.resolved import Config, DeviceSpec
+from dcmon.model import PollResult
+
+
+class DevicePoller(Protocol):
+    """Polls the devices of one protocol: ``profile`` None means detect it."""
+
+    async def poll(self, dev: DeviceSpec, profile: object | None) -> PollResult: ...
+
+    async def close(self) -> None: ...
+
+
+def _snmp(config: Config, registry: ProfileRegistry) -> SnmpDevices:
+    return SnmpDevices(config, registry.snmp())
+
+
+def _modbus(config: Config, registry: ProfileRegistry) -> ModbusDevices:
+    return ModbusDevices(config)
+
+
+POLLERS: dict[str, Callable[[Config, ProfileRegistry], DevicePoller]] = {
+    "snmp": _snmp,
+    "modbus": _modbus,
+}
+
+
+async def detect_device(poller: DevicePoller, dev: DeviceSpec) -> Detection | str:
+    """Ask a device who it is, where its protocol can tell; else the reason it cannot."""
+    if isinstance(poller, SnmpDevices):
+        return await poller.detect(dev)
+    return f"{dev.protocol} devices cannot be detected: name their profile"

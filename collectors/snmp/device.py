@@ -1,0 +1,94 @@
+"""The SNMP devices of an inventory: a target from each credential, the client, detection.
+
+One :class:`SnmpDevices` serves every SNMP device of a poller. It holds the shared clients (one
+pysnmp engine for all v3 targets, the lean client for v1/v2c unless the inventory says
+``poll.snmp_client: pysnmp``) and remembers the profile detection chose for each device, so a
+device is asked who it is once, not every poll.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+
+from pydantic import SecretStr
+
+from dcmon import clock
+from dcmon.collectors.snmp.api import SnmpClient, SnmpError, SnmpTarget
+from dcmon.collectors.snmp.client import PysnmpClient
+from dcmon.collectors.snmp.collector import SnmpCollector
+from dcmon.collectors.snmp.detect import Detection, detect
+from dcmon.collectors.snmp.lean import LeanSnmpClient
+from dcmon.collectors.snmp.model import CompiledProfile
+from dcmon.config.resolved import Config, DeviceSpec, ResolvedCredential
+from dcmon.model import PollError, PollResult
+
+log = logging.getLogger("dcmon.collectors.snmp")
+
+
+def make_target(dev: DeviceSpec, cred: ResolvedCredential, default_max_rep: int,
+                profile: CompiledProfile | None = None) -> SnmpTarget:
+    """Build the SnmpTarget for a device: device setting > profile quirk > global default."""
+    max_rep = dev.max_repetitions or (profile.max_repetitions if profile else None) \
+        or default_max_rep
+
+    def secret(s: SecretStr | None) -> str | None:
+        return s.get_secret_value() if s is not None else None
+
+    return SnmpTarget(
+        host=dev.host, port=dev.port, version=cred.version,
+        community=secret(cred.community) or "", user=cred.user,
+        auth_protocol=cred.auth_protocol, auth_key=secret(cred.auth_key),
+        priv_protocol=cred.priv_protocol, priv_key=secret(cred.priv_key),
+        context=cred.context, timeout=dev.timeout, retries=dev.retries, max_repetitions=max_rep,
+    )
+
+
+class SnmpDevices:
+    """Polls the SNMP devices of one inventory, detecting profiles where it says ``auto``."""
+
+    def __init__(self, config: Config, candidates: Sequence[CompiledProfile]) -> None:
+        self.config = config
+        self.candidates = list(candidates)
+        self.client: SnmpClient = PysnmpClient()
+        self.lean: SnmpClient | None = (LeanSnmpClient() if config.poll.snmp_client == "lean"
+                                        else None)
+        self._collectors = {id(c): SnmpCollector(c) for c in (self.client, self.lean) if c}
+        self._detected: dict[str, CompiledProfile] = {}
+
+    def _client_for(self, target: SnmpTarget) -> SnmpClient:
+        return self.lean if self.lean is not None and target.version != "3" else self.client
+
+    def target(self, dev: DeviceSpec, profile: CompiledProfile | None = None) -> SnmpTarget:
+        cred = self.config.credentials[dev.credential]
+        return make_target(dev, cred, self.config.poll.max_repetitions, profile)
+
+    async def detect(self, dev: DeviceSpec) -> Detection:
+        """Ask the device who it is and choose its profile; SnmpError when it does not answer."""
+        target = self.target(dev)
+        return await detect(self._client_for(target), target, self.candidates)
+
+    async def poll(self, dev: DeviceSpec, profile: object | None) -> PollResult:
+        """Poll one device with ``profile``, or with the detected one when it is None."""
+        started, t0 = clock.now(), time.monotonic()
+        chosen = profile if isinstance(profile, CompiledProfile) else self._detected.get(dev.id)
+        if chosen is None:
+            try:
+                found = await self.detect(dev)
+            except SnmpError as exc:
+                return PollResult(dev.id, "auto", (), (PollError(exc.reason, exc.message),),
+                                  started, time.monotonic() - t0, ok=False)
+            if found.profile is None:
+                return PollResult(dev.id, "auto", (), (PollError("no_profile", found.reason),),
+                                  started, time.monotonic() - t0, ok=False)
+            log.info("device %s: %s", dev.id, found.reason)
+            chosen = self._detected[dev.id] = found.profile
+        target = self.target(dev, chosen)
+        collector = self._collectors[id(self._client_for(target))]
+        return await collector.poll(dev.id, target, chosen, include_outlets=dev.outlets)
+
+    async def close(self) -> None:
+        await self.client.close()
+        if self.lean is not None:
+            await self.lean.close()
