@@ -32,10 +32,11 @@ class Source:
     registers: tuple[int, ...] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the JSON form used by ``dcmon poll --format json``."""
-        if self.protocol == "modbus":
+        """Return the JSON form used by ``dcmon poll --format json``: a register source
+        (table and address) or an OID source."""
+        if self.table is not None:
             return {
-                "protocol": "modbus",
+                "protocol": self.protocol,
                 "table": self.table,
                 "address": self.address,
                 "registers": list(self.registers or ()),

@@ -162,7 +162,7 @@ def _device_spec(m: ConfigModel, key: str, site: Site, room: str, rack: str,
         retries=p.retries if dev.retries is None else dev.retries,
         max_repetitions=dev.max_repetitions,
         outlets=p.outlets if dev.outlets is None else dev.outlets, feed=dev.feed,
-        parent=dev.parent, modbus=own if dev.protocol == "modbus" else None,
+        parent=dev.parent, modbus=own or None,
     )
 
 
