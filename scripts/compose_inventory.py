@@ -3,7 +3,7 @@
 The compose stack's `simulator` runs `dcmon simulate --base-port 16101 --address simulator`;
 this script builds the same inventory (same ports) and adds what the stack needs around it:
 the SNMP community and tokens from the environment, the InfluxDB exporter, the API. Run it
-after changing the simulated city; tests/test_compose.py fails while the file is stale.
+after changing the simulated city; tests/app/test_compose.py fails while the file is stale.
 
     .venv/bin/python scripts/compose_inventory.py > config/compose-site.yaml
 """

@@ -10,8 +10,8 @@ import yaml
 
 from dcmon.app.inventory import parse_config
 from dcmon.collectors.registry import ProfileRegistry, compile_profile
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 BLOCK = re.compile(r"```yaml\n(.*?)```", re.S)
 
 

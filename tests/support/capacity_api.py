@@ -13,19 +13,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from dcmon.engine.alerts.state import Alert
-from dcmon.exporters.api.app import create_app
-from dcmon.exporters.api.server import ApiServer, bind
-from dcmon.engine.capacity.calculator import latest_readings
-from dcmon.config.resolved import Config
 from dcmon.app.inventory import load_config
-from dcmon.engine.ingest import EnergyEngine
-from dcmon.model import PollResult
-from dcmon.collectors.registry import ProfileRegistry
 from dcmon.app.replay import counter_specs, parse_lines
+from dcmon.collectors.registry import ProfileRegistry
+from dcmon.config.resolved import Config
+from dcmon.engine.alerts.state import Alert
+from dcmon.engine.capacity.calculator import latest_readings
+from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.results import ResultsHub
 from dcmon.engine.snapshot import DeviceInfo, Snapshot
 from dcmon.engine.store import Store
+from dcmon.exporters.api.app import create_app
+from dcmon.exporters.api.server import ApiServer, bind
+from dcmon.model import PollResult
 
 CASES = Path(__file__).resolve().parents[1] / "cases" / "capacity"
 READ_TOKEN = "read-token-0123456789abcdef"

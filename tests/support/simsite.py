@@ -10,14 +10,14 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import TypeVar
 
-from dcmon.config.resolved import Config
 from dcmon.app.inventory import parse_config
-from dcmon.engine.ingest import EnergyEngine
 from dcmon.app.poller import Poller
 from dcmon.collectors.registry import ProfileRegistry
+from dcmon.config.resolved import Config
+from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.results import ResultsHub
-from dcmon.sim.site import SimulatedSite
 from dcmon.engine.store import Store
+from dcmon.sim.site import SimulatedSite
 
 T = TypeVar("T")
 

@@ -1,0 +1,62 @@
+"""Capacity cases kept as folders: tests/cases/capacity/<name>/{config.yaml, readings.jsonl,
+expected.json}. Inputs come from make_readings.py; each config.yaml explains the hand
+computation and expected.json holds its figures. The expected file is a subset: racks, rooms and
+sites by id, and the city, each compared key by key (lists element by element)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dcmon.app.inventory import load_config
+from dcmon.app.replay import capacity_from_readings
+from dcmon.collectors.registry import ProfileRegistry
+from dcmon.engine.capacity.model import CityCapacity
+from tests.support.paths import CASES
+
+CASES = CASES / "capacity"
+
+
+def _match(got: Any, want: Any, path: str) -> None:
+    if isinstance(want, dict):
+        assert isinstance(got, dict), f"{path}: {got!r} is not a mapping"
+        for k, v in want.items():
+            assert k in got, f"{path}.{k}: missing"
+            _match(got[k], v, f"{path}.{k}")
+    elif isinstance(want, list):
+        assert isinstance(got, list | tuple) and len(got) == len(want), f"{path}: {got!r}"
+        for i, (g, w) in enumerate(zip(got, want, strict=True)):
+            _match(g, w, f"{path}.{i}")
+    elif isinstance(want, float) and not isinstance(want, bool):
+        assert got == pytest.approx(want, abs=1e-6), f"{path}: {got!r} != {want!r}"
+    else:
+        assert got == want, f"{path}: {got!r} != {want!r}"
+
+
+def run_case(folder: Path, tmp_path: Path) -> CityCapacity:
+    cfg = load_config(folder / "config.yaml")
+    lines = (folder / "readings.jsonl").read_text().splitlines()
+    return capacity_from_readings(cfg, ProfileRegistry.load(), lines, str(folder),
+                                  tmp_path / "state.sqlite")
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir() if p.is_dir()))
+def test_capacity_case(case: str, tmp_path: Path) -> None:
+    folder = CASES / case
+    exp = json.loads((folder / "expected.json").read_text())
+    got = run_case(folder, tmp_path).as_dict()
+    racks = {r["rack"]: r for s in got["sites"] for ro in s["rooms"] for r in ro["racks"]}
+    rooms = {ro["room"]: ro for s in got["sites"] for ro in s["rooms"]}
+    sites = {s["site"]: s for s in got["sites"]}
+    for rid, want in exp.get("racks", {}).items():
+        _match(racks[rid], want, f"racks.{rid}")
+    for rid, want in exp.get("rooms", {}).items():
+        _match(rooms[rid], want, f"rooms.{rid}")
+    for sid, want in exp.get("sites", {}).items():
+        _match(sites[sid], want, f"sites.{sid}")
+    _match(got, exp.get("city", {}), "city")
+    # Whatever the case: JSON-serialisable, no NaN or infinity.
+    json.dumps(got, allow_nan=False)
