@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dcmon.collectors.modbus.client import BusSpec
 from dcmon.collectors.modbus.codec import encode
 from dcmon.collectors.modbus.collector import ModbusCollector, ModbusDevice
-from dcmon.collectors.registry import load_profile_file
 from dcmon.collectors.modbus.model import CompiledModbusProfile
+from dcmon.collectors.registry import load_profile_file
 
 PROFILE = Path(__file__).resolve().parents[1] / "collectors" / "profiles" / "eastron_sdm630.yaml"
 

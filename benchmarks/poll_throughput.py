@@ -22,10 +22,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from dcmon.collectors.registry import compile_profile
 from dcmon.collectors.snmp.api import SnmpClient, SnmpTarget
 from dcmon.collectors.snmp.collector import SnmpCollector
 from dcmon.collectors.snmp.model import CompiledProfile
-from dcmon.collectors.registry import compile_profile
 
 BASE = "1.3.6.1.4.1.99999.1"
 N_VARBINDS = 40

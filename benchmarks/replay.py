@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dcmon.app.inventory import parse_config
-from dcmon.collectors.registry import ProfileRegistry
 from dcmon.app.replay import replay
+from dcmon.collectors.registry import ProfileRegistry
 
 T0 = 1735689600  # 2025-01-01T00:00:00Z
 

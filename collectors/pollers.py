@@ -12,8 +12,8 @@ from typing import Protocol
 
 from dcmon.collectors.modbus.device import ModbusDevices
 from dcmon.collectors.registry import ProfileRegistry
-from dcmon.collectors.snmp.device import SnmpDevices
 from dcmon.collectors.snmp.detect import Detection
+from dcmon.collectors.snmp.device import SnmpDevices
 from dcmon.config.resolved import Config, DeviceSpec
 from dcmon.model import PollResult
 

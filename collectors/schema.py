@@ -8,6 +8,7 @@ it came over SNMP or Modbus, and exporters can rely on one vocabulary.
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 from dcmon.model import UNITS
 
@@ -32,3 +33,30 @@ def check_level(v: str) -> str:
     if v not in LEVELS:
         raise ValueError(f"unknown level {v!r} (known: {', '.join(x for x in LEVELS if x)})")
     return v
+
+
+class CounterShape(Protocol):
+    """What a compiled metric of either protocol says about its counter."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def cap(self) -> float | None: ...
+
+    @property
+    def width(self) -> int | None: ...
+
+    @property
+    def scale(self) -> float: ...
+
+
+def counter_max(m: CounterShape) -> float | None:
+    """Where a counter wraps (2^width) or stops (cap), in the metric's unit (after scale)."""
+    if m.kind != "counter":
+        return None
+    if m.cap is not None:
+        return float(m.cap * m.scale)
+    if m.width is not None:
+        return float(2**m.width * m.scale)
+    return None

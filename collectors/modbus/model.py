@@ -95,7 +95,8 @@ class ModbusField:
 class CompiledModbusProfile:
     """A validated Modbus profile.
 
-    It lives in the same :class:`~dcmon.collectors.registry.ProfileRegistry` as SNMP profiles, so it also
+    It lives in the same :class:`~dcmon.collectors.registry.ProfileRegistry` as SNMP profiles, so
+    it also
     carries the SNMP-shaped attributes that registry users read (empty ``sys_object_ids`` and
     ``probe_oids``: SNMP auto-detection never picks a Modbus profile).
     """

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from dcmon import clock
+from dcmon.collectors.schema import counter_max
 from dcmon.collectors.snmp.api import SnmpClient, SnmpError, SnmpTarget, VarBind
 from dcmon.collectors.snmp.model import CompiledProfile, IndexPart, SnmpMetric, Where
 from dcmon.model import PollError, PollResult, Reading, Source
@@ -82,17 +83,6 @@ def parse_index(suffix: tuple[int, ...], parts: Sequence[IndexPart]) -> _Row | N
     if pos != len(suffix):
         return None
     return _Row(labels, raw)
-
-
-def counter_max(m: SnmpMetric) -> float | None:
-    """Where the counter wraps (2^width) or stops (cap), in the metric's unit."""
-    if m.kind != "counter":
-        return None
-    if m.cap is not None:
-        return float(m.cap * m.scale)
-    if m.width is not None:
-        return float(2**m.width * m.scale)
-    return None
 
 
 def _keep(where: Where, table: Mapping[str, VarBind], row: _Row) -> bool:

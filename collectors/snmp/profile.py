@@ -1,4 +1,5 @@
-"""SNMP profiles: YAML documents in, frozen :class:`~dcmon.collectors.snmp.model.CompiledProfile` out.
+"""SNMP profiles: YAML documents in, frozen :class:`~dcmon.collectors.snmp.model.CompiledProfile`
+out.
 
 What to poll is data. A human writes a friendly YAML file (one per device family, citing its
 MIB); this module validates it strictly once at load and resolves it into frozen objects, so the

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from dcmon.collectors.registry import ProfileRegistry
-from dcmon.collectors.snmp.collector import counter_max
+from dcmon.collectors.schema import counter_max
 from dcmon.config.resolved import Config
 from dcmon.engine.capacity.calculator import CapacityCalculator, latest_readings
 from dcmon.engine.capacity.model import CityCapacity

@@ -1,6 +1,7 @@
 """Inventory schema for capacity: rack ratings and feeds, room cooling, and the ``capacity:`` block.
 
-Kept apart from :mod:`dcmon.config.inventory` so capacity can grow without touching the shared schema:
+Kept apart from :mod:`dcmon.config.inventory` so capacity can grow without touching the shared
+schema:
 ``config.py`` only adds these fields to ``Rack``, ``Room`` and ``ConfigModel``. The defaults are
 the city's numbers (``../shared/DOMAIN.md`` §2: one standard rack = 2.5 kW, goal 5,000) and the
 usual continuous-load derating of a breaker (80 %); every one of them is configurable because

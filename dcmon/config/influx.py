@@ -1,7 +1,9 @@
 """The ``dcmon.exporters.influx`` block of the inventory, and how its token is read.
 
-This module must not import :mod:`dcmon.config.inventory` (which imports it for the ``Exporters`` model), so
-the secret reference is its own small model with the same shape as ``dcmon.config.inventory.SecretRef``:
+This module must not import :mod:`dcmon.config.inventory` (which imports it for the ``Exporters``
+model), so
+the secret reference is its own small model with the same shape as
+``dcmon.config.inventory.SecretRef``:
 a token is given inline, as ``{env: NAME}`` or as ``{file: PATH}`` (relative to the inventory).
 """
 

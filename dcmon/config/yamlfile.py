@@ -36,7 +36,13 @@ def load_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
         return yaml.load(text, Loader=SAFE_LOADER)
-    except yaml.YAMLError as exc:
-        raise ConfigError([Problem(str(path), "", yaml_error_text(exc))]) from None
+    except yaml.YAMLError:
+        # libyaml's messages are terser ("did not find expected ','"): say it as Python's
+        # parser does ("expected ',' or '}', but got ':'"), at the same line and column.
+        try:
+            yaml.load(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as exc:
+            raise ConfigError([Problem(str(path), "", yaml_error_text(exc))]) from None
+        raise  # pragma: no cover - the two parsers disagree on validity
     except OSError as exc:
         raise ConfigError([Problem(str(path), "", f"cannot read: {exc.strerror}")]) from None

@@ -7,7 +7,8 @@ ResultsHub's latest immutable results (the same numbers /metrics and the report 
 never polls a device or walks the store on a request.
 
 The HTML status page (``/status``, ``/`` redirects there) is mounted here too unless
-``api.status_page`` is "off"; its auth (token, cookie or public) is in :mod:`dcmon.exporters.api.status.routes`.
+``api.status_page`` is "off"; its auth (token, cookie or public) is in
+:mod:`dcmon.exporters.api.status.routes`.
 
 Lists are pages (``items``, ``total``, ``limit``, ``offset``) and answer CSV for spreadsheets
 with ``?format=csv`` or ``Accept: text/csv``.

@@ -1,6 +1,6 @@
 """Grafana dashboards as code for dcmon (grafana-foundation-sdk, Grafana 11.6 schema).
 
-* :mod:`dcmon.exporters.grafana.dashboards`: the five dashboards (city overview, site PUE
+* :mod:`dcmon.exporters.grafana.boards`: the five dashboards (city overview, site PUE
   compliance, rack capacity, cooling, device health) over the series dcmon exports;
 * :mod:`dcmon.exporters.grafana.build`: deterministic JSON for ``dashboards/json`` and provisioning;
 * :mod:`dcmon.exporters.grafana.push`: upload through Grafana's HTTP API with grafana-client.

@@ -1,7 +1,8 @@
 """Delivery from the persisted outbox: in order per receiver, retried with backoff, once each.
 
 Notifications are queued in ``alerts.sqlite`` in the same transaction as the alert state that
-produced them (:mod:`dcmon.engine.alerts.store`). Each :meth:`Outbox.deliver` round sends what is due:
+produced them (:mod:`dcmon.engine.alerts.store`). Each :meth:`Outbox.deliver` round sends what is
+due:
 per receiver, oldest first; on a failure that receiver stops for the round and its oldest row
 is rescheduled ``backoff * 2^attempts`` later (capped at ``max_backoff``, with a fixed per-row
 jitter of up to +10 % so many sites do not retry in lockstep). Other receivers are not held up.

@@ -1,7 +1,8 @@
 """Prometheus recording and alerting rules generated from the inventory and its policy.
 
 For users who alert in Prometheus, and for sharded deployments where no single dcmon sees a
-whole site. The same inventory drives the built-in engine (:mod:`dcmon.engine.alerts.rules`), so both
+whole site. The same inventory drives the built-in engine (:mod:`dcmon.engine.alerts.rules`), so
+both
 paths alert on the same thresholds, with the same alert names and labels:
 
 * ``dcmon-policy``: the inventory's numbers as series (rack and feed ratings, design IT power),
@@ -151,7 +152,8 @@ def site_group(cfg: Config, sharded: bool) -> Rule:
 
 def judged_expr(site: Site, windows: Sequence[str], sharded: bool) -> str:
     """Per (site, window): 1 when a breach would be confirmed (gates pass). Mirrors
-    :func:`dcmon.config.policy.judge`; coverage is the engine's (withheld value = no ok value)."""
+    :func:`dcmon.engine.alerts.gate.judge`; coverage is the engine's (withheld value = no ok
+    value)."""
     pol = policy_of(site)
     if pol.effective_ceiling is None or site.energy is None:
         return ""
@@ -345,7 +347,8 @@ def capacity_rules(cfg: Config) -> list[Rule]:
                     "threshold": num(level)}})
     cap = rules.capacity
     if cap.enabled:
-        # The same judgement as dcmon.engine.alerts.rules.capacity_rule: a trustworthy trend (R²) that
+        # The same judgement as dcmon.engine.alerts.rules.capacity_rule: a trustworthy trend (R²)
+        # that
         # reaches the site's power or cooling limit within the threshold.
         days = "dcmon_site_time_until_full_seconds / 86400"
         out.append({

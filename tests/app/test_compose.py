@@ -134,7 +134,7 @@ def test_prometheus_config_and_rules(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stdout + out.stderr
     # The committed rules are what `dcmon rules` makes from the compose inventory.
-    gen = subprocess.run([sys.executable, "-m", "dcmon.app.cli", "rules", "--config",
+    gen = subprocess.run([sys.executable, "-m", "dcmon", "rules", "--config",
                           str(ROOT / "config/compose-site.yaml"), "--out", str(tmp_path)],
                          capture_output=True, text=True, timeout=120, cwd=ROOT,
                          env={**_base_env(), **ENV})

@@ -106,7 +106,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         s.vm = Victoria(tmp / "vm-data", free_port())
         s.vm.start()
         # simulator
-        s.spawn("simulator", [sys.executable, "-m", "dcmon.app.cli", "simulate", "--host",
+        s.spawn("simulator", [sys.executable, "-m", "dcmon", "simulate", "--host",
                               "127.0.0.1", "--base-port", "16101", "--inventory-out",
                               str(tmp / "simulated.yaml")])
         _until("the simulator", lambda: (tmp / "simulated.yaml").exists(), 30)
@@ -127,7 +127,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         inv["state_dir"] = str(tmp / "state")
         (tmp / "site.yaml").write_text(yaml.safe_dump(inv, sort_keys=False))
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("DCMON_")}, **ENV}
-        dcmon = s.spawn("dcmon", [sys.executable, "-m", "dcmon.app.cli", "run", "--config",
+        dcmon = s.spawn("dcmon", [sys.executable, "-m", "dcmon", "run", "--config",
                                   str(tmp / "site.yaml")], env)
         s.api = f"http://127.0.0.1:{api_port}"
         wait_ready(f"http://127.0.0.1:{metrics_port}/metrics", dcmon, tmp / "dcmon.log", 30)

@@ -62,7 +62,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Demo, Recor
             {"name": "ops-webhook", "type": "webhook", "url": f"{rec.url}/hook"}]}))
         started = time.monotonic()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "dcmon.app.cli", "demo", "--duration", "240",
+            [sys.executable, "-m", "dcmon", "demo", "--duration", "240",
              "--listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0",
              "--receivers", str(receivers)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp)

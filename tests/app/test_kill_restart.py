@@ -35,7 +35,7 @@ def _counters(db: Path) -> dict[str, tuple[float, float]]:
 
 
 def _start(cfg: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "dcmon.app.cli", "run", "--config", str(cfg),
+    return subprocess.Popen([sys.executable, "-m", "dcmon", "run", "--config", str(cfg),
                              "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
 

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 import dcmon.app.cli
+import dcmon.app.cli.devices
 from dcmon.collectors.registry import ProfileRegistry
 from tests.support.modbus_server import FakeUnit, builtin_modbus_profiles, encode, gateway_in_thread
 
@@ -34,7 +35,7 @@ def sdm630() -> FakeUnit:
 @pytest.fixture
 def fast_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     """The command's registry: the built-in Modbus profiles only."""
-    monkeypatch.setattr(dcmon.app.cli, "_registry",
+    monkeypatch.setattr(dcmon.app.cli.devices, "registry_or_exit",
                         lambda dirs=(): ProfileRegistry(builtin_modbus_profiles()))  # type: ignore[arg-type]
 
 
@@ -45,7 +46,7 @@ def run(*args: str) -> Any:
 def test_poll_json_contract() -> None:
     with gateway_in_thread({3: sdm630()}) as gw:
         proc = subprocess.run(
-            [sys.executable, "-m", "dcmon.app.cli", "poll", "127.0.0.1", "--protocol", "modbus",
+            [sys.executable, "-m", "dcmon", "poll", "127.0.0.1", "--protocol", "modbus",
              "--port", str(gw.port), "--unit", "3", "--profile", "eastron_sdm630",
              "--format", "json"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
@@ -109,10 +110,10 @@ def test_modbus_port_defaults_to_502() -> None:
 
 @pytest.mark.usefixtures("fast_registry")
 @pytest.mark.parametrize(("args", "message"), [
-    (["--protocol", "modbus"], "Modbus has no auto-detection: name the profile with --profile"),
+    (["--protocol", "modbus"], "modbus devices cannot be detected: name their profile"),
     (["--protocol", "modbus", "--profile", "nope"], "unknown profile 'nope'"),
     (["--profile", "eastron_sdm630"],
-     "profile 'eastron_sdm630' is a Modbus profile: add --protocol modbus"),
+     "profile 'eastron_sdm630' is a modbus profile; set protocol: modbus"),
 ])
 def test_usage_errors(args: list[str], message: str) -> None:
     res = run("127.0.0.1", *args, "--format", "json")

@@ -57,7 +57,7 @@ def test_run_polls_serves_and_stops(tmp_path: Path) -> None:
                                            "profile": "ups_mib", "timeout": 3.0})
         cfg = tmp_path / "site.yaml"
         cfg.write_text(yaml.safe_dump(inv))
-        proc = subprocess.Popen([sys.executable, "-m", "dcmon.app.cli", "run", "--config", str(cfg)],
+        proc = subprocess.Popen([sys.executable, "-m", "dcmon", "run", "--config", str(cfg)],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             text = ""

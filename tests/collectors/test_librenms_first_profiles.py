@@ -96,7 +96,7 @@ def test_auto_detection_picks_the_profile(snmpsim_librenms: SnmpSim, recording: 
 def test_poll_json_contract(snmpsim_librenms: SnmpSim) -> None:
     """``dcmon poll --format json`` output: the documented keys, full instance OIDs, units."""
     proc = subprocess.run(
-        [sys.executable, "-m", "dcmon.app.cli", "poll", "127.0.0.1", "--port",
+        [sys.executable, "-m", "dcmon", "poll", "127.0.0.1", "--port",
          str(snmpsim_librenms.port), "--community", "apc_ap8959eu3", "--profile", "auto",
          "--format", "json"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr

@@ -78,7 +78,7 @@ def test_secrets_from_env_and_file(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert cred.priv_key is not None and cred.priv_key.get_secret_value() == "file-priv-secret"
     for text in (repr(cred), str(c), repr(c.model)):
         assert "env-auth-secret" not in text and "file-priv-secret" not in text
-    proc = subprocess.run([sys.executable, "-m", "dcmon.app.cli", "check-config", str(cfg)],
+    proc = subprocess.run([sys.executable, "-m", "dcmon", "check-config", str(cfg)],
                           capture_output=True, text=True, timeout=60,
                           env={**os.environ, "DCMON_T_AUTH": "env-auth-secret"})
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -47,7 +47,7 @@ def test_scripted_events_happen_in_simulated_time() -> None:
 
 def test_dcmon_simulate_writes_a_valid_inventory(tmp_path: Path) -> None:
     inv = tmp_path / "sim.yaml"
-    proc = subprocess.Popen([sys.executable, "-m", "dcmon.app.cli", "simulate",
+    proc = subprocess.Popen([sys.executable, "-m", "dcmon", "simulate",
                              "--inventory-out", str(inv), "--no-events"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -55,7 +55,7 @@ def test_dcmon_simulate_writes_a_valid_inventory(tmp_path: Path) -> None:
         while not inv.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
         assert inv.exists()
-        chk = subprocess.run([sys.executable, "-m", "dcmon.app.cli", "check-config", str(inv)],
+        chk = subprocess.run([sys.executable, "-m", "dcmon", "check-config", str(inv)],
                              capture_output=True, text=True, timeout=60)
         assert chk.returncode == 0, chk.stdout + chk.stderr
         import yaml
@@ -63,7 +63,7 @@ def test_dcmon_simulate_writes_a_valid_inventory(tmp_path: Path) -> None:
         doc = yaml.safe_load(inv.read_text())
         pdu = doc["sites"][0]["rooms"][0]["racks"][0]["devices"][0]
         poll = subprocess.run(
-            [sys.executable, "-m", "dcmon.app.cli", "poll", "127.0.0.1", "--port", str(pdu["port"]),
+            [sys.executable, "-m", "dcmon", "poll", "127.0.0.1", "--port", str(pdu["port"]),
              "--community", "dcmon-sim", "--format", "json"],
             capture_output=True, text=True, timeout=60)
         assert poll.returncode == 0, poll.stderr
@@ -76,7 +76,7 @@ def test_dcmon_simulate_writes_a_valid_inventory(tmp_path: Path) -> None:
                                                   "edge-school"]
         inrow = next(d for d in doc["sites"][0]["devices"] if d["profile"] == "apc_cooling")
         poll = subprocess.run(
-            [sys.executable, "-m", "dcmon.app.cli", "poll", "127.0.0.1", "--port", str(inrow["port"]),
+            [sys.executable, "-m", "dcmon", "poll", "127.0.0.1", "--port", str(inrow["port"]),
              "--community", "dcmon-sim", "--format", "json"],
             capture_output=True, text=True, timeout=60)
         out = json.loads(poll.stdout)

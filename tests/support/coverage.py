@@ -4,7 +4,8 @@ A sensor is *scorable* when its expected value follows from its own OID's raw va
 formula: raw ÷ divisor × multiplier, then user_func). It is *right* when dcmon has a reading at
 the same instance OID, in the unit of the sensor's class, with the same value (after converting
 J -> kWh); *wrong* when such a reading exists with another value; *missed* otherwise.
-Used by ``benchmarks/device_coverage.py`` (prints the table) and ``tests/collectors/test_device_coverage.py``
+Used by ``benchmarks/device_coverage.py`` (prints the table) and
+``tests/collectors/test_device_coverage.py``
 (fails CI when coverage drops below the bar).
 """
 

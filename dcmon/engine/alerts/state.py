@@ -15,7 +15,8 @@ notifications, the way Prometheus and Alertmanager do, so operators meet familia
 
 The fingerprint covers the alert name and the identity labels (site, room, rack, device,
 window), not severity, so an escalation is the same alert. State and the notifications it
-produces are committed in one SQLite transaction (:mod:`dcmon.engine.alerts.store`): a restart neither
+produces are committed in one SQLite transaction (:mod:`dcmon.engine.alerts.store`): a restart
+neither
 re-sends every alert nor forgets one. Evaluation takes ``now`` as a parameter, so replayed
 scenarios run at simulated times without sleeping.
 """
@@ -213,7 +214,8 @@ Router = Callable[[Notification], list[str]]
 
 
 class AlertStoreLike(Protocol):
-    """What :class:`Alerter` needs from a store (see :class:`dcmon.engine.alerts.store.AlertStore`)."""
+    """What :class:`Alerter` needs from a store (see
+    :class:`dcmon.engine.alerts.store.AlertStore`)."""
 
     def active(self) -> dict[str, Alert]: ...
 

@@ -12,9 +12,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 from dcmon.config.resolved import Config
-from dcmon.engine.capacity.compute import CapacityInputs, compute_capacity
+from dcmon.engine.capacity.compute import compute_capacity
 from dcmon.engine.capacity.history import DAY, DeviceHistory, device_history
 from dcmon.engine.capacity.model import CityCapacity
+from dcmon.engine.capacity.rack import CapacityInputs
 from dcmon.engine.energy import HOUR, Series
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.model import Reading

@@ -1,4 +1,5 @@
-"""The status page's site and rack views (dcmon/api/status.py; the rest in status_html.py)."""
+"""The status page's site and rack views (exporters/api/status/routes.py; the rest in
+status_html.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""HTML of the status page (dcmon/api/status.py): its data, the frame, city view, login and 404
+"""HTML of the status page (exporters/api/status/routes.py): its data, the frame, city view, login
+and 404
 (the site and rack views: status_detail.py).
 
 Pure functions of the results: no I/O, every value escaped with :func:`esc`. Every fixed word

@@ -1,4 +1,5 @@
-"""English and Chinese text of the status page (dcmon/api/status.py), and the choice of language.
+"""English and Chinese text of the status page (exporters/api/status/routes.py), and the choice of
+language.
 
 Same approach as the capacity report (exporters/reports/i18n.py): one table per language, a
 missing key falls back to English, and the words the report already translates (标准机架,

@@ -14,6 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 import dcmon.app.cli
+import dcmon.app.cli.devices
 from dcmon.collectors.modbus.client import BusSpec
 from dcmon.collectors.modbus.codec import REGISTERS
 from dcmon.collectors.modbus.collector import ModbusCollector, ModbusDevice
@@ -77,7 +78,7 @@ def test_builtin_profiles_share_the_registry_with_snmp() -> None:
 
 def test_profiles_list_shows_modbus_profiles(monkeypatch: pytest.MonkeyPatch) -> None:
     snmp = load_profile_file(BUILTIN_DIR / "apc_rpdu2.yaml")
-    monkeypatch.setattr(dcmon.app.cli, "_registry",
+    monkeypatch.setattr(dcmon.app.cli.devices, "registry_or_exit",
                         lambda dirs=(): ProfileRegistry(
                             [snmp, *builtin_modbus_profiles()]))  # type: ignore[list-item]
     res = CliRunner().invoke(dcmon.app.cli.main, ["profiles", "list", "--format", "json"])

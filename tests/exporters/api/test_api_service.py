@@ -45,7 +45,7 @@ def test_run_serves_the_api_and_stops_on_sigterm(tmp_path: Path) -> None:
         cfg = tmp_path / "site.yaml"
         cfg.write_text(yaml.safe_dump(inv))
         env = {**os.environ, "DCMON_TEST_API_TOKEN": TOKEN}
-        proc = subprocess.Popen([sys.executable, "-m", "dcmon.app.cli", "run", "--config", str(cfg)],
+        proc = subprocess.Popen([sys.executable, "-m", "dcmon", "run", "--config", str(cfg)],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 env=env)
         base = f"http://127.0.0.1:{api_port}/api/v1"
@@ -100,7 +100,7 @@ def test_run_serves_the_api_and_stops_on_sigterm(tmp_path: Path) -> None:
 
 
 def test_demo_prints_a_working_api_url_and_token() -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "dcmon.app.cli", "demo", "--duration", "20",
+    proc = subprocess.Popen([sys.executable, "-m", "dcmon", "demo", "--duration", "20",
                              "--listen", "127.0.0.1:0",
                              "--api-listen", "127.0.0.1:0"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

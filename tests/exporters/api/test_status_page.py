@@ -38,6 +38,7 @@ from dcmon.exporters.api.status import i18n as status_i18n
 from dcmon.exporters.api.status.routes import COOKIE, status_router
 from dcmon.exporters.reports import svg
 from dcmon.sim.capacity import add_capacity
+from dcmon.sim.physics import SimClock
 from tests.support.simsite import ThreadedSite, threaded_site
 
 TOKEN = "status-read-token-0123456789abcdef"
@@ -47,7 +48,10 @@ SITE_NAME = "Demo municipal data centre"
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[ThreadedSite]:
-    with threaded_site(racks=2) as ts:
+    # The site's load follows a daily curve (+-15 %, peak at 14:00): start its clock at 14:00 so
+    # the loads the tests expect (and the alerts they cause) hold at any hour the suite runs.
+    day = time.time() // 86400 * 86400
+    with threaded_site(racks=2, shared_clock=SimClock(day + 14 * 3600, 1.0)) as ts:
         yield ts
 
 

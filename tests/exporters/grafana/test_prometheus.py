@@ -92,7 +92,7 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         unavailable("prometheus not installed: run scripts/install-test-deps.sh")
     tmp = tmp_path_factory.mktemp("dash-prom")
     demo = subprocess.Popen(
-        [sys.executable, "-m", "dcmon.app.cli", "demo", "--duration", "300",
+        [sys.executable, "-m", "dcmon", "demo", "--duration", "300",
          "--listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     prom_proc: subprocess.Popen[bytes] | None = None

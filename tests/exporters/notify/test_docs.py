@@ -12,7 +12,8 @@ import yaml
 from prometheus_client import CollectorRegistry, generate_latest
 
 from dcmon.config.alerting import AlertingSettings
-from dcmon.config.policy import SitePolicy, read_secret
+from dcmon.config.policy import SitePolicy
+from dcmon.config.secrets import read_secret
 from dcmon.engine.alerts.state import Alerter, Observation
 from dcmon.engine.alerts.store import AlertStore
 from dcmon.exporters.notify.metrics import NotifyCollector
