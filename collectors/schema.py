@@ -8,8 +8,12 @@ it came over SNMP or Modbus, and exporters can rely on one vocabulary.
 from __future__ import annotations
 
 import re
-from typing import Protocol
+from collections.abc import Mapping, Set
+from typing import Any, Protocol, TypeVar
 
+from pydantic import BaseModel, ValidationError
+
+from dcmon.errors import ConfigError, Problem, pydantic_problems
 from dcmon.model import UNITS
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -60,3 +64,31 @@ def counter_max(m: CounterShape) -> float | None:
     if m.width is not None:
         return float(2**m.width * m.scale)
     return None
+
+
+Doc = TypeVar("Doc", bound=BaseModel)
+
+
+def validate_document(model: type[Doc], data: Any, file: str) -> Doc:
+    """One profile document validated by its protocol's schema, or ConfigError naming the keys."""
+    if not isinstance(data, dict):
+        raise ConfigError([Problem(file, "", "a profile must be a YAML mapping")])
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(pydantic_problems(file, exc)) from None
+
+
+def unknown_defaults(defaults: Mapping[str, Any], allowed: Set[str], file: str) -> list[Problem]:
+    """``defaults:`` keys that no metric may take from it."""
+    return [Problem(file, f"defaults.{k}", f"not a defaultable key (allowed: "
+                                           f"{', '.join(sorted(allowed))})")
+            for k in sorted(set(defaults) - allowed)]
+
+
+def with_defaults(defaults: Mapping[str, Any], entry: Mapping[str, Any],
+                  allowed: Set[str]) -> dict[str, Any]:
+    """One metric (or field) with the profile's defaults under it: the entry's own keys win."""
+    merged = {k: v for k, v in defaults.items() if k in allowed}
+    merged.update(entry)
+    return merged

@@ -36,7 +36,15 @@ from dcmon.collectors.modbus.model import (
     ScaleRegister,
     Table,
 )
-from dcmon.collectors.schema import NAME_RE, check_level, check_name, check_unit
+from dcmon.collectors.schema import (
+    NAME_RE,
+    check_level,
+    check_name,
+    check_unit,
+    unknown_defaults,
+    validate_document,
+    with_defaults,
+)
 from dcmon.config.strict import Strict
 from dcmon.errors import ConfigError, Problem, pydantic_problems
 
@@ -339,16 +347,8 @@ def _compile_scale(s: ScaleRegisterIn, table: str, order: str, key: str, file: s
 
 def compile_modbus_profile(data: Any, file: str) -> CompiledModbusProfile:
     """Validate one ``protocol: modbus`` document and compile it; ConfigError names file + keys."""
-    if not isinstance(data, dict):
-        raise ConfigError([Problem(file, "", "a profile must be a YAML mapping")])
-    try:
-        doc = ProfileIn.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(pydantic_problems(file, exc)) from None
-    problems: list[Problem] = []
-    for k in sorted(set(doc.defaults) - _DEFAULTABLE):
-        problems.append(Problem(file, f"defaults.{k}", f"not a defaultable key (allowed: "
-                                                       f"{', '.join(sorted(_DEFAULTABLE))})"))
+    doc = validate_document(ProfileIn, data, file)
+    problems = unknown_defaults(doc.defaults, _DEFAULTABLE, file)
     fields: list[ModbusField] = []
     seen: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
     for i, raw in enumerate(doc.fields):
@@ -356,8 +356,7 @@ def compile_modbus_profile(data: Any, file: str) -> CompiledModbusProfile:
         if not isinstance(raw, dict):
             problems.append(Problem(file, key, "a field must be a mapping"))
             continue
-        merged = {k: v for k, v in doc.defaults.items() if k in _DEFAULTABLE}
-        merged.update(raw)
+        merged = with_defaults(doc.defaults, raw, _DEFAULTABLE)
         if merged.get("table") in BIT_TABLES and "type" not in raw:
             merged.pop("type", None)  # a register default type does not apply to bits
         try:

@@ -15,7 +15,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from dcmon.collectors.schema import check_level, check_name, check_unit
+from dcmon.collectors.schema import (
+    check_level,
+    check_name,
+    check_unit,
+    unknown_defaults,
+    validate_document,
+    with_defaults,
+)
 from dcmon.collectors.snmp.model import (
     CompiledProfile,
     DigitsScale,
@@ -248,17 +255,8 @@ def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None
 
 def compile_snmp_profile(data: Any, file: str) -> CompiledProfile:
     """Validate one profile document and compile it; raise ConfigError naming file and keys."""
-    if not isinstance(data, dict):
-        raise ConfigError([Problem(file, "", "a profile must be a YAML mapping")])
-    try:
-        doc = ProfileIn.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(pydantic_problems(file, exc)) from None
-    problems: list[Problem] = []
-    unknown_defaults = set(doc.defaults) - _DEFAULTABLE
-    for k in sorted(unknown_defaults):
-        problems.append(Problem(file, f"defaults.{k}", f"not a defaultable key (allowed: "
-                                                       f"{', '.join(sorted(_DEFAULTABLE))})"))
+    doc = validate_document(ProfileIn, data, file)
+    problems = unknown_defaults(doc.defaults, _DEFAULTABLE, file)
     for i, prefix in enumerate(doc.match.sys_object_id):
         if not _OID_RE.match(str(prefix)):
             problems.append(Problem(file, f"match.sys_object_id.{i}", f"not a numeric OID: "
@@ -270,8 +268,7 @@ def compile_snmp_profile(data: Any, file: str) -> CompiledProfile:
         if not isinstance(raw, dict):
             problems.append(Problem(file, key, "a metric must be a mapping"))
             continue
-        merged = {k: v for k, v in doc.defaults.items() if k in _DEFAULTABLE}
-        merged.update(raw)
+        merged = with_defaults(doc.defaults, raw, _DEFAULTABLE)
         try:
             m = MetricIn.model_validate(merged)
         except ValidationError as exc:
