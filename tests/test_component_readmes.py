@@ -44,3 +44,14 @@ def test_example_inventory_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
 
     cfg = load_config(ROOT / "config" / "example.yaml")
     assert len(cfg.devices) == 10
+
+
+SECTIONS = ("## Configuration", "## Metrics", "## Troubleshooting", "## Example output")
+
+
+@pytest.mark.parametrize("folder", sorted(
+    str(p.relative_to(ROOT)) for top in ("collectors", "exporters")
+    for p in (ROOT / top).iterdir() if p.is_dir() and not p.name.startswith("__")))
+def test_every_component_folder_has_a_readme_in_four_parts(folder: str) -> None:
+    text = (ROOT / folder / "README.md").read_text(encoding="utf-8")
+    assert [s for s in SECTIONS if f"\n{s}" not in text] == []
