@@ -107,3 +107,8 @@ class Snapshot:
     def health(self) -> dict[str, DeviceHealth]:
         with self._lock:
             return dict(self._health)
+
+    def device(self, device_id: str) -> tuple[tuple[Reading, ...], DeviceHealth | None]:
+        """One device's latest readings and health, without copying every device's."""
+        with self._lock:
+            return self._readings.get(device_id, ()), self._health.get(device_id)

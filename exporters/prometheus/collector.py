@@ -59,7 +59,8 @@ def family_name(metric: str, unit: str) -> str:
     return f"dcmon_{name}"
 
 
-def _label_name(name: str) -> str:
+def label_name(name: str) -> str:
+    """A reading's label as a Prometheus label name (never one of the device labels)."""
     clean = _LABEL_RE.sub("_", name)
     if clean in DEVICE_LABELS or clean.startswith("__"):
         clean = "m_" + clean.lstrip("_")
@@ -91,7 +92,7 @@ class SnapshotCollector(Collector):
                 names = [*DEVICE_LABELS]
                 values = [*place, device]
                 for k, v in sorted(r.labels.items()):
-                    names.append(_label_name(k))
+                    names.append(label_name(k))
                     values.append(v)
                 if r.level:
                     names.append("level")
