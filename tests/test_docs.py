@@ -13,8 +13,8 @@ from tests.support.paths import ROOT
 SHIPPED = ("docs", "dcmon", "collectors", "exporters", "config", "dashboards", "scripts")
 SUFFIXES = {".md", ".py", ".yaml", ".yml", ".json", ".sh", ".toml"}
 #: Phrases that only make sense to the people who wrote dcmon, not to the people who run it.
-INTERNAL = re.compile(r"\.\./shared|(?-i:DOMAIN\.md)|the issue'?s?\b|\bthe bar\b|unverified primary",
-                      re.I)
+INTERNAL = re.compile(
+    r"\.\./shared|(?-i:DOMAIN\.md)|the issue'?s?\b|\bthe bar\b|unverified primary", re.I)
 
 
 def _shipped_files() -> Iterator[Path]:
