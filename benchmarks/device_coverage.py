@@ -1,6 +1,7 @@
 """Device coverage: how many LibreNMS-read sensors dcmon reads right, wrong or not at all.
 
-Serves every recording in ``../shared/devices/librenms/snmpsim`` with snmpsim on 127.0.0.1,
+Serves every recording in ``$DCMON_SHARED_DIR/devices/librenms/snmpsim`` (test data kept
+outside the repository, tests/support/librenms.py) with snmpsim on 127.0.0.1,
 runs ``dcmon poll 127.0.0.1 --community <recording> --profile auto --format json`` on each, and
 compares the readings with LibreNMS's values by instance OID and unit (tests/support/coverage.py).
 
@@ -47,7 +48,8 @@ def poll(port: int, recording: str) -> tuple[str, list[dict[str, object]], str]:
 def run(recordings: list[str]) -> tuple[Score, list[tuple[str, str, Score, str]]]:
     root = librenms.librenms_dir()
     if root is None:
-        sys.exit("../shared/devices/librenms not found (set DCMON_SHARED_DIR)")
+        sys.exit("LibreNMS recordings not found: set DCMON_SHARED_DIR to the folder holding "
+                 "devices/librenms")
     rows = []
     total = Score()
     with start_snmpsim(root / "snmpsim", v3_users=TEST_V3_USERS) as sim, \

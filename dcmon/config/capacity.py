@@ -3,7 +3,7 @@
 Kept apart from :mod:`dcmon.config.inventory` so capacity can grow without touching the shared
 schema:
 ``config.py`` only adds these fields to ``Rack``, ``Room`` and ``ConfigModel``. The defaults are
-the city's numbers (``../shared/DOMAIN.md`` §2: one standard rack = 2.5 kW, goal 5,000) and the
+the city's numbers (docs/domain.md §2: one standard rack = 2.5 kW, goal 5,000) and the
 usual continuous-load derating of a breaker (80 %); every one of them is configurable because
 the standard-rack figure is not verified against a primary text and sites derate differently.
 """
@@ -66,7 +66,7 @@ class CoolingUnit(Strict):
 class CapacitySettings(Strict):
     """``capacity:`` settings; see docs/capacity.md for what each one changes."""
 
-    #: kW of rack power that count as one standard rack (标准机架), DOMAIN.md §2.
+    #: kW of rack power that count as one standard rack (标准机架), docs/domain.md §2.
     standard_rack_kw: float = Field(default=2.5, gt=0)
     #: Share of a breaker's rating a feed may carry continuously.
     derating: float = Field(default=0.8, gt=0, le=1)

@@ -34,37 +34,37 @@ class PolicyClass:
     source: str
 
 
-#: The classes and their ceilings, from ``../shared/DOMAIN.md`` §2 (a breach is value > ceiling;
+#: The classes and their ceilings, from docs/domain.md §2 (a breach is value > ceiling;
 #: the city's plan and the green-DC list write "<= 1.3").
 POLICY_CLASSES: dict[str, PolicyClass] = {
     "new_large": PolicyClass(
         "new_large", 1.3, "new large/hyperscale build", "新建大型及以上数据中心",
         "MIIT 新型数据中心发展三年行动计划 (2021-2023): new large and hyperscale DCs PUE < 1.3; "
-        "the city's action plan (2023-2025): <= 1.3 (DOMAIN.md §2)"),
+        "the city's action plan (2023-2025): <= 1.3 (docs/domain.md §2)"),
     "cold_region": PolicyClass(
         "cold_region", 1.25, "cold-region build", "严寒和寒冷地区数据中心",
         "MIIT 新型数据中心发展三年行动计划 (2021-2023): severe-cold and cold regions < 1.25 "
-        "(DOMAIN.md §2)"),
+        "(docs/domain.md §2)"),
     "hub_cluster": PolicyClass(
         "hub_cluster", 1.25, "national hub cluster", "国家枢纽节点数据中心集群",
-        "national hub cluster notices (e.g. Yangtze Delta): PUE <= 1.25 (DOMAIN.md §2)"),
+        "national hub cluster notices (e.g. Yangtze Delta): PUE <= 1.25 (docs/domain.md §2)"),
     "legacy": PolicyClass(
         "legacy", 1.5, "legacy site", "存量数据中心",
         "数据中心绿色低碳发展专项行动计划 (2024): national average < 1.5 by end 2025; "
-        "GB 40879-2021 grade 3 limit <= 1.50 (DOMAIN.md §2)"),
+        "GB 40879-2021 grade 3 limit <= 1.50 (docs/domain.md §2)"),
     "edge": PolicyClass(
         "edge", None, "edge site (report only, pPUE)", "边缘数据中心（仅报告，局部 PUE）",
-        "GB 40879-2021 excludes edge DCs of <= 100 standard racks (DOMAIN.md §2): report "
+        "GB 40879-2021 excludes edge DCs of <= 100 standard racks (docs/domain.md §2): report "
         "pPUE, do not alert on a ceiling"),
 }
 
-#: Ramp-up defaults: the issue's example rule ("judge after 6 months or above 40 % of design
-#: IT load"). A project choice, not a policy number: DOMAIN.md names the concept (dPUE while a
-#: new build ramps up) but gives no figure. Configurable per site.
+#: Ramp-up defaults: judge a new build after 6 months in service or above 40 % of design IT
+#: load. dcmon's own default, not a policy number: the standards name the concept (dPUE while
+#: a new build ramps up) but give no figure (docs/domain.md §1). Configurable per site.
 DEFAULT_RAMP_MONTHS = 6
 DEFAULT_RAMP_IT_LOAD = 0.4
 #: Below this share of design IT load a PUE is never *confirmed* (still reported, unconfirmed):
-#: fixed losses dominate (DOMAIN.md §1). Also a project choice; configurable.
+#: fixed losses dominate (docs/domain.md §1). Also dcmon's own default; configurable.
 DEFAULT_MIN_IT_LOAD = 0.1
 
 

@@ -18,7 +18,7 @@ from pydantic import Field, field_validator
 from dcmon.config.strict import Strict
 from dcmon.errors import Problem
 
-#: ISO/IEC 30134-2 measurement categories by where E_IT is metered (DOMAIN.md §1).
+#: ISO/IEC 30134-2 measurement categories by where E_IT is metered (docs/domain.md §1).
 CATEGORY = {"ups_output": 1, "pdu_output": 2, "it_input": 3}
 
 

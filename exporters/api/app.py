@@ -41,6 +41,7 @@ from dcmon.engine.capacity.model import (
 from dcmon.engine.pue import PueResult
 from dcmon.engine.results import ResultsHub
 from dcmon.engine.snapshot import Snapshot
+from dcmon.exporters.api.docs import mount_docs
 from dcmon.exporters.api.status.routes import status_router
 from dcmon.exporters.reports.capacity import render_html
 from dcmon.exporters.reports.tabular import flatten, to_csv
@@ -243,8 +244,8 @@ def create_app(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str
     app = FastAPI(title="dcmon API", version=__version__,
                   description="Capacity (racks, feeds, standard racks, headroom), PUE and "
                               "alerts for the compute-scheduling platform. See docs/api.md.",
-                  openapi_url=f"{PREFIX}/openapi.json", docs_url=f"{PREFIX}/docs",
-                  redoc_url=None)
+                  openapi_url=f"{PREFIX}/openapi.json", docs_url=None, redoc_url=None)
+    mount_docs(app, PREFIX, "dcmon API")  # Swagger UI from dcmon itself, no CDN
     latest = _Latest(hub)
     app.include_router(_health_router(hub, snapshot or hub.snapshot))
     api = APIRouter(prefix=PREFIX, dependencies=[Depends(TokenCheck(tokens, "read"))],

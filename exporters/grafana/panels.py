@@ -16,6 +16,8 @@ from grafana_foundation_sdk.builders import (
 from grafana_foundation_sdk.builders import timeseries as ts
 from grafana_foundation_sdk.models import common as cm
 
+from dcmon.exporters.grafana.kit import DS
+
 S = 'site=~"$site"'
 SR = 'site=~"$site", room=~"$room"'
 #: The live PUE as one more "window", so PUE plots never go blank while windows are withheld.
@@ -51,8 +53,15 @@ def stat_panel(title: str, description: str, *targets: prometheus.Dataquery, uni
 
 
 def add(dashboard: db.Dashboard, *items: Any) -> db.Dashboard:
-    """Lay rows and panels out in the order given (a row starts a new collapsible section)."""
+    """Lay rows and panels out in the order given (a row starts a new collapsible section).
+
+    Every panel and row gets the ``$datasource`` variable at panel level too, not only on its
+    queries: Grafana's panel editor, "Explore" and library-panel export read the panel's own
+    ``datasource``, and with null there they fall back to the default data source instead of
+    the one the user picked.
+    """
     for item in items:
+        item = item.datasource(DS)
         dashboard = (dashboard.with_row(item) if isinstance(item, db.Row)
                      else dashboard.with_panel(item))
     return dashboard

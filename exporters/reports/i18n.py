@@ -1,7 +1,7 @@
 """English and Chinese text of the capacity report.
 
 Terms follow the city's and MIIT's usage (标准机架 standard rack, 上架率 occupancy, 余量
-headroom) so a Chinese reader meets the words of the policy documents (``../shared/DOMAIN.md``
+headroom) so a Chinese reader meets the words of the policy documents (docs/domain.md
 §2). A missing key falls back to English, so a new string never breaks the Chinese report.
 """
 

@@ -22,7 +22,7 @@ def test_class_ceilings_follow_domain_md() -> None:
     assert {k: c.ceiling for k, c in POLICY_CLASSES.items()} == {
         "new_large": 1.3, "cold_region": 1.25, "hub_cluster": 1.25, "legacy": 1.5,
         "edge": None}
-    assert all("DOMAIN.md" in c.source for c in POLICY_CLASSES.values())
+    assert all("docs/domain.md" in c.source for c in POLICY_CLASSES.values())
     assert SitePolicy().effective_ceiling == 1.3
     assert SitePolicy.model_validate({"class": "legacy", "ceiling": 1.4}).effective_ceiling == 1.4
 

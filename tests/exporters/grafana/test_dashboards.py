@@ -115,6 +115,24 @@ def test_structure(models: dict[str, dict[str, Any]]) -> None:
                        for t in p["targets"])
 
 
+def test_every_panel_has_the_datasource_variable(models: dict[str, dict[str, Any]]) -> None:
+    """Panel-level ``datasource`` too, not only the queries': with null there Grafana's panel
+    editor and Explore fall back to the default data source, not the one picked in
+    ``$datasource``. Rows included, and the panels nested in collapsed rows."""
+    want = {"type": "prometheus", "uid": "${datasource}"}
+    count = 0
+    for stem, m in models.items():
+        for p in m["panels"]:
+            assert p.get("datasource") == want, (stem, p.get("title"))
+            count += 1
+        for p in panels(m):
+            assert p.get("datasource") == want, (stem, p.get("title"))
+            count += 1
+    assert count >= 50
+    on_disk = json.loads((JSON_DIR / "city-overview.json").read_text(encoding="utf-8"))
+    assert {json.dumps(p["datasource"]) for p in on_disk["panels"]} == {json.dumps(want)}
+
+
 def _threshold_values(obj: Any) -> set[float]:
     """Every threshold step value anywhere in a panel (defaults and overrides)."""
     found: set[float] = set()
