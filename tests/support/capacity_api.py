@@ -8,7 +8,7 @@ of tests/cases/capacity.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,10 +68,14 @@ class RunningApi:
 
 
 @contextmanager
-def running_api(case: str, state: Path, with_alerts: bool = True) -> Iterator[RunningApi]:
-    hub = hub_from_case(case, state)
+def running_api(case: str, state: Path, with_alerts: bool = True,
+                config: Config | None = None,
+                active: Sequence[Alert] = (ALERT,)) -> Iterator[RunningApi]:
+    """The API over ``case``'s readings; ``config`` replaces the case's inventory (same ids),
+    ``active`` are the alerts it reports (with ``with_alerts``)."""
+    hub = hub_from_case(case, state, config)
     app = create_app(hub.config, hub, TOKENS,
-                     alerts=(lambda: [ALERT]) if with_alerts else None)
+                     alerts=(lambda: list(active)) if with_alerts else None)
     server = ApiServer(app, bind("127.0.0.1:0")).start()
     try:
         yield RunningApi(server, hub)
