@@ -12,6 +12,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from dcmon.app.inventory import load_config
 from dcmon.app.replay import counter_specs, parse_lines
@@ -49,6 +52,15 @@ def hub_from_case(case: str, state: Path, config: Config | None = None) -> Resul
     hub = ResultsHub(cfg, engine, snap)
     hub.recompute(max(r.ts for r in readings))
     return hub
+
+
+def case_config(case: str, folder: Path, **api: Any) -> Config:
+    """``case``'s inventory with these ``api:`` settings, written to ``folder`` and loaded."""
+    inv = yaml.safe_load((CASES / case / "config.yaml").read_text())
+    inv["api"] = {**inv.get("api", {}), **api}
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(inv))
+    return load_config(path)
 
 
 ALERT = Alert(fingerprint="f00d", alertname="DcmonFeedFailoverRisk",
