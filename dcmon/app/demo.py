@@ -177,8 +177,8 @@ async def run_demo(*, listen: str = "127.0.0.1:9630", duration: float | None = N
     print(f"  metrics     http://{host}:{svc.http_port}/metrics", flush=True)
     if svc.api is not None:
         print(f"  status page {svc.api.url}/status\n"
-              f"  REST API    {svc.api.url}/api/v1 (docs {svc.api.url}/api/v1/docs); "
-              f"demo token: {token}\n"
+              f"  REST API    {svc.api.url}/api/v1 (OpenAPI: /api/v1/openapi.json, with "
+              f"the token too); demo token: {token}\n"
               f"    curl -H 'Authorization: Bearer {token}' {svc.api.url}/api/v1/sites",
               flush=True)
     if on_started is not None:

@@ -45,6 +45,11 @@ class ApiSettings(Strict):
     #: The status page's language when the request does not choose one (``?lang=`` or an
     #: ``Accept-Language`` naming en or zh): ``en`` or ``zh`` (Simplified Chinese).
     status_lang: Literal["en", "zh"] = "en"
+    #: Wrong credentials (bearer token, status-page cookie or login) one client address may
+    #: present within ``auth_failure_window_s`` before the next ones are answered 429 with
+    #: Retry-After (a sliding window; valid tokens are never throttled). docs/api.md, "Auth".
+    auth_failures: int = Field(default=20, ge=1, le=100_000)
+    auth_failure_window_s: float = Field(default=60.0, gt=0, le=86_400)
 
     _listen = field_validator("listen")(classmethod(lambda cls, v: check_listen(v)))
 

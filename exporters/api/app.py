@@ -2,7 +2,10 @@
 
 Every route but ``/api/v1/health`` needs a bearer token from the inventory (``api.tokens``),
 compared with :func:`hmac.compare_digest` against every configured token (no early exit), so
-neither a wrong token's length nor its prefix shows in the response time. Reads come from the
+neither a wrong token's length nor its prefix shows in the response time; the OpenAPI document
+and its docs page too (they also take the status page's login cookie, for a browser). Wrong
+tokens are throttled per client address (429 with Retry-After, :mod:`.throttle`); valid ones
+never are. Reads come from the
 ResultsHub's latest immutable results (the same numbers /metrics and the report tell); the API
 never polls a device or walks the store on a request.
 
@@ -20,6 +23,7 @@ import dataclasses
 import hmac
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -41,8 +45,9 @@ from dcmon.engine.capacity.model import (
 from dcmon.engine.pue import PueResult
 from dcmon.engine.results import ResultsHub
 from dcmon.engine.snapshot import Snapshot
-from dcmon.exporters.api.docs import mount_docs
-from dcmon.exporters.api.status.routes import status_router
+from dcmon.exporters.api.docs import mount_assets, swagger_page
+from dcmon.exporters.api.status.routes import COOKIE, status_router
+from dcmon.exporters.api.throttle import FailureThrottle, client_address
 from dcmon.exporters.reports.capacity import render_html
 from dcmon.exporters.reports.tabular import flatten, to_csv
 
@@ -58,6 +63,8 @@ class ErrorBody(BaseModel):
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Missing or unknown bearer token"},
     403: {"model": ErrorBody, "description": "The token's scope does not allow this"},
+    429: {"model": ErrorBody, "description": "Too many wrong tokens from this address lately; "
+                                             "retry after the Retry-After header's seconds"},
 }
 _CSV = {"content": {"text/csv": {"schema": {"type": "string"}}}}
 #: Columns left out of CSV: the forecast's daily points (up to 90 x 2 columns; JSON has them).
@@ -189,30 +196,47 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")]
 
 
 class TokenCheck:
-    """Bearer-token dependency: 401 without a valid token, 403 when the scope is too low."""
+    """Bearer-token dependency: 401 without a valid token, 403 when the scope is too low, 429
+    when the client's address has sent too many wrong ones lately (:mod:`.throttle`).
 
-    def __init__(self, tokens: dict[str, tuple[str, str]], scope: str) -> None:
+    ``cookie``: also accept the status page's login cookie when no bearer header is sent (the
+    OpenAPI document and its docs page, so a browser that logged in can open them)."""
+
+    def __init__(self, tokens: dict[str, tuple[str, str]], scope: str,
+                 throttle: FailureThrottle, cookie: str | None = None) -> None:
         self.tokens = [(n, s.encode(), sc) for n, (s, sc) in tokens.items()]
-        self.scope = scope
+        self.scope, self.throttle, self.cookie = scope, throttle, cookie
 
-    def __call__(self, cred: Annotated[HTTPAuthorizationCredentials | None,
-                                       Depends(HTTPBearer(auto_error=False))]) -> str:
-        if cred is None or cred.scheme.lower() != "bearer":
+    def __call__(self, request: Request,
+                 cred: Annotated[HTTPAuthorizationCredentials | None,
+                                 Depends(HTTPBearer(auto_error=False))]) -> str:
+        given = self._given(request, cred)
+        if given is None:  # nothing presented: not a guess, not counted
             raise HTTPException(401, "missing bearer token: send 'Authorization: Bearer "
                                      "<token>' (tokens are set in the inventory's api.tokens)",
                                 headers={"WWW-Authenticate": "Bearer"})
-        given = cred.credentials.encode()
         match: tuple[str, str] | None = None
         for name, secret, scope in self.tokens:  # every token, no early exit
             if hmac.compare_digest(given, secret):
                 match = (name, scope)
         if match is None:
+            wait = self.throttle.failed(client_address(request))
+            if wait is not None:
+                raise HTTPException(429, "too many wrong tokens from this address; retry "
+                                         f"after {wait} s", headers={"Retry-After": str(wait)})
             raise HTTPException(401, "invalid bearer token",
                                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
         if self.scope == "admin" and match[1] != "admin":
             raise HTTPException(403, f"token {match[0]!r} has scope {match[1]!r}; this needs "
                                      "'admin'")
         return match[0]
+
+    def _given(self, request: Request, cred: HTTPAuthorizationCredentials | None
+               ) -> bytes | None:
+        if cred is not None and cred.scheme.lower() == "bearer":
+            return cred.credentials.encode()
+        value = request.cookies.get(self.cookie) if self.cookie else None
+        return unquote(value).encode() if value else None
 
 
 class _Latest:
@@ -241,21 +265,25 @@ def create_app(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str
                snapshot: Snapshot | None = None, alerts: AlertSource | None = None
                ) -> FastAPI:
     """The API over ``hub``'s results; ``tokens`` maps name -> (secret, scope)."""
+    settings = config.model.api
     app = FastAPI(title="dcmon API", version=__version__,
                   description="Capacity (racks, feeds, standard racks, headroom), PUE and "
                               "alerts for the compute-scheduling platform. See docs/api.md.",
-                  openapi_url=f"{PREFIX}/openapi.json", docs_url=None, redoc_url=None)
-    mount_docs(app, PREFIX, "dcmon API")  # Swagger UI from dcmon itself, no CDN
+                  openapi_url=None, docs_url=None, redoc_url=None)  # both need a token: below
+    # One throttle for every way of presenting a token: API routes, docs, status page, login.
+    throttle = FailureThrottle(settings.auth_failures, settings.auth_failure_window_s)
+    mount_assets(app, PREFIX)  # Swagger UI's files from dcmon itself, no CDN
     latest = _Latest(hub)
     app.include_router(_health_router(hub, snapshot or hub.snapshot))
-    api = APIRouter(prefix=PREFIX, dependencies=[Depends(TokenCheck(tokens, "read"))],
+    api = APIRouter(prefix=PREFIX, dependencies=[Depends(TokenCheck(tokens, "read", throttle))],
                     responses=_ERRORS)
     _capacity_routes(api, latest)
     _pue_and_alert_routes(api, hub, alerts)
-    _report_and_admin_routes(api, latest, Depends(TokenCheck(tokens, "admin")))
+    _report_and_admin_routes(api, latest, Depends(TokenCheck(tokens, "admin", throttle)))
     app.include_router(api)
-    if config.model.api.status_page != "off":  # the HTML status page (docs/api.md)
-        app.include_router(status_router(config, hub, tokens, alerts, config.model.api))
+    _docs_routes(app, TokenCheck(tokens, "read", throttle, cookie=COOKIE))
+    if settings.status_page != "off":  # the HTML status page (docs/api.md)
+        app.include_router(status_router(config, hub, tokens, alerts, settings, throttle))
 
         @app.get("/", include_in_schema=False)
         def root() -> RedirectResponse:
@@ -266,6 +294,24 @@ def create_app(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
     return app
+
+
+def _docs_routes(app: FastAPI, check: TokenCheck) -> None:
+    """The OpenAPI document and its interactive docs page, behind a read token like every
+    route but health: the document lists every route and parameter. A browser opens them after
+    logging in on the status page (its cookie is sent to /api/v1 too), or with a bearer header;
+    the page's "Authorize" button takes the token for the calls it makes."""
+    docs = APIRouter(prefix=PREFIX, dependencies=[Depends(check)], include_in_schema=False)
+
+    @docs.get("/openapi.json")
+    def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi(), headers={"Cache-Control": "no-store"})
+
+    @docs.get("/docs")
+    def docs_page(request: Request) -> HTMLResponse:
+        return swagger_page(request, PREFIX, app.title)
+
+    app.include_router(docs)
 
 
 def _health_router(hub: ResultsHub, snap: Snapshot) -> APIRouter:

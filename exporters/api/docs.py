@@ -23,18 +23,17 @@ ASSETS = Path(str(files("fastapi_offline") / "static"))
 JS, CSS, FAVICON = "swagger-ui-bundle.js", "swagger-ui.css", "favicon.png"
 
 
-def mount_docs(app: FastAPI, prefix: str, title: str) -> None:
-    """``{prefix}/docs``: Swagger UI on ``{prefix}/openapi.json``, its assets from
-    ``{prefix}/docs/static``. Like the OpenAPI document, the page needs no token; the calls
-    made from it do."""
-    static = f"{prefix}/docs/static"
-    app.mount(static, StaticFiles(directory=ASSETS), name="docs-static")
+def mount_assets(app: FastAPI, prefix: str) -> None:
+    """Swagger UI's files under ``{prefix}/docs/static`` (public: they are the library's own
+    files; the page and the OpenAPI document need a token)."""
+    app.mount(f"{prefix}/docs/static", StaticFiles(directory=ASSETS), name="docs-static")
 
-    @app.get(f"{prefix}/docs", include_in_schema=False)
-    def swagger_ui(request: Request) -> HTMLResponse:
-        root = str(request.scope.get("root_path", "")).rstrip("/")  # behind a path proxy
-        return get_swagger_ui_html(
-            openapi_url=f"{root}{prefix}/openapi.json", title=f"{title} - docs",
-            swagger_js_url=f"{root}{static}/{JS}", swagger_css_url=f"{root}{static}/{CSS}",
-            swagger_favicon_url=f"{root}{static}/{FAVICON}",
-            swagger_ui_parameters={"validatorUrl": None})
+
+def swagger_page(request: Request, prefix: str, title: str) -> HTMLResponse:
+    """The docs page for ``{prefix}/openapi.json``, loading only dcmon's own URLs."""
+    root = str(request.scope.get("root_path", "")).rstrip("/")  # behind a path proxy
+    static = f"{root}{prefix}/docs/static"
+    return get_swagger_ui_html(
+        openapi_url=f"{root}{prefix}/openapi.json", title=f"{title} - docs",
+        swagger_js_url=f"{static}/{JS}", swagger_css_url=f"{static}/{CSS}",
+        swagger_favicon_url=f"{static}/{FAVICON}", swagger_ui_parameters={"validatorUrl": None})

@@ -8,10 +8,13 @@ of tests/cases/capacity.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from dcmon.app.inventory import load_config
 from dcmon.app.replay import counter_specs, parse_lines
@@ -51,6 +54,15 @@ def hub_from_case(case: str, state: Path, config: Config | None = None) -> Resul
     return hub
 
 
+def case_config(case: str, folder: Path, **api: Any) -> Config:
+    """``case``'s inventory with these ``api:`` settings, written to ``folder`` and loaded."""
+    inv = yaml.safe_load((CASES / case / "config.yaml").read_text())
+    inv["api"] = {**inv.get("api", {}), **api}
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(inv))
+    return load_config(path)
+
+
 ALERT = Alert(fingerprint="f00d", alertname="DcmonFeedFailoverRisk",
               labels={"site": "dc1", "room": "hall", "rack": "r1", "severity": "critical"},
               annotations={"summary": "A+B above one feed", "summary_zh": "A+B 路超过单路容量"},
@@ -68,10 +80,14 @@ class RunningApi:
 
 
 @contextmanager
-def running_api(case: str, state: Path, with_alerts: bool = True) -> Iterator[RunningApi]:
-    hub = hub_from_case(case, state)
+def running_api(case: str, state: Path, with_alerts: bool = True,
+                config: Config | None = None,
+                active: Sequence[Alert] = (ALERT,)) -> Iterator[RunningApi]:
+    """The API over ``case``'s readings; ``config`` replaces the case's inventory (same ids),
+    ``active`` are the alerts it reports (with ``with_alerts``)."""
+    hub = hub_from_case(case, state, config)
     app = create_app(hub.config, hub, TOKENS,
-                     alerts=(lambda: [ALERT]) if with_alerts else None)
+                     alerts=(lambda: list(active)) if with_alerts else None)
     server = ApiServer(app, bind("127.0.0.1:0")).start()
     try:
         yield RunningApi(server, hub)

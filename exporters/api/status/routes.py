@@ -5,10 +5,13 @@ latest results and its in-memory history, for an edge site without Grafana or a 
 It reads the same immutable results as the API and /metrics and never polls a device.
 
 Auth (``api.status_page``): ``token`` (default) accepts ``Authorization: Bearer`` or the cookie
-the login form sets (the token itself, HttpOnly, SameSite=Strict, path /status); any configured
-token will do (read scope suffices). Tokens are compared with :func:`hmac.compare_digest`
-against every configured token, no early exit, as the API does. ``public`` needs no token;
-``off`` mounts nothing. The token never reaches a log line or a page.
+the login form sets (the token itself, HttpOnly, SameSite=Strict, set for the paths /status and
+/api/v1, where the OpenAPI document and its docs page accept it too); any configured token will
+do (read scope suffices). Wrong tokens, cookies and logins count in the API's per-address
+throttle (exporters/api/throttle.py): past the limit the form comes back with 429. Tokens are
+compared with :func:`hmac.compare_digest` against every configured token, no early exit, as the
+API does. ``public`` needs no token; ``off`` mounts nothing. The token never reaches a log line
+or a page.
 
 Language (status_i18n.py): ``?lang=en|zh`` (then carried on every internal link, the login
 form and the redirect after it), else ``Accept-Language``, else ``api.status_lang``.
@@ -33,10 +36,14 @@ from dcmon.config.api import ApiSettings
 from dcmon.config.resolved import Config
 from dcmon.engine.results import HistoryPoint, Results, ResultsHub, SitePoint, history_point
 from dcmon.exporters.api.status import i18n as status_i18n
+from dcmon.exporters.api.throttle import FailureThrottle, client_address
 
 log = logging.getLogger("dcmon.exporters.api.status.routes")
 
 COOKIE = "dcmon_status"
+#: Where the browser sends the login cookie: the status page, and the API's OpenAPI document
+#: and docs page (which accept it; the API's data routes take only the bearer header).
+COOKIE_PATHS = ("/status", "/api/v1")
 #: A login form is a few dozen bytes; anything much larger is refused unread.
 MAX_FORM_BYTES = 4096
 _NEXT = re.compile(r"/status(/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?")
@@ -58,11 +65,13 @@ def _html(frame: view.Frame, body: str, status: int = 200,
 
 
 class StatusAuth:
-    """Is this request allowed to see the page: a bearer header or the login cookie."""
+    """Is this request allowed to see the page: a bearer header or the login cookie. Wrong
+    ones count against the client's address in the API's throttle (docs/api.md, "Auth")."""
 
-    def __init__(self, tokens: dict[str, tuple[str, str]], mode: str) -> None:
+    def __init__(self, tokens: dict[str, tuple[str, str]], mode: str,
+                 throttle: FailureThrottle) -> None:
         self.secrets = [s.encode() for s, _ in tokens.values()]
-        self.mode = mode
+        self.mode, self.throttle = mode, throttle
 
     def valid(self, given: str) -> bool:
         raw = given.encode()
@@ -71,13 +80,18 @@ class StatusAuth:
             match |= hmac.compare_digest(raw, secret)
         return match
 
-    def allowed(self, request: Request) -> bool:
+    def check(self, request: Request) -> int | None:
+        """0: allowed; None: show the login form (401); else throttled: 429, retry after that
+        many seconds. Only a presented credential that matches no token counts as a failure."""
         if self.mode == "public":
-            return True
+            return 0
         scheme, _, cred = request.headers.get("authorization", "").partition(" ")
-        header = scheme.lower() == "bearer" and self.valid(cred.strip())
+        given = [cred.strip()] if scheme.lower() == "bearer" and cred.strip() else []
         cookie = request.cookies.get(COOKIE)
-        return bool(header or (cookie is not None and self.valid(unquote(cookie))))
+        given += [unquote(cookie)] if cookie else []
+        if any([self.valid(g) for g in given]):  # a list: every one compared, no early exit
+            return 0
+        return self.throttle.failed(client_address(request)) if given else None
 
 
 def _safe_next(value: str) -> str:
@@ -156,9 +170,10 @@ class _Pages:
     """The status page's handlers over one hub, with the request's language and auth."""
 
     def __init__(self, config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str]],
-                 alerts: Callable[[], Sequence[Any]] | None, settings: ApiSettings) -> None:
+                 alerts: Callable[[], Sequence[Any]] | None, settings: ApiSettings,
+                 throttle: FailureThrottle) -> None:
         self.config, self.hub, self.alerts, self.settings = config, hub, alerts, settings
-        self.auth = StatusAuth(tokens, settings.status_page)
+        self.auth = StatusAuth(tokens, settings.status_page, throttle)
         self.token_mode = settings.status_page == "token"
 
     def results(self) -> Results:
@@ -183,12 +198,23 @@ class _Pages:
         return view.Frame(refresh_s=0, lang=chosen, explicit=explicit)
 
     def login_form(self, request: Request, status: int = 401, error: str = "",
-                   target: str | None = None) -> HTMLResponse:
-        """The form for this request's page (GET), or again for ``target`` (a failed POST)."""
+                   target: str | None = None, wait: int = 0) -> HTMLResponse:
+        """The form for this request's page (GET), or again for ``target`` (a failed POST);
+        ``wait``: throttled, 429 with Retry-After."""
         f = self.bare(request)
+        if wait:
+            status, error = 429, "too_many_attempts"
         body = view.login_page(f, target or _safe_next(request.url.path),
-                               f.t[error] if error else "", switch_base=target or "")
-        return _html(f, body, status, {"WWW-Authenticate": "Bearer"} if status == 401 else None)
+                               f.t[error].format(s=wait) if error else "",
+                               switch_base=target or "")
+        headers = ({"WWW-Authenticate": "Bearer"} if status == 401
+                   else {"Retry-After": str(wait)} if wait else None)
+        return _html(f, body, status, headers)
+
+    def denied(self, request: Request) -> Response | None:
+        """None when the request may see the page; else the login form (401 or 429)."""
+        verdict = self.auth.check(request)
+        return None if verdict == 0 else self.login_form(request, wait=verdict or 0)
 
     def not_found(self, request: Request, message: str, known: list[str],
                   **names: str) -> HTMLResponse:
@@ -203,15 +229,15 @@ class _Pages:
         return res, site_statuses(self.config, res, _history(self.hub, res), rows), rows, note
 
     def city(self, request: Request) -> Response:
-        if not self.auth.allowed(request):
-            return self.login_form(request)
+        if (denied := self.denied(request)) is not None:
+            return denied
         res, sites, rows, note = self.gather()
         f = self.frame(request)
         return _html(f, view.city_page(f, res, sites, rows, note))
 
     def site(self, request: Request, site: str) -> Response:
-        if not self.auth.allowed(request):
-            return self.login_form(request)
+        if (denied := self.denied(request)) is not None:
+            return denied
         res, sites, _, note = self.gather()
         found = next((s for s in sites if s.site == site), None)
         if found is None:
@@ -220,8 +246,8 @@ class _Pages:
         return _html(f, detail.site_page(f, res, found, note))
 
     def rack(self, request: Request, site: str, rack: str) -> Response:
-        if not self.auth.allowed(request):
-            return self.login_form(request)
+        if (denied := self.denied(request)) is not None:
+            return denied
         res, sites, _, note = self.gather()
         found = next((s for s in sites if s.site == site), None)
         if found is None:
@@ -244,28 +270,36 @@ class _Pages:
         form = parse_qs(body.decode("utf-8", "replace"), max_num_fields=8)
         token = (form.get("token") or [""])[0].strip()
         target = _safe_next((form.get("next") or ["/status"])[0])
-        if not token or not self.auth.valid(token):
-            log.info("status page: refused a login from %s",
-                     request.client.host if request.client else "?")
+        if not token:  # nothing presented: not a guess
             return self.login_form(request, 401, "unknown_token", target)
+        if not self.auth.valid(token):
+            wait = self.auth.throttle.failed(client_address(request))
+            if wait is None:  # throttled ones are logged once per burst by the throttle
+                log.info("status page: refused a login from %s", client_address(request))
+            return self.login_form(request, 401, "unknown_token", target, wait or 0)
         resp = RedirectResponse(target + self.bare(request).query, status_code=303,
                                 headers=_HEADERS)
-        resp.set_cookie(COOKIE, quote(token, safe=""), httponly=True, samesite="strict",
-                        path="/status", secure=request.url.scheme == "https")
+        for path in COOKIE_PATHS:
+            resp.set_cookie(COOKIE, quote(token, safe=""), httponly=True, samesite="strict",
+                            path=path, secure=request.url.scheme == "https")
         return resp
 
     def logout(self, request: Request) -> Response:
         resp = RedirectResponse("/status" + self.bare(request).query, status_code=303,
                                 headers=_HEADERS)
-        resp.delete_cookie(COOKIE, path="/status", httponly=True, samesite="strict")
+        for path in COOKIE_PATHS:
+            resp.delete_cookie(COOKIE, path=path, httponly=True, samesite="strict")
         return resp
 
 
 def status_router(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str]],
-                  alerts: Callable[[], Sequence[Any]] | None, settings: ApiSettings
-                  ) -> APIRouter:
-    """The status page's routes (mount only when ``settings.status_page`` is not "off")."""
-    pages = _Pages(config, hub, tokens, alerts, settings)
+                  alerts: Callable[[], Sequence[Any]] | None, settings: ApiSettings,
+                  throttle: FailureThrottle | None = None) -> APIRouter:
+    """The status page's routes (mount only when ``settings.status_page`` is not "off");
+    ``throttle`` is the API's, so every way of guessing a token counts alike (a page on its own
+    gets one from ``settings``)."""
+    throttle = throttle or FailureThrottle(settings.auth_failures, settings.auth_failure_window_s)
+    pages = _Pages(config, hub, tokens, alerts, settings, throttle)
     router = APIRouter(include_in_schema=False)
     router.get("/status", response_class=HTMLResponse)(pages.city)
     router.get("/status/site/{site}", response_class=HTMLResponse)(pages.site)

@@ -190,7 +190,7 @@ def test_report_html_is_served(api_ab: RunningApi) -> None:
 
 
 def test_openapi_is_published(api: RunningApi) -> None:
-    doc = httpx.get(f"{api.url}/api/v1/openapi.json", timeout=10).json()
+    doc = httpx.get(f"{api.url}/api/v1/openapi.json", headers=READ, timeout=10).json()
     paths = doc["paths"]
     for p in ("/api/v1/health", "/api/v1/sites", "/api/v1/sites/{site_id}", "/api/v1/rooms",
               "/api/v1/racks", "/api/v1/pue", "/api/v1/alerts", "/api/v1/city"):

@@ -351,11 +351,14 @@ def test_login_sets_the_cookie_and_the_page_then_renders(
         caplog.set_level(logging.DEBUG, logger=name)
     r = login(strict, TOKEN, f"/status/site/{SITE}")
     assert r.status_code == 303 and r.headers["location"] == f"/status/site/{SITE}"
-    cookie = r.headers["set-cookie"]
-    assert cookie.startswith(f"{COOKIE}={TOKEN};")
-    attrs = {a.strip().lower() for a in cookie.split(";")[1:]}
-    assert {"httponly", "samesite=strict", "path=/status"} <= attrs
-    assert "secure" not in attrs  # plain http on 127.0.0.1: a Secure cookie would be dropped
+    paths = set()
+    for cookie in r.headers.get_list("set-cookie"):  # for /status, and /api/v1 (the docs)
+        assert cookie.startswith(f"{COOKIE}={TOKEN};")
+        attrs = {a.strip().lower() for a in cookie.split(";")[1:]}
+        assert {"httponly", "samesite=strict"} <= attrs
+        assert "secure" not in attrs  # plain http on 127.0.0.1: a Secure cookie would be dropped
+        paths |= {a for a in attrs if a.startswith("path=")}
+    assert paths == {"path=/status", "path=/api/v1"}
     with httpx.Client(base_url=url(strict, ""), timeout=10) as client:
         first = client.post("/status/login", data={"token": TOKEN}, follow_redirects=True)
         assert first.status_code == 200 and first.url.path == "/status"
