@@ -195,6 +195,32 @@ class PueCalculator:
         """
         return 2 * max((d.interval for d in self.config.devices), default=0.0)
 
+    def reported_until(self, site: str) -> float | None:
+        """The time every meter of ``site`` that has reported at all has reported up to: the
+        earliest of their latest readings (None: none has reported).
+
+        A meter's energy up to an hour boundary is known once it has been read at or after
+        that boundary. The live service can only wait (:meth:`settle_s`); a replay, which has
+        all its data, knows when each meter was last read and ends its windows at the last
+        hour boundary before this time.
+        """
+        topo = next((t for sid, t in self.sites() if sid == site), None)
+        if topo is None:
+            return None
+        meters = self._meters(site, topo)
+        refs = [*meters["facility"], *meters["facility_components"], *meters["it"]]
+        for z in topo.zones:
+            refs += ([MeterRef(device=d) for d in self.config.rack_devices(site)]
+                     if z.it == "racks" else list(z.it)) + list(z.infra)
+        series = list(self.engine.series.values())
+        lasts = [ts for ref in refs for s in select_series(series, ref)
+                 if (ts := self._last_ts(s.key)) is not None]
+        return min(lasts, default=None)
+
+    def _last_ts(self, key: str) -> float | None:
+        acc = self.engine.counters.get(key) or self.engine.powers.get(key)
+        return acc.last_ts if acc is not None else None
+
     def results(self, now: float, windows: list[str] | None = None,
                 site: str | None = None, settle: float = 0.0) -> list[PueResult]:
         """Rolling windows (and current calendar month/year) for every site with a topology,
