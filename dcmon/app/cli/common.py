@@ -40,3 +40,11 @@ def load_or_exit(config_file: str) -> tuple[Config, ProfileRegistry]:
         return load_with_profiles(config_file)
     except ConfigError as exc:
         fail(exc.problems)
+
+
+def site_or_exit(config: Config, site: str | None) -> None:
+    """Exit 1 naming the known sites when ``--site`` names none of the inventory's: an empty
+    table with exit 0 would read as "nothing to report" for a typo."""
+    known = [s.id for s in config.model.sites]
+    if site is not None and site not in known:
+        fail([f"unknown site {site!r} (known: {', '.join(known) or 'none'})"])

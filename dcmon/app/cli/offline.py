@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from dcmon.app.cli.common import fail, load_or_exit
+from dcmon.app.cli.common import fail, load_or_exit, site_or_exit
 from dcmon.app.inventory import load_with_profiles
 from dcmon.app.replay import replay as run_replay
 from dcmon.config.resolved import Config
@@ -80,6 +80,9 @@ def _print_pue(results: list[PueResult]) -> None:
 def pue(config_file: str, site: str | None, windows: tuple[str, ...], fmt: str) -> None:
     """Energy-based PUE per site and window, from the state store of ``dcmon run``."""
     cfg, _ = load_or_exit(config_file)
+    site_or_exit(cfg, site)
+    if site is not None and all(s.energy is None for s in cfg.model.sites if s.id == site):
+        fail([f"site {site!r} has no energy topology (sites[].energy, docs/energy.md): no PUE"])
     state = Path(config_file).resolve().parent / cfg.model.state_dir / "dcmon.sqlite"
     if not state.exists():
         fail([f"no state store at {state}: run `dcmon run --config {config_file}` first"])
