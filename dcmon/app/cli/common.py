@@ -33,11 +33,12 @@ def registry_or_exit(dirs: Iterable[Path | str] = ()) -> ProfileRegistry:
         fail(exc.problems)
 
 
-def load_or_exit(config_file: str) -> tuple[Config, ProfileRegistry]:
+def load_or_exit(config_file: str, *, secrets: bool = False) -> tuple[Config, ProfileRegistry]:
     """The inventory and its profiles (built-in plus ``profile_dirs``), or its problems and
-    exit 1."""
+    exit 1. ``secrets``: also read every env and file secret (the service needs them; the
+    offline commands do not)."""
     try:
-        return load_with_profiles(config_file)
+        return load_with_profiles(config_file, secrets=secrets)
     except ConfigError as exc:
         fail(exc.problems)
 

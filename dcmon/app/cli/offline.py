@@ -13,7 +13,7 @@ import click
 from dcmon.app.cli.common import fail, load_or_exit, site_or_exit
 from dcmon.app.inventory import load_with_profiles
 from dcmon.app.replay import replay as run_replay
-from dcmon.config.resolved import Config
+from dcmon.config.resolved import Config, security
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.pue import PueCalculator, PueResult
 from dcmon.engine.store import Store
@@ -29,16 +29,16 @@ CONFIG = click.option("--config", "config_file", required=True, type=click.Path(
 def check_config(file: str) -> None:
     """Validate an inventory FILE: exit 0 when good, else print one line per problem."""
     try:
-        cfg, _ = load_with_profiles(file)
+        cfg, _ = load_with_profiles(file, secrets=True)  # a missing secret is a problem here
     except ConfigError as exc:
         for p in exc.problems:
             click.echo(str(p))
         click.echo(f"{file}: {len(exc.problems)} problem(s)", err=True)
         sys.exit(1)
     click.echo(f"{file}: OK: {len(cfg.model.sites)} site(s), {len(cfg.devices)} device(s), "
-               f"{len(cfg.credentials)} credential(s)")
-    for name, cred in sorted(cfg.credentials.items()):
-        click.echo(f"  credential {name}: {cred.security}")
+               f"{len(cfg.model.credentials)} credential(s)")
+    for name, cred in sorted(cfg.model.credentials.items()):
+        click.echo(f"  credential {name}: {security(cred)}")
     for site in cfg.model.sites:
         _print_site_metering(cfg, site.id)
 
