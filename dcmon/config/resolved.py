@@ -17,6 +17,7 @@ from pydantic import SecretStr
 
 from dcmon.config.inventory import CommunityCredential, ConfigModel, Credential, PollDefaults
 from dcmon.config.secrets import SecretRef, SecretValue, read_secret
+from dcmon.config.topology import expand
 from dcmon.errors import ConfigError, Problem
 
 
@@ -123,6 +124,26 @@ def security(cred: Credential) -> str:
     return "noAuthNoPriv"
 
 
+@dataclass(frozen=True, slots=True)
+class Metering:
+    """What a site's metering backs, for ``check-config`` and every PUE result.
+
+    ISO/IEC 30134-2 names the measurement category by where E_IT is metered: UPS output = 1,
+    PDU output = 2, IT equipment input = 3 (``it_level`` declares it). The declaration is a
+    *claim*: category 2 or 3 summed from rack meters also needs an IT meter in every rack,
+    else E_IT misses the load of the racks without one and no category can be stated.
+    """
+
+    #: Racks with at least one metered device, and racks in total.
+    metered_racks: int
+    racks: int
+    #: The category ``it_level`` declares (None: the site has no energy topology).
+    claim: int | None
+    #: The category the metering backs; None when it backs none (``reason`` says why).
+    category: int | None
+    reason: str
+
+
 @dataclass(frozen=True, repr=False)
 class Config:
     """A loaded, validated inventory."""
@@ -152,26 +173,30 @@ class Config:
     def device(self, device_id: str) -> DeviceSpec | None:
         return next((d for d in self.devices if d.id == device_id), None)
 
-    def metering(self, site: str) -> tuple[int, int, int]:
-        """(racks with at least one metered device, racks in total, best category possible).
-
-        Category 3 needs IT-input metering (declared ``it_level: it_input``), category 2 needs a
-        metered PDU in every rack, category 1 needs UPS-output meters in the IT sum.
-        """
-        racks = [(ro.id, r.id) for s in self.model.sites if s.id == site for ro in s.rooms
-                 for r in ro.racks]
-        metered = {(d.room, d.rack) for d in self.devices if d.site == site and d.rack}
-        n_metered = sum(1 for r in racks if r in metered)
-        topo = next((s.energy for s in self.model.sites if s.id == site), None)
-        if topo is not None and topo.it_level == "it_input":
-            best = 3
-        elif racks and n_metered == len(racks):
-            best = 2
-        elif topo is not None and topo.it != "racks" and topo.it:
-            best = 1
-        else:
-            best = 0
-        return n_metered, len(racks), best
+    def metering(self, site: str) -> Metering:
+        """What the site's metering backs: racks with metered devices, and the measurement
+        category its IT sum supports (see :class:`Metering`)."""
+        sdef = next((s for s in self.model.sites if s.id == site), None)
+        racks = [(ro.id, r.id) for ro in (sdef.rooms if sdef else []) for r in ro.racks]
+        in_rack = {d.id: (d.room, d.rack) for d in self.devices if d.site == site and d.rack}
+        n_metered = len(set(in_rack.values()) & set(racks))
+        topo = sdef.energy if sdef is not None else None
+        if topo is None:
+            return Metering(n_metered, len(racks), None, None, "no energy topology")
+        it = {ref.device for ref in expand(topo, self.rack_devices(site))["it"]}
+        claim = topo.category
+        if not it:
+            return Metering(n_metered, len(racks), claim, None, "no IT meters in E_IT")
+        covered = {in_rack[d] for d in it if d in in_rack}
+        missing = [f"{ro}/{r}" for ro, r in racks if (ro, r) not in covered]
+        # Meters outside racks (floor PDUs, UPS outputs) feed racks the inventory does not
+        # link them to, so rack coverage is judged only when E_IT is summed from rack meters.
+        if claim >= 2 and missing and it <= set(in_rack):
+            shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+            return Metering(n_metered, len(racks), claim, None,
+                            f"{len(missing)} of {len(racks)} racks have no IT meter in E_IT "
+                            f"({shown}): their IT energy is not measured")
+        return Metering(n_metered, len(racks), claim, claim, "")
 
     def rack_devices(self, site: str) -> list[str]:
         """Devices that sit in a rack of ``site`` (the default IT meters: rack PDUs)."""

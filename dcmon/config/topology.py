@@ -18,8 +18,14 @@ from pydantic import Field, field_validator
 from dcmon.config.strict import Strict
 from dcmon.errors import Problem
 
-#: ISO/IEC 30134-2 measurement categories by where E_IT is metered (DOMAIN.md §1).
+#: ISO/IEC 30134-2 measurement categories by where E_IT is metered.
 CATEGORY = {"ups_output": 1, "pdu_output": 2, "it_input": 3}
+
+
+def category_label(category: int | None) -> str:
+    """The category as every channel prints it (a metric label, a tag, a table cell): its
+    number, or ``none`` when the metering backs no category."""
+    return "none" if category is None else str(category)
 
 
 

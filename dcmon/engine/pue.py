@@ -4,6 +4,10 @@ PUE = E_DC / E_IT, both energy over the same period (ISO/IEC 30134-2, EN 50600-4
 whole hours (end = the start of the current hour), so each value covers a stated, complete
 period and splitting a window at an hour boundary and adding the parts gives the whole.
 
+The category is the one the site's metering backs (:meth:`Config.metering`), not merely the
+one ``it_level`` declares: a declared category the metering cannot back is reported as
+``category`` None with ``category_claim`` and ``category_reason``.
+
 A value is *withheld* (``value`` None, ``status`` "withheld", ``reason`` given) when coverage is
 below the configured minimum or E_IT is zero. A value under 1.0 is a *metering fault*, never a
 good PUE. A period under 12 months is flagged *interim*. The GB 40879 electricity ratio RM2
@@ -19,7 +23,7 @@ from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from dcmon.config.resolved import Config
-from dcmon.config.topology import EnergyTopology, MeterRef, expand
+from dcmon.config.topology import EnergyTopology, MeterRef, category_label, expand
 from dcmon.engine.energy import HOUR, Series
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.model import Reading
@@ -55,7 +59,8 @@ class PueResult:
     window: str
     start: float
     end: float
-    category: int
+    #: The ISO/IEC 30134-2 category the metering backs; None when it backs none.
+    category: int | None
     value: float | None
     status: str  # "ok" | "withheld" | "metering_fault"
     reason: str
@@ -69,6 +74,15 @@ class PueResult:
     zone: str | None = None
     kind: str = "energy"  # "energy" | "partial" (pPUE of a zone)
     meters: dict[str, int] = field(default_factory=dict)
+    #: The category the site declares (``it_level``), and why the metering does not back it
+    #: ("" when it does).
+    category_claim: int | None = None
+    category_reason: str = ""
+
+    @property
+    def category_label(self) -> str:
+        """``2``, or ``none``: the metric label, Influx tag and table cell."""
+        return category_label(self.category)
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -173,14 +187,16 @@ class PueCalculator:
                                                     "facility energy; check meter roles and "
                                                     "scaling")
         ok = status == "ok" and value is not None
+        metering = self.config.metering(site)
         return PueResult(
-            site=site, window=window, start=start, end=end, category=topo.category,
+            site=site, window=window, start=start, end=end, category=metering.category,
             value=value if status != "withheld" else None, status=status, reason=reason,
             coverage=round(coverage, 6), facility_kwh=e_dc / 3.6e6, it_kwh=e_it / 3.6e6,
             it_load_fraction=fraction, interim=span < YEAR_S,
             dcie=(1 / value if ok and value else None),
             gb40879_rm2=(value if ok and span >= YEAR_S else None), zone=zone,
             kind="partial" if zone else "energy", meters={"it": n_it, "facility": n_dc},
+            category_claim=metering.claim, category_reason=metering.reason,
         )
 
     def settle_s(self) -> float:
