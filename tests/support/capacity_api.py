@@ -33,8 +33,9 @@ ADMIN_TOKEN = "admin-token-0123456789abcdef"
 TOKENS = {"platform": (READ_TOKEN, "read"), "ops": (ADMIN_TOKEN, "admin")}
 
 
-def hub_from_case(case: str, state: Path, config: Config | None = None) -> ResultsHub:
-    folder = CASES / case
+def hub_from_case(case: str | Path, state: Path, config: Config | None = None) -> ResultsHub:
+    """``case``: a capacity case name, or any case folder with config.yaml and readings.jsonl."""
+    folder = case if isinstance(case, Path) else CASES / case
     cfg = config or load_config(folder / "config.yaml")
     engine = EnergyEngine(cfg, Store(state / "dcmon.sqlite"))
     lines = (folder / "readings.jsonl").read_text().splitlines()
@@ -68,7 +69,8 @@ class RunningApi:
 
 
 @contextmanager
-def running_api(case: str, state: Path, with_alerts: bool = True) -> Iterator[RunningApi]:
+def running_api(case: str | Path, state: Path, with_alerts: bool = True
+                ) -> Iterator[RunningApi]:
     hub = hub_from_case(case, state)
     app = create_app(hub.config, hub, TOKENS,
                      alerts=(lambda: [ALERT]) if with_alerts else None)
