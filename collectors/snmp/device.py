@@ -22,6 +22,7 @@ from dcmon.collectors.snmp.detect import Detection, detect
 from dcmon.collectors.snmp.lean import LeanSnmpClient
 from dcmon.collectors.snmp.model import CompiledProfile
 from dcmon.config.resolved import Config, DeviceSpec, ResolvedCredential
+from dcmon.errors import ConfigError
 from dcmon.model import PollError, PollResult
 
 log = logging.getLogger("dcmon.collectors.snmp")
@@ -56,12 +57,17 @@ class SnmpDevices:
                                         else None)
         self._collectors = {id(c): SnmpCollector(c) for c in (self.client, self.lean) if c}
         self._detected: dict[str, CompiledProfile] = {}
+        self._credentials: dict[str, ResolvedCredential] = {}
 
     def _client_for(self, target: SnmpTarget) -> SnmpClient:
         return self.lean if self.lean is not None and target.version != "3" else self.client
 
     def target(self, dev: DeviceSpec, profile: CompiledProfile | None = None) -> SnmpTarget:
-        cred = self.config.credentials[dev.credential]
+        """The device's target; its credential's secrets are read at its first use (a poll is
+        what needs them) and kept. ConfigError names the key when one cannot be read."""
+        cred = self._credentials.get(dev.credential)
+        if cred is None:
+            cred = self._credentials[dev.credential] = self.config.credential(dev.credential)
         return make_target(dev, cred, self.config.poll.max_repetitions, profile)
 
     async def detect(self, dev: DeviceSpec) -> Detection:
@@ -72,6 +78,11 @@ class SnmpDevices:
     async def poll(self, dev: DeviceSpec, profile: object | None) -> PollResult:
         """Poll one device with ``profile``, or with the detected one when it is None."""
         started, t0 = clock.now(), time.monotonic()
+        try:
+            self.target(dev)
+        except ConfigError as exc:  # a secret that cannot be read: a failed poll, not a crash
+            return PollResult(dev.id, dev.profile, (), (PollError("credential", str(exc)),),
+                              started, time.monotonic() - t0, ok=False)
         chosen = profile if isinstance(profile, CompiledProfile) else self._detected.get(dev.id)
         if chosen is None:
             try:

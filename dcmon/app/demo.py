@@ -161,7 +161,7 @@ async def run_demo(*, listen: str = "127.0.0.1:9630", duration: float | None = N
                          token=token, sink_url=sink.url if sink else None, receivers=extra,
                          state_dir=tempfile.mkdtemp(prefix="dcmon-demo-"))
     reg = ProfileRegistry.load()
-    cfg = parse_config(inv, "<demo>", reg)
+    cfg = parse_config(inv, "<demo>", reg, secrets=True)  # --receivers may name env secrets
     svc = start_service(cfg, reg)
     names = {s.id: s.name for s in cfg.model.sites}
     stop = asyncio.Event()

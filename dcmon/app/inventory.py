@@ -23,15 +23,17 @@ def _catalog(registry: ProfileRegistry | None) -> loader.CatalogFactory:
     return lambda dirs: ProfileRegistry.load(dirs)
 
 
-def load_config(path: str | Path, registry: ProfileRegistry | None = None) -> Config:
-    """Read and validate an inventory file (profiles: ``registry``, else built-in + its dirs)."""
-    return loader.load_config(path, _catalog(registry))
+def load_config(path: str | Path, registry: ProfileRegistry | None = None, *,
+                secrets: bool = False) -> Config:
+    """Read and validate an inventory file (profiles: ``registry``, else built-in + its dirs;
+    ``secrets``: also read every env and file secret, as ``check-config`` and ``run`` do)."""
+    return loader.load_config(path, _catalog(registry), secrets=secrets)
 
 
 def parse_config(data: Any, file: str, registry: ProfileRegistry | None = None,
-                 base: Path | None = None) -> Config:
+                 base: Path | None = None, *, secrets: bool = False) -> Config:
     """Validate an inventory document (as :func:`load_config`, without reading a file)."""
-    return loader.parse_config(data, file, _catalog(registry), base)
+    return loader.parse_config(data, file, _catalog(registry), base, secrets=secrets)
 
 
 def registry_for(config: Config) -> ProfileRegistry:
@@ -44,13 +46,15 @@ def _dirs(base: Path, dirs: Iterable[str]) -> list[Path]:
     return [base / d for d in dirs]
 
 
-def load_with_profiles(path: str | Path) -> tuple[Config, ProfileRegistry]:
-    """The inventory and the profile registry it was checked against (built-in + its dirs)."""
+def load_with_profiles(path: str | Path, *, secrets: bool = False
+                       ) -> tuple[Config, ProfileRegistry]:
+    """The inventory and the profile registry it was checked against (built-in + its dirs);
+    ``secrets`` as for :func:`load_config`."""
     built: list[ProfileRegistry] = []
 
     def catalog(dirs: Iterable[Path]) -> ProfileRegistry:
         built.append(ProfileRegistry.load(dirs))
         return built[-1]
 
-    config = loader.load_config(path, catalog)
+    config = loader.load_config(path, catalog, secrets=secrets)
     return config, built[-1]

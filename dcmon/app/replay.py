@@ -15,7 +15,6 @@ Lines must be in time order per series; devices may interleave in any order.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,7 +25,7 @@ from dcmon.config.resolved import Config
 from dcmon.engine.capacity.calculator import CapacityCalculator, latest_readings
 from dcmon.engine.capacity.model import CityCapacity
 from dcmon.engine.ingest import EnergyEngine
-from dcmon.engine.pue import PueCalculator
+from dcmon.engine.pue import PueCalculator, PueResult
 from dcmon.engine.store import Store
 from dcmon.errors import ConfigError, Problem
 from dcmon.model import MetricKind, Reading, Source
@@ -95,9 +94,8 @@ def replay(config: Config, registry: ProfileRegistry, stream: TextIO, file: str,
     engine.ingest(buf)
     engine.flush()
     count += len(buf)
-    # Windows end at the first hour boundary at or after the last reading.
-    now = math.ceil(last_ts / 3600) * 3600.0 if last_ts else 0.0
-    results = PueCalculator(config, engine).results(now, windows) if last_ts else []
+    results = settled_results(PueCalculator(config, engine), last_ts, windows) if last_ts else []
+    now = max((r.end for r in results), default=0.0)
     accounts = {k: {"device": s.device, "metric": s.metric, "labels": dict(s.labels),
                     "lifetime_j": total, "wraps": wraps, "resets": resets,
                     "false_zeros": engine.counters[k].false_zeros}
@@ -105,6 +103,27 @@ def replay(config: Config, registry: ProfileRegistry, stream: TextIO, file: str,
     store.close()
     return {"readings": count, "end": now, "results": [r.as_dict() for r in results],
             "accounts": accounts}
+
+
+def settled_results(calc: PueCalculator, last_ts: float, windows: list[str] | None
+                    ) -> list[PueResult]:
+    """PUE windows of every site, ending at the last hour boundary that all its meters have
+    reported past.
+
+    An hour is booked whole only once every meter has been read at or after its end; a window
+    closed sooner holds a nearly empty last hour in which the meters read last are missing
+    minutes, and facility and IT meters are read at different moments (docs/energy.md,
+    "settled"). A meter silent for longer than the live service waits
+    (:meth:`PueCalculator.settle_s` before the last reading) is not waited for: it is missing,
+    and the window's coverage says so.
+    """
+    out: list[PueResult] = []
+    waited = last_ts - calc.settle_s()
+    for site, _ in calc.sites():
+        seen = calc.reported_until(site)
+        now = waited if seen is None else max(seen, waited)
+        out += calc.results(now, windows, site)
+    return out
 
 
 def capacity_from_store(config: Config, store_path: str | Path, now: float,

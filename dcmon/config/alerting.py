@@ -1,8 +1,9 @@
 """The ``alerting:`` settings of the inventory: rule thresholds, receivers, routes, outbox.
 
 Only schema: the rules are evaluated by :mod:`dcmon.engine.alerts`, and receivers are built and
-delivered to by ``dcmon.exporters.notify``. Secrets of receivers are checked here, at load, so a
-missing variable is a config problem with its key, not a failed delivery at 3 a.m.
+delivered to by ``dcmon.exporters.notify``. Secrets of receivers are read when ``dcmon run``
+builds its receivers; ``check-config`` and ``dcmon run`` check them first, so a missing variable
+is a config problem with its key, not a failed delivery at 3 a.m.
 """
 
 from __future__ import annotations
@@ -229,9 +230,13 @@ class AlertingSettings(Strict):
 _SECRET_FIELDS = ("bearer_token", "password", "access_token", "secret", "key")
 
 
-def alerting_problems(settings: AlertingSettings, file: str, base: Path) -> list[Problem]:
-    """Receiver secrets that cannot be read (a missing variable or file), as config problems."""
+def alerting_problems(settings: AlertingSettings, file: str, base: Path, read: bool = True
+                      ) -> list[Problem]:
+    """Receiver secrets that cannot be read (a missing variable or file), as config problems
+    (``read`` False: none; inline secrets have no further shape to check)."""
     out: list[Problem] = []
+    if not read:
+        return out
     for i, rc in enumerate(settings.receivers):
         for name in _SECRET_FIELDS:
             value = getattr(rc, name, None)

@@ -1,9 +1,10 @@
 """``api:`` settings of the inventory: where the REST API listens and who may read it.
 
 Tokens are secrets: given inline, as ``{env: NAME}`` or ``{file: PATH}`` (like SNMP
-credentials), held as :class:`pydantic.SecretStr` so they never print, and resolved when the
-inventory is loaded so a missing variable is reported by ``check-config``, not at the first
-request.
+credentials), held as :class:`pydantic.SecretStr` so they never print. Env and file tokens are
+read when the API starts; ``check-config`` and ``dcmon run`` read them first, so a missing
+variable is reported with its key, not at the first request, while the offline commands, which
+serve nothing, do not need them.
 """
 
 from __future__ import annotations
@@ -100,10 +101,14 @@ def resolve_tokens(settings: ApiSettings, base: Path) -> dict[str, tuple[str, st
     return out
 
 
-def api_problems(settings: ApiSettings, file: str, base: Path) -> list[Problem]:
-    """A token that cannot be read or is too short, by key."""
+def api_problems(settings: ApiSettings, file: str, base: Path, read: bool = True
+                 ) -> list[Problem]:
+    """A token that cannot be read or is too short, by key (``read`` False: inline tokens
+    only)."""
     problems = []
     for i, t in enumerate(settings.tokens):
+        if not read and not isinstance(t.token, SecretStr):
+            continue
         try:
             resolve_token(t, base)
         except ValueError as exc:

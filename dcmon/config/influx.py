@@ -61,9 +61,11 @@ def read_token(token: SecretValue, base: Path) -> SecretStr:
     return read_secret(token, base)
 
 
-def influx_problems(cfg: InfluxExporter | None, file: str, base: Path) -> list[Problem]:
-    """Problems ``dcmon check-config`` reports for the block (the token must be readable)."""
-    if cfg is None:
+def influx_problems(cfg: InfluxExporter | None, file: str, base: Path, read: bool = True
+                    ) -> list[Problem]:
+    """Problems ``dcmon check-config`` reports for the block (the token must be readable);
+    ``read`` False leaves an env or file token to the writer that uses it."""
+    if cfg is None or not read:
         return []
     try:
         read_token(cfg.token, base)

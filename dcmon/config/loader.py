@@ -1,4 +1,4 @@
-"""Load an inventory: read the file, validate it, resolve secrets, check every reference.
+"""Load an inventory: read the file, validate it, check its secrets and every reference.
 
 Every problem is collected and reported at once as ``FILE: KEY.PATH: fault`` lines. The device
 profiles belong to ``dcmon.collectors``, which sits above this package, so the caller passes a
@@ -12,15 +12,14 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 
 from dcmon.config.alerting import alerting_problems
 from dcmon.config.api import api_problems
 from dcmon.config.capacity import capacity_problems
 from dcmon.config.influx import influx_problems
-from dcmon.config.inventory import CommunityCredential, ConfigModel, Device, Site
-from dcmon.config.resolved import Config, DeviceSpec, ResolvedCredential
-from dcmon.config.secrets import SecretValue, read_secret
+from dcmon.config.inventory import ConfigModel, Device, Site
+from dcmon.config.resolved import Config, DeviceSpec, credential_problems
 from dcmon.config.topology import validate as validate_topology
 from dcmon.config.yamlfile import load_yaml
 from dcmon.errors import ConfigError, Problem, pydantic_problems
@@ -60,42 +59,15 @@ def _walk_devices(m: ConfigModel) -> Iterator[tuple[str, Site, str, str, Device]
                            rack.id, dev)
 
 
-def _read_secret(value: SecretValue, file: str, key: str,
-                 problems: list[Problem], base: Path) -> SecretStr | None:
-    try:
-        return read_secret(value, base)
-    except ValueError as exc:
-        problems.append(Problem(file, key, str(exc)))
-        return None
-
-
-def _resolve_credentials(m: ConfigModel, file: str, base: Path,
-                         problems: list[Problem]) -> dict[str, ResolvedCredential]:
-    out: dict[str, ResolvedCredential] = {}
-    for name, cred in m.credentials.items():
-        key = f"credentials.{name}"
-        if isinstance(cred, CommunityCredential):
-            community = _read_secret(cred.community, file, f"{key}.community", problems, base)
-            out[name] = ResolvedCredential(version=cred.version, community=community)
-        else:
-            auth = (_read_secret(cred.auth_key, file, f"{key}.auth_key", problems, base)
-                    if cred.auth_key is not None else None)
-            priv = (_read_secret(cred.priv_key, file, f"{key}.priv_key", problems, base)
-                    if cred.priv_key is not None else None)
-            for label, secret in (("auth_key", auth), ("priv_key", priv)):
-                if secret is not None and len(secret.get_secret_value()) < 8:
-                    problems.append(Problem(file, f"{key}.{label}", "SNMPv3 keys must be at "
-                                                                    "least 8 characters"))
-            out[name] = ResolvedCredential(
-                version="3", user=cred.user, auth_protocol=cred.auth_protocol, auth_key=auth,
-                priv_protocol=cred.priv_protocol, priv_key=priv, context=cred.context,
-            )
-    return out
-
-
 def parse_config(data: Any, file: str, profiles: CatalogFactory,
-                 base: Path | None = None) -> Config:
-    """Validate an inventory document; raise ConfigError listing every problem."""
+                 base: Path | None = None, *, secrets: bool = False) -> Config:
+    """Validate an inventory document; raise ConfigError listing every problem.
+
+    Secrets are checked for shape (and inline values for length) but env and file secrets
+    are read only with ``secrets`` True: by ``check-config`` and by ``dcmon run`` before it
+    starts, so a missing variable is reported with its key, while the offline commands, which
+    use none of them, do not need the service's environment.
+    """
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -107,8 +79,9 @@ def parse_config(data: Any, file: str, profiles: CatalogFactory,
     base = base or Path(file).resolve().parent
     catalog = profiles([base / d for d in m.profile_dirs])
     problems: list[Problem] = []
-    creds = _resolve_credentials(m, file, base, problems)
-    problems.extend(alerting_problems(m.alerting, file, base))
+    for name, cred in m.credentials.items():
+        problems.extend(credential_problems(name, cred, file, base, secrets))
+    problems.extend(alerting_problems(m.alerting, file, base, secrets))
     devices = _devices(m, file, catalog, problems)
     parents = {d.id: d.parent for d in devices}
     for d in devices:
@@ -120,11 +93,11 @@ def parse_config(data: Any, file: str, profiles: CatalogFactory,
                 site.energy, f"sites.{si}.energy", file, parents,
                 [d.id for d in devices if d.site == site.id and d.rack]))
     problems.extend(capacity_problems(m.sites, set(parents), file))
-    problems.extend(api_problems(m.api, file, base))
-    problems.extend(influx_problems(m.exporters.influx, file, base))
+    problems.extend(api_problems(m.api, file, base, secrets))
+    problems.extend(influx_problems(m.exporters.influx, file, base, secrets))
     if problems:
         raise ConfigError(problems)
-    return Config(file=file, model=m, devices=tuple(devices), credentials=creds)
+    return Config(file=file, model=m, devices=tuple(devices), base=base)
 
 
 def _devices(m: ConfigModel, file: str, catalog: ProfileCatalog,
@@ -192,7 +165,8 @@ def _protocol_problems(dev: Device, key: str, file: str, m: ConfigModel,
     return problems
 
 
-def load_config(path: str | Path, profiles: CatalogFactory) -> Config:
-    """Read and validate an inventory file."""
+def load_config(path: str | Path, profiles: CatalogFactory, *, secrets: bool = False) -> Config:
+    """Read and validate an inventory file (``secrets``: also read every env and file secret,
+    see :func:`parse_config`)."""
     data = load_yaml(Path(path))
-    return parse_config(data, str(path), profiles, Path(path).resolve().parent)
+    return parse_config(data, str(path), profiles, Path(path).resolve().parent, secrets=secrets)

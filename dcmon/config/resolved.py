@@ -1,17 +1,24 @@
-"""A loaded inventory: every device with its place and effective settings, secrets read.
+"""A loaded inventory: every device with its place and effective settings.
 
 This is what the rest of dcmon reads. The YAML schema (:mod:`dcmon.config.inventory`) says what
 a user may write; :class:`Config` says what a poll, the engine and the exporters get from it.
+Secrets given as ``{env: NAME}`` or ``{file: PATH}`` are not read at load: each is read by what
+uses it (an SNMP credential by a poll, see :meth:`Config.credential`), so ``dcmon pue`` or
+``dcmon report`` work where only the service has its secrets.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
 
-from dcmon.config.inventory import ConfigModel, PollDefaults
+from dcmon.config.inventory import CommunityCredential, ConfigModel, Credential, PollDefaults
+from dcmon.config.secrets import SecretRef, SecretValue, read_secret
+from dcmon.config.topology import expand
+from dcmon.errors import ConfigError, Problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,15 +59,89 @@ class ResolvedCredential:
     priv_key: SecretStr | None = None
     context: str = ""
 
-    @property
-    def security(self) -> str:
-        if self.version != "3":
-            return f"v{self.version}"
-        if self.priv_protocol:
-            return f"authPriv {self.auth_protocol}/{self.priv_protocol}"
-        if self.auth_protocol:
-            return f"authNoPriv {self.auth_protocol}"
-        return "noAuthNoPriv"
+
+
+#: Shorter SNMPv3 keys are refused by the USM key derivation (RFC 3414).
+MIN_V3_KEY_LEN = 8
+
+
+def credential_problems(name: str, cred: Credential, file: str, base: Path,
+                        read: bool = True) -> list[Problem]:
+    """Problems of one credential's secrets by key. With ``read`` False only inline values
+    are checked (env and file secrets are read by the poll that uses them)."""
+    problems: list[Problem] = []
+    _resolve(name, cred, file, base, problems, read)
+    return problems
+
+
+def resolve_credential(name: str, cred: Credential, file: str, base: Path
+                       ) -> ResolvedCredential:
+    """The credential with its secrets read now; ConfigError names file and key, never the
+    value."""
+    problems: list[Problem] = []
+    out = _resolve(name, cred, file, base, problems, True)
+    if problems:
+        raise ConfigError(problems)
+    return out
+
+
+def _resolve(name: str, cred: Credential, file: str, base: Path, problems: list[Problem],
+             read: bool) -> ResolvedCredential:
+    key = f"credentials.{name}"
+
+    def secret(value: SecretValue | None, label: str) -> SecretStr | None:
+        if value is None or (not read and isinstance(value, SecretRef)):
+            return None
+        try:
+            return read_secret(value, base)
+        except ValueError as exc:
+            problems.append(Problem(file, f"{key}.{label}", str(exc)))
+            return None
+
+    if isinstance(cred, CommunityCredential):
+        return ResolvedCredential(version=cred.version,
+                                  community=secret(cred.community, "community"))
+    auth, priv = secret(cred.auth_key, "auth_key"), secret(cred.priv_key, "priv_key")
+    for label, value in (("auth_key", auth), ("priv_key", priv)):
+        if value is not None and len(value.get_secret_value()) < MIN_V3_KEY_LEN:
+            problems.append(Problem(file, f"{key}.{label}", "SNMPv3 keys must be at least "
+                                                            f"{MIN_V3_KEY_LEN} characters"))
+    return ResolvedCredential(
+        version="3", user=cred.user, auth_protocol=cred.auth_protocol, auth_key=auth,
+        priv_protocol=cred.priv_protocol, priv_key=priv, context=cred.context,
+    )
+
+
+def security(cred: Credential) -> str:
+    """``v2c``, ``authPriv SHA256/AES256``, ...: what ``check-config`` says of a credential,
+    without reading its secrets."""
+    if isinstance(cred, CommunityCredential):
+        return f"v{cred.version}"
+    if cred.priv_protocol:
+        return f"authPriv {cred.auth_protocol}/{cred.priv_protocol}"
+    if cred.auth_protocol:
+        return f"authNoPriv {cred.auth_protocol}"
+    return "noAuthNoPriv"
+
+
+@dataclass(frozen=True, slots=True)
+class Metering:
+    """What a site's metering backs, for ``check-config`` and every PUE result.
+
+    ISO/IEC 30134-2 names the measurement category by where E_IT is metered: UPS output = 1,
+    PDU output = 2, IT equipment input = 3 (``it_level`` declares it). The declaration is a
+    *claim*: category 2 or 3 summed from rack meters also needs an IT meter in every rack,
+    else E_IT misses the load of the racks without one and no category can be stated.
+    """
+
+    #: Racks with at least one metered device, and racks in total.
+    metered_racks: int
+    racks: int
+    #: The category ``it_level`` declares (None: the site has no energy topology).
+    claim: int | None
+    #: The category the metering backs; None when it backs none (``reason`` says why).
+    category: int | None
+    reason: str
 
 
 @dataclass(frozen=True, repr=False)
@@ -73,35 +154,49 @@ class Config:
     file: str
     model: ConfigModel
     devices: tuple[DeviceSpec, ...]
-    credentials: dict[str, ResolvedCredential]
+    #: The folder the inventory's relative paths (secret files, profile directories) start at.
+    base: Path = Path(".")
 
     @property
     def poll(self) -> PollDefaults:
         return self.model.poll
 
+    def credential(self, name: str) -> ResolvedCredential:
+        """The named credential with its secrets read now (raises ConfigError naming file and
+        key): only a poll needs them."""
+        cred = self.model.credentials.get(name)
+        if cred is None:
+            raise ConfigError([Problem(self.file, f"credentials.{name}",
+                                       "unknown credential")])
+        return resolve_credential(name, cred, self.file, self.base)
+
     def device(self, device_id: str) -> DeviceSpec | None:
         return next((d for d in self.devices if d.id == device_id), None)
 
-    def metering(self, site: str) -> tuple[int, int, int]:
-        """(racks with at least one metered device, racks in total, best category possible).
-
-        Category 3 needs IT-input metering (declared ``it_level: it_input``), category 2 needs a
-        metered PDU in every rack, category 1 needs UPS-output meters in the IT sum.
-        """
-        racks = [(ro.id, r.id) for s in self.model.sites if s.id == site for ro in s.rooms
-                 for r in ro.racks]
-        metered = {(d.room, d.rack) for d in self.devices if d.site == site and d.rack}
-        n_metered = sum(1 for r in racks if r in metered)
-        topo = next((s.energy for s in self.model.sites if s.id == site), None)
-        if topo is not None and topo.it_level == "it_input":
-            best = 3
-        elif racks and n_metered == len(racks):
-            best = 2
-        elif topo is not None and topo.it != "racks" and topo.it:
-            best = 1
-        else:
-            best = 0
-        return n_metered, len(racks), best
+    def metering(self, site: str) -> Metering:
+        """What the site's metering backs: racks with metered devices, and the measurement
+        category its IT sum supports (see :class:`Metering`)."""
+        sdef = next((s for s in self.model.sites if s.id == site), None)
+        racks = [(ro.id, r.id) for ro in (sdef.rooms if sdef else []) for r in ro.racks]
+        in_rack = {d.id: (d.room, d.rack) for d in self.devices if d.site == site and d.rack}
+        n_metered = len(set(in_rack.values()) & set(racks))
+        topo = sdef.energy if sdef is not None else None
+        if topo is None:
+            return Metering(n_metered, len(racks), None, None, "no energy topology")
+        it = {ref.device for ref in expand(topo, self.rack_devices(site))["it"]}
+        claim = topo.category
+        if not it:
+            return Metering(n_metered, len(racks), claim, None, "no IT meters in E_IT")
+        covered = {in_rack[d] for d in it if d in in_rack}
+        missing = [f"{ro}/{r}" for ro, r in racks if (ro, r) not in covered]
+        # Meters outside racks (floor PDUs, UPS outputs) feed racks the inventory does not
+        # link them to, so rack coverage is judged only when E_IT is summed from rack meters.
+        if claim >= 2 and missing and it <= set(in_rack):
+            shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+            return Metering(n_metered, len(racks), claim, None,
+                            f"{len(missing)} of {len(racks)} racks have no IT meter in E_IT "
+                            f"({shown}): their IT energy is not measured")
+        return Metering(n_metered, len(racks), claim, claim, "")
 
     def rack_devices(self, site: str) -> list[str]:
         """Devices that sit in a rack of ``site`` (the default IT meters: rack PDUs)."""

@@ -22,6 +22,12 @@ from dcmon.errors import Problem
 CATEGORY = {"ups_output": 1, "pdu_output": 2, "it_input": 3}
 
 
+def category_label(category: int | None) -> str:
+    """The category as every channel prints it (a metric label, a tag, a table cell): its
+    number, or ``none`` when the metering backs no category."""
+    return "none" if category is None else str(category)
+
+
 
 
 class MeterRef(Strict):

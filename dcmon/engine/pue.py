@@ -4,6 +4,10 @@ PUE = E_DC / E_IT, both energy over the same period (ISO/IEC 30134-2, EN 50600-4
 whole hours (end = the start of the current hour), so each value covers a stated, complete
 period and splitting a window at an hour boundary and adding the parts gives the whole.
 
+The category is the one the site's metering backs (:meth:`Config.metering`), not merely the
+one ``it_level`` declares: a declared category the metering cannot back is reported as
+``category`` None with ``category_claim`` and ``category_reason``.
+
 A value is *withheld* (``value`` None, ``status`` "withheld", ``reason`` given) when coverage is
 below the configured minimum or E_IT is zero. A value under 1.0 is a *metering fault*, never a
 good PUE. A period under 12 months is flagged *interim*. The GB 40879 electricity ratio RM2
@@ -19,7 +23,7 @@ from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from dcmon.config.resolved import Config
-from dcmon.config.topology import EnergyTopology, MeterRef, expand
+from dcmon.config.topology import EnergyTopology, MeterRef, category_label, expand
 from dcmon.engine.energy import HOUR, Series
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.model import Reading
@@ -55,7 +59,8 @@ class PueResult:
     window: str
     start: float
     end: float
-    category: int
+    #: The ISO/IEC 30134-2 category the metering backs; None when it backs none.
+    category: int | None
     value: float | None
     status: str  # "ok" | "withheld" | "metering_fault"
     reason: str
@@ -69,6 +74,15 @@ class PueResult:
     zone: str | None = None
     kind: str = "energy"  # "energy" | "partial" (pPUE of a zone)
     meters: dict[str, int] = field(default_factory=dict)
+    #: The category the site declares (``it_level``), and why the metering does not back it
+    #: ("" when it does).
+    category_claim: int | None = None
+    category_reason: str = ""
+
+    @property
+    def category_label(self) -> str:
+        """``2``, or ``none``: the metric label, Influx tag and table cell."""
+        return category_label(self.category)
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -173,14 +187,16 @@ class PueCalculator:
                                                     "facility energy; check meter roles and "
                                                     "scaling")
         ok = status == "ok" and value is not None
+        metering = self.config.metering(site)
         return PueResult(
-            site=site, window=window, start=start, end=end, category=topo.category,
+            site=site, window=window, start=start, end=end, category=metering.category,
             value=value if status != "withheld" else None, status=status, reason=reason,
             coverage=round(coverage, 6), facility_kwh=e_dc / 3.6e6, it_kwh=e_it / 3.6e6,
             it_load_fraction=fraction, interim=span < YEAR_S,
             dcie=(1 / value if ok and value else None),
             gb40879_rm2=(value if ok and span >= YEAR_S else None), zone=zone,
             kind="partial" if zone else "energy", meters={"it": n_it, "facility": n_dc},
+            category_claim=metering.claim, category_reason=metering.reason,
         )
 
     def settle_s(self) -> float:
@@ -194,6 +210,32 @@ class PueCalculator:
         least two of the longest poll intervals old.
         """
         return 2 * max((d.interval for d in self.config.devices), default=0.0)
+
+    def reported_until(self, site: str) -> float | None:
+        """The time every meter of ``site`` that has reported at all has reported up to: the
+        earliest of their latest readings (None: none has reported).
+
+        A meter's energy up to an hour boundary is known once it has been read at or after
+        that boundary. The live service can only wait (:meth:`settle_s`); a replay, which has
+        all its data, knows when each meter was last read and ends its windows at the last
+        hour boundary before this time.
+        """
+        topo = next((t for sid, t in self.sites() if sid == site), None)
+        if topo is None:
+            return None
+        meters = self._meters(site, topo)
+        refs = [*meters["facility"], *meters["facility_components"], *meters["it"]]
+        for z in topo.zones:
+            refs += ([MeterRef(device=d) for d in self.config.rack_devices(site)]
+                     if z.it == "racks" else list(z.it)) + list(z.infra)
+        series = list(self.engine.series.values())
+        lasts = [ts for ref in refs for s in select_series(series, ref)
+                 if (ts := self._last_ts(s.key)) is not None]
+        return min(lasts, default=None)
+
+    def _last_ts(self, key: str) -> float | None:
+        acc = self.engine.counters.get(key) or self.engine.powers.get(key)
+        return acc.last_ts if acc is not None else None
 
     def results(self, now: float, windows: list[str] | None = None,
                 site: str | None = None, settle: float = 0.0) -> list[PueResult]:

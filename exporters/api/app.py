@@ -137,7 +137,11 @@ class PueOut(BaseModel):
     kind: str
     start: float
     end: float
-    category: int
+    category: int | None = Field(description="ISO/IEC 30134-2 category the metering backs; "
+                                             "null when it backs none (category_reason)")
+    category_claim: int | None = Field(description="Category the site declares (it_level)")
+    category_reason: str = Field(description="Why the metering does not back the declared "
+                                             "category; empty when it does")
     value: float | None
     status: str
     reason: str

@@ -13,7 +13,6 @@ import logging
 import socket
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -92,8 +91,7 @@ def start_api(config: Config, hub: ResultsHub, *, listen: str | None = None,
     settings = config.model.api
     if not settings.enabled:
         return None
-    base = Path(config.file).resolve().parent if Path(config.file).exists() else Path.cwd()
-    tokens = resolve_tokens(settings, base)
+    tokens = resolve_tokens(settings, config.base)  # env and file tokens are read now
     public = settings.status_page == "public"
     if not tokens and not public:
         log.info("API off: no tokens in the inventory's api.tokens (docs/api.md)")

@@ -119,9 +119,8 @@ class InfluxWriter:
         cfg = config.model.exporters.influx
         if cfg is None:
             raise ValueError("dcmon.exporters.influx is not configured")
-        base = Path(config.file).resolve().parent if Path(config.file).exists() else Path.cwd()
         places = {d.id: Place(d.site, d.room, d.rack) for d in config.devices}
-        return cls(cfg, read_token(cfg.token, base), state_dir / "influx-spool", places)
+        return cls(cfg, read_token(cfg.token, config.base), state_dir / "influx-spool", places)
 
     # ------------------------------------------------------------------ poller side
     def on_poll(self, result: PollResult) -> None:

@@ -57,7 +57,7 @@ def result_lines(res: Results, places: Mapping[str, Place], precision: str = "ms
         if r.it_load_fraction is not None:
             fields["it_load"] = float(r.it_load_fraction)
         line = _line("pue", {"site": r.site, "window": r.window, "zone": r.zone or "",
-                             "kind": r.kind, "category": str(r.category)}, fields, r.end,
+                             "kind": r.kind, "category": r.category_label}, fields, r.end,
                      precision)
         if line:
             yield line

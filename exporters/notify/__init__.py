@@ -8,7 +8,6 @@ touches this folder only. ``dcmon run`` wires evaluation (``dcmon.engine.alerts`
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from dcmon.config.alerting import AlertingSettings, ReceiverConfig
@@ -41,7 +40,7 @@ BUILDERS: dict[str, Callable[[Any, Secret, AlertingSettings], Receiver]] = {
 
 def build_receivers(config: Config) -> dict[str, Receiver]:
     """Receivers by name, secrets read; raises ConfigError naming the key, never the value."""
-    base = Path(config.file).resolve().parent
+    base = config.base
     settings = config.model.alerting
     problems: list[Problem] = []
     out: dict[str, Receiver] = {}

@@ -27,7 +27,8 @@ class EngineCollector(Collector):
         res = self.hub.latest
         pue = GaugeMetricFamily(
             "dcmon_site_pue_ratio", "Energy-based PUE (E_DC / E_IT) over the window; absent "
-            "when withheld", labels=["site", "window", "category", "interim"])
+            "when withheld; category: the ISO/IEC 30134-2 category the metering backs, or none",
+            labels=["site", "window", "category", "interim"])
         ppue = GaugeMetricFamily("dcmon_zone_partial_pue_ratio", "Partial PUE of a zone",
                                  labels=["site", "zone", "window"])
         status = GaugeMetricFamily(
@@ -46,7 +47,7 @@ class EngineCollector(Collector):
                     ppue.add_metric([r.site, r.zone, r.window], r.value)
                 continue
             if r.value is not None and r.status == "ok":
-                pue.add_metric([r.site, r.window, str(r.category), str(r.interim).lower()],
+                pue.add_metric([r.site, r.window, r.category_label, str(r.interim).lower()],
                                r.value)
             for st in ("ok", "withheld", "metering_fault"):
                 status.add_metric([r.site, r.window, st], 1.0 if r.status == st else 0.0)

@@ -212,12 +212,23 @@ def render_html(cap: CityCapacity, *, lang: str = "en", site: str | None = None,
 def _pue_table(rows: Sequence[PueResult], t: dict[str, str]) -> str:
     if not rows:
         return ""
-    head = (f'<tr><th class="l">{t["window"]}</th><th>{t["pue"]}</th><th>{t["coverage"]}</th>'
-            f'<th class="l">{t["status"]}</th></tr>')
+    head = (f'<tr><th class="l">{t["window"]}</th><th>{t["pue"]}</th><th>{t["category"]}</th>'
+            f'<th>{t["coverage"]}</th><th class="l">{t["status"]}</th></tr>')
     body = "".join(f'<tr><td class="l">{esc(p.window)}</td><td>{_n(p.value, 3)}</td>'
+                   f'<td data-category="{p.category_label}">{_category(p, t)}</td>'
                    f'<td>{_pct(p.coverage)}</td><td class="l">{esc(p.status)}</td></tr>'
                    for p in rows)
     return f'<h3>{t["pue"]}</h3><table class="pue">{head}{body}</table>'
+
+
+def _category(p: PueResult, t: dict[str, str]) -> str:
+    """The category the metering backs, or none with the claim it cannot back (as ``dcmon
+    pue``, the API and /metrics say)."""
+    if p.category is not None:
+        return str(p.category)
+    why = (t["category_claim"].format(claim=p.category_claim, reason=p.category_reason)
+           if p.category_claim is not None else p.category_reason)
+    return f'{esc(t["category_none"])} <span class="muted">({esc(why)})</span>'
 
 
 def render_json(cap: CityCapacity, site: str | None = None) -> str:

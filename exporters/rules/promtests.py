@@ -20,6 +20,7 @@ from typing import Any
 from dcmon.config.durations import parse_duration
 from dcmon.config.inventory import Site
 from dcmon.config.resolved import Config
+from dcmon.config.topology import category_label
 from dcmon.exporters.rules.generate import (
     PUE,
     capacity_rules,
@@ -126,8 +127,8 @@ def site_pue_tests(cfg: Config, site: Site) -> list[Test]:
     ceiling = pol.effective_ceiling
     assert ceiling is not None
     w = setting.windows[0]
-    labels = {"category": str(site.energy.category), "interim": "true", "site": site.id,
-              "window": w}
+    labels = {"category": category_label(cfg.metering(site.id).category), "interim": "true",
+              "site": site.id, "window": w}
     n_fire = _dur_s(conf["for"]) // STEP_S + 2
     t_fire = (n_fire - 1) * STEP_S
     has_load = site.energy.design_it_kw is not None

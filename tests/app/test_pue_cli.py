@@ -42,3 +42,27 @@ def test_pue_without_store(tmp_path: Path) -> None:
     shutil.copy(CASE / "config.yaml", cfg)
     res = CliRunner().invoke(main, ["pue", "--config", str(cfg)])
     assert res.exit_code == 1 and "no state store" in res.output
+
+
+def test_pue_unknown_site_names_the_known_ones(tmp_path: Path) -> None:
+    """A typo in --site is an error, not an empty table with exit 0; so is a site that has
+    no energy topology."""
+    cfg = tmp_path / "site.yaml"
+    shutil.copy(CASE / "config.yaml", cfg)
+    with cfg.open("a") as f:
+        f.write("state_dir: state\n")
+    (tmp_path / "state").mkdir()
+    runner = CliRunner()
+    res = runner.invoke(main, ["replay", "--config", str(cfg), str(CASE / "readings.jsonl"),
+                               "--store", str(tmp_path / "state" / "dcmon.sqlite")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["pue", "--config", str(cfg), "--site", "nope"])
+    assert res.exit_code == 1
+    assert res.stderr.strip() == "unknown site 'nope' (known: dc1)" and res.stdout == ""
+    res = runner.invoke(main, ["pue", "--config", str(cfg), "--site", "dc1", "--window",
+                               "year:2026", "--format", "json"])
+    assert res.exit_code == 0 and [r["site"] for r in json.loads(res.stdout)] == ["dc1"]
+    cfg.write_text((CASE / "config.yaml").read_text() + "  - {id: edge, devices: [{id: e1, "
+                   "host: 127.0.0.1, credential: ro}]}\nstate_dir: state\n")
+    res = runner.invoke(main, ["pue", "--config", str(cfg), "--site", "edge"])
+    assert res.exit_code == 1 and "site 'edge' has no energy topology" in res.stderr

@@ -73,7 +73,7 @@ def test_secrets_from_env_and_file(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         "sites: [{id: s, devices: [{id: d1, host: pdu-1.example.net, credential: v3}]}]\n"
     )
     c = load_config(cfg)
-    cred = c.credentials["v3"]
+    cred = c.credential("v3")  # read when a poll needs it
     assert cred.auth_key is not None and cred.auth_key.get_secret_value() == "env-auth-secret"
     assert cred.priv_key is not None and cred.priv_key.get_secret_value() == "file-priv-secret"
     for text in (repr(cred), str(c), repr(c.model)):

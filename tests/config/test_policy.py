@@ -61,7 +61,7 @@ def test_months_and_durations() -> None:
 
 def _problems(doc: dict[str, object]) -> list[str]:
     with pytest.raises(ConfigError) as exc:
-        parse_config(doc, "site.yaml", REG, Path("."))
+        parse_config(doc, "site.yaml", REG, Path("."), secrets=True)
     return [str(p) for p in exc.value.problems]
 
 

@@ -108,7 +108,7 @@ def test_inventory_problems_are_reported_by_key(monkeypatch: pytest.MonkeyPatch,
                              {"name": "c", "token": {"file": "missing.txt"}}]}
     monkeypatch.delenv("DCMON_NO_SUCH_VAR", raising=False)
     with pytest.raises(ConfigError) as err:
-        parse_config(inv, "t.yaml", base=tmp_path)
+        parse_config(inv, "t.yaml", base=tmp_path, secrets=True)
     got = {(p.key, p.message) for p in err.value.problems}
     assert ("sites.0.rooms.0.cooling_units.0.device", "unknown device 'crac-9'") in got
     assert ("sites.0.rooms.0.racks.0.u_used", "u_used 44 exceeds u_total 42") in got

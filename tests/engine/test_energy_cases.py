@@ -39,6 +39,8 @@ def test_energy_case(case: str, tmp_path: Path) -> None:
     assert res["it_kwh"] == pytest.approx(exp["it_kwh"], abs=1e-6)
     assert res["facility_kwh"] == pytest.approx(exp["facility_kwh"], abs=1e-6)
     assert res["coverage"] == pytest.approx(exp["coverage"], abs=1e-6)
+    if "end" in exp:  # the window ends where every meter has reported past
+        assert res["end"] == exp["end"]
     assert res["interim"] is True and res["category"] == 2
     for device, want in exp["accounts"].items():
         acc = next(a for a in out["accounts"].values() if a["device"] == device)

@@ -22,7 +22,7 @@ def auth_proxy(upstream: str, token: str) -> Iterator[str]:
     """Yield the proxy's base URL; every GET goes to ``upstream`` with the token added."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+        def do_GET(self) -> None:
             r = httpx.get(upstream + self.path, headers={"Authorization": f"Bearer {token}"},
                           timeout=10)
             self.send_response(r.status_code)

@@ -36,8 +36,9 @@ ADMIN_TOKEN = "admin-token-0123456789abcdef"
 TOKENS = {"platform": (READ_TOKEN, "read"), "ops": (ADMIN_TOKEN, "admin")}
 
 
-def hub_from_case(case: str, state: Path, config: Config | None = None) -> ResultsHub:
-    folder = CASES / case
+def hub_from_case(case: str | Path, state: Path, config: Config | None = None) -> ResultsHub:
+    """``case``: a capacity case name, or any case folder with config.yaml and readings.jsonl."""
+    folder = case if isinstance(case, Path) else CASES / case
     cfg = config or load_config(folder / "config.yaml")
     engine = EnergyEngine(cfg, Store(state / "dcmon.sqlite"))
     lines = (folder / "readings.jsonl").read_text().splitlines()
@@ -80,7 +81,7 @@ class RunningApi:
 
 
 @contextmanager
-def running_api(case: str, state: Path, with_alerts: bool = True,
+def running_api(case: str | Path, state: Path, with_alerts: bool = True,
                 config: Config | None = None,
                 active: Sequence[Alert] = (ALERT,)) -> Iterator[RunningApi]:
     """The API over ``case``'s readings; ``config`` replaces the case's inventory (same ids),

@@ -33,10 +33,19 @@ def registry_or_exit(dirs: Iterable[Path | str] = ()) -> ProfileRegistry:
         fail(exc.problems)
 
 
-def load_or_exit(config_file: str) -> tuple[Config, ProfileRegistry]:
+def load_or_exit(config_file: str, *, secrets: bool = False) -> tuple[Config, ProfileRegistry]:
     """The inventory and its profiles (built-in plus ``profile_dirs``), or its problems and
-    exit 1."""
+    exit 1. ``secrets``: also read every env and file secret (the service needs them; the
+    offline commands do not)."""
     try:
-        return load_with_profiles(config_file)
+        return load_with_profiles(config_file, secrets=secrets)
     except ConfigError as exc:
         fail(exc.problems)
+
+
+def site_or_exit(config: Config, site: str | None) -> None:
+    """Exit 1 naming the known sites when ``--site`` names none of the inventory's: an empty
+    table with exit 0 would read as "nothing to report" for a typo."""
+    known = [s.id for s in config.model.sites]
+    if site is not None and site not in known:
+        fail([f"unknown site {site!r} (known: {', '.join(known) or 'none'})"])

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from dcmon.app.cli.common import fail, load_or_exit
+from dcmon.app.cli.common import fail, load_or_exit, site_or_exit
 from dcmon.app.inventory import load_with_profiles
 from dcmon.app.replay import replay as run_replay
-from dcmon.config.resolved import Config
+from dcmon.config.resolved import Config, security
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.pue import PueCalculator, PueResult
 from dcmon.engine.store import Store
@@ -29,34 +29,37 @@ CONFIG = click.option("--config", "config_file", required=True, type=click.Path(
 def check_config(file: str) -> None:
     """Validate an inventory FILE: exit 0 when good, else print one line per problem."""
     try:
-        cfg, _ = load_with_profiles(file)
+        cfg, _ = load_with_profiles(file, secrets=True)  # a missing secret is a problem here
     except ConfigError as exc:
         for p in exc.problems:
             click.echo(str(p))
         click.echo(f"{file}: {len(exc.problems)} problem(s)", err=True)
         sys.exit(1)
     click.echo(f"{file}: OK: {len(cfg.model.sites)} site(s), {len(cfg.devices)} device(s), "
-               f"{len(cfg.credentials)} credential(s)")
-    for name, cred in sorted(cfg.credentials.items()):
-        click.echo(f"  credential {name}: {cred.security}")
+               f"{len(cfg.model.credentials)} credential(s)")
+    for name, cred in sorted(cfg.model.credentials.items()):
+        click.echo(f"  credential {name}: {security(cred)}")
     for site in cfg.model.sites:
         _print_site_metering(cfg, site.id)
 
 
 def _print_site_metering(cfg: Config, site_id: str) -> None:
     site = next(s for s in cfg.model.sites if s.id == site_id)
-    metered, racks, best = cfg.metering(site_id)
-    share = f"{metered}/{racks} racks ({metered / racks:.0%})" if racks else "no racks"
+    m = cfg.metering(site_id)
+    share = (f"{m.metered_racks}/{m.racks} racks ({m.metered_racks / m.racks:.0%})"
+             if m.racks else "no racks")
     if site.energy is None:
         click.echo(f"  site {site_id}: no energy topology (no PUE); IT metering in {share}")
-        return
-    click.echo(f"  site {site_id}: PUE category {site.energy.category} "
-               f"({site.energy.it_level}); metering allows category {best}; IT metering "
-               f"in {share}")
+    elif m.category is not None:
+        click.echo(f"  site {site_id}: PUE category {m.category} ({site.energy.it_level}), "
+                   f"backed by the metering; IT metering in {share}")
+    else:
+        click.echo(f"  site {site_id}: PUE category none: {site.energy.it_level} claims "
+                   f"category {m.claim}, not backed: {m.reason}; IT metering in {share}")
 
 
 def _print_pue(results: list[PueResult]) -> None:
-    head = f"{'SITE':14} {'ZONE':10} {'WINDOW':8} {'PUE':>7} {'CAT':>3} {'COVER':>6} " \
+    head = f"{'SITE':14} {'ZONE':10} {'WINDOW':8} {'PUE':>7} {'CAT':>4} {'COVER':>6} " \
            f"{'IT kWh':>12} {'DC kWh':>12} {'LOAD':>6}  STATUS"
     click.echo(head)
     for r in results:
@@ -65,9 +68,13 @@ def _print_pue(results: list[PueResult]) -> None:
         status = r.status + (" interim" if r.interim and r.status == "ok" else "")
         if r.reason:
             status += f": {r.reason}"
-        click.echo(f"{r.site:14} {r.zone or '':10} {r.window:8} {pue:>7} {r.category:>3} "
-                   f"{r.coverage:6.1%} {r.it_kwh:12.1f} {r.facility_kwh:12.1f} {load:>6}  "
-                   f"{status}")
+        click.echo(f"{r.site:14} {r.zone or '':10} {r.window:8} {pue:>7} "
+                   f"{r.category_label:>4} {r.coverage:6.1%} {r.it_kwh:12.1f} "
+                   f"{r.facility_kwh:12.1f} {load:>6}  {status}")
+    unbacked = {r.site: r for r in results if r.category is None and r.category_claim}
+    for site, r in unbacked.items():
+        click.echo(f"site {site}: PUE category none: claims category {r.category_claim}, "
+                   f"not backed: {r.category_reason}")
 
 
 @click.command()
@@ -80,6 +87,9 @@ def _print_pue(results: list[PueResult]) -> None:
 def pue(config_file: str, site: str | None, windows: tuple[str, ...], fmt: str) -> None:
     """Energy-based PUE per site and window, from the state store of ``dcmon run``."""
     cfg, _ = load_or_exit(config_file)
+    site_or_exit(cfg, site)
+    if site is not None and all(s.energy is None for s in cfg.model.sites if s.id == site):
+        fail([f"site {site!r} has no energy topology (sites[].energy, docs/energy.md): no PUE"])
     state = Path(config_file).resolve().parent / cfg.model.state_dir / "dcmon.sqlite"
     if not state.exists():
         fail([f"no state store at {state}: run `dcmon run --config {config_file}` first"])

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from dcmon.app.cli.common import load_or_exit
+from dcmon.app.cli.common import load_or_exit, site_or_exit
 from dcmon.app.replay import capacity_from_readings, capacity_from_store
 from dcmon.exporters.reports.capacity import (
     PdfError,
@@ -46,10 +46,7 @@ def capacity(config_file: str, site: str | None, fmt: str, lang: str, output: st
              readings: str | None, at: float | None) -> None:
     """Capacity per site, room and rack: load, feeds, failover, headroom, standard racks."""
     cfg, reg = load_or_exit(config_file)
-    if site is not None and site not in {s.id for s in cfg.model.sites}:
-        known = ", ".join(s.id for s in cfg.model.sites) or "none"
-        click.echo(f"unknown site {site!r} (known: {known})", err=True)
-        sys.exit(1)
+    site_or_exit(cfg, site)
     if fmt == "pdf" and output is None:
         click.echo("--format pdf needs --output FILE", err=True)
         sys.exit(2)

@@ -17,7 +17,7 @@ from dcmon.app.simulate import run_simulator
 @click.option("--listen", default=None, help="HOST:PORT for /metrics (overrides the config).")
 def run(config_file: str, listen: str | None) -> None:
     """Poll every device in the inventory and serve /metrics until SIGTERM."""
-    cfg, reg = load_or_exit(config_file)
+    cfg, reg = load_or_exit(config_file, secrets=True)  # every secret it uses, before starting
     asyncio.run(run_until_signal(cfg, reg, listen=listen))
 
 

@@ -24,7 +24,7 @@ def _pct(x: float | None) -> str:
 
 
 def pue(site: str, window: str, value: float, ceiling: float, cls: PolicyClass, gate: Gate,
-        it_load: float | None, coverage: float, category: int) -> Text:
+        it_load: float | None, coverage: float, category: int | None) -> Text:
     tag = "" if gate.confirmed else "UNCONFIRMED "
     tag_zh = "" if gate.confirmed else "【未确认】"
     why = "" if gate.confirmed else f" Not confirmed: {'; '.join(gate.en)}."
@@ -33,13 +33,16 @@ def pue(site: str, window: str, value: float, ceiling: float, cls: PolicyClass, 
     above = value > ceiling
     where = "above" if above else "back at or below"
     where_zh = "超过限值" if above else "已回到限值以内，限值"
+    cat = (f"category {category}" if category is not None
+           else "no category: the metering backs none")
+    cat_zh = f"第 {category} 类计量" if category is not None else "计量不足以确定类别"
     return Text(
         summary=f"{tag}{site}: PUE {value:.3f} over {window} is {where} the {ceiling:.2f} "
                 f"ceiling",
         summary_zh=f"{tag_zh}{site}：{window_zh(window)} PUE {value:.3f} {where_zh} "
                    f"{ceiling:.2f}",
         description=(
-            f"Site {site}: energy PUE (E_DC/E_IT, category {category}) over the last {window} "
+            f"Site {site}: energy PUE (E_DC/E_IT, {cat}) over the last {window} "
             f"is {value:.3f}, {where} the {ceiling:.2f} ceiling of its class ({cls.en}; "
             f"{cls.source}). IT load {_pct(it_load)} of design, data coverage {coverage:.0%}."
             f"{why} Check first: cooling plant (chiller/CRAC units running, supply air and "
@@ -47,7 +50,7 @@ def pue(site: str, window: str, value: float, ceiling: float, cls: PolicyClass, 
             f"value looks wrong, the meter roles (dcmon check-config)."),
         description_zh=(
             f"站点 {site}：最近 {window_zh(window)}的能耗 PUE（E_DC/E_IT，"
-            f"第 {category} 类计量）为 {value:.3f}，"
+            f"{cat_zh}）为 {value:.3f}，"
             f"{'超过' if above else '已回到'}{cls.zh}限值 {ceiling:.2f}{'' if above else '以内'}"
             f"（{cls.source}）。IT 负载为设计值的 {_pct(it_load)}，数据覆盖率 "
             f"{coverage:.0%}。{why_zh}请先检查：制冷系统（冷机/精密空调运行台数、"

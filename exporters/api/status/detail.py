@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from dcmon.engine.capacity.model import FeedCapacity, RackCapacity, SiteCapacity
+from dcmon.engine.pue import PueResult
 from dcmon.engine.results import Results
 from dcmon.exporters.api.status.html import (
     Frame,
@@ -121,9 +122,21 @@ def _windows(s: SiteStatus, t: Mapping[str, str]) -> str:
             f'data-status="{esc(p.status)}" data-value="{attr(p.value)}">'
             f'<td class="l">{esc(p.window)}</td><td class="l nw">{short(p.start)} – '
             f'{short(p.end)} UTC</td><td>{value}</td><td>{ceiling_text(s, t)}</td>'
-            f'<td>{p.category}</td><td>{pct(p.coverage)}</td><td>{pct(p.it_load_fraction)}</td>'
+            f'<td>{_category(p, t)}</td><td>{pct(p.coverage)}</td>'
+            f'<td>{pct(p.it_load_fraction)}</td>'
             f'<td class="l">{status}{badge}</td></tr>')
     return f'<table class="pue-windows">{head}{"".join(rows)}</table>'
+
+
+def _category(p: PueResult, t: Mapping[str, str]) -> str:
+    """The category the metering backs; ``none`` with the claim and the reason when it backs
+    none (the same figure as /metrics, the API and ``dcmon pue``)."""
+    if p.category is not None:
+        return str(p.category)
+    why = (t["category_claim"].format(claim=p.category_claim, reason=p.category_reason)
+           if p.category_claim is not None else p.category_reason)
+    return (f'<span class="na" data-category="none">{esc(t["category_none"])}</span> '
+            f'<small>{esc(why)}</small>')
 
 
 def _rooms(frame: Frame, s: SiteStatus, cap: SiteCapacity) -> str:

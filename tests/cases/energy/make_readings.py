@@ -2,7 +2,8 @@
 
 Every case is one hour, 2026-01-01 00:00-01:00 UTC, polled every 5 min (13 polls). IT load is a
 constant 2000 W (2.0 kWh in the hour) and facility load 2600 W (2.6 kWh): PUE 1.3 unless the case
-says otherwise. Counters here count watt-hours (1 Wh = 3600 J). Run: python3 make_readings.py
+says otherwise (``unsettled_hour`` spans 26 h). Counters here count watt-hours (1 Wh = 3600 J).
+Run: python3 make_readings.py
 """
 
 import json
@@ -88,6 +89,16 @@ def main() -> None:
         counter("pdu1", i, (2**32 - 1100 + wh(i)) % 2**32, counter_max=m32), facility(i))]
     write("restart", rows[:14], "readings.jsonl")
     write("restart", rows[14:], "readings-after-restart.jsonl")
+    # unsettled_hour: 26 h (from 00:00) of a facility counter at 1500 W read every 900 s at
+    # HH:07, HH:22, ... and an IT counter at 1000 W read at HH:02, HH:17, ...; the last reads
+    # are at 02:07 and 02:02 on the next day, just past the 26th hour boundary. The 24 h
+    # window must end at 02:00 (every meter has reported past it), not 03:00.
+    write("unsettled_hour", [
+        {"ts": T0 + k * 900 + off, "device": dev, "metric": "energy", "unit": "J",
+         "kind": "counter", "value": (1000 + watts * (k * 900 + off) / 3600) * WH,
+         "counter_max": 2**64 * WH}
+        for k in range(26 * 4 + 1)
+        for dev, off, watts in (("it1", 120, 1000.0), ("fac1", 420, 1500.0))])
 
 
 if __name__ == "__main__":

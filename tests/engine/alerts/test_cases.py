@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,7 @@ def test_dip_flaps_without_hysteresis(tmp_path: Path) -> None:
     alerting = cfg.model.alerting.model_copy(
         update={"rules": rules.model_copy(update={"pue": pue})})
     model = cfg.model.model_copy(update={"alerting": alerting})
-    cfg = Config(cfg.file, model, cfg.devices, cfg.credentials)
+    cfg = replace(cfg, model=model)
     notes, _, _ = run_scenario("dip_no_flap", tmp_path, cfg)
     confirmed = [(h, n.status) for h, n in notes if n.labels["confirmed"] == "true"
                  and n.kind != "repeat"]

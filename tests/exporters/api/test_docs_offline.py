@@ -18,9 +18,9 @@ import pytest
 from dcmon.exporters.reports.capacity import chromium, chromium_args
 from tests.support.auth_proxy import auth_proxy
 from tests.support.capacity_api import READ_TOKEN, RunningApi, running_api
+from tests.support.snmpsim import unavailable
 
 AUTH = {"Authorization": f"Bearer {READ_TOKEN}"}
-from tests.support.snmpsim import unavailable
 
 
 @pytest.fixture(scope="module")

@@ -79,7 +79,7 @@ def test_config_token_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.delenv("DCMON_NO_SUCH_TOKEN", raising=False)
     with pytest.raises(ConfigError) as err:
         parse_config(_inventory({**base, "token": {"env": "DCMON_NO_SUCH_TOKEN"}}),
-                     "site.yaml", reg, tmp_path)
+                     "site.yaml", reg, tmp_path, secrets=True)
     assert str(err.value) == ("site.yaml: dcmon.exporters.influx.token: environment variable "
                               "DCMON_NO_SUCH_TOKEN is not set")
 
