@@ -11,12 +11,18 @@ held to ``poll.down_concurrency`` and logged once each.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 
 import pytest
 
+from dcmon.app.inventory import parse_config
+from dcmon.app.poller import Poller, down_budget
 from dcmon.app.service import SHUTDOWN_GRACE_S
-from tests.support.dead_fleet import run_fleet
+from dcmon.collectors.registry import ProfileRegistry
+from dcmon.config.resolved import DeviceSpec
+from tests.support.dead_fleet import LiveAgents, fleet_inventory, run_fleet, silent_ports
 
 DEAD = 200
 LIVE = 4
@@ -45,3 +51,50 @@ def test_dead_devices_never_delay_live_ones(caplog: pytest.LogCaptureFixture) ->
     assert len(down) == DEAD and len(set(down)) == DEAD
     # Polls still queued for a down slot are cancelled at once, not waited for.
     assert run.stop_s < SHUTDOWN_GRACE_S
+
+
+async def _budget_scenario(live_port: int, dead_ports: list[int]) -> tuple[list[float], float]:
+    inv = fleet_inventory([live_port], dead_ports, interval=10, timeout=0.5, retries=0,
+                          poll={"concurrency": 4, "down_concurrency": 2})
+    reg = ProfileRegistry.load()
+    cfg = parse_config(inv, "<budgets>", reg)
+    poller = Poller(cfg, reg)
+    try:
+        # One round to learn who is down (first polls: all at once, live budget).
+        await asyncio.gather(*(poller.poll(d) for d in cfg.devices))
+        dead = [d for d in cfg.devices if d.id.startswith("dead-")]
+        live = cfg.device("live-0")
+        assert live is not None
+        t0 = time.monotonic()
+
+        async def timed(dev: DeviceSpec) -> float:
+            await poller.poll(dev)
+            return time.monotonic() - t0
+
+        dead_tasks = [asyncio.create_task(timed(d)) for d in dead]
+        await asyncio.sleep(0.05)  # the dead polls hold every down slot and queue for more
+        live_took = await timed(live) - 0.05
+        return list(await asyncio.gather(*dead_tasks)), live_took
+    finally:
+        await poller.close()
+
+
+def test_down_budget_holds_dead_polls_apart() -> None:
+    """8 dead devices in a down budget of 2 poll in 4 waves of one timeout; a live device's poll
+    meanwhile goes straight through its own budget."""
+    with silent_ports(8) as dead_ports, LiveAgents(1) as agents:
+        dead_done, live_took = asyncio.run(_budget_scenario(agents.ports[0], dead_ports))
+    done = sorted(dead_done)
+    # Two at a time: two end after one timeout, the third only after two, the last after four.
+    assert done[1] < 0.9 and done[2] >= 0.95 and done[-1] >= 1.95, done
+    assert live_took < 0.3, f"the live poll waited {live_took:.2f} s"
+
+
+def test_down_budget_defaults_to_a_quarter() -> None:
+    reg = ProfileRegistry.load()
+    inv = fleet_inventory([1], [], interval=10, timeout=1, retries=0)
+    assert down_budget(parse_config(inv, "<t>", reg)) == 16
+    inv["poll"]["concurrency"] = 3
+    assert down_budget(parse_config(inv, "<t>", reg)) == 1
+    inv["poll"]["down_concurrency"] = 5
+    assert down_budget(parse_config(inv, "<t>", reg)) == 5
