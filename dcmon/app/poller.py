@@ -1,19 +1,29 @@
-"""Poll the inventory's devices: the concurrency cap, backoff and the snapshot.
+"""Poll the inventory's devices: two concurrency budgets, backoff and the snapshot.
 
 One Poller serves every device. It hands each device to its protocol's poller
-(:data:`dcmon.collectors.pollers.POLLERS`: shared clients, detection), holds a global
-concurrency cap, and per-device backoff so a dead device costs at most one timeout per backoff
-period and never delays the others (each poll is its own task). ``dcmon poll`` and ``dcmon
-profiles detect`` go through it too, so a device answers the command line as it answers
-``dcmon run``.
+(:data:`dcmon.collectors.pollers.POLLERS`: shared clients, detection). A device that is not
+answering would hold a concurrency slot for a whole timeout (times its retries) doing nothing,
+so slots are split by what the device did last (docs/configuration.md, "Dead devices"):
+
+* devices whose last poll succeeded share ``poll.concurrency``;
+* devices whose last poll failed (down, or never answered) share the smaller
+  ``poll.down_concurrency`` and back off; the backoff is checked before they queue, so a
+  skipped poll costs nothing;
+* a device's first scheduled poll waits for no slot: until a device has answered once, a live
+  one cannot be told from a dead one, so the scheduler spreads first polls over the interval
+  (that bounds their rate) instead of queueing live devices behind hundreds of timeouts.
+
+``dcmon poll`` and ``dcmon profiles detect`` go through it too, so a device answers the
+command line as it answers ``dcmon run``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from dcmon import clock
@@ -31,9 +41,17 @@ MAX_BACKOFF_INTERVALS = 8
 
 
 @dataclass
-class _Backoff:
-    failures: int = 0
-    next_attempt: float = 0.0
+class _Track:
+    """What the poller remembers of a device: it picks the budget and the backoff."""
+
+    polls: int = 0
+    failures: int = 0  # consecutive
+    next_attempt: float = 0.0  # time.monotonic(); 0: poll at the next tick
+
+
+def down_budget(config: Config) -> int:
+    """``poll.down_concurrency``, by default a quarter of ``poll.concurrency`` (at least 1)."""
+    return config.poll.down_concurrency or max(1, config.poll.concurrency // 4)
 
 
 class Poller:
@@ -46,25 +64,31 @@ class Poller:
         self.snapshot = snapshot or Snapshot([device_info(d) for d in config.devices])
         self.protocols: dict[str, DevicePoller] = {
             name: make(config, registry) for name, make in POLLERS.items()}
-        self._sem = asyncio.Semaphore(config.poll.concurrency)
-        self._backoff: dict[str, _Backoff] = {}
+        self._healthy = asyncio.Semaphore(config.poll.concurrency)
+        self._down = asyncio.Semaphore(down_budget(config))
+        self._tracks: dict[str, _Track] = {}
         #: Called with every poll result after the snapshot (the energy engine hooks in here).
         self.listeners: list[Callable[[PollResult], None]] = []
-        #: Polls in flight, so shutdown can wait for them and then cancel the rest.
+        #: Polls talking to their device, so shutdown can wait for them and then cancel the rest.
         self.inflight: set[asyncio.Task[object]] = set()
+        #: Polls waiting for a slot: they have sent nothing, so shutdown cancels them at once.
+        self.waiting: set[asyncio.Task[object]] = set()
+
+    def _budget(self, dev: DeviceSpec) -> asyncio.Semaphore:
+        track = self._tracks.get(dev.id)
+        return self._down if track is not None and track.failures else self._healthy
 
     async def poll(self, dev: DeviceSpec) -> PollResult:
-        """Poll one device now (no backoff), record and return the result."""
-        task = asyncio.current_task()
-        if task is not None:
-            self.inflight.add(task)
-        try:
-            async with self._sem:
-                profile = self.registry.get(dev.profile) if dev.profile != "auto" else None
-                result = await self.protocols[dev.protocol].poll(dev, profile)
-        finally:
-            if task is not None:
-                self.inflight.discard(task)
+        """Poll one device now (no backoff) in its budget; record and return the result."""
+        return await self._poll(dev, self._budget(dev))
+
+    async def _poll(self, dev: DeviceSpec, budget: asyncio.Semaphore | None) -> PollResult:
+        async with self._slot(budget):
+            profile = self.registry.get(dev.profile) if dev.profile != "auto" else None
+            result = await self.protocols[dev.protocol].poll(dev, profile)
+        track = self._tracks.setdefault(dev.id, _Track())
+        track.polls += 1
+        track.failures = 0 if result.ok else track.failures + 1
         self.snapshot.record(result)
         for listener in self.listeners:
             try:
@@ -73,30 +97,50 @@ class Poller:
                 log.exception("processing the poll of %s failed", dev.id)
         return result
 
+    @contextlib.asynccontextmanager
+    async def _slot(self, budget: asyncio.Semaphore | None) -> AsyncIterator[None]:
+        """Hold a slot of ``budget`` (None: no slot) and keep the task in the shutdown sets."""
+        task = asyncio.current_task()
+        tasks = {task} if task is not None else set()
+        self.waiting |= tasks
+        try:
+            if budget is not None:
+                await budget.acquire()
+        finally:
+            self.waiting -= tasks
+        self.inflight |= tasks
+        try:
+            yield
+        finally:
+            self.inflight -= tasks
+            if budget is not None:
+                budget.release()
+
     async def detect(self, dev: DeviceSpec) -> Detection | str:
         """Which profile the device gets and why (or why its protocol cannot tell)."""
         return await detect_device(self.protocols[dev.protocol], dev)
 
-    async def scheduled_poll(self, dev: DeviceSpec) -> None:
-        """The scheduler's job: skip while backing off, otherwise poll."""
-        b = self._backoff.setdefault(dev.id, _Backoff())
+    async def scheduled_poll(self, dev: DeviceSpec, *, spread: bool = False) -> None:
+        """The scheduler's job: skip while backing off, otherwise poll in the device's budget.
+
+        ``spread``: the scheduler spread the first polls over the interval, so a device's first
+        poll takes no slot (its start time already paces it).
+        """
+        track = self._tracks.setdefault(dev.id, _Track())
         now = time.monotonic()
-        if now < b.next_attempt:
+        if now < track.next_attempt:  # before queueing: a skipped poll holds no place
             return
+        budget = None if spread and track.polls == 0 else self._budget(dev)
         try:
-            result = await self.poll(dev)
+            await self._poll(dev, budget)
         except asyncio.CancelledError:
             log.debug("poll of %s cancelled at shutdown", dev.id)
             return
-        if result.ok:
-            b.failures = 0
-            b.next_attempt = 0.0
-        else:
-            b.failures += 1
-            if b.failures > 1:
-                n = min(2 ** (b.failures - 2), MAX_BACKOFF_INTERVALS)
-                every = clock.wall(dev.interval)  # backoff runs on the wall clock
-                b.next_attempt = now + every * n - every * 0.5
+        track.next_attempt = 0.0
+        if track.failures > 1:
+            n = min(2 ** (track.failures - 2), MAX_BACKOFF_INTERVALS)
+            every = clock.wall(dev.interval)  # backoff runs on the wall clock
+            track.next_attempt = now + every * n - every * 0.5
 
     async def close(self) -> None:
         for protocol in self.protocols.values():

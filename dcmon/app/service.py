@@ -12,7 +12,7 @@ import contextlib
 import logging
 import random
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,7 +25,7 @@ from dcmon import clock
 from dcmon.app.alerting import AlertPipeline
 from dcmon.app.poller import Poller
 from dcmon.collectors.registry import ProfileRegistry
-from dcmon.config.resolved import Config
+from dcmon.config.resolved import Config, DeviceSpec
 from dcmon.engine.alerts.store import AlertStore, alerts_path
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.results import RESULTS_INTERVAL_S, ResultsHub
@@ -87,6 +87,19 @@ def _job_every(data_seconds: float) -> float:
     return max(MIN_JOB_WALL_S, clock.wall(data_seconds)) if clock.speed() != 1 else data_seconds
 
 
+def first_offsets(devices: Sequence[DeviceSpec]) -> dict[str, float]:
+    """Start offsets (wall s) that spread the first polls evenly over each device's interval.
+
+    Devices are shuffled, then the i-th of n starts at a random point of the i-th n-th of its
+    interval: 1,000 devices start at a steady rate instead of in a burst or in random clumps.
+    A first poll waits for no slot (dcmon/app/poller.py), so this rate is what paces them.
+    """
+    order = random.sample(list(devices), len(devices))
+    n = len(order)
+    return {d.id: clock.wall(d.interval) * (i + random.random()) / n
+            for i, d in enumerate(order)}
+
+
 def start_service(config: Config, profiles: ProfileRegistry, *,
                   listen: str | None = None) -> RunningService:
     """Start exposition and scheduling on the running loop; returns handles."""
@@ -110,17 +123,17 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
     bound = server.server_address[1]
     scheduler = AsyncIOScheduler()
     now = datetime.now().astimezone()
+    # On an accelerated (simulated) clock every device starts at once, so all meters' data
+    # begin together and the first PUE window is not skewed by staggered starts.
+    spread = clock.speed() == 1
+    offsets = first_offsets(config.devices) if spread else {}
     for dev in config.devices:
-        # A random start offset spreads 1,000 devices over the interval instead of a burst.
         every = clock.wall(dev.interval)  # data seconds -> wall (dcmon/clock.py)
-        # On an accelerated (simulated) clock every device starts at once, so all meters' data
-        # begin together and the first PUE window is not skewed by staggered starts.
-        offset = random.uniform(0, every) if clock.speed() == 1 else 0.0
         scheduler.add_job(
             poller.scheduled_poll, IntervalTrigger(seconds=every), args=[dev],
-            id=f"poll:{dev.id}", name=f"poll {dev.id}", max_instances=1, coalesce=True,
-            misfire_grace_time=max(1, int(every)),
-            next_run_time=now + timedelta(seconds=offset),
+            kwargs={"spread": spread}, id=f"poll:{dev.id}", name=f"poll {dev.id}",
+            max_instances=1, coalesce=True, misfire_grace_time=max(1, int(every)),
+            next_run_time=now + timedelta(seconds=offsets.get(dev.id, 0.0)),
         )
     scheduler.add_job(hub.recompute, IntervalTrigger(seconds=_job_every(RESULTS_INTERVAL_S)),
                       id="results",
@@ -145,6 +158,8 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
 async def stop_service(svc: RunningService) -> None:
     """Stop scheduling, wait a grace period for polls in flight, then cancel and close."""
     svc.scheduler.shutdown(wait=False)
+    for t in list(svc.poller.waiting):  # queued for a slot: nothing sent yet, nothing to wait for
+        t.cancel()
     pending = [t for t in svc.poller.inflight if not t.done()]
     if pending:
         _, still = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_S)

@@ -82,6 +82,10 @@ class PollDefaults(Strict):
     max_repetitions: int = Field(default=25, ge=1, le=200)
     #: Global cap on devices polled at once, whatever their schedule.
     concurrency: int = Field(default=64, ge=1, le=10000)
+    #: Cap on polls of devices whose last poll failed (down, or never answered), kept apart
+    #: from ``concurrency`` so dead devices never take the slots live ones need. Default: a
+    #: quarter of ``concurrency`` (docs/configuration.md, "Dead devices").
+    down_concurrency: int | None = Field(default=None, ge=1, le=10000)
     #: SNMP client for v1/v2c: "lean" (dcmon's own codec, 10-20x less CPU; checked value for
     #: value against pysnmp on every recording) or "pysnmp". v3 devices always use pysnmp.
     snmp_client: Literal["pysnmp", "lean"] = "lean"
