@@ -100,6 +100,17 @@ class Snapshot:
                      old.consecutive_failures)
         return new
 
+    def set_devices(self, devices: list[DeviceInfo]) -> None:
+        """The inventory was reloaded: keep the health of devices still configured (under their
+        new place), start new ones unpolled, and forget removed ones with their readings, so a
+        removed device leaves /metrics instead of showing as down for ever."""
+        with self._lock:
+            old = self._health
+            self._health = {d.id: replace(old[d.id], info=d) if d.id in old
+                            else DeviceHealth(info=d, profile=d.profile) for d in devices}
+            for gone in set(self._readings) - set(self._health):
+                del self._readings[gone]
+
     def readings(self) -> dict[str, tuple[Reading, ...]]:
         with self._lock:
             return dict(self._readings)
