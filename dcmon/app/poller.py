@@ -53,11 +53,28 @@ class Poller:
         #: Polls in flight, so shutdown can wait for them and then cancel the rest.
         self.inflight: set[asyncio.Task[object]] = set()
 
+    def reconfigure(self, config: Config, registry: ProfileRegistry) -> list[DevicePoller]:
+        """Take a reloaded inventory and profiles: new protocol pollers (credentials, client
+        choice, profiles), the new concurrency cap, the snapshot's device list. Backoff is kept
+        for unchanged devices. Returns the old protocol pollers, for the caller to close once
+        the polls still running on them are done."""
+        old_devices = {d.id: d for d in self.config.devices}
+        old = list(self.protocols.values())
+        self.config = config
+        self.registry = registry
+        self.protocols = {name: make(config, registry) for name, make in POLLERS.items()}
+        self._sem = asyncio.Semaphore(config.poll.concurrency)
+        self._backoff = {k: b for k, b in self._backoff.items()
+                         if config.device(k) is not None and config.device(k) == old_devices.get(k)}
+        self.snapshot.set_devices([device_info(d) for d in config.devices])
+        return old
+
     async def poll(self, dev: DeviceSpec) -> PollResult:
         """Poll one device now (no backoff), record and return the result."""
         task = asyncio.current_task()
         if task is not None:
             self.inflight.add(task)
+        config = self.config
         try:
             async with self._sem:
                 profile = self.registry.get(dev.profile) if dev.profile != "auto" else None
@@ -65,6 +82,8 @@ class Poller:
         finally:
             if task is not None:
                 self.inflight.discard(task)
+        if self.config is not config and self.config.device(dev.id) != dev:
+            return result  # removed or changed by a reload while in flight: not its data now
         self.snapshot.record(result)
         for listener in self.listeners:
             try:

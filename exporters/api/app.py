@@ -41,6 +41,7 @@ from dcmon.engine.capacity.model import (
 from dcmon.engine.pue import PueResult
 from dcmon.engine.results import ResultsHub
 from dcmon.engine.snapshot import Snapshot
+from dcmon.exporters.api.ops import Reload, health_router, reload_router
 from dcmon.exporters.api.status.routes import status_router
 from dcmon.exporters.reports.capacity import render_html
 from dcmon.exporters.reports.tabular import flatten, to_csv
@@ -61,14 +62,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 _CSV = {"content": {"text/csv": {"schema": {"type": "string"}}}}
 #: Columns left out of CSV: the forecast's daily points (up to 90 x 2 columns; JSON has them).
 _NO_CSV = ("forecast.daily",)
-
-
-class Health(BaseModel):
-    status: Literal["ok", "starting"]
-    version: str
-    computed: float | None = Field(description="When results were last computed (Unix s)")
-    devices: int
-    devices_up: int
 
 
 class Page(BaseModel):
@@ -237,16 +230,19 @@ class _Latest:
 
 
 def create_app(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str]],
-               snapshot: Snapshot | None = None, alerts: AlertSource | None = None
-               ) -> FastAPI:
-    """The API over ``hub``'s results; ``tokens`` maps name -> (secret, scope)."""
+               snapshot: Snapshot | None = None, alerts: AlertSource | None = None,
+               reload: Reload | None = None) -> FastAPI:
+    """The API over ``hub``'s results; ``tokens`` maps name -> (secret, scope). ``reload``
+    (``dcmon run``) adds ``POST /-/reload`` for admin tokens."""
     app = FastAPI(title="dcmon API", version=__version__,
                   description="Capacity (racks, feeds, standard racks, headroom), PUE and "
                               "alerts for the compute-scheduling platform. See docs/api.md.",
                   openapi_url=f"{PREFIX}/openapi.json", docs_url=f"{PREFIX}/docs",
                   redoc_url=None)
     latest = _Latest(hub)
-    app.include_router(_health_router(hub, snapshot or hub.snapshot))
+    app.include_router(health_router(hub, snapshot or hub.snapshot))
+    if reload is not None:
+        app.include_router(reload_router(reload, Depends(TokenCheck(tokens, "admin"))))
     api = APIRouter(prefix=PREFIX, dependencies=[Depends(TokenCheck(tokens, "read"))],
                     responses=_ERRORS)
     _capacity_routes(api, latest)
@@ -265,21 +261,6 @@ def create_app(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
     return app
-
-
-def _health_router(hub: ResultsHub, snap: Snapshot) -> APIRouter:
-    public = APIRouter(prefix=PREFIX)
-
-    @public.get("/health", response_model=Health, tags=["health"])
-    def health() -> Health:
-        """Liveness without a token: version, when results were computed, devices up."""
-        h = snap.health()
-        computed = hub.latest.computed or None
-        return Health(status="ok" if computed else "starting", version=__version__,
-                      computed=computed, devices=len(h),
-                      devices_up=sum(1 for d in h.values() if d.up))
-
-    return public
 
 
 def _capacity_routes(api: APIRouter, latest: _Latest) -> None:

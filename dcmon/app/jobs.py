@@ -1,0 +1,51 @@
+"""The scheduler's jobs in ``dcmon run``: one poll job per device, results and alerts.
+
+Kept apart from :mod:`dcmon.app.service` because a reload (:mod:`dcmon.app.reload`) adds,
+replaces and removes poll jobs exactly as the start adds them.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from dcmon import clock
+from dcmon.app.poller import Poller
+from dcmon.config.resolved import DeviceSpec
+
+#: Recompute and alert jobs never run more often than this (wall seconds), however fast the
+#: data clock runs: at 120x a 60 s interval would otherwise recompute twice a second.
+MIN_JOB_WALL_S = 1.0
+
+ALERTS_JOB = "alerts"
+
+
+def job_every(data_seconds: float) -> float:
+    """A job interval in wall seconds (data seconds on an accelerated clock, at least 1 s)."""
+    return max(MIN_JOB_WALL_S, clock.wall(data_seconds)) if clock.speed() != 1 else data_seconds
+
+
+def poll_job_id(device_id: str) -> str:
+    return f"poll:{device_id}"
+
+
+def add_poll_job(scheduler: AsyncIOScheduler, poller: Poller, dev: DeviceSpec,
+                 now: datetime | None = None, spread_s: float | None = None) -> None:
+    """Schedule ``dev``'s polls, replacing a job it already has; the first poll comes within
+    ``spread_s`` (default: one interval)."""
+    now = now or datetime.now().astimezone()
+    # A random start offset spreads 1,000 devices over the interval instead of a burst.
+    every = clock.wall(dev.interval)  # data seconds -> wall (dcmon/clock.py)
+    spread = every if spread_s is None else min(every, spread_s)
+    # On an accelerated (simulated) clock every device starts at once, so all meters' data
+    # begin together and the first PUE window is not skewed by staggered starts.
+    offset = random.uniform(0, spread) if clock.speed() == 1 else 0.0
+    scheduler.add_job(
+        poller.scheduled_poll, IntervalTrigger(seconds=every), args=[dev],
+        id=poll_job_id(dev.id), name=f"poll {dev.id}", max_instances=1, coalesce=True,
+        misfire_grace_time=max(1, int(every)), replace_existing=True,
+        next_run_time=now + timedelta(seconds=offset),
+    )
