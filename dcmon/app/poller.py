@@ -64,8 +64,9 @@ class Poller:
         self.registry = registry
         self.protocols = {name: make(config, registry) for name, make in POLLERS.items()}
         self._sem = asyncio.Semaphore(config.poll.concurrency)
+        new_devices = {d.id: d for d in config.devices}
         self._backoff = {k: b for k, b in self._backoff.items()
-                         if config.device(k) is not None and config.device(k) == old_devices.get(k)}
+                         if k in new_devices and new_devices[k] == old_devices.get(k)}
         self.snapshot.set_devices([device_info(d) for d in config.devices])
         return old
 
