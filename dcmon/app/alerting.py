@@ -9,6 +9,7 @@ transaction, then deliver.
 from __future__ import annotations
 
 import logging
+import threading
 
 from dcmon import clock
 from dcmon.config.resolved import Config
@@ -33,15 +34,27 @@ class AlertPipeline:
     def __init__(self, config: Config, store: AlertStore,
                  receivers: dict[str, Receiver] | None = None, started: float | None = None
                  ) -> None:
-        self.config = config
         self.store = store
-        settings = config.model.alerting
-        self.alerter = Alerter(store, settings.repeat_interval_s, Router(settings))
-        rcv = build_receivers(config) if receivers is None else receivers
-        self.outbox = Outbox(store, rcv, settings.outbox)
         self.started = clock.now() if started is None else started
+        #: Held by a tick and by a reload, so a tick never sees half of each inventory.
+        self._lock = threading.Lock()
+        self.config, self.alerter, self.outbox = self._build(config, receivers)
+
+    def _build(self, config: Config, receivers: dict[str, Receiver] | None
+               ) -> tuple[Config, Alerter, Outbox]:
+        settings = config.model.alerting
+        alerter = Alerter(self.store, settings.repeat_interval_s, Router(settings))
+        rcv = build_receivers(config) if receivers is None else receivers
         if settings.receivers and not rcv:
             log.warning("alerting: no receivers could be built")
+        return config, alerter, Outbox(self.store, rcv, settings.outbox)
+
+    def reconfigure(self, config: Config) -> None:
+        """Take a reloaded inventory: rules, routes and receivers are rebuilt; alert state and
+        the outbox stay in the store, so nothing pending is lost or sent twice."""
+        built = self._build(config, None)
+        with self._lock:
+            self.config, self.alerter, self.outbox = built
 
     def evaluate(self, now: float, inputs: AlertInputs) -> list[Notification]:
         obs = observe(self.config, now, inputs, self.alerter.alerts)
@@ -53,6 +66,11 @@ class AlertPipeline:
         res = hub.latest
         if res.computed == 0:
             return None
+        with self._lock:
+            return self._tick(hub, now)
+
+    def _tick(self, hub: ResultsHub, now: float) -> DeliveryReport:
+        res = hub.latest
         snap = hub.snapshot
         self.evaluate(now, AlertInputs(res.pue, res.instant, snap.health(), snap.readings(),
                                        self.started, res.capacity.sites if res.capacity else ()))

@@ -78,14 +78,35 @@ class Poller:
         track = self._tracks.get(dev.id)
         return self._down if track is not None and track.failures else self._healthy
 
+    def reconfigure(self, config: Config, registry: ProfileRegistry) -> list[DevicePoller]:
+        """Take a reloaded inventory and profiles: new protocol pollers (credentials, client
+        choice, profiles), the new concurrency budgets, the snapshot's device list. Backoff is kept
+        for unchanged devices. Returns the old protocol pollers, for the caller to close once
+        the polls still running on them are done."""
+        old_devices = {d.id: d for d in self.config.devices}
+        old = list(self.protocols.values())
+        self.config = config
+        self.registry = registry
+        self.protocols = {name: make(config, registry) for name, make in POLLERS.items()}
+        self._healthy = asyncio.Semaphore(config.poll.concurrency)
+        self._down = asyncio.Semaphore(down_budget(config))
+        new_devices = {d.id: d for d in config.devices}
+        self._tracks = {k: t for k, t in self._tracks.items()
+                        if k in new_devices and new_devices[k] == old_devices.get(k)}
+        self.snapshot.set_devices([device_info(d) for d in config.devices])
+        return old
+
     async def poll(self, dev: DeviceSpec) -> PollResult:
         """Poll one device now (no backoff) in its budget; record and return the result."""
         return await self._poll(dev, self._budget(dev))
 
     async def _poll(self, dev: DeviceSpec, budget: asyncio.Semaphore | None) -> PollResult:
+        config = self.config
         async with self._slot(budget):
             profile = self.registry.get(dev.profile) if dev.profile != "auto" else None
             result = await self.protocols[dev.protocol].poll(dev, profile)
+        if self.config is not config and self.config.device(dev.id) != dev:
+            return result  # removed or changed by a reload while in flight: not its data now
         track = self._tracks.setdefault(dev.id, _Track())
         track.polls += 1
         track.failures = 0 if result.ok else track.failures + 1

@@ -1,8 +1,9 @@
-"""``dcmon run``: schedule polls, serve /metrics, shut down cleanly on SIGTERM.
+"""``dcmon run``: schedule polls, serve /metrics, reload on SIGHUP, stop cleanly on SIGTERM.
 
-Reads as: capture signals -> start the exposition server -> schedule one job per device ->
-wait for the stop signal -> stop scheduling, give in-flight polls a grace period, cancel the rest
-and say how many were dropped -> close clients.
+Reads as: capture signals -> start the metrics listener (/metrics, /-/healthy, /-/ready) ->
+schedule one job per device -> reload the inventory on each SIGHUP or ``POST /-/reload``
+(:mod:`dcmon.app.reload`) -> wait for the stop signal -> stop scheduling, give in-flight polls a
+grace period, cancel the rest and say how many were dropped -> close clients.
 """
 
 from __future__ import annotations
@@ -10,33 +11,37 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry
 
 from dcmon import clock
 from dcmon.app.alerting import AlertPipeline
+from dcmon.app.jobs import ALERTS_JOB, add_poll_job, first_offsets, job_every
 from dcmon.app.poller import Poller
+from dcmon.app.reload import Reloader, ReloadMetrics, Running
 from dcmon.collectors.registry import ProfileRegistry
-from dcmon.config.resolved import Config, DeviceSpec
+from dcmon.config.resolved import Config
 from dcmon.engine.alerts.store import AlertStore, alerts_path
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.results import RESULTS_INTERVAL_S, ResultsHub
 from dcmon.engine.store import Store
-from dcmon.exporters.api.server import ApiServer, start_api
+from dcmon.exporters.api.ops import Reload, ReloadOut
+from dcmon.exporters.api.server import ApiServer, build_app, start_api
 from dcmon.exporters.influx.exporter import InfluxWriter
 from dcmon.exporters.influx.metrics import InfluxCollector
 from dcmon.exporters.notify.metrics import NotifyCollector
 from dcmon.exporters.prometheus.capacity import CapacityCollector
 from dcmon.exporters.prometheus.collector import SnapshotCollector
 from dcmon.exporters.prometheus.engine import EngineCollector
+from dcmon.exporters.prometheus.exposition import ExpositionCache
+from dcmon.exporters.prometheus.http import FastExposition, MetricsServer
 
 log = logging.getLogger("dcmon.app.service")
 
@@ -51,8 +56,7 @@ class RunningService:
     scheduler: AsyncIOScheduler
     registry: CollectorRegistry
     http_port: int
-    _server: object
-    _thread: object
+    _server: MetricsServer
     hub: ResultsHub
     store: Store
     alerts: AlertPipeline | None = None
@@ -60,11 +64,11 @@ class RunningService:
     api: ApiServer | None = None
     #: The InfluxDB writer (exporters/influx/README.md); None when not configured.
     influx: InfluxWriter | None = None
+    #: Re-reads the inventory (SIGHUP, POST /-/reload); None when it is not a file.
+    reloader: Reloader | None = None
 
     def stop_http(self) -> None:
-        shutdown = getattr(self._server, "shutdown", None)
-        if shutdown:
-            shutdown()
+        self._server.stop()
 
 
 def state_path(config: Config) -> Path:
@@ -78,81 +82,128 @@ def split_listen(listen: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-#: Recompute and alert jobs never run more often than this (wall seconds), however fast the
-#: data clock runs: at 120x a 60 s interval would otherwise recompute twice a second.
-MIN_JOB_WALL_S = 1.0
+class Readiness:
+    """``/-/ready``: every device polled once (the first round) and the store answering.
 
-
-def _job_every(data_seconds: float) -> float:
-    return max(MIN_JOB_WALL_S, clock.wall(data_seconds)) if clock.speed() != 1 else data_seconds
-
-
-def first_offsets(devices: Sequence[DeviceSpec]) -> dict[str, float]:
-    """Start offsets (wall s) that spread the first polls evenly over each device's interval.
-
-    Devices are shuffled, then the i-th of n starts at a random point of the i-th n-th of its
-    interval: 1,000 devices start at a steady rate instead of in a burst or in random clumps.
-    A first poll waits for no slot (dcmon/app/poller.py), so this rate is what paces them.
+    The first round is latched: a device added by a reload does not make a running dcmon
+    unready, a store that stops answering does.
     """
-    order = random.sample(list(devices), len(devices))
-    n = len(order)
-    return {d.id: clock.wall(d.interval) * (i + random.random()) / n
-            for i, d in enumerate(order)}
+
+    def __init__(self, poller: Poller, store: Store) -> None:
+        self.poller = poller
+        self.store = store
+        self._first_round = False
+
+    def __call__(self) -> tuple[bool, str]:
+        if not self._first_round:
+            waiting = sum(1 for h in self.poller.snapshot.health().values() if h.polls == 0)
+            if waiting:
+                return False, f"first poll round: {waiting} devices not polled yet"
+            self._first_round = True
+        if not self.store.ping():
+            return False, "the state store does not answer"
+        return True, ""
 
 
-def start_service(config: Config, profiles: ProfileRegistry, *,
-                  listen: str | None = None) -> RunningService:
-    """Start exposition and scheduling on the running loop; returns handles."""
+@dataclass
+class _Pipeline:
+    """Poller -> engine -> results, and what exposes them."""
+
+    poller: Poller
+    store: Store
+    hub: ResultsHub
+    #: Everything /metrics serves (the OpenMetrics path and tests read it).
+    registry: CollectorRegistry
+    #: The engine's results and the service's own metrics, without the device samples.
+    results: CollectorRegistry
+    #: Device samples rendered when each poll lands (the text-format /metrics path).
+    devices: ExpositionCache
+    influx: InfluxWriter | None
+
+
+def _pipeline(config: Config, profiles: ProfileRegistry) -> _Pipeline:
+    """Poller -> engine -> results, their collectors, and the InfluxDB writer if configured."""
     poller = Poller(config, profiles)
     store = Store(state_path(config))
     hub = ResultsHub(config, EnergyEngine(config, store), poller.snapshot)
     poller.listeners.append(hub.on_poll)
-    registry = CollectorRegistry()
-    registry.register(SnapshotCollector(poller.snapshot))
-    registry.register(EngineCollector(hub))
-    registry.register(CapacityCollector(hub))
+    devices = ExpositionCache(poller.snapshot)
+    poller.listeners.append(devices.on_poll)
+    results = CollectorRegistry()
+    results.register(EngineCollector(hub))
+    results.register(CapacityCollector(hub))
     influx = None
     if config.model.exporters.influx is not None:  # exporters/influx/README.md
         influx = InfluxWriter.from_config(config, state_path(config).parent)
         poller.listeners.append(influx.on_poll)
         hub.listeners.append(influx.on_results)  # PUE windows and lifetime energy too
-        registry.register(InfluxCollector(influx))
+        results.register(InfluxCollector(influx))
         influx.start()  # its thread batches, flushes every flush_interval, replays the spool
-    host, port = split_listen(listen or config.model.exporters.prometheus.listen)
-    server, thread = start_http_server(port, addr=host, registry=registry)
-    bound = server.server_address[1]
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(SnapshotCollector(poller.snapshot))
+    registry.register(results)
+    return _Pipeline(poller, store, hub, registry, results, devices, influx)
+
+
+def _schedule(config: Config, poller: Poller, hub: ResultsHub, alerts: AlertPipeline
+              ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler()
     now = datetime.now().astimezone()
     # On an accelerated (simulated) clock every device starts at once, so all meters' data
     # begin together and the first PUE window is not skewed by staggered starts.
     spread = clock.speed() == 1
-    offsets = first_offsets(config.devices) if spread else {}
+    offsets = first_offsets(config.devices) if spread else {d.id: 0.0 for d in config.devices}
     for dev in config.devices:
-        every = clock.wall(dev.interval)  # data seconds -> wall (dcmon/clock.py)
-        scheduler.add_job(
-            poller.scheduled_poll, IntervalTrigger(seconds=every), args=[dev],
-            kwargs={"spread": spread}, id=f"poll:{dev.id}", name=f"poll {dev.id}",
-            max_instances=1, coalesce=True, misfire_grace_time=max(1, int(every)),
-            next_run_time=now + timedelta(seconds=offsets.get(dev.id, 0.0)),
-        )
-    scheduler.add_job(hub.recompute, IntervalTrigger(seconds=_job_every(RESULTS_INTERVAL_S)),
+        add_poll_job(scheduler, poller, dev, now, offsets.get(dev.id), spread=spread)
+    scheduler.add_job(hub.recompute, IntervalTrigger(seconds=job_every(RESULTS_INTERVAL_S)),
                       id="results",
                       name="PUE and energy results", max_instances=1, coalesce=True,
                       next_run_time=now + timedelta(seconds=3.0))
-    alerts = AlertPipeline(config, AlertStore(alerts_path(config)))  # docs/alerts.md
-    registry.register(NotifyCollector(alerts.store))
     scheduler.add_job(alerts.tick_hub,
-                      IntervalTrigger(seconds=_job_every(config.model.alerting.interval_s)),
-                      args=[hub], id="alerts", name="alert evaluation and delivery",
+                      IntervalTrigger(seconds=job_every(config.model.alerting.interval_s)),
+                      args=[hub], id=ALERTS_JOB, name="alert evaluation and delivery",
                       max_instances=1, coalesce=True,
-                      next_run_time=now + timedelta(seconds=min(15.0, _job_every(
+                      next_run_time=now + timedelta(seconds=min(15.0, job_every(
                           RESULTS_INTERVAL_S) + 5)))
     scheduler.start()
+    return scheduler
+
+
+def start_service(config: Config, profiles: ProfileRegistry, *,
+                  listen: str | None = None, api_listen: str | None = None) -> RunningService:
+    """Start exposition and scheduling on the running loop; returns handles."""
+    pipe = _pipeline(config, profiles)
+    poller, store, hub, registry, influx = (pipe.poller, pipe.store, pipe.hub, pipe.registry,
+                                            pipe.influx)
+    host, port = split_listen(listen or config.model.exporters.prometheus.listen)
+    server = MetricsServer(host, port, registry, Readiness(poller, store),
+                           FastExposition(pipe.devices, pipe.results)).start()
+    alerts = AlertPipeline(config, AlertStore(alerts_path(config)))  # docs/alerts.md
+    pipe.results.register(NotifyCollector(alerts.store))
+    scheduler = _schedule(config, poller, hub, alerts)
     log.info("polling %d devices; metrics on http://%s:%d/metrics", len(config.devices), host,
-             bound)
-    api = start_api(config, hub, alerts=lambda: list(alerts.store.active().values()))
-    return RunningService(poller, scheduler, registry, bound, server, thread, hub, store, alerts,
-                          api, influx=influx)
+             server.port)
+    metrics = ReloadMetrics(pipe.results)
+    active = lambda: list(alerts.store.active().values())  # noqa: E731
+    parts = Running(poller, hub, scheduler, alerts, influx,
+                    listen_flags={"listen": listen, "api_listen": api_listen})
+    reloader = Reloader(parts, metrics) if Path(config.file).is_file() else None
+    reload = _api_reload(reloader, asyncio.get_running_loop()) if reloader else None
+    parts.make_api = lambda cfg: build_app(cfg, hub, alerts=active, reload=reload)[0]
+    parts.api = start_api(config, hub, listen=api_listen, alerts=active, reload=reload)
+    return RunningService(poller, scheduler, registry, server.port, server, hub, store, alerts,
+                          parts.api, influx=influx, reloader=reloader)
+
+
+def _api_reload(reloader: Reloader, loop: asyncio.AbstractEventLoop) -> Reload:
+    """``POST /-/reload``: run the reload on the service's loop, wait for its outcome."""
+    def reload() -> ReloadOut:
+        fut = asyncio.run_coroutine_threadsafe(reloader.reload("POST /-/reload"), loop)
+        o = fut.result(timeout=120)
+        return ReloadOut(status="success" if o.ok else "error", file=o.file, devices=o.devices,
+                         added=list(o.added), removed=list(o.removed), changed=list(o.changed),
+                         problems=list(o.problems), restart_needed=list(o.restart_needed))
+    return reload
 
 
 async def stop_service(svc: RunningService) -> None:
@@ -179,21 +230,37 @@ async def stop_service(svc: RunningService) -> None:
 
 
 async def run_until_signal(config: Config, profiles: ProfileRegistry, *,
-                           listen: str | None = None,
+                           listen: str | None = None, api_listen: str | None = None,
                            on_started: Callable[[RunningService], Awaitable[None]] | None = None
                            ) -> None:
-    """Run the service until SIGTERM or SIGINT."""
-    stop = asyncio.Event()
+    """Run the service until SIGTERM or SIGINT; SIGHUP reloads the inventory."""
+    stop, hup = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    svc = start_service(config, profiles, listen=listen)
+    # Handlers first: a SIGHUP during start-up queues a reload instead of killing the process.
+    for sig, event in ((signal.SIGTERM, stop), (signal.SIGINT, stop), (signal.SIGHUP, hup)):
+        with contextlib.suppress(NotImplementedError, AttributeError):
+            loop.add_signal_handler(sig, event.set)
+    svc = start_service(config, profiles, listen=listen, api_listen=api_listen)
+    reloads = asyncio.create_task(_reload_on(hup, svc))
     try:
         if on_started is not None:
             await on_started(svc)
         await stop.wait()
         log.info("stopping: signal received")
     finally:
+        reloads.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reloads
         await stop_service(svc)
     log.info("stopped")
+
+
+async def _reload_on(hup: asyncio.Event, svc: RunningService) -> None:
+    """Reload once per SIGHUP (signals that arrive during a reload make one more)."""
+    while True:
+        await hup.wait()
+        hup.clear()
+        if svc.reloader is None:
+            log.warning("SIGHUP: this inventory is not a file; nothing to reload")
+            continue
+        await svc.reloader.reload("SIGHUP")

@@ -44,6 +44,15 @@ class EnergyEngine:
         self._dirty_p: dict[str, PowerAccount] = {}
         self._new_series: dict[str, Series] = {}
 
+    def reconfigure(self, config: Config) -> None:
+        """Take a reloaded inventory: accounts and series carry over, gap limits follow the
+        devices' new intervals."""
+        self.config = config
+        self.max_gap_intervals = config.model.engine.max_gap_intervals
+        self._interval = {d.id: d.interval for d in config.devices}
+        for acc in self.powers.values():
+            acc.max_gap_s = self._max_gap(acc.key.split("|")[1])
+
     def _max_gap(self, device: str) -> float:
         return self._interval.get(device, self._default_interval) * self.max_gap_intervals
 

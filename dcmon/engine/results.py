@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -133,9 +134,19 @@ class ResultsHub:
         self.capacity_calc = CapacityCalculator(config, engine)
         self._lock = threading.Lock()
         self._results = Results()
+        self._recomputed_at: float | None = None  # time.monotonic() of the last computation
         self._history: deque[HistoryPoint] = deque(maxlen=HISTORY_POINTS)
         #: Called with every new Results (the InfluxDB writer); a fault is logged, not raised.
         self.listeners: list[Callable[[Results], None]] = []
+
+    def reconfigure(self, config: Config) -> None:
+        """Take a reloaded inventory between two computations: the engine keeps its accounts
+        (and the store), the PUE and capacity calculators start over on the new topology."""
+        with self._lock:
+            self.config = config
+            self.engine.reconfigure(config)
+            self.calc = PueCalculator(config, self.engine)
+            self.capacity_calc = CapacityCalculator(config, self.engine)
 
     def on_poll(self, result: PollResult) -> None:
         """Book a poll's energy and persist it before the next poll (kill -9 safe)."""
@@ -147,14 +158,16 @@ class ResultsHub:
     def recompute(self, now: float | None = None) -> Results:
         now = clock.now() if now is None else now
         with self._lock:
+            config = self.config  # one inventory for the whole computation, reload or not
             pue = tuple(self.calc.results(now, settle=self.calc.settle_s()))
             energy = tuple(self._lifetime(sid) for sid, _ in self.calc.sites())
             meters = tuple(MeterTotal(s.device, s.metric, dict(s.labels), total, wraps, resets)
                            for s, total, wraps, resets in self.engine.lifetime().values())
             capacity = self.capacity_calc.compute(now, self.snapshot.readings())
-        inst = tuple(instantaneous(self.config, self.snapshot.readings()))
-        res = Results(now, pue, inst, energy, meters, capacity, ceilings(self.config))
+        inst = tuple(instantaneous(config, self.snapshot.readings()))
+        res = Results(now, pue, inst, energy, meters, capacity, ceilings(config))
         self._results = res
+        self._recomputed_at = time.monotonic()
         if not self._history or now - self._history[-1].ts >= HISTORY_STEP_S:
             self._history.append(history_point(res))
         for listener in self.listeners:
@@ -181,6 +194,12 @@ class ResultsHub:
         it = total("it")
         fac = total("facility") if meters["facility"] else it + total("facility_components")
         return SiteEnergy(site, fac, it)
+
+    def age_s(self) -> float | None:
+        """Wall seconds since the results were last computed (None: not yet). Wall time, not
+        data time: a replayed or simulated ``computed`` says nothing about a stuck job."""
+        at = self._recomputed_at
+        return None if at is None else time.monotonic() - at
 
     @property
     def latest(self) -> Results:

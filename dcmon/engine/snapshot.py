@@ -60,6 +60,8 @@ class Snapshot:
         self._lock = threading.Lock()
         self._readings: dict[str, tuple[Reading, ...]] = {}
         self._health: dict[str, DeviceHealth] = {}
+        #: Bumped when the device list changes (a reload), so caches of it can resync.
+        self.generation = 0
         for d in devices or []:
             self._health[d.id] = DeviceHealth(info=d, profile=d.profile)
 
@@ -99,6 +101,18 @@ class Snapshot:
             log.info("device %s recovered after %d failed polls", result.device,
                      old.consecutive_failures)
         return new
+
+    def set_devices(self, devices: list[DeviceInfo]) -> None:
+        """The inventory was reloaded: keep the health of devices still configured (under their
+        new place), start new ones unpolled, and forget removed ones with their readings, so a
+        removed device leaves /metrics instead of showing as down for ever."""
+        with self._lock:
+            self.generation += 1
+            old = self._health
+            self._health = {d.id: replace(old[d.id], info=d) if d.id in old
+                            else DeviceHealth(info=d, profile=d.profile) for d in devices}
+            for gone in set(self._readings) - set(self._health):
+                del self._readings[gone]
 
     def readings(self) -> dict[str, tuple[Reading, ...]]:
         with self._lock:

@@ -198,6 +198,15 @@ class Store:
         with self._lock:
             return [r[0] for r in self._db.execute("SELECT DISTINCT key FROM hourly")]
 
+    def ping(self) -> bool:
+        """Whether the database answers a query (readiness and /api/v1/health ask)."""
+        try:
+            with self._lock:
+                self._db.execute("SELECT 1 FROM meta LIMIT 1").fetchall()
+        except sqlite3.Error:
+            return False
+        return True
+
     def close(self) -> None:
         with self._lock:
             self._db.close()

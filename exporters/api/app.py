@@ -46,6 +46,7 @@ from dcmon.engine.pue import PueResult
 from dcmon.engine.results import ResultsHub
 from dcmon.engine.snapshot import Snapshot
 from dcmon.exporters.api.docs import mount_assets, swagger_page
+from dcmon.exporters.api.ops import Reload, health_router, reload_router
 from dcmon.exporters.api.status.routes import COOKIE, status_router
 from dcmon.exporters.api.throttle import FailureThrottle, client_address
 from dcmon.exporters.reports.capacity import render_html
@@ -69,14 +70,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 _CSV = {"content": {"text/csv": {"schema": {"type": "string"}}}}
 #: Columns left out of CSV: the forecast's daily points (up to 90 x 2 columns; JSON has them).
 _NO_CSV = ("forecast.daily",)
-
-
-class Health(BaseModel):
-    status: Literal["ok", "starting"]
-    version: str
-    computed: float | None = Field(description="When results were last computed (Unix s)")
-    devices: int
-    devices_up: int
 
 
 class Page(BaseModel):
@@ -266,9 +259,10 @@ class _Latest:
 
 
 def create_app(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str]],
-               snapshot: Snapshot | None = None, alerts: AlertSource | None = None
-               ) -> FastAPI:
-    """The API over ``hub``'s results; ``tokens`` maps name -> (secret, scope)."""
+               snapshot: Snapshot | None = None, alerts: AlertSource | None = None,
+               reload: Reload | None = None) -> FastAPI:
+    """The API over ``hub``'s results; ``tokens`` maps name -> (secret, scope). ``reload``
+    (``dcmon run``) adds ``POST /-/reload`` for admin tokens."""
     settings = config.model.api
     app = FastAPI(title="dcmon API", version=__version__,
                   description="Capacity (racks, feeds, standard racks, headroom), PUE and "
@@ -278,7 +272,9 @@ def create_app(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str
     throttle = FailureThrottle(settings.auth_failures, settings.auth_failure_window_s)
     mount_assets(app, PREFIX)  # Swagger UI's files from dcmon itself, no CDN
     latest = _Latest(hub)
-    app.include_router(_health_router(hub, snapshot or hub.snapshot))
+    app.include_router(health_router(hub, snapshot or hub.snapshot))
+    if reload is not None:
+        app.include_router(reload_router(reload, Depends(TokenCheck(tokens, "admin", throttle))))
     api = APIRouter(prefix=PREFIX, dependencies=[Depends(TokenCheck(tokens, "read", throttle))],
                     responses=_ERRORS)
     _capacity_routes(api, latest)
@@ -316,21 +312,6 @@ def _docs_routes(app: FastAPI, check: TokenCheck) -> None:
         return swagger_page(request, PREFIX, app.title)
 
     app.include_router(docs)
-
-
-def _health_router(hub: ResultsHub, snap: Snapshot) -> APIRouter:
-    public = APIRouter(prefix=PREFIX)
-
-    @public.get("/health", response_model=Health, tags=["health"])
-    def health() -> Health:
-        """Liveness without a token: version, when results were computed, devices up."""
-        h = snap.health()
-        computed = hub.latest.computed or None
-        return Health(status="ok" if computed else "starting", version=__version__,
-                      computed=computed, devices=len(h),
-                      devices_up=sum(1 for d in h.values() if d.up))
-
-    return public
 
 
 def _capacity_routes(api: APIRouter, latest: _Latest) -> None:

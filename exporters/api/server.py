@@ -5,6 +5,9 @@ when it serves on the main thread, which would take the signals from ``dcmon run
 shutdown; on another thread it installs none. The socket is bound here, before the thread
 starts, so "address in use" is an error the caller sees (not a log line in a dying thread), and
 port 0 works for tests. Handlers only read immutable results and the thread-safe Snapshot.
+
+uvicorn serves a small forwarding app, so a reloaded inventory (new tokens, sites, status page
+settings) swaps the FastAPI application in place without closing the socket.
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ import time
 from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
 
 from dcmon.config.api import resolve_tokens
 from dcmon.config.resolved import Config
 from dcmon.engine.results import ResultsHub
 from dcmon.exporters.api.app import AlertSource, create_app
+from dcmon.exporters.api.ops import Reload
 
 log = logging.getLogger("dcmon.exporters.api")
 
@@ -42,13 +47,26 @@ def bind(listen: str) -> socket.socket:
     return sock
 
 
+class _Forward:
+    """The ASGI app uvicorn holds: forwards to the current application."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+
 class ApiServer:
     """One uvicorn server on a daemon thread; ``stop()`` ends it and joins the thread."""
 
     def __init__(self, app: Any, sock: socket.socket) -> None:
         self.sock = sock
-        cfg = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                             timeout_graceful_shutdown=3)
+        self._forward = _Forward(app)
+        # log_config=None: uvicorn's records go through dcmon's handler (and --log-format).
+        cfg = uvicorn.Config(self._forward, log_level="warning", access_log=False,
+                             lifespan="off", timeout_graceful_shutdown=3, interface="asgi3",
+                             log_config=None)
         self.server = uvicorn.Server(cfg)
         self.thread = threading.Thread(target=self._run, name="dcmon-api", daemon=True)
 
@@ -68,6 +86,10 @@ class ApiServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
+    def swap(self, app: Any) -> None:
+        """Serve ``app`` from the next request on (requests in flight finish on the old)."""
+        self._forward.app = app
+
     def start(self, timeout: float = 10.0) -> ApiServer:
         self.thread.start()
         deadline = time.monotonic() + timeout
@@ -84,19 +106,31 @@ class ApiServer:
         self.sock.close()
 
 
+def build_app(config: Config, hub: ResultsHub, *, alerts: AlertSource | None = None,
+              reload: Reload | None = None) -> tuple[FastAPI | None, bool]:
+    """The application for ``config`` and whether it has tokens; None when the API is off
+    (disabled, or no token and no public status page)."""
+    settings = config.model.api
+    if not settings.enabled:
+        return None, False
+    tokens = resolve_tokens(settings, config.base)  # env and file tokens are read now
+    if not tokens and settings.status_page != "public":
+        return None, False
+    return create_app(config, hub, tokens, alerts=alerts, reload=reload), bool(tokens)
+
+
 def start_api(config: Config, hub: ResultsHub, *, listen: str | None = None,
-              alerts: AlertSource | None = None) -> ApiServer | None:
+              alerts: AlertSource | None = None, reload: Reload | None = None
+              ) -> ApiServer | None:
     """Start the API when enabled with at least one readable token (or a public status page);
     None otherwise (logged)."""
     settings = config.model.api
-    if not settings.enabled:
+    app, tokens = build_app(config, hub, alerts=alerts, reload=reload)
+    if app is None:
+        if settings.enabled:
+            log.info("API off: no tokens in the inventory's api.tokens (docs/api.md)")
         return None
-    tokens = resolve_tokens(settings, config.base)  # env and file tokens are read now
     public = settings.status_page == "public"
-    if not tokens and not public:
-        log.info("API off: no tokens in the inventory's api.tokens (docs/api.md)")
-        return None
-    app = create_app(config, hub, tokens, alerts=alerts)
     server = ApiServer(app, bind(listen or settings.listen)).start()
     if tokens:
         log.info("API on %s/api/v1 (OpenAPI: %s/api/v1/openapi.json)", server.url, server.url)

@@ -126,7 +126,19 @@ class ExpositionCache:
         #: family name -> device -> that device's sample lines of the family.
         self._lines: dict[str, dict[str, bytes]] = {}
         self._site: dict[str, str] = {}
-        for device in snapshot.health():
+        self._generation = -1
+        self._resync()
+
+    def _resync(self) -> None:
+        """Render every configured device and forget removed ones (at start and after a
+        reload changed the device list)."""
+        self._generation = self.snapshot.generation
+        devices = self.snapshot.health()
+        with self._lock:
+            for by_device in self._lines.values():
+                for gone in set(by_device) - set(devices):
+                    del by_device[gone]
+        for device in devices:
             self.refresh(device)
 
     def on_poll(self, result: PollResult) -> None:
@@ -157,6 +169,8 @@ class ExpositionCache:
 
     def body(self, site: str | None = None) -> bytes:
         """The text exposition of every device (or of one site's), families in name order."""
+        if self._generation != self.snapshot.generation:
+            self._resync()
         out: list[bytes] = []
         with self._lock:
             for name in sorted(self._lines):

@@ -7,33 +7,23 @@ a module here; :func:`main` collects them.
 
 from __future__ import annotations
 
-import logging
-
 import click
 
 from dcmon import __version__
 from dcmon.app.cli import dashboards, devices, offline, report, serve
-
-
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # pysnmp and apscheduler are chatty at INFO; their news is not the operator's.
-    for noisy in ("apscheduler", "pysnmp", "asyncio"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    # "skipped: maximum number of running instances reached" is the no-overlap rule working
-    # (a dead device's poll outlasting its interval); the health log already says it is down.
-    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
+from dcmon.app.cli.logs import FORMATS, LEVELS, LogFormat, setup_logging
 
 
 @click.group()
 @click.version_option(__version__, prog_name="dcmon")
-@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
-def main(verbose: bool) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging (as --log-level debug).")
+@click.option("--log-level", type=click.Choice(LEVELS), default="info", show_default=True,
+              help="Least severe level logged.")
+@click.option("--log-format", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text for people; logfmt or json (one object per line) for collectors.")
+def main(verbose: bool, log_level: str, log_format: LogFormat) -> None:
     """dcmon: data-centre energy and capacity monitor."""
-    _setup_logging(verbose)
+    setup_logging("debug" if verbose else log_level, log_format)
 
 
 for _command in (offline.check_config, devices.profiles, devices.poll, offline.pue,

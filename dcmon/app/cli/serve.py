@@ -14,11 +14,17 @@ from dcmon.app.simulate import run_simulator
 
 @click.command()
 @click.option("--config", "config_file", required=True, type=click.Path(dir_okay=False))
-@click.option("--listen", default=None, help="HOST:PORT for /metrics (overrides the config).")
-def run(config_file: str, listen: str | None) -> None:
-    """Poll every device in the inventory and serve /metrics until SIGTERM."""
+@click.option("--listen", default=None,
+              help="HOST:PORT for /metrics, /-/healthy and /-/ready (overrides "
+                   "exporters.prometheus.listen).")
+@click.option("--api-listen", default=None,
+              help="HOST:PORT for the REST API, the status page and /-/reload (overrides "
+                   "api.listen).")
+def run(config_file: str, listen: str | None, api_listen: str | None) -> None:
+    """Poll every device in the inventory and serve /metrics until SIGTERM; SIGHUP (or
+    POST /-/reload) re-reads the inventory."""
     cfg, reg = load_or_exit(config_file, secrets=True)  # every secret it uses, before starting
-    asyncio.run(run_until_signal(cfg, reg, listen=listen))
+    asyncio.run(run_until_signal(cfg, reg, listen=listen, api_listen=api_listen))
 
 
 @click.command()

@@ -167,6 +167,13 @@ def _notify(a: Alert, status: Literal["firing", "resolved"], now: float,
         kind=kind)
 
 
+def selector(alertname: str, labels: Mapping[str, str]) -> str:
+    """``Name{k="v", ...}`` as PromQL writes it: log lines read the same as Alertmanager's
+    and carry no Python dict repr."""
+    inner = ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items()) if k != "alertname")
+    return f"{alertname}{{{inner}}}"
+
+
 def step(alert: Alert | None, obs: Observation | None, now: float, repeat_s: float
          ) -> tuple[Alert | None, list[Notification]]:
     """Advance one alert by one evaluation; returns the new state and what to notify."""
@@ -180,7 +187,7 @@ def step(alert: Alert | None, obs: Observation | None, now: float, repeat_s: flo
             done.annotations = obs.annotations() or done.annotations
             done.value = obs.value
         if was_firing:
-            log.info("alert resolved: %s %s", alert.alertname, alert.labels)
+            log.info("alert resolved: %s", selector(alert.alertname, alert.labels))
             return done, [_notify(done, "resolved", now, "resolved")]
         return done, []
     if obs.state == "hold" and not active:
@@ -197,7 +204,7 @@ def step(alert: Alert | None, obs: Observation | None, now: float, repeat_s: flo
     if alert.state == "pending":
         if now - alert.active_since >= obs.for_s:
             alert.state, alert.fired_at, alert.last_notified = "firing", now, now
-            log.warning("alert firing: %s %s", alert.alertname, labels)
+            log.warning("alert firing: %s", selector(alert.alertname, labels))
             out.append(_notify(alert, "firing", now, "new"))
     elif old_labels != labels:
         # Escalation (or an unconfirmed breach confirmed): retire the old label set.

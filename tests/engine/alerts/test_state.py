@@ -3,9 +3,12 @@ escalation, fingerprints, and persistence across a restart (no re-send, nothing 
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from dcmon.engine.alerts.state import Alerter, Observation, Text, fingerprint, step
+import pytest
+
+from dcmon.engine.alerts.state import Alerter, Observation, Text, fingerprint, selector, step
 from dcmon.engine.alerts.store import AlertStore
 
 T0 = 1_767_225_600.0
@@ -90,3 +93,14 @@ def test_routes_fan_out_in_one_commit(tmp_path: Path) -> None:
     row = store.due("mail", T0)[0]
     assert row.notification.labels["site"] == "dc1" and row.attempts == 0
     store.close()
+
+
+def test_firing_and_resolved_log_lines_read_as_selectors(caplog: pytest.LogCaptureFixture
+                                                         ) -> None:
+    with caplog.at_level(logging.INFO, logger="dcmon.engine.alerts"):
+        a, _ = step(None, ob("breach", for_s=0), T0, 3600)
+        step(a, ob("clear"), T0 + 60, 3600)
+    assert [r.getMessage() for r in caplog.records] == [
+        'alert firing: DcmonPueAboveCeiling{severity="warning", site="dc1", window="24h"}',
+        'alert resolved: DcmonPueAboveCeiling{severity="warning", site="dc1", window="24h"}']
+    assert selector("X", {}) == "X{}"

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from dcmon.model import PollError, PollResult
 from tests.support.capacity_api import ADMIN_TOKEN, READ_TOKEN, RunningApi, running_api
 
 READ = {"Authorization": f"Bearer {READ_TOKEN}"}
@@ -44,6 +45,24 @@ def test_health_needs_no_token(api: RunningApi) -> None:
     assert r.status_code == 200
     body = r.json()
     assert body["status"] == "ok" and body["devices"] == 2 and body["devices_up"] == 2
+    assert body["devices_down"] == [] and body["problems"] == [] and body["store_ok"] is True
+    assert 0 <= body["results_age_s"] < 60
+
+
+def test_health_is_degraded_with_a_device_down_and_failing_without_a_store(
+        tmp_path: Path) -> None:
+    with running_api("unmetered_rack", tmp_path) as a:
+        dev = next(iter(a.hub.snapshot.health()))
+        a.hub.snapshot.record(PollResult(dev, "replay", (), (PollError(
+            "timeout", "no response after 1.0 s"),), 1.0, 1.0, ok=False))
+        body = get(a, "/health", headers={}).json()
+        assert body["status"] == "degraded" and body["devices_up"] == 1
+        assert body["devices_down"] == [dev]
+        assert body["problems"] == [f"1 of 2 devices down: {dev}"]
+        a.hub.engine.store.close()
+        r = get(a, "/health", headers={})
+        assert r.status_code == 503 and r.json()["status"] == "failing"
+        assert r.json()["store_ok"] is False
 
 
 @pytest.mark.parametrize("path", ["/sites", "/sites/dc1", "/rooms", "/racks", "/pue",

@@ -1,0 +1,169 @@
+"""The metrics listener: ``/metrics``, ``/-/healthy`` and ``/-/ready``, and 404 for the rest.
+
+prometheus_client's ``start_http_server`` answers every path with the metrics, so a typo'd
+probe (``/healthz``) looks healthy and a load balancer cannot tell a starting dcmon from a
+ready one. This small server answers only what it knows, like Prometheus and snmp_exporter:
+
+- ``/metrics``: the exposition (gzip when accepted). With a :class:`FastExposition`, device
+  samples come from the per-device cache (:mod:`.exposition`) and ``?site=NAME`` narrows them
+  to one site, ``?part=results`` serves only the engine's results (site PUE, capacity, alerts),
+  so a city can be split over scrape jobs; a scraper that accepts only OpenMetrics gets it from
+  the collectors (slower at city scale);
+- ``/-/healthy``: 200 while the process serves;
+- ``/-/ready``: 200 once the service says so (first poll round done, state store answering),
+  503 with the reason before;
+- anything else: 404; any method but GET and HEAD: 405.
+
+It serves from threads of its own (one per request), so a slow scrape never blocks polling;
+collectors only read immutable snapshots.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, choose_encoder
+
+from dcmon.exporters.prometheus.exposition import ExpositionCache
+
+log = logging.getLogger("dcmon.exporters.prometheus")
+
+#: Returns (ready, why not); the service decides what ready means.
+Readiness = Callable[[], tuple[bool, str]]
+
+
+def _always_ready() -> tuple[bool, str]:
+    return True, ""
+
+
+@dataclass(frozen=True)
+class FastExposition:
+    """Cached device samples plus the (small) results registry, in the text format."""
+
+    devices: ExpositionCache
+    results: CollectorRegistry
+
+    def body(self, site: str | None, part: str | None) -> bytes:
+        if part == "results":
+            return generate_latest(self.results)
+        devices = self.devices.body(site)
+        return devices if site is not None else devices + generate_latest(self.results)
+
+
+def _first(query: dict[str, list[str]], name: str) -> str | None:
+    values = query.get(name)
+    return values[0] if values else None
+
+
+def _takes_text(accept: str) -> bool:
+    """The Prometheus text format is acceptable (Prometheus always lists it)."""
+    return not accept or "text/plain" in accept or "*/*" in accept
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: MetricsServer
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self._answer(head=False)
+
+    def do_HEAD(self) -> None:
+        self._answer(head=True)
+
+    def _refuse(self) -> None:
+        self._send(405, b"method not allowed: use GET\n", "text/plain; charset=utf-8",
+                   head=False, extra={"Allow": "GET, HEAD"})
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = _refuse
+
+    def _answer(self, head: bool) -> None:
+        path = urlsplit(self.path).path
+        text = "text/plain; charset=utf-8"
+        if path == "/metrics":
+            self._metrics(head, parse_qs(urlsplit(self.path).query))
+        elif path == "/-/healthy":
+            self._send(200, b"dcmon is Healthy.\n", text, head)
+        elif path == "/-/ready":
+            ready, why = self.server.readiness()
+            if ready:
+                self._send(200, b"dcmon is Ready.\n", text, head)
+            else:
+                self._send(503, f"dcmon is not ready: {why}\n".encode(), text, head)
+        else:
+            self._send(404, b"not found: dcmon serves /metrics, /-/healthy and /-/ready\n",
+                       text, head)
+
+    def _metrics(self, head: bool, query: dict[str, list[str]]) -> None:
+        accept = self.headers.get("Accept", "")
+        fast = self.server.fast
+        try:
+            if fast is not None and _takes_text(accept):
+                content_type = CONTENT_TYPE_LATEST
+                body = fast.body(_first(query, "site"), _first(query, "part"))
+            else:
+                encoder, content_type = choose_encoder(accept)
+                body = encoder(self.server.registry)
+        except Exception:  # a collector's fault: say so, keep serving
+            log.exception("a metrics collector failed")
+            self._send(500, b"collecting metrics failed; see dcmon's log\n",
+                       "text/plain; charset=utf-8", head)
+            return
+        extra: dict[str, str] = {}
+        if "gzip" in self.headers.get("Accept-Encoding", ""):
+            body = gzip.compress(body, compresslevel=1)  # 60 MB in ~0.1 s, 15x smaller
+            extra["Content-Encoding"] = "gzip"
+        self._send(200, body, content_type, head, extra)
+
+    def _send(self, code: int, body: bytes, content_type: str, head: bool,
+              extra: dict[str, str] | None = None) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """No access log: a scrape every 15 s is not news."""
+
+
+class MetricsServer(ThreadingHTTPServer):
+    """The listener on ``exporters.prometheus.listen``, on a daemon thread."""
+
+    daemon_threads = True
+
+    def __init__(self, host: str, port: int, registry: CollectorRegistry,
+                 readiness: Readiness = _always_ready, fast: FastExposition | None = None
+                 ) -> None:
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        super().__init__((host, port), _Handler)
+        self.registry = registry
+        self.readiness = readiness
+        self.fast = fast
+        self.thread = threading.Thread(target=self.serve_forever, name="dcmon-metrics",
+                                       daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    def start(self) -> MetricsServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        self.shutdown()
+        self.server_close()
+        self.thread.join(timeout=5)
