@@ -10,6 +10,7 @@ indication* in the result rather than raising, so they are translated here into 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -148,6 +149,8 @@ def _indication_error(target: SnmpTarget, indication: Any) -> SnmpError:
     return SnmpError("transport", f"{where}: {text}")
 
 
+log = logging.getLogger(__name__)
+
 Peer = tuple[str, int]
 #: SNMPv2-MIB counters pysnmp bumps when it drops a datagram it cannot read.
 _DROP_COUNTERS = ("snmpInASNParseErrs", "snmpInBadVersions")
@@ -174,6 +177,12 @@ class _DropCountingDispatcher(MsgAndPduDispatcher):  # type: ignore[misc]
         try:
             return super().receive_message(snmpEngine, transportDomain, transportAddress,
                                            wholeMsg)
+        except Exception as exc:  # pyasn1 raises TypeError and others on some garbage
+            # Raised into the event loop it would only print a traceback; it is a datagram
+            # that does not decode, which pysnmp otherwise drops and counts.
+            log.debug("dropped an undecodable datagram from %s: %r", transportAddress, exc)
+            before = -1
+            return b""
         finally:
             if self._drops() != before:
                 peer = (str(transportAddress[0]), int(transportAddress[1]))
