@@ -109,7 +109,9 @@ class PollResult:
     errors: tuple[PollError, ...]
     started: float
     duration: float
-    #: False when the device could not be reached or refused us (no readings at all).
+    #: False when the device could not be reached, refused us, or the poll hit its deadline or
+    #: a walk limit; ``errors[0]`` says why. ``readings`` then holds only the metrics whose
+    #: values all arrived before that (often none).
     ok: bool = True
 
     def as_dict(self) -> dict[str, Any]:

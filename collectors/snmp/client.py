@@ -10,6 +10,7 @@ indication* in the result rather than raising, so they are translated here into 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,8 +41,9 @@ from pysnmp.hlapi.v3arch.asyncio import (
     next_cmd,
 )
 from pysnmp.proto import errind
+from pysnmp.proto.rfc3412 import MsgAndPduDispatcher
 
-from dcmon.collectors.snmp.api import SnmpError, SnmpTarget, VarBind
+from dcmon.collectors.snmp.api import PollBudget, SnmpError, SnmpTarget, VarBind, Walk
 from dcmon.collectors.snmp.lean import RECV_BUFFER, set_receive_buffer
 
 AUTH_PROTOCOLS: dict[str, Any] = {
@@ -147,6 +149,46 @@ def _indication_error(target: SnmpTarget, indication: Any) -> SnmpError:
     return SnmpError("transport", f"{where}: {text}")
 
 
+log = logging.getLogger(__name__)
+
+Peer = tuple[str, int]
+#: SNMPv2-MIB counters pysnmp bumps when it drops a datagram it cannot read.
+_DROP_COUNTERS = ("snmpInASNParseErrs", "snmpInBadVersions")
+
+
+class _DropCountingDispatcher(MsgAndPduDispatcher):  # type: ignore[misc]
+    """pysnmp's message dispatcher, remembering who sent datagrams it could not read.
+
+    pysnmp drops an undecodable reply silently and lets the request time out; knowing the
+    peer sent garbage lets the client report ``decode``, as the lean client does.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.undecodable: dict[Peer, int] = {}
+
+    def _drops(self) -> int:
+        builder = self.mib_instrum_controller.get_mib_builder()
+        return sum(int(c.syntax) for c in builder.import_symbols("__SNMPv2-MIB", *_DROP_COUNTERS))
+
+    def receive_message(self, snmpEngine: Any, transportDomain: Any, transportAddress: Any,
+                        wholeMsg: Any) -> Any:
+        before = self._drops()
+        try:
+            return super().receive_message(snmpEngine, transportDomain, transportAddress,
+                                           wholeMsg)
+        except Exception as exc:  # pyasn1 raises TypeError and others on some garbage
+            # Raised into the event loop it would only print a traceback; it is a datagram
+            # that does not decode, which pysnmp otherwise drops and counts.
+            log.debug("dropped an undecodable datagram from %s: %r", transportAddress, exc)
+            before = -1
+            return b""
+        finally:
+            if self._drops() != before:
+                peer = (str(transportAddress[0]), int(transportAddress[1]))
+                self.undecodable[peer] = self.undecodable.get(peer, 0) + 1
+
+
 class PysnmpClient:
     """SnmpClient on pysnmp's v3arch asyncio API, with one engine shared by all targets."""
 
@@ -159,11 +201,13 @@ class PysnmpClient:
         #: already resolved; reusing resolved objects per OID removes most of that cost.
         self._objects: dict[str, ObjectType] = {}
         self._tuned: set[int] = set()
+        self._dispatcher = _DropCountingDispatcher()
 
     @property
     def engine(self) -> SnmpEngine:
         if self._engine is None:
-            self._engine = SnmpEngine()
+            self._dispatcher = _DropCountingDispatcher()
+            self._engine = SnmpEngine(msgAndPduDsp=self._dispatcher)
         return self._engine
 
     def _tune_sockets(self) -> None:
@@ -246,67 +290,77 @@ class PysnmpClient:
             raise SnmpError("error_status", f"{t.host}:{t.port} answered {name} "
                                             f"(status {int(status)}) at {oid}")
 
-    async def get(self, target: SnmpTarget, oids: Sequence[str]) -> list[VarBind]:
+    async def get(self, target: SnmpTarget, oids: Sequence[str],
+                  budget: PollBudget | None = None) -> list[VarBind]:
+        budget = budget or PollBudget()
         out: list[VarBind] = []
         for start in range(0, len(oids), 40):
             chunk = list(oids[start:start + 40])
-            out.extend(await self._get_chunk(target, chunk))
+            out.extend(await self._get_chunk(target, chunk, budget))
         return out
 
-    async def _get_chunk(self, target: SnmpTarget, oids: list[str]) -> list[VarBind]:
+    async def _get_chunk(self, target: SnmpTarget, oids: list[str],
+                         budget: PollBudget) -> list[VarBind]:
         auth = self._auth_data(target)
         tr = await self._transport(target)
-        ind, status, index, vbs = await get_cmd(
+        ind, status, index, vbs = await self._send(target, tr, budget, get_cmd(
             self.engine, auth, tr, self._context(target),
             *(self._obj(o) for o in oids), lookupMib=False,
-        )
+        ))
         if (not ind and status and target.version == "1" and int(status) == 2
                 and 0 < int(index) <= len(oids)):
             # SNMPv1 noSuchName: mark that OID missing and ask again for the others.
             bad = int(index) - 1
             rest = oids[:bad] + oids[bad + 1:]
-            got = await self._get_chunk(target, rest) if rest else []
+            got = await self._get_chunk(target, rest, budget) if rest else []
             got.insert(bad, VarBind(oids[bad], "noSuchObject", None))
             return got
+        self._check(target, ind, status, index, oids)
+        out = [_varbind(oid, val) for oid, val in vbs]
+        budget.take(target, out)
+        return out
+
+    async def _send(self, target: SnmpTarget, tr: UdpTransportTarget, budget: PollBudget,
+                    request: Any) -> Any:
+        """Await one pysnmp request within the poll's deadline. A timeout after the peer sent
+        datagrams pysnmp could not read becomes ``decode``, as in the lean client."""
+        peer = (str(tr.transport_address[0]), int(tr.transport_address[1]))
+        dropped = self._dispatcher.undecodable.get(peer, 0)
+        reply = await budget.within(target, request)
         if len(self._tuned) == 0:
             self._tune_sockets()
-        self._check(target, ind, status, index, oids)
-        return [_varbind(oid, val) for oid, val in vbs]
+        ind = reply[0]
+        if ind and self._dispatcher.undecodable.get(peer, 0) != dropped and (
+                isinstance(ind, errind.RequestTimedOut) or "timed out" in str(ind).lower()):
+            raise SnmpError("decode", f"undecodable reply from {target.host}:{target.port}")
+        return reply
 
-    async def walk(self, target: SnmpTarget, base_oid: str) -> list[VarBind]:
+    async def walk(self, target: SnmpTarget, base_oid: str,
+                   budget: PollBudget | None = None) -> list[VarBind]:
+        """GETBULK (GETNEXT for v1) page by page, under the same rules as the lean client
+        (:class:`~dcmon.collectors.snmp.api.Walk`)."""
         auth = self._auth_data(target)
         tr = await self._transport(target)
-        base = base_oid.lstrip(".")
-        prefix = base + "."
-        out: list[VarBind] = []
-        current = base
+        budget = budget or PollBudget()
+        walk = Walk(target, base_oid.lstrip("."), budget)
         while True:
+            current = walk.last_oid
+            budget.check_time(target)
             if target.version == "1":
-                ind, status, index, vbs = await next_cmd(
+                ind, status, index, vbs = await self._send(target, tr, budget, next_cmd(
                     self.engine, auth, tr, self._context(target),
                     self._obj(current), lookupMib=False,
-                )
+                ))
                 if not ind and status and int(status) == 2:
-                    return out  # v1 end of MIB
+                    return walk.rows  # v1 end of MIB
             else:
-                ind, status, index, vbs = await bulk_cmd(
+                ind, status, index, vbs = await self._send(target, tr, budget, bulk_cmd(
                     self.engine, auth, tr, self._context(target), 0, target.max_repetitions,
                     self._obj(current), lookupMib=False,
-                )
-            if len(self._tuned) == 0:
-                self._tune_sockets()
+                ))
             self._check(target, ind, status, index, [current])
-            if not vbs:
-                return out
-            for oid, val in vbs:
-                vb = _varbind(oid, val)
-                if vb.tag == "endOfMibView" or not vb.oid.startswith(prefix):
-                    return out
-                if out and not _oid_greater(vb.oid, out[-1].oid):
-                    raise SnmpError("decode", f"{target.host}:{target.port}: OID not increasing "
-                                              f"at {vb.oid} (agent loop)")
-                out.append(vb)
-            current = out[-1].oid
+            if not walk.add([_varbind(oid, val) for oid, val in vbs]):
+                return walk.rows
 
     async def close(self) -> None:
         if self._engine is not None:
@@ -316,6 +370,3 @@ class PysnmpClient:
         self._auth.clear()
         await asyncio.sleep(0)
 
-
-def _oid_greater(a: str, b: str) -> bool:
-    return tuple(int(x) for x in a.split(".")) > tuple(int(x) for x in b.split("."))

@@ -3,7 +3,10 @@
 The profile is compiled already; this module only plans the requests (one GET for all scalars,
 one walk per distinct column) and applies each metric's index rules, lookups, sentinels, scale,
 digits and offset, in that fixed order. A failure becomes data: the poll returns a PollResult
-with ``ok=False`` and a reason, and never raises for a device problem.
+with ``ok=False`` and a reason, and never raises for a device problem. A poll that fails part
+way (its deadline, a walk limit, a dead agent) still returns the readings of every metric whose
+OIDs all arrived complete; a metric that needs a column cut short gives nothing, since a
+partial table would under-count.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 
 from dcmon import clock
 from dcmon.collectors.schema import counter_max
-from dcmon.collectors.snmp.api import SnmpClient, SnmpError, SnmpTarget, VarBind
+from dcmon.collectors.snmp.api import PollBudget, SnmpClient, SnmpError, SnmpTarget, VarBind
 from dcmon.collectors.snmp.model import CompiledProfile, IndexPart, SnmpMetric, Where
 from dcmon.model import PollError, PollResult, Reading, Source
 
@@ -156,6 +159,20 @@ class SnmpCollector:
     def _metrics(profile: CompiledProfile, include_outlets: bool) -> Iterable[SnmpMetric]:
         return (m for m in profile.metrics if include_outlets or m.level != "outlet")
 
+    @staticmethod
+    def _complete(m: SnmpMetric, scalars_done: bool, walked: Mapping[str, object]) -> bool:
+        """Whether everything ``m`` reads has arrived in full (after a poll that failed)."""
+        if m.index is None:
+            return scalars_done
+        needed = [m.oid, *(lk.oid for lk in m.lookups), *(w.oid for w in m.wheres)]
+        if m.reset_time_oid:
+            needed.append(m.reset_time_oid)
+        if m.fallback is not None:
+            needed.append(m.fallback.oid)
+        if m.digits is not None:
+            needed.append(m.digits.oid)
+        return all(oid in walked for oid in needed)
+
     async def poll(
         self,
         device: str,
@@ -163,33 +180,47 @@ class SnmpCollector:
         profile: CompiledProfile,
         *,
         include_outlets: bool | None = None,
+        budget: PollBudget | None = None,
     ) -> PollResult:
-        """Poll once. Device faults come back inside the result, never as exceptions."""
+        """Poll once within ``budget`` (deadline and limits; the defaults without one).
+
+        Device faults come back inside the result, never as exceptions.
+        """
         outlets = self.include_outlets if include_outlets is None else include_outlets
+        budget = budget or PollBudget()
         started = clock.now()
         t0 = time.monotonic()
-        errors: list[PollError] = []
         scalars, columns = self.plan(profile, outlets)
         got: dict[str, VarBind] = {}
         walked: dict[str, list[VarBind]] = {}
+        failure: PollError | None = None
+        scalars_done = False
         try:
             if scalars:
-                for vb in await self.client.get(target, scalars):
+                for vb in await self.client.get(target, scalars, budget):
                     got[vb.oid] = vb
+            scalars_done = True
             for col in columns:
-                walked[col] = await self.client.walk(target, col)
+                walked[col] = await self.client.walk(target, col, budget)
         except SnmpError as exc:
-            return PollResult(device, profile.name, (), (PollError(exc.reason, exc.message),),
-                              started, time.monotonic() - t0, ok=False)
+            failure = PollError(exc.reason, exc.message)
+        metrics = [m for m in self._metrics(profile, outlets)
+                   if failure is None or self._complete(m, scalars_done, walked)]
+        errors: list[PollError] = [failure] if failure else []
+        readings = self._readings(device, metrics, got, walked, errors)
+        return PollResult(device, profile.name, tuple(readings), tuple(errors), started,
+                          time.monotonic() - t0, ok=failure is None)
+
+    def _readings(self, device: str, metrics: Iterable[SnmpMetric], got: Mapping[str, VarBind],
+                  walked: Mapping[str, list[VarBind]], errors: list[PollError]) -> list[Reading]:
         ts = clock.now()
         readings: list[Reading] = []
-        for m in self._metrics(profile, outlets):
+        for m in metrics:
             if m.index is None:
                 readings.extend(self._scalar(device, m, got, ts, errors))
             else:
                 readings.extend(self._column(device, m, walked, ts, errors))
-        return PollResult(device, profile.name, tuple(readings), tuple(errors), started,
-                          time.monotonic() - t0, ok=True)
+        return readings
 
     def _scalar(self, device: str, m: SnmpMetric, got: Mapping[str, VarBind], ts: float,
                 errors: list[PollError]) -> list[Reading]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dcmon.collectors.snmp.api import SnmpClient, SnmpError, SnmpTarget
+from dcmon.collectors.snmp.api import BUDGET_REASONS, PollBudget, SnmpClient, SnmpError, SnmpTarget
 from dcmon.collectors.snmp.collector import text
 from dcmon.collectors.snmp.model import CompiledProfile
 
@@ -40,9 +40,11 @@ def match_sys_object_id(profiles: Sequence[CompiledProfile],
 
 
 async def detect(client: SnmpClient, target: SnmpTarget,
-                 profiles: Sequence[CompiledProfile]) -> Detection:
-    """Ask the agent who it is and choose a profile. SnmpError propagates (device down)."""
-    vbs = await client.get(target, [SYS_OBJECT_ID, SYS_DESCR])
+                 profiles: Sequence[CompiledProfile],
+                 budget: PollBudget | None = None) -> Detection:
+    """Ask the agent who it is and choose a profile. SnmpError propagates (device down), and
+    so does the poll running out of its ``budget`` while probing."""
+    vbs = await client.get(target, [SYS_OBJECT_ID, SYS_DESCR], budget)
     oid = str(vbs[0].value) if vbs[0].tag == "ObjectIdentifier" else ""
     descr = text(vbs[1]) if not vbs[1].is_exception else ""
     hits = match_sys_object_id(profiles, oid) if oid else []
@@ -56,15 +58,17 @@ async def detect(client: SnmpClient, target: SnmpTarget,
     for p in sorted((p for p in profiles if p.probe_oids),
                     key=lambda p: (p.probe_order, p.name)):
         try:
-            got = await client.get(target, list(p.probe_oids))
+            got = await client.get(target, list(p.probe_oids), budget)
             present = [vb.oid for vb in got if not vb.is_exception]
             if not present:  # a table column: present when it has any row
                 for column in p.probe_oids:
-                    rows = await client.walk(target, column)
+                    rows = await client.walk(target, column, budget)
                     if rows:
                         present = [rows[0].oid]
                         break
-        except SnmpError:
+        except SnmpError as exc:
+            if exc.reason in BUDGET_REASONS:
+                raise
             continue
         if present:
             return Detection(p, oid, descr, f"no vendor profile matches sysObjectID "

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pydantic import SecretStr
 
 from dcmon import clock
-from dcmon.collectors.snmp.api import SnmpClient, SnmpError, SnmpTarget
+from dcmon.collectors.snmp.api import PollBudget, SnmpClient, SnmpError, SnmpTarget, WalkLimits
 from dcmon.collectors.snmp.client import PysnmpClient
 from dcmon.collectors.snmp.collector import SnmpCollector
 from dcmon.collectors.snmp.detect import Detection, detect
@@ -46,6 +46,12 @@ def make_target(dev: DeviceSpec, cred: ResolvedCredential, default_max_rep: int,
     )
 
 
+def budget_of(dev: DeviceSpec) -> PollBudget:
+    """A fresh budget for one poll of ``dev``: its deadline starts now."""
+    limits = WalkLimits(dev.max_walk_rows, dev.max_poll_varbinds, dev.max_poll_bytes)
+    return PollBudget(limits, dev.poll_deadline)
+
+
 class SnmpDevices:
     """Polls the SNMP devices of one inventory, detecting profiles where it says ``auto``."""
 
@@ -70,23 +76,29 @@ class SnmpDevices:
             cred = self._credentials[dev.credential] = self.config.credential(dev.credential)
         return make_target(dev, cred, self.config.poll.max_repetitions, profile)
 
-    async def detect(self, dev: DeviceSpec) -> Detection:
-        """Ask the device who it is and choose its profile; SnmpError when it does not answer."""
+    async def detect(self, dev: DeviceSpec, budget: PollBudget | None = None) -> Detection:
+        """Ask the device who it is and choose its profile; SnmpError when it does not answer
+        (or runs the poll out of its deadline or limits)."""
         target = self.target(dev)
-        return await detect(self._client_for(target), target, self.candidates)
+        return await detect(self._client_for(target), target, self.candidates,
+                            budget or budget_of(dev))
 
     async def poll(self, dev: DeviceSpec, profile: object | None) -> PollResult:
-        """Poll one device with ``profile``, or with the detected one when it is None."""
+        """Poll one device with ``profile``, or with the detected one when it is None.
+
+        Detection and the poll share one budget: the device's deadline bounds both.
+        """
         started, t0 = clock.now(), time.monotonic()
         try:
             self.target(dev)
         except ConfigError as exc:  # a secret that cannot be read: a failed poll, not a crash
             return PollResult(dev.id, dev.profile, (), (PollError("credential", str(exc)),),
                               started, time.monotonic() - t0, ok=False)
+        budget = budget_of(dev)
         chosen = profile if isinstance(profile, CompiledProfile) else self._detected.get(dev.id)
         if chosen is None:
             try:
-                found = await self.detect(dev)
+                found = await self.detect(dev, budget)
             except SnmpError as exc:
                 return PollResult(dev.id, "auto", (), (PollError(exc.reason, exc.message),),
                                   started, time.monotonic() - t0, ok=False)
@@ -97,7 +109,8 @@ class SnmpDevices:
             chosen = self._detected[dev.id] = found.profile
         target = self.target(dev, chosen)
         collector = self._collectors[id(self._client_for(target))]
-        return await collector.poll(dev.id, target, chosen, include_outlets=dev.outlets)
+        return await collector.poll(dev.id, target, chosen, include_outlets=dev.outlets,
+                                    budget=budget)
 
     async def close(self) -> None:
         await self.client.close()

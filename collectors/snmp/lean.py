@@ -33,7 +33,7 @@ import time
 from collections.abc import Sequence
 from typing import Final, cast
 
-from dcmon.collectors.snmp.api import SnmpError, SnmpTarget, VarBind
+from dcmon.collectors.snmp.api import PollBudget, SnmpError, SnmpTarget, VarBind, Walk
 from dcmon.collectors.snmp.ber import (
     GET_BULK_REQUEST,
     GET_NEXT_REQUEST,
@@ -227,48 +227,39 @@ class LeanSnmpClient:
 
     # --- public API ---------------------------------------------------------------------------
 
-    async def get(self, target: SnmpTarget, oids: Sequence[str]) -> list[VarBind]:
+    async def get(
+        self, target: SnmpTarget, oids: Sequence[str], budget: PollBudget | None = None
+    ) -> list[VarBind]:
         """GET ``oids`` in requests of at most ``max_oids_per_get``, one VarBind per OID in order.
 
         Chunks go one after another, not in parallel: small agents are often single-threaded
         and drop bursts.
         """
         version = _version(target)
+        budget = budget or PollBudget()
         wanted = [self._normalize(oid) for oid in oids]
         result: list[VarBind] = []
         for start in range(0, len(wanted), self._max_oids):
             chunk = wanted[start : start + self._max_oids]
-            result.extend(await self._get_chunk(target, version, chunk))
+            result.extend(await self._get_chunk(target, version, chunk, budget))
         return result
 
-    async def walk(self, target: SnmpTarget, base_oid: str) -> list[VarBind]:
+    async def walk(
+        self, target: SnmpTarget, base_oid: str, budget: PollBudget | None = None
+    ) -> list[VarBind]:
         """All VarBinds under ``base_oid``, in order: GetBulk for v2c, GetNext for v1.
 
-        Stops at the first OID outside the subtree or at endOfMibView. An OID that does not
-        increase means the agent loops, which would never end: that raises ``decode``.
+        Stops at the first OID outside the subtree or at endOfMibView; the rules and limits of
+        :class:`~dcmon.collectors.snmp.api.Walk` (``not_increasing``, ``walk_limit``) and the
+        budget's deadline (``deadline``) end it early.
         """
         version = _version(target)
-        base = self._normalize(base_oid)
-        prefix = base + "."
-        last_oid, last_key = base, oid_to_tuple(base)
-        found: list[VarBind] = []
+        budget = budget or PollBudget()
+        walk = Walk(target, self._normalize(base_oid), budget, oid_to_tuple)
         while True:
-            message = await self._walk_step(target, version, last_oid)
-            if message is None or not message.varbinds:
-                return found
-            for vb in message.varbinds:
-                if vb.tag in ("endOfMibView", "noSuchObject", "noSuchInstance") or not (
-                    vb.oid.startswith(prefix)
-                ):
-                    return found
-                key = oid_to_tuple(vb.oid)
-                if key <= last_key:
-                    raise SnmpError(
-                        "decode",
-                        f"agent {target} returned non-increasing OID {vb.oid} after {last_oid}",
-                    )
-                found.append(vb)
-                last_oid, last_key = vb.oid, key
+            message = await self._walk_step(target, version, walk.last_oid, budget)
+            if message is None or not walk.add(message.varbinds):
+                return walk.rows
 
     async def close(self) -> None:
         """Close the sockets; requests still in flight fail with ``transport``."""
@@ -279,25 +270,29 @@ class LeanSnmpClient:
 
     # --- GET ----------------------------------------------------------------------------------
 
-    async def _get_chunk(self, target: SnmpTarget, version: int, oids: list[str]) -> list[VarBind]:
-        message = await self._request(target, version, GET_REQUEST, oids)
+    async def _get_chunk(
+        self, target: SnmpTarget, version: int, oids: list[str], budget: PollBudget
+    ) -> list[VarBind]:
+        message = await self._request(target, version, GET_REQUEST, oids, budget)
+        budget.take(target, message.varbinds)
         if message.error_status == 0:
             return self._matched(target, oids, message.varbinds)
         if message.error_status == _TOO_BIG and len(oids) > 1:
             half = len(oids) // 2
-            first = await self._get_chunk(target, version, oids[:half])
-            return first + await self._get_chunk(target, version, oids[half:])
+            first = await self._get_chunk(target, version, oids[:half], budget)
+            return first + await self._get_chunk(target, version, oids[half:], budget)
         if message.error_status == _NO_SUCH_NAME and 1 <= message.error_index <= len(oids):
-            return await self._get_without(target, version, oids, message.error_index - 1)
+            return await self._get_without(target, version, oids, message.error_index - 1,
+                                           budget)
         raise _status_error(message)
 
     async def _get_without(
-        self, target: SnmpTarget, version: int, oids: list[str], missing: int
+        self, target: SnmpTarget, version: int, oids: list[str], missing: int, budget: PollBudget
     ) -> list[VarBind]:
         """SNMPv1 noSuchName fails the whole PDU: report that OID as noSuchObject, as a v2c
         agent would, and ask again for the others."""
         rest = oids[:missing] + oids[missing + 1 :]
-        answered = await self._get_chunk(target, version, rest) if rest else []
+        answered = await self._get_chunk(target, version, rest, budget) if rest else []
         return [
             *answered[:missing],
             VarBind(oids[missing], "noSuchObject", None),
@@ -318,15 +313,19 @@ class LeanSnmpClient:
 
     # --- walk ---------------------------------------------------------------------------------
 
-    async def _walk_step(self, target: SnmpTarget, version: int, oid: str) -> Message | None:
+    async def _walk_step(
+        self, target: SnmpTarget, version: int, oid: str, budget: PollBudget
+    ) -> Message | None:
         """One GetNext (v1) or GetBulk (v2c) after ``oid``; None at the end of a v1 MIB view."""
         if version == VERSION_1:
-            message = await self._request(target, version, GET_NEXT_REQUEST, [oid])
+            message = await self._request(target, version, GET_NEXT_REQUEST, [oid], budget)
             if message.error_status == _NO_SUCH_NAME:
                 return None  # v1's way of saying endOfMibView
         else:
             repetitions = max(1, target.max_repetitions)
-            message = await self._request(target, version, GET_BULK_REQUEST, [oid], repetitions)
+            message = await self._request(
+                target, version, GET_BULK_REQUEST, [oid], budget, repetitions
+            )
         if message.error_status:
             raise _status_error(message)
         return message
@@ -346,9 +345,12 @@ class LeanSnmpClient:
         version: int,
         pdu_type: int,
         oids: list[str],
+        budget: PollBudget,
         max_repetitions: int = 0,
     ) -> Message:
-        """Send one request and wait for its reply, resending on timeout."""
+        """Send one request and wait for its reply, resending on timeout, but never past the
+        poll's deadline."""
+        budget.check_time(target)
         addr, scope = await self._resolve(target)
         endpoint = self._endpoints.get(scope) or await self._endpoint(scope)
         transport = endpoint.transport
@@ -362,7 +364,7 @@ class LeanSnmpClient:
         endpoint.pending[request_id] = pending
         try:
             pending.send(transport, loop)
-            return await pending.future
+            return await budget.within(target, pending.future)
         finally:
             pending.finish()
             endpoint.pending.pop(request_id, None)

@@ -75,11 +75,26 @@ class V3Credential(Strict):
 Credential = Annotated[CommunityCredential | V3Credential, Field(discriminator="version")]
 
 
+#: The poll deadline when neither the device nor ``poll`` names one: the interval, at most
+#: DEFAULT_POLL_DEADLINE and at least MIN_POLL_DEADLINE (see loader.default_deadline).
+DEFAULT_POLL_DEADLINE = 30.0
+MIN_POLL_DEADLINE = 5.0
+
+
 class PollDefaults(Strict):
     interval: float = Field(default=30.0, gt=0, le=86400)
     timeout: float = Field(default=2.0, gt=0, le=60)
     retries: int = Field(default=1, ge=0, le=10)
     max_repetitions: int = Field(default=25, ge=1, le=200)
+    #: SNMP: wall-clock seconds one poll may take in all (detection, GET, every walk), so an
+    #: agent answering just inside the timeout cannot hold a poll for minutes. None: the
+    #: device's interval within 5-30 s, and at least timeout x (retries + 1).
+    poll_deadline: float | None = Field(default=None, gt=0, le=3600)
+    #: SNMP: rows one walk (one table column) may return, varbinds and bytes (OIDs and values)
+    #: one poll may receive. Past them the poll ends with reason ``walk_limit``.
+    max_walk_rows: int = Field(default=10_000, ge=1, le=10_000_000)
+    max_poll_varbinds: int = Field(default=100_000, ge=1, le=100_000_000)
+    max_poll_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, le=2**34)
     #: Global cap on devices polled at once, whatever their schedule.
     concurrency: int = Field(default=64, ge=1, le=10000)
     #: Cap on polls of devices whose last poll failed (down, or never answered), kept apart
@@ -114,6 +129,10 @@ class Device(Strict):
     timeout: float | None = Field(default=None, gt=0, le=60)
     retries: int | None = Field(default=None, ge=0, le=10)
     max_repetitions: int | None = Field(default=None, ge=1, le=200)
+    poll_deadline: float | None = Field(default=None, gt=0, le=3600)
+    max_walk_rows: int | None = Field(default=None, ge=1, le=10_000_000)
+    max_poll_varbinds: int | None = Field(default=None, ge=1, le=100_000_000)
+    max_poll_bytes: int | None = Field(default=None, ge=1024, le=2**34)
     outlets: bool | None = None
     feed: Literal["A", "B"] | None = None
     #: The device that feeds this one (a PDU's UPS): used to refuse double counting.

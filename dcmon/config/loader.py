@@ -18,7 +18,13 @@ from dcmon.config.alerting import alerting_problems
 from dcmon.config.api import api_problems
 from dcmon.config.capacity import capacity_problems
 from dcmon.config.influx import influx_problems
-from dcmon.config.inventory import ConfigModel, Device, Site
+from dcmon.config.inventory import (
+    DEFAULT_POLL_DEADLINE,
+    MIN_POLL_DEADLINE,
+    ConfigModel,
+    Device,
+    Site,
+)
 from dcmon.config.resolved import Config, DeviceSpec, credential_problems
 from dcmon.config.topology import validate as validate_topology
 from dcmon.config.yamlfile import load_yaml
@@ -42,7 +48,8 @@ DEFAULT_PORT = {"snmp": 161, "modbus": 502}
 FOREIGN_KEYS = {
     "snmp": ("unit", "transport", "max_registers", "max_gap", "pause", "one_per_field",
              "close_after_poll"),
-    "modbus": ("credential", "max_repetitions", "outlets"),
+    "modbus": ("credential", "max_repetitions", "outlets", "poll_deadline", "max_walk_rows",
+               "max_poll_varbinds", "max_poll_bytes"),
 }
 
 
@@ -122,20 +129,35 @@ def _devices(m: ConfigModel, file: str, catalog: ProfileCatalog,
     return devices
 
 
+def default_deadline(interval: float, timeout: float, retries: int) -> float:
+    """The poll deadline nobody set: the interval, so a poll ends before the next is due, but
+    at most DEFAULT_POLL_DEADLINE, at least MIN_POLL_DEADLINE (very short test intervals), and
+    never shorter than one request's tries, so a dead device still says ``timeout``."""
+    return max(min(interval, DEFAULT_POLL_DEADLINE), MIN_POLL_DEADLINE,
+               timeout * (retries + 1))
+
+
 def _device_spec(m: ConfigModel, key: str, site: Site, room: str, rack: str,
                  dev: Device) -> DeviceSpec:
     p = m.poll
     own = {k: v for k in FOREIGN_KEYS["snmp"] if (v := getattr(dev, k)) is not None}
+    interval = dev.interval or p.interval
     return DeviceSpec(
         id=dev.id, site=site.id, room=room, rack=rack, key=key, host=dev.host,
         port=dev.port or DEFAULT_PORT[dev.protocol], protocol=dev.protocol,
         profile=dev.profile, credential=dev.credential or "",
-        interval=dev.interval or p.interval,
+        interval=interval,
         timeout=dev.timeout or p.timeout,
         retries=p.retries if dev.retries is None else dev.retries,
         max_repetitions=dev.max_repetitions,
         outlets=p.outlets if dev.outlets is None else dev.outlets, feed=dev.feed,
         parent=dev.parent, modbus=own or None,
+        poll_deadline=dev.poll_deadline or p.poll_deadline
+        or default_deadline(interval, dev.timeout or p.timeout,
+                            p.retries if dev.retries is None else dev.retries),
+        max_walk_rows=dev.max_walk_rows or p.max_walk_rows,
+        max_poll_varbinds=dev.max_poll_varbinds or p.max_poll_varbinds,
+        max_poll_bytes=dev.max_poll_bytes or p.max_poll_bytes,
     )
 
 

@@ -15,7 +15,13 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from dcmon.config.inventory import CommunityCredential, ConfigModel, Credential, PollDefaults
+from dcmon.config.inventory import (
+    DEFAULT_POLL_DEADLINE,
+    CommunityCredential,
+    ConfigModel,
+    Credential,
+    PollDefaults,
+)
 from dcmon.config.secrets import SecretRef, SecretValue, read_secret
 from dcmon.config.topology import expand
 from dcmon.errors import ConfigError, Problem
@@ -44,6 +50,11 @@ class DeviceSpec:
     parent: str | None = None
     #: Modbus settings as given (None = the profile's default), see collectors/modbus.
     modbus: dict[str, Any] | None = None
+    #: SNMP: wall-clock seconds one poll may take, and the walk limits (see PollDefaults).
+    poll_deadline: float = DEFAULT_POLL_DEADLINE
+    max_walk_rows: int = 10_000
+    max_poll_varbinds: int = 100_000
+    max_poll_bytes: int = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,6 +74,8 @@ _CACHE_MAX: Final = 100_000
 #: Longer OIDs are decoded every time rather than cached, so a hostile agent cannot make the
 #: cache hold more than about _CACHE_MAX * 0.3 KB.
 _CACHE_OID_MAX_OCTETS: Final = 128
+#: The same bound for dotted OID text (128 octets encode at most 128 arcs of ~3 digits).
+_CACHE_OID_MAX_CHARS: Final = 512
 
 
 class BerError(ValueError):

@@ -8,6 +8,7 @@ from typing import Final
 
 from dcmon.collectors.snmp.ber.common import (
     _CACHE_MAX,
+    _CACHE_OID_MAX_CHARS,
     _INT32_MAX,
     _INT32_MIN,
     _PDU_TYPES,
@@ -108,6 +109,8 @@ def oid_to_tuple(oid: str) -> tuple[int, ...]:
     key = _OID_TUPLE_CACHE.get(oid)
     if key is None:
         key = tuple(_oid_arcs(oid))
+        if len(oid) > _CACHE_OID_MAX_CHARS:
+            return key  # a hostile agent's huge OIDs must not fill the cache
         if len(_OID_TUPLE_CACHE) >= _CACHE_MAX:
             _OID_TUPLE_CACHE.clear()
         _OID_TUPLE_CACHE[oid] = key

@@ -82,6 +82,9 @@ _SNMP_OPTIONS = [
     click.option("--timeout", default=2.0, show_default=True, type=float),
     click.option("--retries", default=1, show_default=True, type=int),
     click.option("--max-repetitions", default=25, show_default=True, type=int),
+    click.option("--deadline", type=click.FloatRange(min=0, min_open=True), default=None,
+                 help="Seconds the whole poll may take (SNMP; default 30, at least "
+                      "timeout x (retries + 1))."),
     click.option("--client", "client_name", type=click.Choice(["pysnmp", "lean"]),
                  default="lean", show_default=True,
                  help="SNMP implementation for v1/v2c (v3 always uses pysnmp)."),
@@ -183,7 +186,8 @@ async def _run_poll(cfg: Config, reg: ProfileRegistry) -> PollResult:
               show_default=True, help="Modbus TCP, or RTU frames through a serial gateway.")
 def poll(host: str, profile_name: str, profile_dir: tuple[str, ...], fmt: str,
          device_id: str | None, client_name: str, protocol: str, unit: int, transport: str,
-         port: int, timeout: float, retries: int, max_repetitions: int, **cred: Any) -> None:
+         port: int, timeout: float, retries: int, max_repetitions: int,
+         deadline: float | None, **cred: Any) -> None:
     """Poll one device once and print its readings (all of them, outlets included)."""
     reg = registry_or_exit(profile_dir)
     given = click.get_current_context().get_parameter_source("port") != ParameterSource.DEFAULT
@@ -195,7 +199,8 @@ def poll(host: str, profile_name: str, profile_dir: tuple[str, ...], fmt: str,
     device = {k: v for k, v in device.items() if k not in foreign}
     try:
         cfg = one_device(reg, host, device, {"timeout": timeout, "retries": retries,
-                                             "snmp_client": client_name},
+                                             "snmp_client": client_name,
+                                             "poll_deadline": deadline},
                          None if "credential" in foreign else _credential(**cred))
     except ConfigError as exc:
         _refused(fmt, device_id or host, profile_name, "usage",
@@ -209,13 +214,15 @@ def poll(host: str, profile_name: str, profile_dir: tuple[str, ...], fmt: str,
 @click.argument("host")
 @_snmp_options
 def profiles_detect(host: str, profile_dir: tuple[str, ...], client_name: str, port: int,
-                    timeout: float, retries: int, max_repetitions: int, **cred: Any) -> None:
+                    timeout: float, retries: int, max_repetitions: int,
+                    deadline: float | None, **cred: Any) -> None:
     """Ask HOST who it is and print the profile dcmon would choose, and why."""
     reg = registry_or_exit(profile_dir)
     try:
         cfg = one_device(reg, host, {"id": host, "port": port,
                                      "max_repetitions": max_repetitions},
-                         {"timeout": timeout, "retries": retries, "snmp_client": client_name},
+                         {"timeout": timeout, "retries": retries, "snmp_client": client_name,
+                          "poll_deadline": deadline},
                          _credential(**cred))
     except ConfigError as exc:
         fail(exc.problems)
