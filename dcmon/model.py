@@ -100,6 +100,15 @@ class PollError:
 
 
 @dataclass(frozen=True, slots=True)
+class PollStats:
+    """What a poll cost on the wire: requests sent, varbinds and bytes received."""
+
+    requests: int = 0
+    varbinds: int = 0
+    bytes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class PollResult:
     """Everything one poll of one device produced, good or bad."""
 
@@ -113,6 +122,8 @@ class PollResult:
     #: a walk limit; ``errors[0]`` says why. ``readings`` then holds only the metrics whose
     #: values all arrived before that (often none).
     ok: bool = True
+    #: Wire cost (SNMP); None where the collector does not count it.
+    stats: PollStats | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Protocol, TypeVar
 
@@ -139,6 +139,8 @@ class PollBudget:
         self.ends = math.inf if deadline is None else time.monotonic() + deadline
         self.varbinds = 0
         self.bytes = 0
+        #: Requests sent (retries of one request count once), for ``dcmon poll --stats``.
+        self.requests = 0
 
     def remaining(self) -> float:
         """Seconds left before the deadline (inf without one)."""
@@ -183,7 +185,8 @@ class PollBudget:
                                           f"{lim.max_bytes} bytes of OIDs and values in one poll")
 
 
-def _arcs(oid: str) -> tuple[int, ...]:
+def arcs_of(oid: str) -> tuple[int, ...]:
+    """An OID's sub-identifiers, to compare OIDs in walk order."""
     return tuple(int(x) for x in oid.split("."))
 
 
@@ -200,7 +203,7 @@ class Walk:
     __slots__ = ("arcs", "budget", "last_key", "last_oid", "prefix", "rows", "target")
 
     def __init__(self, target: SnmpTarget, base: str, budget: PollBudget,
-                 arcs: Callable[[str], tuple[int, ...]] = _arcs) -> None:
+                 arcs: Callable[[str], tuple[int, ...]] = arcs_of) -> None:
         self.target = target
         self.budget = budget
         self.arcs = arcs
@@ -244,6 +247,16 @@ class SnmpClient(Protocol):
     async def get(self, target: SnmpTarget, oids: Sequence[str],
                   budget: PollBudget | None = None) -> list[VarBind]:
         """GET exactly ``oids``, returning one VarBind per OID in order (exceptions as tags)."""
+        ...
+
+    async def walk_columns(self, target: SnmpTarget, base_oids: Sequence[str],
+                           budget: PollBudget | None = None,
+                           expected: Mapping[str, int] | None = None
+                           ) -> dict[str, list[VarBind]]:
+        """Walk several columns; the same rows per column as :meth:`walk` gives each.
+
+        ``expected``: the rows each column had last time, to size the requests.
+        """
         ...
 
     async def walk(self, target: SnmpTarget, base_oid: str,

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from dcmon import clock
 from dcmon.collectors.schema import counter_max
 from dcmon.collectors.snmp.api import PollBudget, SnmpClient, SnmpError, SnmpTarget, VarBind
+from dcmon.collectors.snmp.columns import TableMemory
 from dcmon.collectors.snmp.model import CompiledProfile, IndexPart, SnmpMetric, Where
-from dcmon.model import PollError, PollResult, Reading, Source
+from dcmon.model import PollError, PollResult, PollStats, Reading, Source
 
 _NUMBER_RE = re.compile(rb"-?\d+(?:\.\d+)?")
 
@@ -132,9 +133,14 @@ def convert(metric: SnmpMetric, raw: float, digits_factor: float = 1.0,
 class SnmpCollector:
     """Polls devices through an SnmpClient; one instance serves every device."""
 
-    def __init__(self, client: SnmpClient, *, include_outlets: bool = True) -> None:
+    def __init__(self, client: SnmpClient, *, include_outlets: bool = True,
+                 table_walks: bool = True) -> None:
         self.client = client
         self.include_outlets = include_outlets
+        #: Walk a profile's columns together in one GETBULK stream (False: one by one, the
+        #: plan the equivalence test holds it to).
+        self.table_walks = table_walks
+        self.tables = TableMemory()
 
     def plan(self, profile: CompiledProfile, include_outlets: bool) -> tuple[list[str], list[str]]:
         """The scalars to GET and the columns to walk for a profile (deduplicated, ordered)."""
@@ -200,8 +206,7 @@ class SnmpCollector:
                 for vb in await self.client.get(target, scalars, budget):
                     got[vb.oid] = vb
             scalars_done = True
-            for col in columns:
-                walked[col] = await self.client.walk(target, col, budget)
+            walked = await self._walk(device, target, columns, budget)
         except SnmpError as exc:
             failure = PollError(exc.reason, exc.message)
         metrics = [m for m in self._metrics(profile, outlets)
@@ -209,7 +214,20 @@ class SnmpCollector:
         errors: list[PollError] = [failure] if failure else []
         readings = self._readings(device, metrics, got, walked, errors)
         return PollResult(device, profile.name, tuple(readings), tuple(errors), started,
-                          time.monotonic() - t0, ok=failure is None)
+                          time.monotonic() - t0, ok=failure is None,
+                          stats=PollStats(budget.requests, budget.varbinds, budget.bytes))
+
+    async def _walk(self, device: str, target: SnmpTarget, columns: list[str],
+                    budget: PollBudget) -> dict[str, list[VarBind]]:
+        """The columns' rows: together, skipping columns the device lacked (rechecked now and
+        then), or one walk per column."""
+        if not self.table_walks:
+            return {col: await self.client.walk(target, col, budget) for col in columns}
+        walk, skipped = self.tables.to_walk(device, columns)
+        walked = await self.client.walk_columns(target, walk, budget,
+                                                self.tables.expected(device)) if walk else {}
+        self.tables.learn(device, walked)
+        return {**walked, **{col: [] for col in skipped}}
 
     def _readings(self, device: str, metrics: Iterable[SnmpMetric], got: Mapping[str, VarBind],
                   walked: Mapping[str, list[VarBind]], errors: list[PollError]) -> list[Reading]:

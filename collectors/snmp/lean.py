@@ -30,7 +30,7 @@ import random
 import socket
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final, cast
 
 from dcmon.collectors.snmp.api import PollBudget, SnmpError, SnmpTarget, VarBind, Walk
@@ -48,6 +48,7 @@ from dcmon.collectors.snmp.ber import (
     normalize_oid,
     oid_to_tuple,
 )
+from dcmon.collectors.snmp.columns import walk_columns
 
 __all__ = ["ERROR_STATUS_NAMES", "LeanSnmpClient"]
 
@@ -261,6 +262,25 @@ class LeanSnmpClient:
             if message is None or not walk.add(message.varbinds):
                 return walk.rows
 
+    async def walk_columns(
+        self, target: SnmpTarget, base_oids: Sequence[str], budget: PollBudget | None = None,
+        expected: Mapping[str, int] | None = None,
+    ) -> dict[str, list[VarBind]]:
+        """Several columns in one GETBULK stream (v2c; :mod:`.columns`); one by one for v1."""
+        version = _version(target)
+        budget = budget or PollBudget()
+        bases = [self._normalize(b) for b in base_oids]
+        if version == VERSION_1:
+            return {b: await self.walk(target, b, budget) for b in bases}
+
+        async def bulk(oids: list[str], reps: int) -> list[VarBind]:
+            message = await self._request(target, version, GET_BULK_REQUEST, oids, budget, reps)
+            if message.error_status:
+                raise _status_error(message)
+            return message.varbinds
+
+        return await walk_columns(target, bases, budget, bulk, expected or {}, oid_to_tuple)
+
     async def close(self) -> None:
         """Close the sockets; requests still in flight fail with ``transport``."""
         endpoints, self._endpoints = self._endpoints, {}
@@ -351,6 +371,7 @@ class LeanSnmpClient:
         """Send one request and wait for its reply, resending on timeout, but never past the
         poll's deadline."""
         budget.check_time(target)
+        budget.requests += 1
         addr, scope = await self._resolve(target)
         endpoint = self._endpoints.get(scope) or await self._endpoint(scope)
         transport = endpoint.transport

@@ -145,11 +145,19 @@ def _print_table(result: PollResult) -> None:
         click.echo(f"error: {e.reason}: {e.message}" + (f" ({e.oid})" if e.oid else ""))
 
 
-def _print_result(result: PollResult, fmt: str) -> None:
+def _print_result(result: PollResult, fmt: str, stats: bool = False) -> None:
+    cost = result.stats
     if fmt == "json":
-        click.echo(json.dumps(result.as_dict(), indent=2))
-    else:
-        _print_table(result)
+        doc = result.as_dict()
+        if stats and cost is not None:
+            doc["stats"] = {"requests": cost.requests, "varbinds": cost.varbinds,
+                            "bytes": cost.bytes}
+        click.echo(json.dumps(doc, indent=2))
+        return
+    _print_table(result)
+    if stats and cost is not None:
+        click.echo(f"stats: {cost.requests} requests, {cost.varbinds} varbinds, "
+                   f"{cost.bytes} bytes received, {len(result.readings)} readings")
 
 
 def _refused(fmt: str, device: str, profile: str, reason: str, message: str) -> None:
@@ -184,10 +192,12 @@ async def _run_poll(cfg: Config, reg: ProfileRegistry) -> PollResult:
               help="Modbus unit (device) id.")
 @click.option("--transport", type=click.Choice(["tcp", "rtu-over-tcp"]), default="tcp",
               show_default=True, help="Modbus TCP, or RTU frames through a serial gateway.")
+@click.option("--stats", is_flag=True,
+              help="Also print what the poll cost: requests, varbinds and bytes (SNMP).")
 def poll(host: str, profile_name: str, profile_dir: tuple[str, ...], fmt: str,
          device_id: str | None, client_name: str, protocol: str, unit: int, transport: str,
          port: int, timeout: float, retries: int, max_repetitions: int,
-         deadline: float | None, **cred: Any) -> None:
+         deadline: float | None, stats: bool, **cred: Any) -> None:
     """Poll one device once and print its readings (all of them, outlets included)."""
     reg = registry_or_exit(profile_dir)
     given = click.get_current_context().get_parameter_source("port") != ParameterSource.DEFAULT
@@ -206,7 +216,7 @@ def poll(host: str, profile_name: str, profile_dir: tuple[str, ...], fmt: str,
         _refused(fmt, device_id or host, profile_name, "usage",
                  "; ".join(p.message for p in exc.problems))
     result = asyncio.run(_run_poll(cfg, reg))
-    _print_result(result, fmt)
+    _print_result(result, fmt, stats)
     sys.exit(0 if result.ok else 1)
 
 
