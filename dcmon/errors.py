@@ -66,6 +66,8 @@ def pydantic_problems(file: str, exc: object, prefix: Sequence[object] = (),
             msg = "unknown key"
         elif err["type"] == "missing":
             msg = "required key is missing"
+        elif err["type"] == "finite_number":  # .nan / .inf: not "must be <= 86400"
+            msg = "not a number (NaN and infinity are refused)"
         msgs = merged.setdefault(key_path(loc), [])
         if msg not in msgs:
             msgs.append(msg)
