@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
+import os
 import random
 import signal
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -87,29 +90,28 @@ def _job_every(data_seconds: float) -> float:
     return max(MIN_JOB_WALL_S, clock.wall(data_seconds)) if clock.speed() != 1 else data_seconds
 
 
-def start_service(config: Config, profiles: ProfileRegistry, *,
-                  listen: str | None = None) -> RunningService:
-    """Start exposition and scheduling on the running loop; returns handles."""
-    poller = Poller(config, profiles)
-    store = Store(state_path(config))
-    hub = ResultsHub(config, EnergyEngine(config, store), poller.snapshot)
-    poller.listeners.append(hub.on_poll)
-    registry = CollectorRegistry()
-    registry.register(SnapshotCollector(poller.snapshot))
-    registry.register(EngineCollector(hub))
-    registry.register(CapacityCollector(hub))
-    influx = None
-    if config.model.exporters.influx is not None:  # exporters/influx/README.md
-        influx = InfluxWriter.from_config(config, state_path(config).parent)
-        poller.listeners.append(influx.on_poll)
-        hub.listeners.append(influx.on_results)  # PUE windows and lifetime energy too
-        registry.register(InfluxCollector(influx))
-        influx.start()  # its thread batches, flushes every flush_interval, replays the spool
-    host, port = split_listen(listen or config.model.exporters.prometheus.listen)
-    server, thread = start_http_server(port, addr=host, registry=registry)
-    bound = server.server_address[1]
-    scheduler = AsyncIOScheduler()
-    now = datetime.now().astimezone()
+class ListenError(Exception):
+    """A listener could not bind its address: one line for the operator, no traceback."""
+
+
+#: What a bind failure means, in the words an operator searches for.
+_BIND_REASONS = {errno.EADDRINUSE: "address in use", errno.EACCES: "permission denied",
+                 errno.EADDRNOTAVAIL: "address not available on this host"}
+
+
+def listen_error(listen: str, exc: OSError) -> ListenError:
+    """``cannot listen on 127.0.0.1:9630: address in use``."""
+    if isinstance(exc, socket.gaierror):  # a host name that does not resolve
+        reason = str(exc.strerror)
+    elif exc.errno in _BIND_REASONS:
+        reason = _BIND_REASONS[exc.errno]
+    else:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+    return ListenError(f"cannot listen on {listen}: {reason}")
+
+
+def _schedule_polls(scheduler: AsyncIOScheduler, poller: Poller, config: Config,
+                    now: datetime) -> None:
     for dev in config.devices:
         # A random start offset spreads 1,000 devices over the interval instead of a burst.
         every = clock.wall(dev.interval)  # data seconds -> wall (dcmon/clock.py)
@@ -122,12 +124,54 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
             misfire_grace_time=max(1, int(every)),
             next_run_time=now + timedelta(seconds=offset),
         )
+
+
+def start_service(config: Config, profiles: ProfileRegistry, *,
+                  listen: str | None = None) -> RunningService:
+    """Start exposition and scheduling on the running loop; returns handles.
+
+    Both listeners (/metrics, the API) are bound before any thread or job starts, so a busy
+    address raises :class:`ListenError` with nothing left running.
+    """
+    poller = Poller(config, profiles)
+    store = Store(state_path(config))
+    hub = ResultsHub(config, EnergyEngine(config, store), poller.snapshot)
+    poller.listeners.append(hub.on_poll)
+    registry = CollectorRegistry()
+    registry.register(SnapshotCollector(poller.snapshot))
+    registry.register(EngineCollector(hub))
+    registry.register(CapacityCollector(hub))
+    address = listen or config.model.exporters.prometheus.listen
+    host, port = split_listen(address)
+    try:
+        server, thread = start_http_server(port, addr=host, registry=registry)
+    except OSError as exc:
+        store.close()
+        raise listen_error(address, exc) from None
+    alerts = AlertPipeline(config, AlertStore(alerts_path(config)))  # docs/alerts.md
+    registry.register(NotifyCollector(alerts.store))
+    try:
+        api = start_api(config, hub, alerts=lambda: list(alerts.store.active().values()))
+    except OSError as exc:
+        server.shutdown()
+        store.close()
+        alerts.store.close()
+        raise listen_error(config.model.api.listen, exc) from None
+    bound = server.server_address[1]
+    influx = None
+    if config.model.exporters.influx is not None:  # exporters/influx/README.md
+        influx = InfluxWriter.from_config(config, state_path(config).parent)
+        poller.listeners.append(influx.on_poll)
+        hub.listeners.append(influx.on_results)  # PUE windows and lifetime energy too
+        registry.register(InfluxCollector(influx))
+        influx.start()  # its thread batches, flushes every flush_interval, replays the spool
+    scheduler = AsyncIOScheduler()
+    now = datetime.now().astimezone()
+    _schedule_polls(scheduler, poller, config, now)
     scheduler.add_job(hub.recompute, IntervalTrigger(seconds=_job_every(RESULTS_INTERVAL_S)),
                       id="results",
                       name="PUE and energy results", max_instances=1, coalesce=True,
                       next_run_time=now + timedelta(seconds=3.0))
-    alerts = AlertPipeline(config, AlertStore(alerts_path(config)))  # docs/alerts.md
-    registry.register(NotifyCollector(alerts.store))
     scheduler.add_job(alerts.tick_hub,
                       IntervalTrigger(seconds=_job_every(config.model.alerting.interval_s)),
                       args=[hub], id="alerts", name="alert evaluation and delivery",
@@ -137,7 +181,6 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
     scheduler.start()
     log.info("polling %d devices; metrics on http://%s:%d/metrics", len(config.devices), host,
              bound)
-    api = start_api(config, hub, alerts=lambda: list(alerts.store.active().values()))
     return RunningService(poller, scheduler, registry, bound, server, thread, hub, store, alerts,
                           api, influx=influx)
 

@@ -6,9 +6,9 @@ import asyncio
 
 import click
 
-from dcmon.app.cli.common import load_or_exit
+from dcmon.app.cli.common import fail, load_or_exit
 from dcmon.app.demo import run_demo
-from dcmon.app.service import run_until_signal
+from dcmon.app.service import ListenError, run_until_signal
 from dcmon.app.simulate import run_simulator
 
 
@@ -18,7 +18,10 @@ from dcmon.app.simulate import run_simulator
 def run(config_file: str, listen: str | None) -> None:
     """Poll every device in the inventory and serve /metrics until SIGTERM."""
     cfg, reg = load_or_exit(config_file)
-    asyncio.run(run_until_signal(cfg, reg, listen=listen))
+    try:
+        asyncio.run(run_until_signal(cfg, reg, listen=listen))
+    except ListenError as exc:
+        fail([str(exc)])
 
 
 @click.command()
@@ -42,8 +45,11 @@ def demo(listen: str, duration: float | None, interval: float, api_listen: str,
         raise click.BadParameter(f"{interval:g} simulated s at x{speed:g} polls every "
                                  f"{interval / speed:.2f} wall s; keep it >= 0.2",
                                  param_hint="--interval")
-    asyncio.run(run_demo(listen=listen, duration=duration, interval=interval,
-                         api_listen=api_listen, speed=speed, receivers=receivers))
+    try:
+        asyncio.run(run_demo(listen=listen, duration=duration, interval=interval,
+                             api_listen=api_listen, speed=speed, receivers=receivers))
+    except ListenError as exc:
+        fail([str(exc)])
 
 
 @click.command()
