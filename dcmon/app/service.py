@@ -154,6 +154,7 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
         api = start_api(config, hub, alerts=lambda: list(alerts.store.active().values()))
     except OSError as exc:
         server.shutdown()
+        server.server_close()
         store.close()
         alerts.store.close()
         raise listen_error(config.model.api.listen, exc) from None

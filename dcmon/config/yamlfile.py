@@ -128,6 +128,9 @@ def _syntax_text(exc: yaml.YAMLError, text: str) -> str:
         return (f"YAML error at line {line}, column {col}: character #x{exc.character:04x} "
                 "is not allowed in YAML text")
     problem = str(getattr(exc, "problem", "") or "")
+    if problem == "but found another document":
+        line = exc.problem_mark.line + 1  # type: ignore[attr-defined]
+        return f"a second YAML document starts at line {line}: the file must hold one"
     if "maximum nesting depth" in problem:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -162,7 +165,7 @@ def _part(key: Node) -> object:
     return key.value if isinstance(key, ScalarNode) else "?"
 
 
-def _mapping_problems(node: MappingNode, chain: Chain, file: str) -> list[Problem]:
+def _mapping_problems(node: MappingNode, chain: Chain, file: str) -> list[tuple[int, Problem]]:
     """Duplicate keys of one mapping (merge keys ``<<`` may repeat their keys: on purpose).
 
     Keys are equal when their resolved tag and text are (``1`` and ``'1'`` differ)."""
@@ -173,30 +176,39 @@ def _mapping_problems(node: MappingNode, chain: Chain, file: str) -> list[Proble
             continue
         kid = (key.tag, key.value)
         if kid in first:
-            problems.append(Problem(file, _path(chain, key.value),
-                                    f"duplicate key at line {key.start_mark.line + 1} (first "
-                                    f"at line {first[kid].start_mark.line + 1}); YAML would "
-                                    "keep only the last"))
+            line = key.start_mark.line + 1
+            problems.append((line, Problem(file, _path(chain, key.value),
+                                           f"duplicate key at line {line} (first at line "
+                                           f"{first[kid].start_mark.line + 1}); YAML would "
+                                           "keep only the last")))
         else:
             first[kid] = key
     return problems
 
 
-def _int_problem(node: ScalarNode, path: str, file: str) -> Problem:
-    return Problem(file, path, f"integer too long: {len(node.value)} characters at "
-                               f"{_where(node)} (at most {MAX_INT_CHARS})")
+def _int_problem(node: ScalarNode, path: str, file: str) -> tuple[int, Problem]:
+    return node.start_mark.line + 1, Problem(file, path, f"integer too long: {len(node.value)} "
+                                                          f"characters at {_where(node)} (at "
+                                                          f"most {MAX_INT_CHARS})")
 
 
 def _too_deep(node: Node, chain: Chain, file: str) -> ConfigError:
     """Past MAX_DEPTH: a recursive alias (a node inside itself) or plain deep nesting."""
-    seen = {id(node)}
+    nodes, parts = [node], []
     link = chain
     while link is not None:
-        link, _, parent = link
-        if id(parent) in seen:
+        link, part, parent = link
+        nodes.append(parent)
+        parts.append(part)
+    nodes.reverse()
+    parts.reverse()
+    seen: set[int] = set()
+    for depth, n in enumerate(nodes):  # from the root: where the alias first leads back
+        if id(n) in seen:
             return _fail(file, f"an alias refers to a node that contains it (anchored at "
-                               f"{_where(parent)}): a recursive structure", _path(chain))
-        seen.add(id(parent))
+                               f"{_where(n)}): a recursive structure",
+                         ".".join(str(p) for p in parts[:depth]))
+        seen.add(id(n))
     return _fail(file, f"nested deeper than {MAX_DEPTH} levels at {_where(node)}",
                  _path(chain))
 
@@ -209,9 +221,9 @@ def check_tree(root: Node, file: str) -> None:
     are checked in their parent's loop and key paths are built only for a problem: this walk
     runs on every profile at start-up.
     """
-    problems: list[Problem] = []
+    problems: list[tuple[int, Problem]] = []  # (line, problem): reported in file order
     if isinstance(root, ScalarNode) and root.tag == _INT_TAG and len(root.value) > MAX_INT_CHARS:
-        raise ConfigError([_int_problem(root, "", file)])
+        raise ConfigError([_int_problem(root, "", file)[1]])
     checked: set[int] = set()
     visits = 0
     stack: list[tuple[Node, Chain, int]] = [(root, None, 1)]
@@ -236,7 +248,8 @@ def check_tree(root: Node, file: str) -> None:
             elif child.tag == _INT_TAG and len(child.value) > MAX_INT_CHARS:
                 problems.append(_int_problem(child, _path(chain, part), file))
     if problems:
-        raise ConfigError(list(dict.fromkeys(problems)))
+        raise ConfigError(list(dict.fromkeys(p for _, p in sorted(problems,
+                                                                  key=lambda lp: lp[0]))))
 
 
 def find_path(root: Node, target: Node) -> str:
