@@ -21,8 +21,16 @@ class Problem:
 
     def __str__(self) -> str:
         if self.key:
-            return f"{self.file}: {self.key}: {self.message}"
-        return f"{self.file}: {self.message}"
+            return one_line(f"{self.file}: {self.key}: {self.message}")
+        return one_line(f"{self.file}: {self.message}")
+
+
+def one_line(text: str) -> str:
+    """Escape control characters (a key may hold a newline): one problem stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
 
 
 class ConfigError(Exception):

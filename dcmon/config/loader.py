@@ -109,8 +109,11 @@ def parse_config(data: Any, file: str, profiles: CatalogFactory,
     except ValidationError as exc:
         raise ConfigError(pydantic_problems(file, exc)) from None
     base = base or Path(file).resolve().parent
-    catalog = profiles([base / d for d in m.profile_dirs])
-    problems = _duplicate_places(m, file)
+    dirs = [base / d for d in m.profile_dirs]
+    catalog = profiles([d for d in dirs if d.is_dir()])
+    problems = [Problem(file, f"profile_dirs.{i}", f"{m.profile_dirs[i]!r} is not a directory")
+                for i, d in enumerate(dirs) if not d.is_dir()]
+    problems.extend(_duplicate_places(m, file))
     if state:
         problems.extend(state_dir_problems(m.state_dir, file, base))
     creds = _resolve_credentials(m, file, base, problems)

@@ -222,8 +222,10 @@ def check_tree(root: Node, file: str) -> None:
     runs on every profile at start-up.
     """
     problems: list[tuple[int, Problem]] = []  # (line, problem): reported in file order
-    if isinstance(root, ScalarNode) and root.tag == _INT_TAG and len(root.value) > MAX_INT_CHARS:
-        raise ConfigError([_int_problem(root, "", file)[1]])
+    if isinstance(root, ScalarNode):
+        if root.tag == _INT_TAG and len(root.value) > MAX_INT_CHARS:
+            raise ConfigError([_int_problem(root, "", file)[1]])
+        return
     checked: set[int] = set()
     visits = 0
     stack: list[tuple[Node, Chain, int]] = [(root, None, 1)]
