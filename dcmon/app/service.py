@@ -15,6 +15,7 @@ import os
 import random
 import signal
 import socket
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -90,8 +91,31 @@ def _job_every(data_seconds: float) -> float:
     return max(MIN_JOB_WALL_S, clock.wall(data_seconds)) if clock.speed() != 1 else data_seconds
 
 
-class ListenError(Exception):
-    """A listener could not bind its address: one line for the operator, no traceback."""
+class StartError(Exception):
+    """``dcmon run`` cannot start: one line for the operator, no traceback."""
+
+
+class ListenError(StartError):
+    """A listener could not bind its address."""
+
+
+def _open_stores(config: Config) -> tuple[Store, AlertStore]:
+    """The energy and alert stores under ``state_dir``; StartError when it cannot be used."""
+    try:
+        store = Store(state_path(config))
+    except (OSError, sqlite3.Error) as exc:
+        raise StartError(f"{config.file}: state_dir: cannot keep state in "
+                         f"{state_path(config).parent}: {_why(exc)}") from None
+    try:
+        return store, AlertStore(alerts_path(config))
+    except (OSError, sqlite3.Error) as exc:
+        store.close()
+        raise StartError(f"{config.file}: state_dir: cannot keep alert state in "
+                         f"{alerts_path(config)}: {_why(exc)}") from None
+
+
+def _why(exc: Exception) -> str:
+    return (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
 
 
 #: What a bind failure means, in the words an operator searches for.
@@ -133,8 +157,8 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
     Both listeners (/metrics, the API) are bound before any thread or job starts, so a busy
     address raises :class:`ListenError` with nothing left running.
     """
+    store, alert_store = _open_stores(config)
     poller = Poller(config, profiles)
-    store = Store(state_path(config))
     hub = ResultsHub(config, EnergyEngine(config, store), poller.snapshot)
     poller.listeners.append(hub.on_poll)
     registry = CollectorRegistry()
@@ -147,8 +171,9 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
         server, thread = start_http_server(port, addr=host, registry=registry)
     except OSError as exc:
         store.close()
+        alert_store.close()
         raise listen_error(address, exc) from None
-    alerts = AlertPipeline(config, AlertStore(alerts_path(config)))  # docs/alerts.md
+    alerts = AlertPipeline(config, alert_store)  # docs/alerts.md
     registry.register(NotifyCollector(alerts.store))
     try:
         api = start_api(config, hub, alerts=lambda: list(alerts.store.active().values()))

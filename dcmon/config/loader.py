@@ -167,8 +167,11 @@ def _duplicate_places(m: ConfigModel, file: str) -> list[Problem]:
 
 
 def state_dir_problems(state_dir: str, file: str, base: Path) -> list[Problem]:
-    """``state_dir`` must be a writable directory, or creatable: ``run`` keeps its SQLite
-    stores there and would otherwise fail at start, after ``check-config`` said OK."""
+    """``state_dir`` must be a writable directory, or a path where one can be made: ``run``
+    keeps its SQLite stores there and would otherwise fail at start, after ``check-config``
+    said OK. A missing directory under an unwritable parent is not refused: inventories are
+    often checked on another host than the one that runs them (``/var/lib/dcmon`` exists in
+    the container only), and ``run`` says so in one line if it cannot create it."""
     try:
         path = base / state_dir
         if path.exists():
@@ -182,8 +185,6 @@ def state_dir_problems(state_dir: str, file: str, base: Path) -> list[Problem]:
         return [Problem(file, "state_dir", f"{state_dir!r} is not a usable path: {exc}")]
     if not parent.is_dir():
         return [Problem(file, "state_dir", f"cannot be created: {parent} is a file")]
-    if not os.access(parent, os.W_OK | os.X_OK):
-        return [Problem(file, "state_dir", f"cannot be created: {parent} is not writable")]
     return []
 
 

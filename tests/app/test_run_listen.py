@@ -2,7 +2,8 @@
 
 The busy address is a real listening socket held by the test on 127.0.0.1; ``dcmon run`` is a
 real process. ``check-config`` cannot know that a port will be busy, but it does know that
-``state_dir`` is a file, so ``run`` refuses that before it starts anything.
+``state_dir`` is a file, so ``run`` refuses that before it starts anything; what only opening
+the store reveals is one line as well.
 """
 
 from __future__ import annotations
@@ -85,6 +86,19 @@ def test_run_refuses_a_state_dir_that_is_a_file(tmp_path: Path) -> None:
     proc = _run(cfg)
     assert (proc.returncode, proc.stdout) == (1, "")
     assert proc.stderr == f"{cfg}: state_dir: state is a file, not a directory\n"
+
+
+def test_run_says_when_it_cannot_open_its_store(tmp_path: Path) -> None:
+    """What check-config cannot see (here: the database's name is taken by a directory)."""
+    (tmp_path / "state" / "dcmon.sqlite").mkdir(parents=True)
+    cfg = tmp_path / "site.yaml"
+    cfg.write_text("exporters: {prometheus: {listen: '127.0.0.1:0'}}\n"
+                   "state_dir: state\n"
+                   "sites: []\n")
+    proc = _run(cfg)
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert proc.stderr == (f"{cfg}: state_dir: cannot keep state in {tmp_path / 'state'}: "
+                           "unable to open database file\n")
 
 
 def test_a_busy_api_port_leaves_nothing_listening(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import click
 
 from dcmon.app.cli.common import fail, load_or_exit
 from dcmon.app.demo import run_demo
-from dcmon.app.service import ListenError, run_until_signal
+from dcmon.app.service import ListenError, StartError, run_until_signal
 from dcmon.app.simulate import run_simulator
 
 
@@ -20,7 +20,7 @@ def run(config_file: str, listen: str | None) -> None:
     cfg, reg = load_or_exit(config_file)
     try:
         asyncio.run(run_until_signal(cfg, reg, listen=listen))
-    except ListenError as exc:
+    except StartError as exc:
         fail([str(exc)])
 
 
