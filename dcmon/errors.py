@@ -21,8 +21,16 @@ class Problem:
 
     def __str__(self) -> str:
         if self.key:
-            return f"{self.file}: {self.key}: {self.message}"
-        return f"{self.file}: {self.message}"
+            return one_line(f"{self.file}: {self.key}: {self.message}")
+        return one_line(f"{self.file}: {self.message}")
+
+
+def one_line(text: str) -> str:
+    """Escape control characters (a key may hold a newline): one problem stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
 
 
 class ConfigError(Exception):
@@ -66,6 +74,8 @@ def pydantic_problems(file: str, exc: object, prefix: Sequence[object] = (),
             msg = "unknown key"
         elif err["type"] == "missing":
             msg = "required key is missing"
+        elif err["type"] == "finite_number":  # .nan / .inf: not "must be <= 86400"
+            msg = "not a number (NaN and infinity are refused)"
         msgs = merged.setdefault(key_path(loc), [])
         if msg not in msgs:
             msgs.append(msg)

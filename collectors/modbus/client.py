@@ -163,6 +163,12 @@ class ModbusClient:
             raise fail("connection", f"connection to {self.bus.describe()} lost ({exc})") \
                 from None
         except ModbusIOException as exc:
+            if "No response" in str(exc) and "CLOSING" not in str(exc) and not client.connected:
+                # pymodbus reports a connection the gateway closed as "No response" once the
+                # timeout ends; it did not close it itself ("CLOSING"), so the peer did.
+                client.close()
+                raise fail("connection", f"{self.bus.describe()} closed the connection "
+                                         f"before answering at {table} {address}") from None
             if "No response" in str(exc) or "CLOSING" in str(exc):
                 raise fail("timeout", f"no answer within {self.bus.timeout:g} s at {table} "
                                       f"{address}") from None

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
+import os
 import signal
+import socket
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -121,10 +125,52 @@ class _Pipeline:
     influx: InfluxWriter | None
 
 
-def _pipeline(config: Config, profiles: ProfileRegistry) -> _Pipeline:
+class StartError(Exception):
+    """``dcmon run`` cannot start: one line for the operator, no traceback."""
+
+
+class ListenError(StartError):
+    """A listener could not bind its address."""
+
+
+def _open_stores(config: Config) -> tuple[Store, AlertStore]:
+    """The energy and alert stores under ``state_dir``; StartError when it cannot be used."""
+    try:
+        store = Store(state_path(config))
+    except (OSError, sqlite3.Error) as exc:
+        raise StartError(f"{config.file}: state_dir: cannot keep state in "
+                         f"{state_path(config).parent}: {_why(exc)}") from None
+    try:
+        return store, AlertStore(alerts_path(config))
+    except (OSError, sqlite3.Error) as exc:
+        store.close()
+        raise StartError(f"{config.file}: state_dir: cannot keep alert state in "
+                         f"{alerts_path(config)}: {_why(exc)}") from None
+
+
+def _why(exc: Exception) -> str:
+    return (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
+
+
+#: What a bind failure means, in the words an operator searches for.
+_BIND_REASONS = {errno.EADDRINUSE: "address in use", errno.EACCES: "permission denied",
+                 errno.EADDRNOTAVAIL: "address not available on this host"}
+
+
+def listen_error(listen: str, exc: OSError) -> ListenError:
+    """``cannot listen on 127.0.0.1:9630: address in use``."""
+    if isinstance(exc, socket.gaierror):  # a host name that does not resolve
+        reason = str(exc.strerror)
+    elif exc.errno in _BIND_REASONS:
+        reason = _BIND_REASONS[exc.errno]
+    else:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+    return ListenError(f"cannot listen on {listen}: {reason}")
+
+
+def _pipeline(config: Config, profiles: ProfileRegistry, store: Store) -> _Pipeline:
     """Poller -> engine -> results, their collectors, and the InfluxDB writer if configured."""
     poller = Poller(config, profiles)
-    store = Store(state_path(config))
     hub = ResultsHub(config, EnergyEngine(config, store), poller.snapshot)
     poller.listeners.append(hub.on_poll)
     devices = ExpositionCache(poller.snapshot)
@@ -145,9 +191,9 @@ def _pipeline(config: Config, profiles: ProfileRegistry) -> _Pipeline:
     return _Pipeline(poller, store, hub, registry, results, devices, influx)
 
 
-def _schedule(config: Config, poller: Poller, hub: ResultsHub, alerts: AlertPipeline
-              ) -> AsyncIOScheduler:
-    scheduler = AsyncIOScheduler()
+def _schedule(scheduler: AsyncIOScheduler, config: Config, poller: Poller, hub: ResultsHub,
+              alerts: AlertPipeline) -> None:
+    """Add the poll, results and alert jobs, and start them."""
     now = datetime.now().astimezone()
     # On an accelerated (simulated) clock every device starts at once, so all meters' data
     # begin together and the first PUE window is not skewed by staggered starts.
@@ -166,33 +212,55 @@ def _schedule(config: Config, poller: Poller, hub: ResultsHub, alerts: AlertPipe
                       next_run_time=now + timedelta(seconds=min(15.0, job_every(
                           RESULTS_INTERVAL_S) + 5)))
     scheduler.start()
-    return scheduler
 
 
 def start_service(config: Config, profiles: ProfileRegistry, *,
                   listen: str | None = None, api_listen: str | None = None) -> RunningService:
-    """Start exposition and scheduling on the running loop; returns handles."""
-    pipe = _pipeline(config, profiles)
-    poller, store, hub, registry, influx = (pipe.poller, pipe.store, pipe.hub, pipe.registry,
-                                            pipe.influx)
-    host, port = split_listen(listen or config.model.exporters.prometheus.listen)
-    server = MetricsServer(host, port, registry, Readiness(poller, store),
-                           FastExposition(pipe.devices, pipe.results)).start()
-    alerts = AlertPipeline(config, AlertStore(alerts_path(config)))  # docs/alerts.md
-    pipe.results.register(NotifyCollector(alerts.store))
-    scheduler = _schedule(config, poller, hub, alerts)
-    log.info("polling %d devices; metrics on http://%s:%d/metrics", len(config.devices), host,
-             server.port)
+    """Start exposition and scheduling on the running loop; returns handles.
+
+    The stores are opened and both listeners (/metrics, the API) bound before any job starts,
+    so a busy address or an unusable ``state_dir`` raises :class:`StartError` (one line for the
+    operator) with nothing left running.
+    """
+    store, alert_store = _open_stores(config)
+    pipe = _pipeline(config, profiles, store)
+    address = listen or config.model.exporters.prometheus.listen
+    host, port = split_listen(address)
+    try:
+        server = MetricsServer(host, port, pipe.registry, Readiness(pipe.poller, store),
+                               FastExposition(pipe.devices, pipe.results)).start()
+    except OSError as exc:
+        _abandon(pipe, alert_store)
+        raise listen_error(address, exc) from None
+    alerts = AlertPipeline(config, alert_store)  # docs/alerts.md
+    pipe.results.register(NotifyCollector(alert_store))
     metrics = ReloadMetrics(pipe.results)
     active = lambda: list(alerts.store.active().values())  # noqa: E731
-    parts = Running(poller, hub, scheduler, alerts, influx,
+    parts = Running(pipe.poller, pipe.hub, AsyncIOScheduler(), alerts, pipe.influx,
                     listen_flags={"listen": listen, "api_listen": api_listen})
     reloader = Reloader(parts, metrics) if Path(config.file).is_file() else None
     reload = _api_reload(reloader, asyncio.get_running_loop()) if reloader else None
-    parts.make_api = lambda cfg: build_app(cfg, hub, alerts=active, reload=reload)[0]
-    parts.api = start_api(config, hub, listen=api_listen, alerts=active, reload=reload)
-    return RunningService(poller, scheduler, registry, server.port, server, hub, store, alerts,
-                          parts.api, influx=influx, reloader=reloader)
+    parts.make_api = lambda cfg: build_app(cfg, pipe.hub, alerts=active, reload=reload)[0]
+    try:
+        parts.api = start_api(config, pipe.hub, listen=api_listen, alerts=active, reload=reload)
+    except OSError as exc:
+        server.stop()
+        _abandon(pipe, alert_store)
+        raise listen_error(api_listen or config.model.api.listen, exc) from None
+    _schedule(parts.scheduler, config, pipe.poller, pipe.hub, alerts)
+    log.info("polling %d devices; metrics on http://%s:%d/metrics", len(config.devices), host,
+             server.port)
+    return RunningService(pipe.poller, parts.scheduler, pipe.registry, server.port, server,
+                          pipe.hub, store, alerts, parts.api, influx=pipe.influx,
+                          reloader=reloader)
+
+
+def _abandon(pipe: _Pipeline, alert_store: AlertStore) -> None:
+    """Undo a start that could not bind: stop the writer thread, close the stores."""
+    if pipe.influx is not None:
+        pipe.influx.close(timeout=1.0)
+    pipe.store.close()
+    alert_store.close()
 
 
 def _api_reload(reloader: Reloader, loop: asyncio.AbstractEventLoop) -> Reload:

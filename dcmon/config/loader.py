@@ -8,6 +8,7 @@ checked against the catalogue built from the inventory's own ``profile_dirs``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -67,13 +68,16 @@ def _walk_devices(m: ConfigModel) -> Iterator[tuple[str, Site, str, str, Device]
 
 
 def parse_config(data: Any, file: str, profiles: CatalogFactory,
-                 base: Path | None = None, *, secrets: bool = False) -> Config:
+                 base: Path | None = None, *, secrets: bool = False,
+                 state: bool = False) -> Config:
     """Validate an inventory document; raise ConfigError listing every problem.
 
     Secrets are checked for shape (and inline values for length) but env and file secrets
     are read only with ``secrets`` True: by ``check-config`` and by ``dcmon run`` before it
     starts, so a missing variable is reported with its key, while the offline commands, which
-    use none of them, do not need the service's environment.
+    use none of them, do not need the service's environment. ``state``: also check that
+    ``state_dir`` can be used (for an inventory file that ``run`` will use; a one-device
+    inventory of ``dcmon poll`` keeps no state).
     """
     if data is None:
         data = {}
@@ -84,8 +88,13 @@ def parse_config(data: Any, file: str, profiles: CatalogFactory,
     except ValidationError as exc:
         raise ConfigError(pydantic_problems(file, exc)) from None
     base = base or Path(file).resolve().parent
-    catalog = profiles([base / d for d in m.profile_dirs])
-    problems: list[Problem] = []
+    dirs = [base / d for d in m.profile_dirs]
+    catalog = profiles([d for d in dirs if d.is_dir()])
+    problems = [Problem(file, f"profile_dirs.{i}", f"{m.profile_dirs[i]!r} is not a directory")
+                for i, d in enumerate(dirs) if not d.is_dir()]
+    problems.extend(_duplicate_places(m, file))
+    if state:
+        problems.extend(state_dir_problems(m.state_dir, file, base))
     for name, cred in m.credentials.items():
         problems.extend(credential_problems(name, cred, file, base, secrets))
     problems.extend(alerting_problems(m.alerting, file, base, secrets))
@@ -105,6 +114,58 @@ def parse_config(data: Any, file: str, profiles: CatalogFactory,
     if problems:
         raise ConfigError(problems)
     return Config(file=file, model=m, devices=tuple(devices), base=base)
+
+
+def _first_seen(ids: Iterable[tuple[str, str]], what: str, file: str,
+                where: str = "") -> list[Problem]:
+    """A problem for each (key, id) whose id came before, naming the first one's key."""
+    first: dict[str, str] = {}
+    problems = []
+    for key, ident in ids:
+        if ident in first:
+            problems.append(Problem(file, f"{key}.id", f"duplicate {what} id {ident!r}{where} "
+                                                       f"(first at {first[ident]})"))
+        else:
+            first[ident] = key
+    return problems
+
+
+def _duplicate_places(m: ConfigModel, file: str) -> list[Problem]:
+    """Site ids are unique; room ids within a site and rack ids within a room. Results,
+    metrics and capacity are keyed by them, so a second ``dc1`` would merge two sites."""
+    problems = _first_seen(((f"sites.{si}", s.id) for si, s in enumerate(m.sites)), "site",
+                           file)
+    for si, site in enumerate(m.sites):
+        problems.extend(_first_seen(((f"sites.{si}.rooms.{ri}", r.id)
+                                     for ri, r in enumerate(site.rooms)), "room", file,
+                                    f" in site {site.id!r}"))
+        for ri, room in enumerate(site.rooms):
+            problems.extend(_first_seen(((f"sites.{si}.rooms.{ri}.racks.{ki}", k.id)
+                                         for ki, k in enumerate(room.racks)), "rack", file,
+                                        f" in room {room.id!r}"))
+    return problems
+
+
+def state_dir_problems(state_dir: str, file: str, base: Path) -> list[Problem]:
+    """``state_dir`` must be a writable directory, or a path where one can be made: ``run``
+    keeps its SQLite stores there and would otherwise fail at start, after ``check-config``
+    said OK. A missing directory under an unwritable parent is not refused: inventories are
+    often checked on another host than the one that runs them (``/var/lib/dcmon`` exists in
+    the container only), and ``run`` says so in one line if it cannot create it."""
+    try:
+        path = base / state_dir
+        if path.exists():
+            if not path.is_dir():
+                return [Problem(file, "state_dir", f"{state_dir} is a file, not a directory")]
+            if not os.access(path, os.W_OK | os.X_OK):
+                return [Problem(file, "state_dir", f"{state_dir} is not writable")]
+            return []
+        parent = next(p for p in path.parents if p.exists())
+    except (OSError, ValueError) as exc:  # a NUL byte, a name too long
+        return [Problem(file, "state_dir", f"{state_dir!r} is not a usable path: {exc}")]
+    if not parent.is_dir():
+        return [Problem(file, "state_dir", f"cannot be created: {parent} is a file")]
+    return []
 
 
 def _devices(m: ConfigModel, file: str, catalog: ProfileCatalog,
@@ -191,4 +252,5 @@ def load_config(path: str | Path, profiles: CatalogFactory, *, secrets: bool = F
     """Read and validate an inventory file (``secrets``: also read every env and file secret,
     see :func:`parse_config`)."""
     data = load_yaml(Path(path))
-    return parse_config(data, str(path), profiles, Path(path).resolve().parent, secrets=secrets)
+    return parse_config(data, str(path), profiles, Path(path).resolve().parent,
+                        secrets=secrets, state=True)

@@ -161,6 +161,29 @@ class FakeGateway:
             self._server = None
 
 
+class ClosingGateway:
+    """A TCP gateway on 127.0.0.1 that reads each request and closes the connection unanswered
+    (a gateway out of sessions, or one whose serial side is down): ``requests`` counts them."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self._server: asyncio.Server | None = None
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if await reader.read(260):
+            self.requests += 1
+        writer.close()
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+
 @contextmanager
 def gateway_in_thread(units: Mapping[int, FakeUnit], framer: str = "socket"
                       ) -> Iterator[FakeGateway]:

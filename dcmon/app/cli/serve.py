@@ -6,9 +6,9 @@ import asyncio
 
 import click
 
-from dcmon.app.cli.common import load_or_exit
+from dcmon.app.cli.common import fail, load_or_exit
 from dcmon.app.demo import run_demo
-from dcmon.app.service import run_until_signal
+from dcmon.app.service import ListenError, StartError, run_until_signal
 from dcmon.app.simulate import run_simulator
 
 
@@ -24,7 +24,10 @@ def run(config_file: str, listen: str | None, api_listen: str | None) -> None:
     """Poll every device in the inventory and serve /metrics until SIGTERM; SIGHUP (or
     POST /-/reload) re-reads the inventory."""
     cfg, reg = load_or_exit(config_file, secrets=True)  # every secret it uses, before starting
-    asyncio.run(run_until_signal(cfg, reg, listen=listen, api_listen=api_listen))
+    try:
+        asyncio.run(run_until_signal(cfg, reg, listen=listen, api_listen=api_listen))
+    except StartError as exc:
+        fail([str(exc)])
 
 
 @click.command()
@@ -48,8 +51,11 @@ def demo(listen: str, duration: float | None, interval: float, api_listen: str,
         raise click.BadParameter(f"{interval:g} simulated s at x{speed:g} polls every "
                                  f"{interval / speed:.2f} wall s; keep it >= 0.2",
                                  param_hint="--interval")
-    asyncio.run(run_demo(listen=listen, duration=duration, interval=interval,
-                         api_listen=api_listen, speed=speed, receivers=receivers))
+    try:
+        asyncio.run(run_demo(listen=listen, duration=duration, interval=interval,
+                             api_listen=api_listen, speed=speed, receivers=receivers))
+    except ListenError as exc:
+        fail([str(exc)])
 
 
 @click.command()

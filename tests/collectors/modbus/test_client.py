@@ -10,6 +10,7 @@ import pytest
 
 from dcmon.collectors.modbus.client import BusSpec, ModbusClient, ModbusDeviceError
 from tests.support.modbus_server import (
+    ClosingGateway,
     FakeGateway,
     FakeUnit,
     aio,
@@ -97,6 +98,28 @@ async def test_connection_refused_is_a_connection_error() -> None:
         await client.read("holding", 0, 1, 1)
     assert err.value.reason == "connection"
     assert f"127.0.0.1:{port}" in str(err.value)
+
+
+@aio
+async def test_gateway_closing_the_connection_is_not_no_answer() -> None:
+    """The gateway reads the request and hangs up: a connection fault, retried; the next read
+    connects again (each attempt reaches the gateway)."""
+    gw = ClosingGateway()
+    port = await gw.start()
+    client = ModbusClient(BusSpec("127.0.0.1", port, timeout=0.3))
+    try:
+        for attempt in (1, 2):
+            with pytest.raises(ModbusDeviceError) as err:
+                await client.read("holding", 3059, 2, 1)
+            e = err.value
+            assert (e.reason, e.table, e.address, e.code) == ("connection", "holding", 3059, None)
+            assert e.message == (f"127.0.0.1:{port} closed the connection before answering at "
+                                 "holding 3059")
+            assert e.retryable and not client.connected
+            assert gw.requests == attempt
+    finally:
+        await client.close()
+        await gw.stop()
 
 
 @aio
