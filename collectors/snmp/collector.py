@@ -3,7 +3,9 @@
 The profile is compiled already; this module only plans the requests (one GET for all scalars,
 one walk per distinct column) and applies each metric's index rules, lookups, sentinels, scale,
 digits and offset, in that fixed order. A failure becomes data: the poll returns a PollResult
-with ``ok=False`` and a reason, and never raises for a device problem.
+with ``ok=False`` and a reason, and never raises for a device problem. Missing objects never wipe
+out the present ones: an object the agent refuses (an error status for one OID or one column)
+costs that object, with an error naming it, and the poll keeps everything else.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from dcmon.collectors.snmp.model import CompiledProfile, IndexPart, SnmpMetric, 
 from dcmon.model import PollError, PollResult, Reading, Source
 
 _NUMBER_RE = re.compile(rb"-?\d+(?:\.\d+)?")
+#: Failures that concern the objects asked, not the device: the agent answered with an error
+#: status. Anything else (timeout, transport, auth, garbage) fails the whole poll.
+_PER_OBJECT = frozenset({"error_status"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,15 +177,20 @@ class SnmpCollector:
         scalars, columns = self.plan(profile, outlets)
         got: dict[str, VarBind] = {}
         walked: dict[str, list[VarBind]] = {}
+        refused: list[PollError] = []
         try:
             if scalars:
-                for vb in await self.client.get(target, scalars):
+                for vb in await self._get(target, scalars, refused):
                     got[vb.oid] = vb
             for col in columns:
-                walked[col] = await self.client.walk(target, col)
+                walked[col] = await self._walk(target, col, refused)
         except SnmpError as exc:
             return PollResult(device, profile.name, (), (PollError(exc.reason, exc.message),),
                               started, time.monotonic() - t0, ok=False)
+        if refused and len(refused) == len(scalars) + len(columns):
+            return PollResult(device, profile.name, (), tuple(refused[:1]), started,
+                              time.monotonic() - t0, ok=False)
+        errors.extend(refused)
         ts = clock.now()
         readings: list[Reading] = []
         for m in self._metrics(profile, outlets):
@@ -190,6 +200,36 @@ class SnmpCollector:
                 readings.extend(self._column(device, m, walked, ts, errors))
         return PollResult(device, profile.name, tuple(readings), tuple(errors), started,
                           time.monotonic() - t0, ok=True)
+
+    async def _get(self, target: SnmpTarget, oids: list[str],
+                   refused: list[PollError]) -> list[VarBind]:
+        """GET the scalars; when the agent refuses the batch (an error status, e.g. genErr for
+        one object it cannot read), ask each alone, so one bad object costs only itself."""
+        try:
+            return await self.client.get(target, oids)
+        except SnmpError as exc:
+            if exc.reason not in _PER_OBJECT:
+                raise
+        out: list[VarBind] = []
+        for oid in oids:
+            try:
+                out.extend(await self.client.get(target, [oid]))
+            except SnmpError as exc:
+                if exc.reason not in _PER_OBJECT:
+                    raise
+                refused.append(PollError(exc.reason, exc.message, oid))
+        return out
+
+    async def _walk(self, target: SnmpTarget, column: str,
+                    refused: list[PollError]) -> list[VarBind]:
+        """Walk one column; an agent error there loses that column, not the whole poll."""
+        try:
+            return await self.client.walk(target, column)
+        except SnmpError as exc:
+            if exc.reason not in _PER_OBJECT:
+                raise
+            refused.append(PollError(exc.reason, exc.message, column))
+            return []
 
     def _scalar(self, device: str, m: SnmpMetric, got: Mapping[str, VarBind], ts: float,
                 errors: list[PollError]) -> list[Reading]:
