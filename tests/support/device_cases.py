@@ -55,6 +55,31 @@ def serve(data_dir: Path, cases: Iterable[str]) -> SnmpSim:
     return start_snmpsim(data_dir)
 
 
+_TAGS = {"2": "Integer32", "4": "OctetString", "6": "ObjectIdentifier", "64": "IpAddress",
+         "65": "Counter32", "66": "Gauge32", "67": "TimeTicks", "70": "Counter64"}
+
+
+def snmprec_values(text: str) -> dict[str, tuple[str, Any]]:
+    """``oid|tag|value`` lines (the snmprec format, plain tags) as OidStore values."""
+    out: dict[str, tuple[str, Any]] = {}
+    for line in text.strip().splitlines():
+        oid, tag, value = line.strip().split("|", 2)
+        name = _TAGS[tag]
+        out[oid] = (name, value.encode() if name == "OctetString" else
+                    value if name in ("ObjectIdentifier", "IpAddress") else int(value))
+    return out
+
+
+def case_values(case: str) -> dict[str, tuple[str, Any]]:
+    """A case's ``device.snmprec`` as OidStore values (for agents the test changes)."""
+    return snmprec_values((DEVICES / case / "device.snmprec").read_text("utf-8"))
+
+
+def inventory(port: int, communities: Sequence[str]) -> dict[str, Any]:
+    """An inventory of ``profile: auto`` devices on one agent, one per community."""
+    return _inventory(port, communities)
+
+
 def _inventory(port: int, cases: Sequence[str]) -> dict[str, Any]:
     return {
         "poll": {"timeout": 3, "retries": 1, "snmp_client": "lean"},
