@@ -4,6 +4,8 @@ Serves every recording in ``$DCMON_SHARED_DIR/devices/librenms/snmpsim`` (test d
 outside the repository, tests/support/librenms.py) with snmpsim on 127.0.0.1,
 runs ``dcmon poll 127.0.0.1 --community <recording> --profile auto --format json`` on each, and
 compares the readings with LibreNMS's values by instance OID and unit (tests/support/coverage.py).
+Prints one row per recording, one per family (the profile auto-detection chose), and the overall
+figure.
 
     .venv/bin/python benchmarks/device_coverage.py [--details] [--markdown] [RECORDING ...]
 """
@@ -33,7 +35,7 @@ SHORT = {"power": "P", "current": "I", "voltage": "V", "frequency": "Hz",
 def poll(port: int, recording: str) -> tuple[str, list[dict[str, object]], str]:
     """Run ``dcmon poll --profile auto`` on one recording; returns (profile, readings, error)."""
     proc = subprocess.run(
-        [str(REPO / ".venv/bin/dcmon"), "poll", "127.0.0.1", "--port", str(port),
+        [sys.executable, "-m", "dcmon", "poll", "127.0.0.1", "--port", str(port),
          "--community", recording, "--profile", "auto", "--format", "json", "--timeout", "5"],
         capture_output=True, text=True, timeout=300)
     try:
@@ -91,6 +93,30 @@ def table(total: Score, rows: list[tuple[str, str, Score, str]], markdown: bool)
     return "\n".join(lines)
 
 
+def families(rows: list[tuple[str, str, Score, str]], markdown: bool) -> str:
+    """One row per family (the profile auto-detection chose): recordings and sensors."""
+    by: dict[str, tuple[list[str], Score]] = {}
+    for rec, profile, s, _ in rows:
+        recs, total = by.setdefault(profile, ([], Score()))
+        recs.append(rec)
+        total.add(s)
+    head = ["family (profile)", "recordings", "right", "wrong", "missed", "coverage"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] if markdown else \
+        ["  ".join(head)]
+    for profile in sorted(by):
+        recs, s = by[profile]
+        cells = [profile, str(len(recs)), str(s.n_right), str(s.n_wrong), str(s.n_missed),
+                 f"{100 * s.coverage:.1f} %"]
+        lines.append(("| " + " | ".join(cells) + " |") if markdown else "  ".join(cells))
+    return "\n".join(lines)
+
+
+def overall(total: Score, n_recordings: int) -> str:
+    """The one figure: scorable sensors read right, over every recording."""
+    return (f"overall: {total.n_right}/{total.scorable} = {100 * total.coverage:.1f} % right, "
+            f"{total.n_wrong} wrong, over {n_recordings} recordings")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("recordings", nargs="*")
@@ -101,6 +127,10 @@ def main() -> None:
     t0 = time.monotonic()
     total, rows = run(recs)
     print(table(total, rows, args.markdown))
+    print()
+    print(families(rows, args.markdown))
+    print()
+    print(overall(total, len(rows)))
     for rec, profile, _, err in rows:
         if err:
             print(f"{rec} ({profile}): {err}")

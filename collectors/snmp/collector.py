@@ -3,10 +3,12 @@
 The profile is compiled already; this module only plans the requests (one GET for all scalars,
 one walk per distinct column) and applies each metric's index rules, lookups, sentinels, scale,
 digits and offset, in that fixed order. A failure becomes data: the poll returns a PollResult
-with ``ok=False`` and a reason, and never raises for a device problem. A poll that fails part
-way (its deadline, a walk limit, a dead agent) still returns the readings of every metric whose
-OIDs all arrived complete; a metric that needs a column cut short gives nothing, since a
-partial table would under-count.
+with ``ok=False`` and a reason, and never raises for a device problem. Missing objects never wipe
+out the present ones: an object the agent refuses (an error status for one OID or one column)
+costs that object, with an error naming it, and the poll keeps everything else. A poll that
+fails part way (its deadline, a walk limit, a dead agent) still returns the readings of every
+metric whose OIDs all arrived complete; a metric that needs a column cut short gives nothing,
+since a partial table would under-count.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from dcmon.collectors.snmp.model import CompiledProfile, IndexPart, SnmpMetric, 
 from dcmon.model import PollError, PollResult, PollStats, Reading, Source
 
 _NUMBER_RE = re.compile(rb"-?\d+(?:\.\d+)?")
+#: Failures that concern the objects asked, not the device: the agent answered with an error
+#: status. Anything else (timeout, transport, auth, garbage) fails the whole poll.
+_PER_OBJECT = frozenset({"error_status"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,34 +205,73 @@ class SnmpCollector:
         got: dict[str, VarBind] = {}
         walked: dict[str, list[VarBind]] = {}
         failure: PollError | None = None
+        refused: list[PollError] = []
         scalars_done = False
         try:
             if scalars:
-                for vb in await self.client.get(target, scalars, budget):
+                for vb in await self._get(target, scalars, refused, budget):
                     got[vb.oid] = vb
             scalars_done = True
-            walked = await self._walk(device, target, columns, budget)
+            walked = await self._walk(device, target, columns, refused, budget)
         except SnmpError as exc:
             failure = PollError(exc.reason, exc.message)
+        if failure is None and refused and len(refused) == len(scalars) + len(columns):
+            failure, refused = refused[0], []  # it refused everything: the poll failed
         metrics = [m for m in self._metrics(profile, outlets)
                    if failure is None or self._complete(m, scalars_done, walked)]
-        errors: list[PollError] = [failure] if failure else []
+        errors: list[PollError] = [failure, *refused] if failure else list(refused)
         readings = self._readings(device, metrics, got, walked, errors)
         return PollResult(device, profile.name, tuple(readings), tuple(errors), started,
                           time.monotonic() - t0, ok=failure is None,
                           stats=PollStats(budget.requests, budget.varbinds, budget.bytes))
 
+    async def _get(self, target: SnmpTarget, oids: list[str], refused: list[PollError],
+                   budget: PollBudget) -> list[VarBind]:
+        """GET the scalars; when the agent refuses the batch (an error status, e.g. genErr for
+        one object it cannot read), ask each alone, so one bad object costs only itself."""
+        try:
+            return await self.client.get(target, oids, budget)
+        except SnmpError as exc:
+            if exc.reason not in _PER_OBJECT:
+                raise
+        out: list[VarBind] = []
+        for oid in oids:
+            try:
+                out.extend(await self.client.get(target, [oid], budget))
+            except SnmpError as exc:
+                if exc.reason not in _PER_OBJECT:
+                    raise
+                refused.append(PollError(exc.reason, exc.message, oid))
+        return out
+
     async def _walk(self, device: str, target: SnmpTarget, columns: list[str],
-                    budget: PollBudget) -> dict[str, list[VarBind]]:
+                    refused: list[PollError], budget: PollBudget) -> dict[str, list[VarBind]]:
         """The columns' rows: together, skipping columns the device lacked (rechecked now and
-        then), or one walk per column."""
+        then), or one walk per column. A batch the agent refuses is walked column by column,
+        so one bad column costs only itself."""
         if not self.table_walks:
-            return {col: await self.client.walk(target, col, budget) for col in columns}
+            return {c: await self._walk_one(target, c, refused, budget) for c in columns}
         walk, skipped = self.tables.to_walk(device, columns)
-        walked = await self.client.walk_columns(target, walk, budget,
-                                                self.tables.expected(device)) if walk else {}
+        try:
+            walked = await self.client.walk_columns(target, walk, budget,
+                                                    self.tables.expected(device)) if walk else {}
+        except SnmpError as exc:
+            if exc.reason not in _PER_OBJECT:
+                raise
+            walked = {c: await self._walk_one(target, c, refused, budget) for c in walk}
         self.tables.learn(device, walked)
-        return {**walked, **{col: [] for col in skipped}}
+        return {**walked, **{c: [] for c in skipped}}
+
+    async def _walk_one(self, target: SnmpTarget, column: str, refused: list[PollError],
+                        budget: PollBudget) -> list[VarBind]:
+        """Walk one column; an agent error there loses that column, not the whole poll."""
+        try:
+            return await self.client.walk(target, column, budget)
+        except SnmpError as exc:
+            if exc.reason not in _PER_OBJECT:
+                raise
+            refused.append(PollError(exc.reason, exc.message, column))
+            return []
 
     def _readings(self, device: str, metrics: Iterable[SnmpMetric], got: Mapping[str, VarBind],
                   walked: Mapping[str, list[VarBind]], errors: list[PollError]) -> list[Reading]:

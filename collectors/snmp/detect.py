@@ -1,79 +1,343 @@
-"""Pick a profile for an agent: sysObjectID prefix first, then probe the generic MIBs.
+"""Pick a profile for an agent by what it reads, not only by what it says it is.
 
-Vendor profiles win over generic ones because a vendor MIB knows the device's own scaling and
-levels; the generic UPS-MIB / ENTITY-SENSOR profiles are the fallback for anything else. When
-nothing matches, the message names the sysObjectID and sysDescr so an operator can write a
-profile (or report the device).
+A sysObjectID names a vendor, rarely a product: many agents announce Net-SNMP's generic
+``1.3.6.1.4.1.8072...``, ``0.0`` or nothing, and one vendor's card often runs several product
+MIBs. So detection gathers a handful of *candidates* and lets the agent decide:
+
+1. **Candidates.** Every profile whose sysObjectID prefix matches, and every profile of the same
+   private enterprise (1.3.6.1.4.1.N); every profile whose ``match.probe`` OID the agent answers
+   (one GET for all probes, then one GETBULK for each table-column probe that GET did not
+   answer); and the standard-MIB
+   profiles (``match.standard``: UPS-MIB, ENTITY-SENSOR-MIB, ENERGY-OBJECT-MIB) whose probe
+   answers.
+2. **Verification.** A candidate is polled once, as the service would poll it, through a
+   memo so that an OID two candidates share is asked once. Its score is the number of distinct
+   readings (metric, unit and labels) the device would get with it: its own, plus what the
+   standard MIBs add to it (:mod:`dcmon.collectors.snmp.complete`).
+3. **Choice.** Among the candidates the agent *named* (a matching sysObjectID prefix or an
+   answered vendor probe) the highest score wins; a tie goes to the most specific (a longer
+   matching prefix, then a probe). Only when none of them reads anything do the *siblings*
+   (profiles of the same enterprise written for another product's sysObjectID) and the
+   standard MIBs compete, and the siblings are polled only then. A sibling is not trusted over
+   a named profile on count alone: products of one vendor reuse OIDs with other meanings (a
+   Janitza UMG 604 layout read on a UMG 96 gives more readings, wrong ones). A candidate that
+   reads nothing never wins, so an agent that answers SNMP either gets readings or one reason
+   that names its sysObjectID, its vendor and what was tried.
+
+Cost: two GETs (identity and probes), one GETBULK per column probe that the GET did not
+answer, then one poll per candidate, at most :data:`MAX_CANDIDATES` of them (siblings only when
+needed). Detection runs once per device; :mod:`dcmon.collectors.snmp.device` caches it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
-from dcmon.collectors.snmp.api import BUDGET_REASONS, PollBudget, SnmpClient, SnmpError, SnmpTarget
-from dcmon.collectors.snmp.collector import text
+import yaml
+
+from dcmon.collectors.snmp.api import (
+    BUDGET_REASONS,
+    PollBudget,
+    SnmpClient,
+    SnmpError,
+    SnmpTarget,
+    VarBind,
+)
+from dcmon.collectors.snmp.collector import SnmpCollector, text
+from dcmon.collectors.snmp.complete import complete, distinct
 from dcmon.collectors.snmp.model import CompiledProfile
+from dcmon.model import PollResult
+
+#: Errors that end detection (the device is down, or the poll's deadline or limits ran out);
+#: any other error on a probe only means that probe did not answer.
+_FATAL = frozenset({"timeout", *BUDGET_REASONS})
 
 SYS_DESCR = "1.3.6.1.2.1.1.1.0"
 SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"
+ENTERPRISES = "1.3.6.1.4.1"
+ENTERPRISES_FILE = Path(__file__).resolve().parent / "enterprises.yaml"
+#: Polls per detection, at most: the most specific candidates are verified first.
+MAX_CANDIDATES = 8
+
+#: Specificity of each way a profile becomes a candidate (higher wins a tie). Candidates at
+#: _PROBE and above are ones the agent named itself (its sysObjectID or its vendor subtree).
+_PREFIX, _PROBE, _ENTERPRISE, _STANDARD = 3000, 2000, 1000, 0
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One profile detection tried: how it was found, and what it read."""
+
+    profile: CompiledProfile
+    #: Why it was tried, e.g. "sysObjectID prefix 1.3.6.1.4.1.318.1.3.4.6".
+    via: str
+    specificity: int
+    #: Distinct readings of the profile alone, and with the standard MIBs completing it.
+    readings: int = 0
+    score: int = 0
+    #: Why the poll read nothing, when it failed (timeout, agent error).
+    error: str = ""
+    #: False when it was not polled: a sibling, while a candidate the agent named read something.
+    tried: bool = True
+
+    @property
+    def named(self) -> bool:
+        """The agent named this profile: its sysObjectID prefix or a vendor probe."""
+        return self.specificity >= _PROBE
 
 
 @dataclass(frozen=True, slots=True)
 class Detection:
-    """The chosen profile (or None) and why."""
+    """The chosen profile (or None), why, and every candidate with what it read."""
 
     profile: CompiledProfile | None
     sys_object_id: str
     sys_descr: str
     reason: str
+    candidates: tuple[Candidate, ...] = ()
+    #: Standard-MIB profiles that read something here and complete the chosen one.
+    complements: tuple[CompiledProfile, ...] = ()
 
 
-def match_sys_object_id(profiles: Sequence[CompiledProfile],
+@cache
+def enterprise_names() -> dict[int, str]:
+    """Private enterprise number -> vendor name (``enterprises.yaml``)."""
+    data = yaml.safe_load(ENTERPRISES_FILE.read_text(encoding="utf-8")) or {}
+    return {int(k): str(v) for k, v in data.items()}
+
+
+def enterprise_of(oid: str) -> int | None:
+    """N of an OID under 1.3.6.1.4.1.N, else None (``0.0``, mib-2, empty)."""
+    parts = oid.lstrip(".").split(".")
+    if parts[:6] != ENTERPRISES.split(".") or len(parts) < 7 or not parts[6].isdigit():
+        return None
+    return int(parts[6])
+
+
+def describe_enterprise(n: int | None) -> str:
+    """``1.3.6.1.4.1.N (enterprise: Vendor)`` wording for messages."""
+    if n is None:
+        return "no private enterprise"
+    return f"enterprise {n}: {enterprise_names().get(n, 'unknown vendor')}"
+
+
+def match_sys_object_id(profiles: Sequence[object],
                         sys_object_id: str) -> list[tuple[CompiledProfile, str]]:
-    """Profiles whose sysObjectID prefix matches, most specific (longest) prefix first."""
+    """SNMP profiles whose sysObjectID prefix matches, most specific (longest) prefix first."""
     oid = sys_object_id.lstrip(".")
-    hits = [(p, prefix) for p in profiles for prefix in p.sys_object_ids
-            if oid == prefix or oid.startswith(prefix + ".")]
+    hits = [(p, prefix) for p in profiles if isinstance(p, CompiledProfile)
+            for prefix in p.sys_object_ids if oid == prefix or oid.startswith(prefix + ".")]
     hits.sort(key=lambda h: (-len(h[1].split(".")), h[0].name))
     return hits
 
 
-async def detect(client: SnmpClient, target: SnmpTarget,
-                 profiles: Sequence[CompiledProfile],
-                 budget: PollBudget | None = None) -> Detection:
-    """Ask the agent who it is and choose a profile. SnmpError propagates (device down), and
-    so does the poll running out of its ``budget`` while probing."""
-    vbs = await client.get(target, [SYS_OBJECT_ID, SYS_DESCR], budget)
-    oid = str(vbs[0].value) if vbs[0].tag == "ObjectIdentifier" else ""
-    descr = text(vbs[1]) if not vbs[1].is_exception else ""
-    hits = match_sys_object_id(profiles, oid) if oid else []
-    if hits:
-        p, prefix = hits[0]
-        others = ", ".join(h[0].name for h in hits[1:])
-        why = f"sysObjectID {oid} matches prefix {prefix} of profile {p.name}"
-        if others:
-            why += f" (less specific matches: {others})"
-        return Detection(p, oid, descr, why)
-    for p in sorted((p for p in profiles if p.probe_oids),
-                    key=lambda p: (p.probe_order, p.name)):
+def _by_sys_object_id(profiles: Sequence[CompiledProfile], oid: str) -> list[Candidate]:
+    """Prefix matches (any tree), then the other profiles of the same enterprise."""
+    out = [Candidate(p, f"sysObjectID prefix {prefix}", _PREFIX + len(prefix.split(".")))
+           for p, prefix in match_sys_object_id(profiles, oid)] if oid else []
+    n = enterprise_of(oid)
+    if n is not None:
+        for p in profiles:
+            if any(enterprise_of(s) == n for s in p.sys_object_ids):
+                out.append(Candidate(p, f"same enterprise {n}", _ENTERPRISE))
+    return out
+
+
+async def _probed(client: SnmpClient, target: SnmpTarget, profiles: Sequence[CompiledProfile],
+                  budget: PollBudget) -> list[Candidate]:
+    """Profiles whose probe OIDs the agent answers: one GET, then a GETBULK per column probe."""
+    probing = sorted((p for p in profiles if p.probe_oids), key=lambda p: (p.probe_order, p.name))
+    oids = sorted({o for p in probing for o in p.probe_oids})
+    present: set[str] = set()
+    if oids:
         try:
-            got = await client.get(target, list(p.probe_oids), budget)
-            present = [vb.oid for vb in got if not vb.is_exception]
-            if not present:  # a table column: present when it has any row
-                for column in p.probe_oids:
-                    rows = await client.walk(target, column, budget)
-                    if rows:
-                        present = [rows[0].oid]
-                        break
+            got = await client.get(target, oids, budget)
+            present = {o for o, vb in zip(oids, got, strict=True) if _answers(vb)}
         except SnmpError as exc:
-            if exc.reason in BUDGET_REASONS:
+            if exc.reason in _FATAL:
                 raise
+    out: list[Candidate] = []
+    for p in probing:
+        hit = next((o for o in p.probe_oids if o in present), None)
+        for column in (o for o in p.probe_oids if hit is None and not o.endswith(".0")):
+            try:
+                rows = await client.walk(target, column, budget)
+            except SnmpError as exc:
+                if exc.reason in _FATAL:
+                    raise
+                continue
+            if rows:
+                hit = column
+                break
+        if hit is not None:
+            kind = "standard MIB" if p.standard else "probe"
+            out.append(Candidate(p, f"{kind} {hit} answers",
+                                 _STANDARD if p.standard else _PROBE))
+    return out
+
+
+def _answers(vb: VarBind) -> bool:
+    return not vb.is_exception and vb.tag != "Null"
+
+
+def _unique(cands: list[Candidate]) -> list[Candidate]:
+    """One candidate per profile (its most specific way in), most specific first."""
+    best: dict[str, Candidate] = {}
+    for c in cands:
+        if c.profile.name not in best or c.specificity > best[c.profile.name].specificity:
+            best[c.profile.name] = c
+    return sorted(best.values(), key=lambda c: (-c.specificity, c.profile.probe_order,
+                                                c.profile.name))
+
+
+async def candidates(client: SnmpClient, target: SnmpTarget, profiles: Sequence[CompiledProfile],
+                     sys_object_id: str, budget: PollBudget) -> list[Candidate]:
+    """The profiles worth verifying on this agent, most specific first, at most MAX_CANDIDATES.
+
+    Standard MIBs that answered are always kept (they complete whichever profile wins).
+    """
+    found = _unique([*_by_sys_object_id(profiles, sys_object_id),
+                     *await _probed(client, target, profiles, budget)])
+    standard = [c for c in found if c.profile.standard]
+    vendor = [c for c in found if not c.profile.standard]
+    return vendor[: max(0, MAX_CANDIDATES - len(standard))] + standard
+
+
+class _Memo:
+    """An SnmpClient that asks the agent each OID and each column once per detection."""
+
+    def __init__(self, client: SnmpClient, budget: PollBudget) -> None:
+        self.client = client
+        self.budget = budget
+        self._gets: dict[str, VarBind] = {}
+        self._walks: dict[str, list[VarBind]] = {}
+
+    async def get(self, target: SnmpTarget, oids: Sequence[str],
+                  budget: PollBudget | None = None) -> list[VarBind]:
+        missing = list(dict.fromkeys(o for o in oids if o not in self._gets))
+        if missing:
+            got = await self.client.get(target, missing, self.budget)
+            for oid, vb in zip(missing, got, strict=True):
+                self._gets[oid] = vb
+        return [self._gets[o] for o in oids]
+
+    async def walk(self, target: SnmpTarget, base_oid: str,
+                   budget: PollBudget | None = None) -> list[VarBind]:
+        if base_oid not in self._walks:
+            self._walks[base_oid] = await self.client.walk(target, base_oid, self.budget)
+        return self._walks[base_oid]
+
+    async def walk_columns(self, target: SnmpTarget, base_oids: Sequence[str],
+                           budget: PollBudget | None = None,
+                           expected: Mapping[str, int] | None = None
+                           ) -> dict[str, list[VarBind]]:
+        return {b: await self.walk(target, b) for b in base_oids}
+
+    async def close(self) -> None:
+        """The wrapped client belongs to the caller."""
+
+
+async def _score(collector: SnmpCollector, target: SnmpTarget, cands: Sequence[Candidate],
+                 polls: dict[str, PollResult], budget: PollBudget) -> None:
+    for c in cands:
+        if c.profile.name not in polls:
+            polls[c.profile.name] = await collector.poll("detect", target, c.profile,
+                                                         budget=budget)
+            errors = polls[c.profile.name].errors
+            if errors and errors[0].reason in BUDGET_REASONS:  # the poll's deadline or limits
+                raise SnmpError(errors[0].reason, errors[0].message)
+
+
+async def verify(client: SnmpClient, target: SnmpTarget, cands: Sequence[Candidate],
+                 budget: PollBudget) -> list[Candidate]:
+    """Poll the candidates once (sharing answers) and score each by what it reads.
+
+    The standard MIBs and the candidates the agent named are polled; the siblings (same
+    enterprise, another product's sysObjectID) only when no named candidate reads anything.
+    """
+    collector = SnmpCollector(_Memo(client, budget), include_outlets=True, table_walks=False)
+    polls: dict[str, PollResult] = {}
+    await _score(collector, target, [c for c in cands if c.named or c.profile.standard], polls,
+                 budget)
+    if polls and all(not r.ok and r.errors and r.errors[0].reason == "timeout"
+                     for r in polls.values()):
+        first = next(iter(polls.values())).errors[0]
+        raise SnmpError(first.reason, first.message)
+    if not any(polls[c.profile.name].readings for c in cands if c.named):
+        await _score(collector, target, cands, polls, budget)
+    standard = sorted((c for c in cands if c.profile.standard),
+                      key=lambda c: (c.profile.probe_order, c.profile.name))
+    out = []
+    for c in cands:
+        own = polls.get(c.profile.name)
+        if own is None:
+            out.append(dataclasses.replace(c, tried=False))
             continue
-        if present:
-            return Detection(p, oid, descr, f"no vendor profile matches sysObjectID "
-                                            f"{oid or '(none)'}; the agent answers "
-                                            f"{present[0]} of the generic profile {p.name}")
-    return Detection(None, oid, descr, f"no profile matches sysObjectID {oid or '(none)'} "
-                                       f"(sysDescr {descr!r}) and no generic MIB answered; "
-                                       "write a profile for it or name one with --profile")
+        others = [polls[s.profile.name] for s in standard if s.profile.name != c.profile.name]
+        merged = complete(own.readings, [r.readings for r in others])
+        error = "" if own.ok else "; ".join(e.message for e in own.errors)
+        out.append(dataclasses.replace(c, readings=distinct(own.readings), error=error,
+                                       score=distinct(merged) if own.readings else 0))
+    return out
+
+
+def choose(verified: Sequence[Candidate]) -> Candidate | None:
+    """The candidate that reads the most, among those the agent named when one of them reads;
+    ties go to the most specific. None when nothing reads."""
+    reading = [c for c in verified if c.readings > 0]
+    named = [c for c in reading if c.named]
+    if not reading:
+        return None
+    return max(named or reading, key=lambda c: (c.score, c.specificity,
+                                                -c.profile.probe_order))
+
+
+async def identify(client: SnmpClient, target: SnmpTarget,
+                   budget: PollBudget | None = None) -> tuple[str, str]:
+    """sysObjectID (empty when absent or not an OID) and sysDescr. SnmpError: device down."""
+    vbs = await client.get(target, [SYS_OBJECT_ID, SYS_DESCR], budget)
+    oid = str(vbs[0].value).lstrip(".") if vbs[0].tag == "ObjectIdentifier" else ""
+    descr = text(vbs[1]) if _answers(vbs[1]) else ""
+    return oid, descr
+
+
+async def detect(client: SnmpClient, target: SnmpTarget, profiles: Sequence[object],
+                 budget: PollBudget | None = None) -> Detection:
+    """Ask the agent who it is, verify the candidates, choose. SnmpError: device down, or the
+    poll's deadline or limits reached (``budget``: the poll's, so detection counts in it)."""
+    budget = budget or PollBudget()
+    snmp = [p for p in profiles if isinstance(p, CompiledProfile)]
+    oid, descr = await identify(client, target, budget)
+    cands = await candidates(client, target, snmp, oid, budget)
+    verified = await verify(client, target, cands, budget)
+    best = choose(verified)
+    shown = oid or "(none)"
+    if best is None:
+        return Detection(None, oid, descr, _nothing(shown, descr, verified), tuple(verified))
+    complements = tuple(sorted((c.profile for c in verified if c.profile.standard
+                                and c.readings and c.profile.name != best.profile.name),
+                               key=lambda p: (p.probe_order, p.name)))
+    why = (f"{best.profile.name} reads {best.score} distinct readings"
+           + (f" ({best.readings} its own)" if best.score != best.readings else "")
+           + f", found by {best.via}")
+    rivals = [c for c in verified if c is not best and c.readings]
+    if rivals:
+        why += "; others read " + ", ".join(f"{c.profile.name} {c.score}" for c in rivals)
+    if complements:
+        why += "; completed by " + ", ".join(p.name for p in complements)
+    return Detection(best.profile, oid, descr, why, tuple(verified), complements)
+
+
+def _nothing(oid: str, descr: str, verified: Sequence[Candidate]) -> str:
+    """The one reason an answering agent gets no readings."""
+    where = f"no profile for sysObjectID {oid} ({describe_enterprise(enterprise_of(oid))})"
+    if verified:
+        names = ", ".join(c.profile.name for c in verified)
+        return (f"{where}; closest candidates read nothing ({names}); sysDescr {descr!r}: "
+                "write a profile for it or name one with --profile")
+    return (f"{where}; no profile knows this enterprise and no vendor or standard MIB probe "
+            f"answered; sysDescr {descr!r}: write a profile for it or name one with --profile")

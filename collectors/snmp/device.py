@@ -4,10 +4,17 @@ One :class:`SnmpDevices` serves every SNMP device of a poller. It holds the shar
 pysnmp engine for all v3 targets, the lean client for v1/v2c unless the inventory says
 ``poll.snmp_client: pysnmp``) and remembers the profile detection chose for each device, so a
 device is asked who it is once, not every poll.
+
+A detected device is polled with its profile and the standard MIBs that complete it
+(:mod:`dcmon.collectors.snmp.complete`). When the choice stops reading anything (firmware
+replaced, card swapped: :data:`RECHECK_AFTER` answered polls in a row without a reading), the
+choice is forgotten and the next poll detects again. A poll that answers but reads nothing
+always says why (``no_readings``), never an empty success.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Sequence
@@ -18,6 +25,7 @@ from dcmon import clock
 from dcmon.collectors.snmp.api import PollBudget, SnmpClient, SnmpError, SnmpTarget, WalkLimits
 from dcmon.collectors.snmp.client import PysnmpClient
 from dcmon.collectors.snmp.collector import SnmpCollector
+from dcmon.collectors.snmp.complete import complete
 from dcmon.collectors.snmp.detect import Detection, detect
 from dcmon.collectors.snmp.lean import LeanSnmpClient
 from dcmon.collectors.snmp.model import CompiledProfile
@@ -26,6 +34,9 @@ from dcmon.errors import ConfigError
 from dcmon.model import PollError, PollResult
 
 log = logging.getLogger("dcmon.collectors.snmp")
+
+#: Answered polls in a row without a reading before a detected device is detected again.
+RECHECK_AFTER = 2
 
 
 def make_target(dev: DeviceSpec, cred: ResolvedCredential, default_max_rep: int,
@@ -62,7 +73,8 @@ class SnmpDevices:
         self.lean: SnmpClient | None = (LeanSnmpClient() if config.poll.snmp_client == "lean"
                                         else None)
         self._collectors = {id(c): SnmpCollector(c) for c in (self.client, self.lean) if c}
-        self._detected: dict[str, CompiledProfile] = {}
+        self._detected: dict[str, Detection] = {}
+        self._empty: dict[str, int] = {}
         self._credentials: dict[str, ResolvedCredential] = {}
 
     def _client_for(self, target: SnmpTarget) -> SnmpClient:
@@ -83,6 +95,10 @@ class SnmpDevices:
         return await detect(self._client_for(target), target, self.candidates,
                             budget or budget_of(dev))
 
+    def detected(self, device_id: str) -> Detection | None:
+        """The remembered detection of a device (None before its first poll or after a reset)."""
+        return self._detected.get(device_id)
+
     async def poll(self, dev: DeviceSpec, profile: object | None) -> PollResult:
         """Poll one device with ``profile``, or with the detected one when it is None.
 
@@ -95,8 +111,10 @@ class SnmpDevices:
             return PollResult(dev.id, dev.profile, (), (PollError("credential", str(exc)),),
                               started, time.monotonic() - t0, ok=False)
         budget = budget_of(dev)
-        chosen = profile if isinstance(profile, CompiledProfile) else self._detected.get(dev.id)
-        if chosen is None:
+        if isinstance(profile, CompiledProfile):
+            return await self._poll(dev, profile, budget)
+        found = self._detected.get(dev.id)
+        if found is None:
             try:
                 found = await self.detect(dev, budget)
             except SnmpError as exc:
@@ -106,11 +124,42 @@ class SnmpDevices:
                 return PollResult(dev.id, "auto", (), (PollError("no_profile", found.reason),),
                                   started, time.monotonic() - t0, ok=False)
             log.info("device %s: %s", dev.id, found.reason)
-            chosen = self._detected[dev.id] = found.profile
-        target = self.target(dev, chosen)
+            self._detected[dev.id] = found
+            self._empty[dev.id] = 0
+        assert found.profile is not None
+        result = await self._poll(dev, found.profile, budget, found.complements)
+        self._recheck(dev.id, result)
+        return result
+
+    async def _poll(self, dev: DeviceSpec, profile: CompiledProfile, budget: PollBudget,
+                    complements: Sequence[CompiledProfile] = ()) -> PollResult:
+        """Poll the profile, then the standard MIBs completing it; say why when nothing read."""
+        target = self.target(dev, profile)
         collector = self._collectors[id(self._client_for(target))]
-        return await collector.poll(dev.id, target, chosen, include_outlets=dev.outlets,
-                                    budget=budget)
+        result = await collector.poll(dev.id, target, profile, include_outlets=dev.outlets,
+                                      budget=budget)
+        if result.ok and complements:
+            extra = [await collector.poll(dev.id, target, p, include_outlets=dev.outlets,
+                                          budget=budget) for p in complements]
+            merged = complete(result.readings, [r.readings for r in extra if r.ok],
+                              [p.name for p, r in zip(complements, extra, strict=True) if r.ok])
+            result = dataclasses.replace(result, readings=tuple(merged))
+        if result.ok and not result.readings:
+            why = PollError("no_readings", f"profile {profile.name} read nothing from this "
+                                           "device (its objects are absent or all sentinels)")
+            result = dataclasses.replace(result, errors=(*result.errors, why))
+        return result
+
+    def _recheck(self, device_id: str, result: PollResult) -> None:
+        """Forget a detection that stopped reading, so that the next poll detects again."""
+        if not result.ok:
+            return  # down or refusing: asking it who it is would not answer either
+        self._empty[device_id] = 0 if result.readings else self._empty.get(device_id, 0) + 1
+        if self._empty[device_id] >= RECHECK_AFTER:
+            log.warning("device %s: profile %s read nothing %d polls in a row; detecting again",
+                        device_id, result.profile, self._empty[device_id])
+            self._detected.pop(device_id, None)
+            self._empty[device_id] = 0
 
     async def close(self) -> None:
         await self.client.close()

@@ -126,3 +126,6 @@ class CompiledProfile:
     probe_oids: tuple[str, ...] = ()
     #: Order among probing profiles (lower first): vendor MIBs before generic ones.
     probe_order: int = 100
+    #: A standard MIB any vendor's agent may implement (UPS-MIB, ENTITY-SENSOR-MIB): verified on
+    #: every device during detection, and completes the chosen vendor profile.
+    standard: bool = False

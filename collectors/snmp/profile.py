@@ -159,6 +159,9 @@ class MatchIn(Strict):
     probe: list[str] = Field(default_factory=list)
     #: Probing order, lower first (vendor MIBs 100, UPS-MIB 500, ENTITY-SENSOR 800, ...).
     probe_order: int = 100
+    #: A standard MIB (UPS-MIB, ENTITY-SENSOR-MIB, ENERGY-OBJECT-MIB): tried on every device and
+    #: completes the chosen vendor profile with the quantities it lacks.
+    standard: bool = False
 
 
 class ProfileIn(Strict):
@@ -295,6 +298,7 @@ def compile_snmp_profile(data: Any, file: str) -> CompiledProfile:
         sys_object_ids=tuple(str(s).lstrip(".") for s in doc.match.sys_object_id),
         metrics=tuple(metrics), max_repetitions=doc.max_repetitions, mib=doc.mib,
         probe_oids=tuple(_oid(p) for p in doc.match.probe), probe_order=doc.match.probe_order,
+        standard=doc.match.standard,
     )
 
 
@@ -307,7 +311,8 @@ def describe_snmp(profile: CompiledProfile) -> dict[str, Any]:
         "mib": profile.mib,
         "file": profile.source_file,
         "match": {"sys_object_id": list(profile.sys_object_ids),
-                  "probe": list(profile.probe_oids), "probe_order": profile.probe_order},
+                  "probe": list(profile.probe_oids), "probe_order": profile.probe_order,
+                  "standard": profile.standard},
         "max_repetitions": profile.max_repetitions,
         "metrics": [_describe_metric(m) for m in profile.metrics],
     }

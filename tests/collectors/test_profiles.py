@@ -108,7 +108,8 @@ def test_profiles_detect_cli() -> None:
         t.join(5)
     assert res.exit_code == 1
     assert "1.3.6.1.4.1.99999.7" in res.output and "Mystery box" in res.output
-    assert "no profile matches" in res.output
+    assert "no profile for sysObjectID 1.3.6.1.4.1.99999.7 (enterprise 99999: unknown vendor)" \
+        in res.output
 
 
 def test_a_broken_profile_file_is_refused_with_its_line(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from dcmon.app.inventory import parse_config
 from dcmon.app.poller import Poller
 from dcmon.collectors.registry import ProfileRegistry, describe
 from dcmon.collectors.snmp.api import SnmpError
+from dcmon.collectors.snmp.detect import Detection
 from dcmon.config.loader import FOREIGN_KEYS
 from dcmon.config.resolved import Config
 from dcmon.errors import ConfigError
@@ -183,7 +184,8 @@ async def _run_poll(cfg: Config, reg: ProfileRegistry) -> PollResult:
 @click.argument("host")
 @_snmp_options
 @click.option("--profile", "profile_name", default="auto", show_default=True,
-              help="Profile name, or auto (detect by sysObjectID).")
+              help="Profile name, or auto (detect by sysObjectID and by what the device "
+                   "answers).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.option("--device-id", default=None, help="Device id to report (default: HOST).")
 @click.option("--protocol", type=click.Choice(["snmp", "modbus"]), default="snmp",
@@ -255,4 +257,25 @@ async def _detect(cfg: Config, reg: ProfileRegistry, host: str, port: int) -> in
     click.echo(f"sysDescr:    {found.sys_descr}")
     click.echo(f"profile:     {found.profile.name if found.profile else '(none)'}")
     click.echo(f"why:         {found.reason}")
+    _print_candidates(found)
     return 0 if found.profile else 1
+
+
+def _print_candidates(found: Detection) -> None:
+    """Every profile detection tried: how it was found and what it read."""
+    if not found.candidates:
+        return
+    chosen = found.profile.name if found.profile else None
+    complements = {p.name for p in found.complements}
+    rows = [("", "CANDIDATE", "READ", "WITH STANDARD", "FOUND BY")]
+    for c in found.candidates:
+        mark = "*" if c.profile.name == chosen else "+" if c.profile.name in complements else ""
+        read = str(c.readings) if c.tried else "-"
+        note = c.via + ("" if c.tried else " (not polled: a named candidate reads)")
+        rows.append((mark, c.profile.name, read, str(c.score) if c.tried else "-",
+                     note + (f"; error: {c.error}" if c.error else "")))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    click.echo("candidates (* chosen, + completes it with the quantities it lacks):")
+    for r in rows:
+        click.echo("  " + "  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True))
+                   + "  " + r[4])

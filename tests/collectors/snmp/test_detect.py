@@ -1,0 +1,199 @@
+"""Detection by content, completion by the standard MIBs, re-detection, and polls that are never
+silently empty, against dcmon's SNMP agent on 127.0.0.1 (real UDP, the lean client).
+
+The agents answer hand-written objects from the device cases (``tests/cases/devices``), changed
+per test: a generic sysObjectID, none at all, a vendor card that also publishes
+ENTITY-SENSOR-MIB sensors, a card whose firmware changes under a running poller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from dcmon.collectors.registry import ProfileRegistry
+from dcmon.collectors.snmp.api import SnmpTarget
+from dcmon.collectors.snmp.collector import SnmpCollector
+from dcmon.collectors.snmp.complete import complete
+from dcmon.collectors.snmp.detect import detect
+from dcmon.collectors.snmp.device import SnmpDevices
+from dcmon.collectors.snmp.lean import LeanSnmpClient
+from dcmon.collectors.snmp.model import CompiledProfile
+from dcmon.config.loader import parse_config
+from dcmon.model import PollResult, Reading, Source
+from dcmon.sim.agent import OidStore, SnmpAgent
+from tests.support.device_cases import case_values, inventory
+
+REG = ProfileRegistry.load()
+SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"
+
+
+def _values(*cases: str, sys_object_id: str | None = None) -> dict[str, tuple[str, Any]]:
+    """The objects of some cases together; sysObjectID replaced, or removed when ""."""
+    out: dict[str, tuple[str, Any]] = {}
+    for case in cases:
+        out.update(case_values(case))
+    if sys_object_id == "":
+        out.pop(SYS_OBJECT_ID)
+    elif sys_object_id is not None:
+        out[SYS_OBJECT_ID] = ("ObjectIdentifier", sys_object_id)
+    return out
+
+
+async def _polls(store: OidStore, times: int,
+                 between: Any = None) -> tuple[SnmpDevices, list[PollResult]]:
+    agent = SnmpAgent({"c": store})
+    port = await agent.start(0)
+    cfg = parse_config(inventory(port, ["c"]), "<test>", lambda _dirs: REG)
+    devices = SnmpDevices(cfg, REG.snmp())
+    results = []
+    try:
+        for i in range(times):
+            results.append(await devices.poll(cfg.devices[0], None))
+            if between is not None:
+                between(i, store)
+    finally:
+        await devices.close()
+        await agent.stop()
+    return devices, results
+
+
+def _readings(result: PollResult) -> dict[tuple[str, str], float]:
+    return {(r.metric, ",".join(f"{k}={v}" for k, v in sorted(r.labels.items()))): r.value
+            for r in result.readings}
+
+
+def test_a_generic_sys_object_id_gets_the_vendor_profile_that_reads() -> None:
+    """Net-SNMP's sysObjectID and only upsIdentManufacturer of UPS-MIB: CyberPower, not UPS-MIB."""
+    devices, (res,) = asyncio.run(_polls(OidStore(_values("cyberpower_ups")), 1))
+    found = devices.detected("c")
+    assert found is not None and found.profile is not None
+    assert found.profile.name == "cyberpower_ups"
+    tried = {c.profile.name: c.readings for c in found.candidates}
+    assert tried["cyberpower_ups"] == 12 and tried["ups_mib"] == 0
+    assert _readings(res)[("power", "point=output")] == 1050.0
+    assert len(res.readings) == 12
+
+
+def test_sys_object_id_zero_and_absent_are_detected_by_content() -> None:
+    _, (zero,) = asyncio.run(_polls(OidStore(_values("entity_sensor", sys_object_id="0.0")), 1))
+    assert zero.profile == "entity_sensor" and len(zero.readings) == 10
+    _, (none,) = asyncio.run(_polls(OidStore(_values("ups_mib", sys_object_id="")), 1))
+    assert none.profile == "ups_mib" and len(none.readings) == 43
+
+
+def test_an_agent_nothing_reads_gets_one_reason() -> None:
+    store = OidStore({SYS_OBJECT_ID: ("ObjectIdentifier", "1.3.6.1.4.1.8072.3.2.10"),
+                      "1.3.6.1.2.1.1.1.0": ("OctetString", b"Linux box"),
+                      "1.3.6.1.2.1.33.1.1.1.0": ("OctetString", b"Nobody")})
+    _, (res,) = asyncio.run(_polls(store, 1))
+    assert not res.ok and res.readings == ()
+    assert [e.reason for e in res.errors] == ["no_profile"]
+    assert res.errors[0].message.startswith(
+        "no profile for sysObjectID 1.3.6.1.4.1.8072.3.2.10 (enterprise 8072: Net-SNMP); "
+        "closest candidates read nothing (ups_mib)")
+
+
+def test_an_unknown_enterprise_is_named_in_the_reason() -> None:
+    async def go() -> str:
+        store = OidStore({SYS_OBJECT_ID: ("ObjectIdentifier", "1.3.6.1.4.1.318.1.3.99")})
+        agent = SnmpAgent({"c": store})
+        port = await agent.start(0)
+        client = LeanSnmpClient()
+        try:
+            found = await detect(client, SnmpTarget("127.0.0.1", port, community="c",
+                                                    timeout=1), REG.all())
+        finally:
+            await client.close()
+            await agent.stop()
+        assert found.profile is None
+        # APC's siblings were polled because no profile names this product.
+        assert all(c.tried for c in found.candidates)
+        return found.reason
+
+    reason = asyncio.run(go())
+    assert reason.startswith("no profile for sysObjectID 1.3.6.1.4.1.318.1.3.99 (enterprise "
+                             "318: APC (Schneider Electric)); closest candidates read nothing")
+
+
+def test_the_standard_mibs_complete_a_vendor_profile_without_counting_twice() -> None:
+    """CyberPower card + ENTITY-SENSOR rows: only the humidity the vendor lacks is added."""
+    store = OidStore(_values("entity_sensor", "cyberpower_ups",
+                             sys_object_id="1.3.6.1.4.1.3808.1.1.1"))
+    devices, (res,) = asyncio.run(_polls(store, 1))
+    found = devices.detected("c")
+    assert found is not None and found.profile is not None
+    assert found.profile.name == "cyberpower_ups"
+    assert [p.name for p in found.complements] == ["entity_sensor"]
+    got = _readings(res)
+    assert len(got) == 13
+    assert got[("humidity", "sensor=9,sensor_name=Inlet RH,source=entity_sensor")] == 38.0
+    assert not [k for k in got if "source=entity_sensor" in k[1] and k[0] != "humidity"]
+
+
+def test_complete_rule() -> None:
+    def r(metric: str, value: float, rack: bool = False, **labels: str) -> Reading:
+        return Reading("d", metric, value, "W" if metric == "power" else "V", labels, 0.0,
+                       Source("snmp"), rack_power=rack)
+
+    own = [r("power", 900, rack=True, point="input"), r("voltage", 230, point="output")]
+    std = [r("power", 950, point="input"), r("power", 880, rack=True, point="output"),
+           r("voltage", 231, point="input"), r("voltage", 12)]
+    merged = complete(own, [std], ["ups_mib"])
+    added = merged[2:]
+    assert [(x.metric, x.value, dict(x.labels), x.rack_power) for x in added] == [
+        ("power", 880, {"point": "output", "source": "ups_mib"}, False),
+        ("voltage", 231, {"point": "input", "source": "ups_mib"}, False),
+    ]
+
+
+def test_a_profile_that_stops_reading_is_detected_again() -> None:
+    """Two answered polls without a reading, then the next poll detects the new firmware."""
+    env = _values("cyberpower_env")
+
+    def swap(i: int, store: OidStore) -> None:
+        if i == 0:  # the card is replaced by one that publishes ENTITY-SENSOR-MIB
+            for oid in env:
+                store.remove(oid)
+            store.update(_values("entity_sensor", sys_object_id="0.0"))
+
+    _, results = asyncio.run(_polls(OidStore(env), 4, swap))
+    assert [r.profile for r in results] == ["cyberpower_env", "cyberpower_env", "cyberpower_env",
+                                            "entity_sensor"]
+    assert [len(r.readings) for r in results] == [2, 0, 0, 10]
+    assert all(r.ok and "no_readings" in [e.reason for e in r.errors] for r in results[1:3])
+
+
+def test_a_refused_object_costs_only_itself() -> None:
+    """genErr for one scalar and for one column: every other object is still read."""
+    def broken() -> tuple[str, int]:
+        raise RuntimeError("sensor bus fault")
+
+    values = _values("cyberpower_ups")
+    values["1.3.6.1.4.1.3808.1.1.1.4.2.5.0"] = ("Gauge32", broken)   # upsAdvanceOutputPower
+    values["1.3.6.1.2.1.33.1.3.3.1.4.1"] = ("Integer32", broken)      # upsInputCurrent.1
+
+    async def go() -> PollResult:
+        agent = SnmpAgent({"c": OidStore(values)})
+        port = await agent.start(0)
+        client = LeanSnmpClient()
+        profile = REG.get("cyberpower_ups")
+        assert isinstance(profile, CompiledProfile)
+        try:
+            return await SnmpCollector(client).poll(
+                "d", SnmpTarget("127.0.0.1", port, community="c", timeout=1), profile)
+        finally:
+            await client.close()
+            await agent.stop()
+
+    res = asyncio.run(go())
+    assert res.ok
+    got = _readings(res)
+    assert len(got) == 11 and ("power", "point=output") not in got
+    assert got[("voltage", "point=input")] == pytest.approx(230.2, rel=1e-12)
+    refused = {e.oid for e in res.errors if e.reason == "error_status"}
+    # Empty columns whose GETBULK runs on into a broken object are refused too: they cost
+    # nothing (no rows), and each error names its column.
+    assert {"1.3.6.1.4.1.3808.1.1.1.4.2.5.0", "1.3.6.1.2.1.33.1.3.3.1.4"} <= refused
