@@ -91,7 +91,7 @@ class Failover:
     #: not_ab_pair, no_breaker_rating (feed), no_live_readings, peak_only, survivor_over
     #: (failed, survivor, load, limit, unit), peak_over.
     reason_code: str = ""
-    reason_args: dict[str, float | str] = field(default_factory=dict)
+    reason_args: dict[str, float | int | str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ class Forecast:
     #: ``reason`` as a stable code and its parameters: few_points (points, needed),
     #: no_spread, no_limit, trend_at_limit (limit), not_growing.
     reason_code: str = ""
-    reason_args: dict[str, float | str] = field(default_factory=dict)
+    reason_args: dict[str, float | int | str] = field(default_factory=dict)
     #: The daily peaks the line was fitted through (also what the report's trend chart draws).
     daily: tuple[DailyPeak, ...] = ()
 

@@ -465,7 +465,7 @@ def test_chinese_views_on_request(strict: RunningService) -> None:
     assert text(element(row, "span", site=SITE, window="live")) == \
         f"超标 实时 {res.instant[0].value:.3f}"
     assert text(element(row, "td", window="1h")).startswith("暂不发布")
-    assert "暂不发布：coverage 0.0% of expected meter-hours is below the minimum 90%" in r.text
+    assert "暂不发布：应有计量小时数的覆盖率为 0.0%，低于最低要求 90%" in r.text
     assert "结果计算于" in r.text and "English</a>" in r.text and "中文</a>" not in r.text
     # The alerts in Chinese (summary_zh), their names as they are, states translated.
     active = strict.alerts.store.active().values()  # type: ignore[union-attr]
