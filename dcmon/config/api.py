@@ -10,8 +10,10 @@ serve nothing, do not need them.
 from __future__ import annotations
 
 import os
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
@@ -51,8 +53,22 @@ class ApiSettings(Strict):
     #: Retry-After (a sliding window; valid tokens are never throttled). docs/api.md, "Auth".
     auth_failures: int = Field(default=20, ge=1, le=100_000)
     auth_failure_window_s: float = Field(default=60.0, gt=0, le=86_400)
+    #: The time zone the status page and the capacity report show times in: an IANA name
+    #: (``Asia/Shanghai``); unset, the host's local zone. Stored data stays in Unix seconds.
+    display_tz: str | None = Field(default=None, min_length=1, max_length=64)
 
     _listen = field_validator("listen")(classmethod(lambda cls, v: check_listen(v)))
+
+    @field_validator("display_tz")
+    @classmethod
+    def _zone(cls, v: str | None) -> str | None:
+        if v is not None:
+            zone_of(v)
+        return v
+
+    def zone(self) -> tzinfo:
+        """The display time zone (see ``display_tz``)."""
+        return zone_of(self.display_tz)
 
     @model_validator(mode="after")
     def _names(self) -> ApiSettings:
@@ -61,6 +77,27 @@ class ApiSettings(Strict):
         if dup:
             raise ValueError(f"duplicate token name(s): {', '.join(dup)}")
         return self
+
+
+def zone_of(name: str | None) -> tzinfo:
+    """An IANA zone by name, or the host's local zone for None; ValueError names a bad one."""
+    if name is None:
+        local = datetime.now().astimezone().tzinfo
+        assert local is not None
+        return local
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}: give an IANA name such as "
+                         "Asia/Shanghai or UTC") from None
+
+
+def zone_name(tz: tzinfo, ts: float | None = None) -> str:
+    """What a page shows for a zone: the IANA name, else the local abbreviation (CST)."""
+    key = getattr(tz, "key", None)
+    if isinstance(key, str):
+        return key
+    return datetime.fromtimestamp(ts or 0.0, tz).tzname() or "UTC"
 
 
 #: Shorter than this is guessable; refused at load.

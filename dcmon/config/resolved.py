@@ -153,6 +153,11 @@ class Metering:
     #: The category the metering backs; None when it backs none (``reason`` says why).
     category: int | None
     reason: str
+    #: ``reason`` as a stable code and its parameters (pages translate them; ``reason`` is
+    #: the English text): no_energy_topology, no_it_meters, racks_unmetered (missing, racks,
+    #: shown).
+    reason_code: str = ""
+    reason_args: tuple[tuple[str, int | str], ...] = ()
 
 
 @dataclass(frozen=True, repr=False)
@@ -193,11 +198,13 @@ class Config:
         n_metered = len(set(in_rack.values()) & set(racks))
         topo = sdef.energy if sdef is not None else None
         if topo is None:
-            return Metering(n_metered, len(racks), None, None, "no energy topology")
+            return Metering(n_metered, len(racks), None, None, "no energy topology",
+                            "no_energy_topology")
         it = {ref.device for ref in expand(topo, self.rack_devices(site))["it"]}
         claim = topo.category
         if not it:
-            return Metering(n_metered, len(racks), claim, None, "no IT meters in E_IT")
+            return Metering(n_metered, len(racks), claim, None, "no IT meters in E_IT",
+                            "no_it_meters")
         covered = {in_rack[d] for d in it if d in in_rack}
         missing = [f"{ro}/{r}" for ro, r in racks if (ro, r) not in covered]
         # Meters outside racks (floor PDUs, UPS outputs) feed racks the inventory does not
@@ -206,7 +213,8 @@ class Config:
             shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
             return Metering(n_metered, len(racks), claim, None,
                             f"{len(missing)} of {len(racks)} racks have no IT meter in E_IT "
-                            f"({shown}): their IT energy is not measured")
+                            f"({shown}): their IT energy is not measured", "racks_unmetered",
+                            (("missing", len(missing)), ("racks", len(racks)), ("shown", shown)))
         return Metering(n_metered, len(racks), claim, claim, "")
 
     def rack_devices(self, site: str) -> list[str]:

@@ -78,6 +78,14 @@ class PueResult:
     #: ("" when it does).
     category_claim: int | None = None
     category_reason: str = ""
+    #: ``reason`` as a stable code and its parameters, so a page can say it in any language
+    #: (``reason`` stays the English text): no_meters, low_coverage (coverage, minimum),
+    #: it_energy_zero, pue_below_one (value); "" when there is no reason.
+    reason_code: str = ""
+    reason_args: dict[str, float | int | str] = field(default_factory=dict)
+    #: ``category_reason`` as a code and parameters (see :class:`~dcmon.config.resolved.Metering`).
+    category_reason_code: str = ""
+    category_reason_args: dict[str, float | int | str] = field(default_factory=dict)
 
     @property
     def category_label(self) -> str:
@@ -172,20 +180,23 @@ class PueCalculator:
         coverage = (cov_it + cov_dc) / (n * span) if n and span > 0 else 0.0
         fraction = (p_it / 1000 / topo.design_it_kw) if topo.design_it_kw else None
         value: float | None = None
-        status, reason = "ok", ""
+        status, reason, code = "ok", "", ""
+        args: dict[str, float | int | str] = {}
         if n_it == 0 or (zone is None and n_dc == 0 and not meters["facility_components"]):
-            status, reason = "withheld", "no meters declared for E_IT or E_DC"
+            status, reason, code = "withheld", "no meters declared for E_IT or E_DC", "no_meters"
         elif coverage < min_cov:
             status, reason = "withheld", (f"coverage {coverage:.1%} of expected meter-hours is "
                                           f"below the minimum {min_cov:.0%}")
+            code, args = "low_coverage", {"coverage": coverage, "minimum": min_cov}
         elif e_it <= 0:
-            status, reason = "withheld", "IT energy is zero"
+            status, reason, code = "withheld", "IT energy is zero", "it_energy_zero"
         else:
             value = e_dc / e_it
             if value < 1.0:
                 status, reason = "metering_fault", (f"PUE {value:.3f} < 1: IT energy exceeds "
                                                     "facility energy; check meter roles and "
                                                     "scaling")
+                code, args = "pue_below_one", {"value": value}
         ok = status == "ok" and value is not None
         metering = self.config.metering(site)
         return PueResult(
@@ -197,6 +208,8 @@ class PueCalculator:
             gb40879_rm2=(value if ok and span >= YEAR_S else None), zone=zone,
             kind="partial" if zone else "energy", meters={"it": n_it, "facility": n_dc},
             category_claim=metering.claim, category_reason=metering.reason,
+            reason_code=code, reason_args=args, category_reason_code=metering.reason_code,
+            category_reason_args=dict(metering.reason_args),
         )
 
     def settle_s(self) -> float:

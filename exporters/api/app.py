@@ -432,7 +432,8 @@ def _report_and_admin_routes(api: APIRouter, latest: _Latest, admin: Any) -> Non
         cap = latest.capacity()
         if site is not None:
             latest.site_or_404(site)
-        return HTMLResponse(render_html(cap, lang=lang, site=site, pue=latest.hub.latest.pue))
+        return HTMLResponse(render_html(cap, lang=lang, site=site, pue=latest.hub.latest.pue,
+                                        tz=latest.hub.config.model.api.zone()))
 
     @api.post("/admin/recompute", response_model=Recomputed, tags=["admin"],
               dependencies=[admin])

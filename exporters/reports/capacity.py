@@ -14,13 +14,14 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
+from dcmon.config.api import zone_name
 from dcmon.engine.capacity.model import CityCapacity, Forecast, Headroom, Quality, RackCapacity
 from dcmon.engine.pue import PueResult
 from dcmon.exporters.reports import svg
-from dcmon.exporters.reports.i18n import text
+from dcmon.exporters.reports.i18n import flag_text, reason_text, text
 from dcmon.exporters.reports.svg import esc
 from dcmon.exporters.reports.tabular import flatten, to_csv, to_plain
 
@@ -53,8 +54,9 @@ def _pct(v: float | None) -> str:
     return '<span class="na">—</span>' if v is None else f"{v * 100:.1f}\u00a0%"
 
 
-def _ts(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
+def _ts(ts: float, tz: tzinfo = UTC) -> str:
+    """A time in the display zone, with the zone's name (the reader's clock, not UTC)."""
+    return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M ") + zone_name(tz, ts)
 
 
 def quality_html(q: Quality, t: Mapping[str, str]) -> str:
@@ -68,7 +70,9 @@ def quality_html(q: Quality, t: Mapping[str, str]) -> str:
         parts.append(f'<span class="risk">{t["stale"]}: {esc(", ".join(q.stale))}</span>')
     if q.flags:
         prefix = f'{t["flags"]}: ' if t.get("flags") else ""
-        parts.append(f'<span class="flags">{prefix}{esc(", ".join(q.flags))}</span>')
+        names = ", ".join(flag_text(t, f) for f in q.flags)
+        parts.append(f'<span class="flags" data-flags="{esc(" ".join(q.flags))}">{prefix}'
+                     f'{esc(names)}</span>')
     return "; ".join(parts) or '<span class="ok">✓</span>'
 
 
@@ -95,7 +99,8 @@ def _failover(r: RackCapacity, t: dict[str, str]) -> str:
     ratio = f" {fo.ratio * 100:.0f}\u00a0%" if fo.ratio is not None else ""
     if fo.ok:
         return f'<span class="ok">{t["failover_ok"]}{ratio}</span>'
-    return f'<span class="risk" title="{esc(fo.reason)}">{t["failover_risk"]}{ratio}</span>'
+    why = reason_text(t, fo.reason_code, fo.reason_args, fo.reason)
+    return f'<span class="risk" title="{esc(why)}">{t["failover_risk"]}{ratio}</span>'
 
 
 def _feeds(r: RackCapacity, t: dict[str, str]) -> str:
@@ -132,13 +137,14 @@ def _rack_rows(racks: Sequence[RackCapacity], t: dict[str, str]) -> str:
 
 
 def render_html(cap: CityCapacity, *, lang: str = "en", site: str | None = None,
-                pue: Sequence[PueResult] = ()) -> str:
-    """The whole report as one self-contained HTML page."""
+                pue: Sequence[PueResult] = (), tz: tzinfo = UTC) -> str:
+    """The whole report as one self-contained HTML page; times in ``tz`` (``api.display_tz``)."""
     t = text(lang)
     s = cap.settings
-    body = [f'<h1>{t["title"]}</h1><p class="muted">{t["generated"]}: {_ts(cap.computed)}. '
+    body = [f'<h1>{t["title"]}</h1><p class="muted">{t["generated"]}: {_ts(cap.computed, tz)}. '
             f'{t["settings"]}: 1 {t["std_rack"]} = {s.standard_rack_kw:g} kW; {t["derating"]} '
-            f'{s.derating * 100:.0f} %; {t["basis"]}: {esc(s.basis)} ({s.history_days} d); '
+            f'{s.derating * 100:.0f} %; {t["basis"]}: {esc(t.get(s.basis, s.basis))} '
+            f'({s.history_days} {t["days"]}); '
             f'{t["threshold"]} {s.in_use_threshold_kw:g} kW.</p>']
     share = min(1.0, cap.goal_ratio)
     body.append(
@@ -216,9 +222,25 @@ def _pue_table(rows: Sequence[PueResult], t: dict[str, str]) -> str:
             f'<th>{t["coverage"]}</th><th class="l">{t["status"]}</th></tr>')
     body = "".join(f'<tr><td class="l">{esc(p.window)}</td><td>{_n(p.value, 3)}</td>'
                    f'<td data-category="{p.category_label}">{_category(p, t)}</td>'
-                   f'<td>{_pct(p.coverage)}</td><td class="l">{esc(p.status)}</td></tr>'
+                   f'<td>{_pct(p.coverage)}</td><td class="l" data-status="{esc(p.status)}">'
+                   f'{esc(_pue_status(p, t))}</td></tr>'
                    for p in rows)
     return f'<h3>{t["pue"]}</h3><table class="pue">{head}{body}</table>'
+
+
+def _pue_status(p: PueResult, t: Mapping[str, str]) -> str:
+    """A PUE's status, with the reason when there is one, in the language of ``t``."""
+    status = t.get(f"pue_status_{p.status}", p.status)
+    why = reason_text(t, p.reason_code, p.reason_args, p.reason)
+    return f"{status}{t.get('colon', ': ')}{why}" if why else status
+
+
+def category_reason(p: PueResult, t: Mapping[str, str]) -> str:
+    """Why the metering backs no category, in the language of ``t`` (shared with the status
+    page)."""
+    why = reason_text(t, p.category_reason_code, p.category_reason_args, p.category_reason)
+    return (t["category_claim"].format(claim=p.category_claim, reason=why)
+            if p.category_claim is not None else why)
 
 
 def _category(p: PueResult, t: dict[str, str]) -> str:
@@ -226,9 +248,8 @@ def _category(p: PueResult, t: dict[str, str]) -> str:
     pue``, the API and /metrics say)."""
     if p.category is not None:
         return str(p.category)
-    why = (t["category_claim"].format(claim=p.category_claim, reason=p.category_reason)
-           if p.category_claim is not None else p.category_reason)
-    return f'{esc(t["category_none"])} <span class="muted">({esc(why)})</span>'
+    return (f'{esc(t["category_none"])} <span class="muted">'
+            f'({esc(category_reason(p, t))})</span>')
 
 
 def render_json(cap: CityCapacity, site: str | None = None) -> str:

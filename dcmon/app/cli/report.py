@@ -66,11 +66,12 @@ def capacity(config_file: str, site: str | None, fmt: str, lang: str, output: st
     elif fmt == "csv":
         _write(render_csv(cap, site), output)
     elif fmt == "html":
-        _write(render_html(cap, lang=lang, site=site), output)
+        _write(render_html(cap, lang=lang, site=site, tz=cfg.model.api.zone()), output)
     else:
         assert output is not None
         try:
-            render_pdf(render_html(cap, lang=lang, site=site), Path(output))
+            render_pdf(render_html(cap, lang=lang, site=site, tz=cfg.model.api.zone()),
+                       Path(output))
         except PdfError as exc:
             click.echo(f"dcmon report: {exc}", err=True)
             sys.exit(1)

@@ -157,8 +157,9 @@ def device_rules(cfg: Config, now: float, inp: AlertInputs, prev: Mapping[str, A
                                            h.consecutive_failures),
                     severity=rules.device_down.severity, for_s=rules.device_down.for_s,
                     value=float(h.consecutive_failures)))
-            else:
-                out.append(Observation(DOWN, _dev_labels(d), "clear"))
+            else:  # the resolution says the device recovered, not the last "is down"
+                out.append(Observation(DOWN, _dev_labels(d), "clear",
+                                       alert_text.device_up(d.id, _where(d))))
         if rules.stale.enabled:
             heard = h.last_success_ts if h is not None and h.last_success_ts > 0 else inp.started
             age, limit = now - heard, rules.stale.after_intervals * d.interval
@@ -168,7 +169,8 @@ def device_rules(cfg: Config, now: float, inp: AlertInputs, prev: Mapping[str, A
                     alert_text.stale(d.id, _where(d), age, limit),
                     severity=rules.stale.severity, value=age, threshold=limit))
             else:
-                out.append(Observation(STALE, _dev_labels(d), "clear"))
+                out.append(Observation(STALE, _dev_labels(d), "clear",
+                                       alert_text.fresh(d.id, _where(d))))
     return out
 
 

@@ -127,6 +127,28 @@ def device_down(device: str, where: str, error: str, reason: str, failures: int)
     )
 
 
+def device_up(device: str, where: str) -> Text:
+    """The resolution of DeviceDown: the text a RESOLVED notification carries."""
+    return Text(
+        summary=f"{device} has recovered: polls succeed again",
+        summary_zh=f"设备 {device} 已恢复，采集正常",
+        description=(f"Device {device} ({where}) answers its polls again; its readings are back "
+                     f"and PUE coverage recovers. Nothing to do unless it keeps failing."),
+        description_zh=(f"设备 {device}（{where}）已恢复响应采集，读数重新上报，PUE 数据覆盖率随之"
+                        f"恢复。若反复离线，请检查网络与设备管理卡。"),
+    )
+
+
+def fresh(device: str, where: str) -> Text:
+    """The resolution of the stale-data alert."""
+    return Text(
+        summary=f"{device} has recovered: readings arrive again",
+        summary_zh=f"设备 {device} 已恢复，重新有读数",
+        description=f"Device {device} ({where}) delivers readings again.",
+        description_zh=f"设备 {device}（{where}）已重新上报读数。",
+    )
+
+
 def stale(device: str, where: str, age_s: float, limit_s: float) -> Text:
     return Text(
         summary=f"{device}: no data for {age_s / 60:.0f} min",

@@ -111,20 +111,24 @@ def _forecast(s: CapacitySettings, daily: Mapping[float, float], now: float,
     if len(points) < s.forecast_min_points:
         return Forecast("insufficient_data", len(points), limit_kw=_r(limit), limit=limit_name,
                         reason=f"{len(points)} daily peaks; at least {s.forecast_min_points} "
-                               "are needed", daily=peaks)
+                               "are needed", daily=peaks, reason_code="few_points",
+                        reason_args={"points": len(points), "needed": s.forecast_min_points})
     fit = fit_line(points)
     if fit is None:
         return Forecast("insufficient_data", len(points), reason="no spread in time",
-                        daily=peaks)
+                        daily=peaks, reason_code="no_spread")
     base = Forecast("ok", fit.n, _r(fit.slope), _r(fit.intercept), _r(fit.r2), _r(limit),
                     limit_name, daily=peaks)
     if limit is None:
-        return _replace(base, status="no_limit", reason="no power or cooling capacity known")
+        return _replace(base, status="no_limit", reason="no power or cooling capacity known",
+                        reason_code="no_limit")
     if fit.intercept >= limit:
         return _replace(base, status="full", days_until_full=0.0,
-                        reason=f"the trend is at or above the {limit_name} limit now")
+                        reason=f"the trend is at or above the {limit_name} limit now",
+                        reason_code="trend_at_limit", reason_args={"limit": limit_name or ""})
     if fit.slope <= 0:
-        return _replace(base, status="not_growing", reason="daily peaks are not rising")
+        return _replace(base, status="not_growing", reason="daily peaks are not rising",
+                        reason_code="not_growing")
     return _replace(base, days_until_full=_r((limit - fit.intercept) / fit.slope, 3))
 
 

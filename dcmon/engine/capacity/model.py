@@ -87,6 +87,11 @@ class Failover:
     peak_ratio: float | None = None
     survivor: str | None = None
     reason: str = ""
+    #: ``reason`` as a stable code and its parameters (``reason`` stays the English text):
+    #: not_ab_pair, no_breaker_rating (feed), no_live_readings, peak_only, survivor_over
+    #: (failed, survivor, load, limit, unit), peak_over.
+    reason_code: str = ""
+    reason_args: dict[str, float | int | str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,10 @@ class Forecast:
     limit: str | None = None
     days_until_full: float | None = None
     reason: str = ""
+    #: ``reason`` as a stable code and its parameters: few_points (points, needed),
+    #: no_spread, no_limit, trend_at_limit (limit), not_growing.
+    reason_code: str = ""
+    reason_args: dict[str, float | int | str] = field(default_factory=dict)
     #: The daily peaks the line was fitted through (also what the report's trend chart draws).
     daily: tuple[DailyPeak, ...] = ()
 

@@ -164,11 +164,12 @@ def _failover(feeds: Sequence[FeedCapacity]) -> Failover:
     by = {f.feed: f for f in feeds}
     a, b = by.get("A"), by.get("B")
     if a is None or b is None:
-        return Failover(False, None, reason="not an A/B pair")
+        return Failover(False, None, reason="not an A/B pair", reason_code="not_ab_pair")
     if a.derated_a is None or b.derated_a is None or a.derated_kw is None \
             or b.derated_kw is None:
-        return Failover(False, None, reason="no breaker rating for feed "
-                        + ("A" if a.derated_a is None else "B"))
+        missing = "A" if a.derated_a is None else "B"
+        return Failover(False, None, reason="no breaker rating for feed " + missing,
+                        reason_code="no_breaker_rating", reason_args={"feed": missing})
     peak_ratio = None
     if a.peak_kw is not None and b.peak_kw is not None:
         peak_ratio = (a.peak_kw + b.peak_kw) / min(a.derated_kw, b.derated_kw)
@@ -181,22 +182,29 @@ def _failover(feeds: Sequence[FeedCapacity]) -> Failover:
         limits = {"A": a.derated_kw, "B": b.derated_kw}
     else:
         if peak_ratio is None:
-            return Failover(False, None, reason="no live readings of both feeds")
+            return Failover(False, None, reason="no live readings of both feeds",
+                            reason_code="no_live_readings")
         return Failover(True, peak_ratio <= 1 + _EPS, "peak_power", a.peak_kw + b.peak_kw
                         if a.peak_kw is not None and b.peak_kw is not None else None,
                         min(a.derated_kw, b.derated_kw), None, _r(peak_ratio),
                         "A" if a.derated_kw <= b.derated_kw else "B",
-                        "no live readings of both feeds: checked on history peaks only")
+                        "no live readings of both feeds: checked on history peaks only",
+                        "peak_only")
     survivor = min(limits, key=lambda k: limits[k])
     ratio = load / limits[survivor]
     ok = ratio <= 1 + _EPS and (peak_ratio is None or peak_ratio <= 1 + _EPS)
-    reason = "" if ok else (
-        f"if feed {'B' if survivor == 'A' else 'A'} fails, feed {survivor} carries "
-        f"{load:.2f} {'A' if basis == 'current' else 'kW'} against its derated "
-        f"{limits[survivor]:.2f} {'A' if basis == 'current' else 'kW'}" if ratio > 1 + _EPS else
-        "the history peak of A + B exceeds one feed's derated rating")
+    unit = "A" if basis == "current" else "kW"
+    code, args, reason = "", {}, ""
+    if ratio > 1 + _EPS:
+        code, args = "survivor_over", {"failed": "B" if survivor == "A" else "A",
+                                       "survivor": survivor, "load": load,
+                                       "limit": limits[survivor], "unit": unit}
+        reason = (f"if feed {args['failed']} fails, feed {survivor} carries {load:.2f} {unit} "
+                  f"against its derated {limits[survivor]:.2f} {unit}")
+    elif not ok:
+        code, reason = "peak_over", "the history peak of A + B exceeds one feed's derated rating"
     return Failover(True, ok, basis, _r(load), _r(limits[survivor]), _r(ratio), _r(peak_ratio),
-                    survivor, reason)
+                    survivor, reason, code, args)
 
 
 # ----------------------------------------------------------------------------------------- racks

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from urllib.parse import quote
 
 from dcmon import __version__
+from dcmon.config.api import zone_name
 from dcmon.config.policy import POLICY_CLASSES
 from dcmon.engine.capacity.model import Headroom, SiteCapacity
 from dcmon.engine.pue import InstantPue, PueResult
@@ -26,6 +27,7 @@ from dcmon.engine.results import Results
 from dcmon.exporters.api.status.i18n import HTML_LANG, text
 from dcmon.exporters.reports import svg
 from dcmon.exporters.reports.capacity import quality_html
+from dcmon.exporters.reports.i18n import reason_text
 from dcmon.exporters.reports.svg import esc
 
 #: The energy PUE windows of the city view, and the ones a breach is judged on.
@@ -39,7 +41,13 @@ margin:0;color:#222;font-size:14px;background:#f6f7f9}
 header{background:#1f3b57;color:#fff;padding:8px 20px;display:flex;gap:16px;align-items:center}
 header a{color:#fff;text-decoration:none;font-weight:bold}header .crumbs a{font-weight:normal}
 header .sp{flex:1}header form{margin:0}header a.lang-switch{font-weight:normal}
-main{padding:12px 20px}
+main{padding:12px 20px;max-width:100%;box-sizing:border-box}
+.scroll{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch}
+.scroll>table{margin:0}div.scroll{margin:6px 0 12px}
+svg.chart{max-width:100%;height:auto}
+@media (max-width:600px){header{flex-wrap:wrap;gap:8px;padding:8px 10px}main{padding:8px 10px}
+.bar{width:100%;max-width:320px}form.login input{width:100%;box-sizing:border-box}
+.kpi{margin-right:14px}}
 h1{font-size:22px;margin:8px 0}h2{font-size:17px;margin:22px 0 8px;border-bottom:2px solid #2b6cb0}
 h3{font-size:15px;margin:14px 0 6px}
 table{border-collapse:collapse;margin:6px 0 12px;background:#fff}
@@ -52,7 +60,8 @@ margin:1px 2px;white-space:nowrap}
 .badge.info{background:#c8c8c8;color:#333}.badge.firing{background:#d0453b;color:#fff}
 .badge.pending{background:#e0a526;color:#222}
 .risk{color:#b00020;font-weight:bold}.ok{color:#2f7d4a}.withheld,.flags{color:#8a5a00}
-.fault{color:#b00020}
+.fault{color:#b00020}.warn{color:#9a6700;font-weight:bold}.basis{color:#666;font-size:11px;
+font-weight:normal;white-space:nowrap}
 tr.breach td{background:#fdecea}
 .kpi{display:inline-block;margin:4px 22px 4px 0;vertical-align:top}
 .kpi b{font-size:21px;display:block}
@@ -128,6 +137,29 @@ class SiteStatus:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """The alert rules' thresholds (``alerting.rules.rack`` and ``.feed``): the page colours a
+    utilisation by them, so a figure is amber or red exactly when the rule would warn or
+    page on it (dcmon/engine/alerts/rules.py)."""
+
+    rack_warning: float = 0.8
+    rack_critical: float = 0.95
+    feed_warning: float = 0.8
+    feed_critical: float = 1.0
+
+
+def level(ratio: float | None, warning: float, critical: float) -> str:
+    """"na", "ok", "warning" (above the warning threshold), "critical" (above the critical
+    one): the alert rules' comparisons (a breach is ratio > threshold)."""
+    if ratio is None:
+        return "na"
+    return "critical" if ratio > critical else "warning" if ratio > warning else "ok"
+
+
+LEVEL_COLOUR = {"na": "#c8c8c8", "ok": "#3a9d5d", "warning": "#e0a526", "critical": "#d0453b"}
+
+
+@dataclass(frozen=True)
 class Frame:
     """Page furniture: auto-refresh seconds (0: none), whether to offer logging out, and the
     language (``explicit``: asked for with ``?lang=``, so every internal link carries it)."""
@@ -136,6 +168,9 @@ class Frame:
     logout: bool = False
     lang: str = "en"
     explicit: bool = False
+    #: The display time zone (``api.display_tz``) and the alert thresholds colours follow.
+    tz: tzinfo = UTC
+    limits: Limits = field(default_factory=Limits)
     t: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -154,6 +189,21 @@ class Frame:
     def other(self) -> str:
         return "en" if self.lang == "zh" else "zh"
 
+    def when(self, ts: float) -> str:
+        """A time to the second in the display zone, with the zone's name."""
+        return datetime.fromtimestamp(ts, self.tz).strftime("%Y-%m-%d %H:%M:%S ") + self.zone(ts)
+
+    def short(self, ts: float) -> str:
+        """A time to the minute in the display zone (the zone named once nearby)."""
+        return datetime.fromtimestamp(ts, self.tz).strftime("%Y-%m-%d %H:%M")
+
+    def zone(self, ts: float | None = None) -> str:
+        return zone_name(self.tz, ts)
+
+    def reason(self, code: str, args: Mapping[str, float | int | str], fallback: str) -> str:
+        """An engine reason in the page's language (English: the engine's own text)."""
+        return reason_text(self.t, code, args, fallback)
+
 
 # ------------------------------------------------------------------------------ formatting
 
@@ -166,12 +216,10 @@ def pct(v: float | None) -> str:
     return '<span class="na">—</span>' if v is None else f"{v * 100:.1f}\u00a0%"
 
 
-def utc(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def short(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
+def scroll(table: str) -> str:
+    """A table in a box that scrolls sideways, so a phone shows it whole without widening the
+    page."""
+    return f'<div class="scroll">{table}</div>'
 
 
 def attr(v: float | None) -> str:
@@ -254,7 +302,7 @@ def page(frame: Frame, title: str, body: str, *, crumbs: Sequence[tuple[str, str
     other = frame.other
     switch = (f'<a class="lang-switch" href="{esc(switch_base)}?lang={other}" '
               f'hreflang="{HTML_LANG[other]}" lang="{HTML_LANG[other]}">{t["switch"]}</a>')
-    when = (t["computed"].format(when=utc(computed)) if computed else t["no_results"])
+    when = (t["computed"].format(when=frame.when(computed)) if computed else t["no_results"])
     every = t["reloads"].format(s=frame.refresh_s) if frame.refresh_s else ""
     foot = (f'<footer>{when}{every}{t["stop"]} dcmon {esc(__version__)}. {t["foot_note"]}'
             '</footer>' if footer else "")
@@ -331,8 +379,8 @@ def alerts_table(frame: Frame, rows: Sequence[AlertRow], note: str, *,
             f'<td class="l"><span class="badge {esc(a.state)}">{esc(state)}</span></td>'
             f'<td class="l">{esc(severity)}</td><td class="l">{esc(a.alertname)}</td>'
             f'{site_cell}<td class="l">{rack}</td><td class="l">{esc(a.text(frame.lang))}</td>'
-            f'<td class="l">{utc(a.since) if a.since else ""}</td></tr>')
-    return f'<table class="alerts">{head}{"".join(body)}</table>'
+            f'<td class="l">{frame.when(a.since) if a.since else ""}</td></tr>')
+    return scroll(f'<table class="alerts">{head}{"".join(body)}</table>')
 
 
 # ---------------------------------------------------------------------------------- city
@@ -369,7 +417,7 @@ def city_page(frame: Frame, res: Results, sites: Sequence[SiteStatus],
             f'<th>{t["it_kw"]}</th><th>{t["std_racks_short"]}</th>'
             f'<th class="l">{t["headroom"]}</th><th>{t["alerts"]}</th></tr>')
     rows = [_site_row(frame, s, notes) for s in sites]
-    out.append(f'<table class="sites">{head}{"".join(rows)}</table>')
+    out.append(scroll(f'<table class="sites">{head}{"".join(rows)}</table>'))
     if notes:
         out.append('<ol class="notes">' + "".join(
             f'<li id="note-{n}" class="muted">'
@@ -379,13 +427,16 @@ def city_page(frame: Frame, res: Results, sites: Sequence[SiteStatus],
 
 
 def _window_cell(p: PueResult | None, ceiling: float | None, notes: dict[str, int],
-                 t: Mapping[str, str]) -> str:
+                 frame: Frame) -> str:
+    t = frame.t
     if p is None:
         return '<td class="pue-window"><span class="na">—</span></td>'
     attrs = f'class="pue-window" data-window="{esc(p.window)}" data-status="{esc(p.status)}"'
     if p.value is None:
-        n = notes.setdefault(p.reason, len(notes) + 1)
-        return (f'<td {attrs}><span class="withheld" title="{esc(p.reason)}">'
+        why = frame.reason(p.reason_code, p.reason_args, p.reason)
+        n = notes.setdefault(why, len(notes) + 1)
+        return (f'<td {attrs} data-reason="{esc(p.reason_code)}"><span class="withheld" '
+                f'title="{esc(why)}">'
                 f'{t["withheld"]}</span><sup><a href="#note-{n}">{n}</a></sup></td>')
     cls = " fault" if p.status == "metering_fault" else (
         " risk" if ceiling is not None and p.value > ceiling else "")
@@ -408,6 +459,12 @@ def class_title(policy_class: str, lang: str) -> str:
     return "" if cls is None else (cls.zh if lang == "zh" else cls.en)
 
 
+def class_name(policy_class: str, lang: str) -> str:
+    """The policy class as a cell shows it: the inventory's name (``new_large``) in English,
+    the class's Chinese name in Chinese."""
+    return (class_title(policy_class, lang) or policy_class) if lang == "zh" else policy_class
+
+
 def _site_row(frame: Frame, s: SiteStatus, notes: dict[str, int]) -> str:
     t = frame.t
     cap = s.capacity
@@ -424,10 +481,11 @@ def _site_row(frame: Frame, s: SiteStatus, notes: dict[str, int]) -> str:
         f'<tr class="site{" breach" if breach else ""}" data-site="{esc(s.site)}" '
         f'data-breach="{str(breach).lower()}" data-ceiling="{attr(s.ceiling)}">'
         f'<td class="l"><a href="{esc(frame.link(site_url(s.site)))}">{esc(s.name)}</a><br>'
-        f'<small>{esc(s.site)}</small></td><td class="l" '
-        f'title="{esc(class_title(s.policy_class, frame.lang))}">{esc(s.policy_class)}</td>'
+        f'<small>{esc(s.site)}</small></td><td class="l" data-class="{esc(s.policy_class)}" '
+        f'title="{esc(class_title(s.policy_class, frame.lang))}">'
+        f'{esc(class_name(s.policy_class, frame.lang))}</td>'
         f'<td class="ceiling">{ceiling_text(s, t)}</td>{_live(s, t)}'
-        + "".join(_window_cell(s.window(w), s.ceiling, notes, t) for w in CITY_WINDOWS)
+        + "".join(_window_cell(s.window(w), s.ceiling, notes, frame) for w in CITY_WINDOWS)
         + f'<td class="l pue-status">{breach_badges(s, t)}</td><td>{spark}</td>'
         f'<td class="it-kw">{num(it_kw)}</td><td class="std-racks">{std}</td>'
         f'<td class="l">{headroom_text(cap.headroom, t) if cap is not None else num(None)}</td>'

@@ -5,7 +5,9 @@ Same approach as the capacity report (exporters/reports/i18n.py): one table per 
 missing key falls back to English, and the words the report already translates (标准机架,
 余量, 制约因素, 电力/制冷/空间, ...) are taken from its table so both speak alike. Values with
 ``{name}`` are formatted by the caller. Reasons that come from the engine (coverage, metering,
-failover) are English and shown as they are; only the fixed words around them are translated.
+failover, forecast) carry a code and parameters; Chinese says them from the report's
+``reason_<code>`` templates and data-quality flags from its ``flag_<flag>`` names, English shows
+the engine's own text.
 
 Language: ``?lang=en|zh`` on the URL (explicit: carried on every internal link), else the
 ``Accept-Language`` header (``zh*`` -> zh, ``en*`` -> en, the higher q wins), else
@@ -188,7 +190,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "against_derated": "Against derated",
         "survivor": "the surviving feed {feed} would carry {load} {unit} against its derated "
                     "{limit} {unit}",
-        "at_peak": " At the history peak: {p} %.",
+        "at_peak": " At the history peak ({basis}): {p} %.",
+        "basis_now": "now",
+        "basis_of": "{basis} {days} d",
+        "peak": _R_EN["peak"],
+        "p95": _R_EN["p95"],
+        "now_use": "Utilisation now",
+        "colour_note": "Colours follow the alert rules: a rack is amber above {w} and red above "
+                       "{c} of its rating, the failover figure amber above {fw} and red above "
+                       "{fc}. The rack and feed alerts judge the load now; the capacity figures "
+                       "use the load basis over the last {days} days (named next to each "
+                       "figure), so a rack can be amber on its peak while no alert is active.",
         "stop": ".",
         "colon": ": ",
     },
@@ -347,7 +359,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "against_derated": "相对降额值",
         "survivor": "另一路故障时，剩余的 {feed} 路将承载 {load} {unit}，其降额容量为 "
                     "{limit} {unit}",
-        "at_peak": "按历史峰值：{p} %。",
+        "at_peak": "按历史峰值（{basis}）：{p} %。",
+        "basis_now": "当前",
+        "basis_of": "近 {days} 天{basis}",
+        "peak": _R_ZH["peak"],
+        "p95": _R_ZH["p95"],
+        "now_use": "当前利用率",
+        "colour_note": "颜色与告警规则一致：机架功率超过额定值的 {w} 显示黄色、超过 {c} 显示红色；"
+                       "单路故障比例超过 {fw} 显示黄色、超过 {fc} 显示红色。"
+                       "机架与供电路告警按当前负载判断；"
+                       "容量数据按近 {days} 天的负载口径计算（口径标在每个数字旁），"
+                       "因此机架可能按峰值显示黄色，而没有活动告警。",
+        **{k: v for k, v in _R_ZH.items() if k.startswith(("reason_", "flag_"))},
         "stop": "。",
         "colon": "：",
     },

@@ -175,6 +175,7 @@ class _Pages:
         self.config, self.hub, self.alerts, self.settings = config, hub, alerts, settings
         self.auth = StatusAuth(tokens, settings.status_page, throttle)
         self.token_mode = settings.status_page == "token"
+        self.tz = settings.zone()
 
     def results(self) -> Results:
         res = self.hub.latest
@@ -189,8 +190,12 @@ class _Pages:
 
     def frame(self, request: Request) -> view.Frame:
         chosen, explicit = self.lang(request)
+        rules = self.hub.config.model.alerting.rules  # the inventory in force (after reloads)
+        limits = view.Limits(rules.rack.warning, rules.rack.critical, rules.feed.warning,
+                             rules.feed.critical)
         return view.Frame(refresh_s=self.settings.status_refresh_s, logout=self.token_mode
-                          and COOKIE in request.cookies, lang=chosen, explicit=explicit)
+                          and COOKIE in request.cookies, lang=chosen, explicit=explicit,
+                          tz=self.tz, limits=limits)
 
     def bare(self, request: Request) -> view.Frame:
         """The login form's frame: no reload, no logout."""

@@ -161,3 +161,24 @@ class _MemStore:
 
     def commit(self, alerts: Any, outbox: Any) -> None:
         pass
+
+
+def test_resolved_device_down_says_it_recovered_in_both_languages() -> None:
+    c = cfg()
+    alerter = Alerter(_MemStore(), 3600)
+    hl = {d.id: health(d.id) for d in c.devices}
+    hl["pa"] = health("pa", up=False)
+    fired = alerter.evaluate(T0, observe(c, T0, AlertInputs(health=hl, started=T0 - 60), {}))
+    firing = [n for n in fired if n.labels["alertname"] == "DcmonDeviceDown"]
+    assert [n.status for n in firing] == ["firing"]
+    assert "is down" in firing[0].annotations["summary"]
+    hl["pa"] = health("pa")
+    done = alerter.evaluate(T0 + 30, observe(c, T0 + 30, AlertInputs(health=hl,
+                                                                      started=T0 - 60), {}))
+    resolved = [n for n in done if n.labels["alertname"] == "DcmonDeviceDown"]
+    assert [n.status for n in resolved] == ["resolved"]
+    notes = resolved[0].annotations
+    assert notes["summary"] == "pa has recovered: polls succeed again"
+    assert notes["summary_zh"] == "设备 pa 已恢复，采集正常"
+    for key in ("summary", "summary_zh", "description", "description_zh"):
+        assert "is down" not in notes[key] and "无法采集" not in notes[key], (key, notes[key])
