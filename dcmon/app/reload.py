@@ -77,6 +77,8 @@ class Running:
     make_api: Callable[[Config], FastAPI | None] = lambda _c: None
     #: Listen addresses given on the command line (they win over the inventory's).
     listen_flags: dict[str, str | None] = field(default_factory=dict)
+    #: What of a reloaded inventory this process runs (a shard's devices, see shard.py).
+    select: Callable[[Config], Config] = lambda c: c
 
 
 class ReloadMetrics:
@@ -122,7 +124,7 @@ class Reloader:
             except Exception as exc:  # anything else must not take the running service down
                 log.exception("reload of %s failed unexpectedly", file)
                 return self._failed(file, [Problem(file, "", f"{type(exc).__name__}: {exc}")])
-            outcome = await self._apply(config, registry)
+            outcome = await self._apply(self.parts.select(config), registry)
             self.metrics.record(True)
             log.info("reloaded %s: %d devices (added %d%s, removed %d%s, changed %d%s)", file,
                      outcome.devices, len(outcome.added), _names(outcome.added),

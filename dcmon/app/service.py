@@ -30,6 +30,7 @@ from dcmon.app.alerting import AlertPipeline
 from dcmon.app.jobs import ALERTS_JOB, add_poll_job, first_offsets, job_every
 from dcmon.app.poller import Poller
 from dcmon.app.reload import Reloader, ReloadMetrics, Running
+from dcmon.app.shard import Shard, ShardResults
 from dcmon.collectors.registry import ProfileRegistry
 from dcmon.config.resolved import Config
 from dcmon.engine.alerts.store import AlertStore, alerts_path
@@ -168,21 +169,29 @@ def listen_error(listen: str, exc: OSError) -> ListenError:
     return ListenError(f"cannot listen on {listen}: {reason}")
 
 
-def _pipeline(config: Config, profiles: ProfileRegistry, store: Store) -> _Pipeline:
-    """Poller -> engine -> results, their collectors, and the InfluxDB writer if configured."""
+def _pipeline(config: Config, profiles: ProfileRegistry, store: Store,
+              shard: Shard | None = None) -> _Pipeline:
+    """Poller -> engine -> results, their collectors, and the InfluxDB writer if configured.
+
+    A shard publishes no site-level result (PUE, site power, capacity): with part of the
+    devices they would be wrong, not partial-looking (:mod:`dcmon.app.shard`)."""
     poller = Poller(config, profiles)
     hub = ResultsHub(config, EnergyEngine(config, store), poller.snapshot)
     poller.listeners.append(hub.on_poll)
     devices = ExpositionCache(poller.snapshot)
     poller.listeners.append(devices.on_poll)
     results = CollectorRegistry()
-    results.register(EngineCollector(hub))
-    results.register(CapacityCollector(hub))
+    if shard is None:
+        results.register(EngineCollector(hub))
+        results.register(CapacityCollector(hub))
+    else:
+        results.register(ShardResults(EngineCollector(hub), shard))
     influx = None
     if config.model.exporters.influx is not None:  # exporters/influx/README.md
         influx = InfluxWriter.from_config(config, state_path(config).parent)
         poller.listeners.append(influx.on_poll)
-        hub.listeners.append(influx.on_results)  # PUE windows and lifetime energy too
+        if shard is None:
+            hub.listeners.append(influx.on_results)  # PUE windows and lifetime energy too
         results.register(InfluxCollector(influx))
         influx.start()  # its thread batches, flushes every flush_interval, replays the spool
     registry = CollectorRegistry(auto_describe=False)
@@ -192,8 +201,8 @@ def _pipeline(config: Config, profiles: ProfileRegistry, store: Store) -> _Pipel
 
 
 def _schedule(scheduler: AsyncIOScheduler, config: Config, poller: Poller, hub: ResultsHub,
-              alerts: AlertPipeline) -> None:
-    """Add the poll, results and alert jobs, and start them."""
+              alerts: AlertPipeline | None) -> None:
+    """Add the poll, results and alert jobs (none for a shard: Prometheus alerts), start."""
     now = datetime.now().astimezone()
     # On an accelerated (simulated) clock every device starts at once, so all meters' data
     # begin together and the first PUE window is not skewed by staggered starts.
@@ -205,6 +214,9 @@ def _schedule(scheduler: AsyncIOScheduler, config: Config, poller: Poller, hub: 
                       id="results",
                       name="PUE and energy results", max_instances=1, coalesce=True,
                       next_run_time=now + timedelta(seconds=3.0))
+    if alerts is None:
+        scheduler.start()
+        return
     scheduler.add_job(alerts.tick_hub,
                       IntervalTrigger(seconds=job_every(config.model.alerting.interval_s)),
                       args=[hub], id=ALERTS_JOB, name="alert evaluation and delivery",
@@ -215,15 +227,20 @@ def _schedule(scheduler: AsyncIOScheduler, config: Config, poller: Poller, hub: 
 
 
 def start_service(config: Config, profiles: ProfileRegistry, *,
-                  listen: str | None = None, api_listen: str | None = None) -> RunningService:
+                  listen: str | None = None, api_listen: str | None = None,
+                  shard: Shard | None = None) -> RunningService:
     """Start exposition and scheduling on the running loop; returns handles.
 
     The stores are opened and both listeners (/metrics, the API) bound before any job starts,
     so a busy address or an unusable ``state_dir`` raises :class:`StartError` (one line for the
-    operator) with nothing left running.
+    operator) with nothing left running. With ``shard`` only its devices are polled (and a
+    reload keeps to them); the API and the engine's alerts are off, as they would tell
+    partial site figures.
     """
+    if shard is not None:
+        config = shard.select(config)
     store, alert_store = _open_stores(config)
-    pipe = _pipeline(config, profiles, store)
+    pipe = _pipeline(config, profiles, store, shard)
     address = listen or config.model.exporters.prometheus.listen
     host, port = split_listen(address)
     try:
@@ -238,18 +255,23 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
     active = lambda: list(alerts.store.active().values())  # noqa: E731
     parts = Running(pipe.poller, pipe.hub, AsyncIOScheduler(), alerts, pipe.influx,
                     listen_flags={"listen": listen, "api_listen": api_listen})
+    if shard is not None:
+        parts.select = shard.select
     reloader = Reloader(parts, metrics) if Path(config.file).is_file() else None
     reload = _api_reload(reloader, asyncio.get_running_loop()) if reloader else None
-    parts.make_api = lambda cfg: build_app(cfg, pipe.hub, alerts=active, reload=reload)[0]
+    if shard is None:
+        parts.make_api = lambda cfg: build_app(cfg, pipe.hub, alerts=active, reload=reload)[0]
     try:
-        parts.api = start_api(config, pipe.hub, listen=api_listen, alerts=active, reload=reload)
+        parts.api = start_api(config, pipe.hub, listen=api_listen, alerts=active,
+                              reload=reload) if shard is None else None
     except OSError as exc:
         server.stop()
         _abandon(pipe, alert_store)
         raise listen_error(api_listen or config.model.api.listen, exc) from None
-    _schedule(parts.scheduler, config, pipe.poller, pipe.hub, alerts)
-    log.info("polling %d devices; metrics on http://%s:%d/metrics", len(config.devices), host,
-             server.port)
+    _schedule(parts.scheduler, config, pipe.poller, pipe.hub, alerts if shard is None else None)
+    log.info("polling %d devices%s; metrics on http://%s:%d/metrics", len(config.devices),
+             "" if shard is None else f" (shard {shard}; API and alerts off: site figures "
+             "come from the sharded Prometheus rules)", host, server.port)
     return RunningService(pipe.poller, parts.scheduler, pipe.registry, server.port, server,
                           pipe.hub, store, alerts, parts.api, influx=pipe.influx,
                           reloader=reloader)
@@ -299,6 +321,7 @@ async def stop_service(svc: RunningService) -> None:
 
 async def run_until_signal(config: Config, profiles: ProfileRegistry, *,
                            listen: str | None = None, api_listen: str | None = None,
+                           shard: Shard | None = None,
                            on_started: Callable[[RunningService], Awaitable[None]] | None = None
                            ) -> None:
     """Run the service until SIGTERM or SIGINT; SIGHUP reloads the inventory."""
@@ -308,7 +331,7 @@ async def run_until_signal(config: Config, profiles: ProfileRegistry, *,
     for sig, event in ((signal.SIGTERM, stop), (signal.SIGINT, stop), (signal.SIGHUP, hup)):
         with contextlib.suppress(NotImplementedError, AttributeError):
             loop.add_signal_handler(sig, event.set)
-    svc = start_service(config, profiles, listen=listen, api_listen=api_listen)
+    svc = start_service(config, profiles, listen=listen, api_listen=api_listen, shard=shard)
     reloads = asyncio.create_task(_reload_on(hup, svc))
     try:
         if on_started is not None:

@@ -31,6 +31,7 @@ from dcmon.config.resolved import Config
 from dcmon.config.topology import MeterRef, expand
 from dcmon.engine.alerts.gate import ramp_end_ts
 from dcmon.engine.pue import WINDOWS
+from dcmon.exporters.rules.capacity import capacity_group, capacity_policy, rack_rated_kw
 
 Rule = dict[str, Any]
 
@@ -94,7 +95,8 @@ def policy_group(cfg: Config) -> Rule:
                           "labels": {"site": site.id}})
         for room in site.rooms:
             for rack in room.racks:
-                rack_kw, feed_kw = pol.rack_rating(rack.id)
+                feed_kw = pol.rack_rating(rack.id)[1]
+                rack_kw = rack_rated_kw(site, rack)  # as the engine: the rack's, else policy
                 where = {"site": site.id, "room": room.id, "rack": rack.id}
                 if rack_kw:
                     rules.append({"record": "dcmon:rack_rated_power_watts",
@@ -103,7 +105,7 @@ def policy_group(cfg: Config) -> Rule:
                 if feed_kw and {"A", "B"} <= feeds:
                     rules.append({"record": "dcmon:rack_feed_rated_power_watts",
                                   "expr": f"vector({num(feed_kw * 1000)})", "labels": where})
-    return {"name": "dcmon-policy", "rules": rules}
+    return {"name": "dcmon-policy", "rules": [*rules, *capacity_policy(cfg)]}
 
 
 def site_group(cfg: Config, sharded: bool) -> Rule:
@@ -374,5 +376,5 @@ def rule_file(cfg: Config, sharded: bool = False) -> dict[str, Any]:
     """The whole rule file as a YAML-ready document."""
     alerts = [*pue_rules(cfg, sharded), *metering_rules(cfg, sharded), *device_rules(cfg),
               *capacity_rules(cfg)]
-    return {"groups": [policy_group(cfg), site_group(cfg, sharded),
+    return {"groups": [policy_group(cfg), site_group(cfg, sharded), capacity_group(cfg),
                        {"name": "dcmon-alerts", "rules": alerts}]}

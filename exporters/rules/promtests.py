@@ -15,12 +15,17 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from typing import Any
 
 from dcmon.config.durations import parse_duration
 from dcmon.config.inventory import Site
 from dcmon.config.resolved import Config
 from dcmon.config.topology import category_label
+from dcmon.engine.capacity.compute import compute_capacity
+from dcmon.engine.capacity.model import SiteCapacity
+from dcmon.engine.capacity.rack import CapacityInputs
+from dcmon.exporters.rules.capacity import rack_rated_kw, rack_usable_kw
 from dcmon.exporters.rules.generate import (
     PUE,
     capacity_rules,
@@ -29,6 +34,7 @@ from dcmon.exporters.rules.generate import (
     policy_of,
     site_pue_rules,
 )
+from dcmon.model import Reading, Source
 
 STEP_S = 300  # input series and evaluation interval (5m: every evaluation sees a sample)
 Test = dict[str, Any]
@@ -220,7 +226,7 @@ def _rated_rack(cfg: Config, feed: bool) -> tuple[Site, str, str, float, list[st
         pol = policy_of(site)
         for room in site.rooms:
             for rack in room.racks:
-                rack_kw, feed_kw = pol.rack_rating(rack.id)
+                rack_kw, feed_kw = rack_rated_kw(site, rack), pol.rack_rating(rack.id)[1]
                 devs = [d for d in rack.devices]
                 if feed and feed_kw and {"A", "B"} <= {d.feed for d in devs}:
                     return site, room.id, rack.id, feed_kw, [d.id for d in devs if d.feed]
@@ -253,8 +259,89 @@ def capacity_tests(cfg: Config) -> list[Test]:
     return out
 
 
-def rule_tests(cfg: Config, rule_file: str = "rules.yml") -> dict[str, Any]:
-    """The ``promtool test rules`` document for ``rule_file`` (non-sharded rules)."""
+def _rack_loads(cfg: Config, site: Site) -> dict[str, float]:
+    """Watts per rack device: each rack draws about half its usable power (1.2 kW unrated),
+    split evenly over its devices, in whole watts (sums and ratios stay exact)."""
+    out: dict[str, float] = {}
+    for room in site.rooms:
+        for i, rack in enumerate(room.racks):
+            devs = [d.id for d in rack.devices]
+            usable = rack_usable_kw(cfg, site, rack)
+            rack_w = 1200.0 + 100 * i if usable is None else round(usable * 500) + 100 * i
+            for d in devs:
+                out[d] = float(round(rack_w / len(devs)))
+    return out
+
+
+def _engine_site(cfg: Config, site: Site, loads: dict[str, float]) -> SiteCapacity:
+    """What the engine's capacity says of ``site`` with these live loads (basis now)."""
+    readings = {d: [Reading(d, "power", w, "W", {}, 0.0, Source("test"), rack_power=True,
+                            level="total")] for d, w in loads.items()}
+    cfg_now = replace(cfg, model=cfg.model.model_copy(update={
+        "capacity": cfg.model.capacity.model_copy(update={"basis": "now"})}))
+    cap = compute_capacity(cfg_now, CapacityInputs(readings, {}, 0.0, 3600.0), site.id)
+    return cap.sites[0]
+
+
+def _sample(expr: str, labels: dict[str, str], value: float | None, scale: float,
+            kw: bool = False) -> dict[str, Any] | None:
+    """A promql_expr_test of ``round(expr * scale)``: promtool compares floats exactly, the
+    engine rounds to 6 places, so both sides are compared as whole numbers (``kw``: the
+    engine's figure is in kW, the series in W)."""
+    if value is None:
+        return None
+    inner = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    want = math.floor(value * (1000 if kw else 1) * scale + 0.5)
+    return {"expr": f"round({expr} * {scale:g})" if scale != 1 else f"round({expr})",
+            "eval_time": _at(STEP_S), "exp_samples": [{"labels": f"{{{inner}}}",
+                                                       "value": want}]}
+
+
+def capacity_recording_tests(cfg: Config) -> list[Test]:
+    """The capacity recording rules against the engine's own capacity, for the first site with
+    racks: live loads on every rack device, the engine computes, Prometheus must agree."""
+    site = next((s for s in cfg.model.sites if any(r.devices for ro in s.rooms
+                                                    for r in ro.racks)), None)
+    if site is None:
+        return []
+    loads = _rack_loads(cfg, site)
+    eng = _engine_site(cfg, site, loads)
+    place = {d.id: (d.room, d.rack) for d in cfg.devices if d.site == site.id and d.rack}
+    series = [_series("dcmon_power_watts", {"device": d, "rack": place[d][1], "rack_power": "true",
+                                            "room": place[d][0], "site": site.id}, _vals((w, 3)))
+              for d, w in loads.items()]
+    checks: list[dict[str, Any] | None] = []
+    for room in eng.rooms:
+        for r in room.racks:
+            lab = {"site": r.site, "room": r.room, "rack": r.rack}
+            checks.append(_sample(f'dcmon:rack_utilisation_ratio{{rack="{r.rack}"}}', lab,
+                                  r.utilisation, 1e6))
+            checks.append(_sample(f'dcmon:rack_headroom_watts{{rack="{r.rack}"}}',
+                                  {**lab, "limit": "power"}, r.headroom.power_kw, 1, kw=True))
+        checks.append(_sample(f'dcmon:room_headroom_watts{{room="{room.room}"}}',
+                              {"site": site.id, "room": room.room, "limit": "power"},
+                              room.headroom.power_kw, 1, kw=True))
+    sl = {"site": site.id}
+    t = eng.totals
+    checks += [
+        _sample(f'dcmon:site_headroom_watts{{site="{site.id}"}}',
+                {**sl, "limit": "power"}, eng.headroom.power_kw, 1, kw=True),
+        _sample(f'dcmon:site_racks{{site="{site.id}"}}', {**sl, "state": "in_use"},
+                float(t.racks_in_use), 1),
+        _sample(f'dcmon:site_standard_racks{{site="{site.id}",kind="measured"}}',
+                {**sl, "kind": "measured"}, t.std_racks_measured, 1e6),
+        _sample(f'dcmon:site_standard_racks{{site="{site.id}",kind="in_use"}}',
+                {**sl, "kind": "in_use"}, t.std_racks_in_use, 1e6)]
+    return [{"name": f"{site.id}: rack and site capacity as the engine computes it (live load)",
+             "interval": _at(STEP_S), "input_series": series,
+             "promql_expr_test": [c for c in checks if c is not None]}]
+
+
+def rule_tests(cfg: Config, rule_file: str = "rules.yml", sharded: bool = False
+               ) -> dict[str, Any]:
+    """The ``promtool test rules`` document for ``rule_file``; the sharded rules get the
+    tests that do not read the engine's site results (devices, racks, capacity)."""
+    pue = [] if sharded else [*pue_tests(cfg), *metering_tests(cfg)]
     return {"rule_files": [rule_file], "evaluation_interval": _at(STEP_S),
-            "tests": [*pue_tests(cfg), *metering_tests(cfg), *device_tests(cfg),
-                      *capacity_tests(cfg)]}
+            "tests": [*pue, *device_tests(cfg), *capacity_tests(cfg),
+                      *capacity_recording_tests(cfg)]}

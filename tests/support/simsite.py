@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from dcmon.app.inventory import parse_config
 from dcmon.app.poller import Poller
@@ -58,11 +58,13 @@ def threaded_site(**kw: object) -> Iterator[ThreadedSite]:
         ts.close()
 
 
-def hub_for(site: SimulatedSite, interval: float = 5) -> tuple[Config, Poller, ResultsHub]:
+def hub_for(site: SimulatedSite, interval: float = 5, doc: dict[str, Any] | None = None
+            ) -> tuple[Config, Poller, ResultsHub]:
     """A poller feeding a results hub (in-memory store) over a started SimulatedSite: the
-    pipeline of ``dcmon run`` without its scheduler, for tests that poll by hand."""
+    pipeline of ``dcmon run`` without its scheduler, for tests that poll by hand. ``doc``: the
+    inventory to use instead of the site's own."""
     reg = ProfileRegistry.load()
-    cfg = parse_config(site.inventory(interval=interval), "<test>", reg)
+    cfg = parse_config(doc or site.inventory(interval=interval), "<test>", reg)
     poller = Poller(cfg, reg)
     hub = ResultsHub(cfg, EnergyEngine(cfg, Store(":memory:")), poller.snapshot)
     poller.listeners.append(hub.on_poll)

@@ -9,6 +9,7 @@ import click
 from dcmon.app.cli.common import fail, load_or_exit
 from dcmon.app.demo import run_demo
 from dcmon.app.service import ListenError, StartError, run_until_signal
+from dcmon.app.shard import Shard
 from dcmon.app.simulate import run_simulator
 
 
@@ -20,12 +21,23 @@ from dcmon.app.simulate import run_simulator
 @click.option("--api-listen", default=None,
               help="HOST:PORT for the REST API, the status page and /-/reload (overrides "
                    "api.listen).")
-def run(config_file: str, listen: str | None, api_listen: str | None) -> None:
-    """Poll every device in the inventory and serve /metrics until SIGTERM; SIGHUP (or
-    POST /-/reload) re-reads the inventory."""
+@click.option("--shard", "shard_spec", default=None, envvar="DCMON_SHARD", show_envvar=True,
+              metavar="K/N",
+              help="Poll only shard K of N (K from 0: a StatefulSet ordinal): the devices "
+                   "whose crc32(id) % N is K. Site PUE, capacity and alerts then come from "
+                   "`dcmon rules --sharded` in Prometheus (docs/deployment.md).")
+def run(config_file: str, listen: str | None, api_listen: str | None,
+        shard_spec: str | None) -> None:
+    """Poll every device in the inventory (or one shard's) and serve /metrics until SIGTERM;
+    SIGHUP (or POST /-/reload) re-reads the inventory."""
+    try:
+        shard = None if shard_spec is None else Shard.parse(shard_spec)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--shard") from None
     cfg, reg = load_or_exit(config_file, secrets=True)  # every secret it uses, before starting
     try:
-        asyncio.run(run_until_signal(cfg, reg, listen=listen, api_listen=api_listen))
+        asyncio.run(run_until_signal(cfg, reg, listen=listen, api_listen=api_listen,
+                                     shard=shard))
     except StartError as exc:
         fail([str(exc)])
 
