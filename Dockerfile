@@ -8,11 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /src
-COPY pyproject.toml README.md ./
+# constraints.txt: the exact versions the tests passed with (scripts/constraints.py).
+COPY pyproject.toml README.md constraints.txt ./
 COPY dcmon ./dcmon
 COPY collectors ./collectors
 COPY exporters ./exporters
-RUN pip install . \
+RUN pip install -c constraints.txt . \
     && useradd --system --uid 10001 --home-dir /var/lib/dcmon --shell /usr/sbin/nologin dcmon \
     && mkdir -p /var/lib/dcmon /etc/dcmon \
     && chown dcmon /var/lib/dcmon

@@ -19,6 +19,7 @@ import contextlib
 import json
 import logging
 import secrets
+import shutil
 import signal
 import tempfile
 import threading
@@ -157,9 +158,27 @@ async def run_demo(*, listen: str = "127.0.0.1:9630", duration: float | None = N
     clock.use(city.clock)
     sink = Sink() if console_receiver else None
     token = secrets.token_urlsafe(24)
+    # The demo's stores live in a temp folder, removed on exit (also after a failed start).
+    state_dir = tempfile.mkdtemp(prefix="dcmon-demo-")
+    log.info("demo state in %s (removed on exit)", state_dir)
+    try:
+        await _run_demo(city, sink, state_dir, token, extra, listen=listen, duration=duration,
+                        interval=interval, speed=speed, api_listen=api_listen, quiet=quiet,
+                        on_started=on_started)
+    finally:
+        if sink is not None:
+            sink.close()
+        clock.use(None)
+        shutil.rmtree(state_dir, ignore_errors=True)
+
+
+async def _run_demo(city: SimulatedCity, sink: Sink | None, state_dir: str, token: str,
+                    extra: dict[str, Any] | None, *, listen: str, duration: float | None,
+                    interval: float, speed: float, api_listen: str, quiet: bool,
+                    on_started: Any) -> None:
     inv = demo_inventory(city, listen=listen, api_listen=api_listen, interval=interval,
                          token=token, sink_url=sink.url if sink else None, receivers=extra,
-                         state_dir=tempfile.mkdtemp(prefix="dcmon-demo-"))
+                         state_dir=state_dir)
     reg = ProfileRegistry.load()
     cfg = parse_config(inv, "<demo>", reg, secrets=True)  # --receivers may name env secrets
     svc = start_service(cfg, reg)
@@ -203,6 +222,3 @@ async def run_demo(*, listen: str = "127.0.0.1:9630", duration: float | None = N
     finally:
         await stop_service(svc)
         await city.stop()
-        if sink is not None:
-            sink.close()
-        clock.use(None)

@@ -15,7 +15,7 @@ Lines must be in time order per series; devices may interleave in any order.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -127,11 +127,15 @@ def settled_results(calc: PueCalculator, last_ts: float, windows: list[str] | No
 
 
 def capacity_from_store(config: Config, store_path: str | Path, now: float,
-                        site: str | None = None) -> CityCapacity:
-    """Offline capacity from the state store of ``dcmon run`` (no live readings: flagged)."""
+                        site: str | None = None,
+                        readings: Mapping[str, Sequence[Reading]] | None = None
+                        ) -> CityCapacity:
+    """Capacity from the state store of ``dcmon run`` (its history) and ``readings``, the
+    service's latest (dcmon/app/live.py); without them live values are missing and flagged."""
     store = Store(store_path)
     try:
-        return CapacityCalculator(config, EnergyEngine(config, store)).compute(now, {}, site)
+        return CapacityCalculator(config, EnergyEngine(config, store)).compute(
+            now, readings or {}, site)
     finally:
         store.close()
 

@@ -28,6 +28,7 @@ from prometheus_client import CollectorRegistry
 from dcmon import clock
 from dcmon.app.alerting import AlertPipeline
 from dcmon.app.jobs import ALERTS_JOB, add_poll_job, first_offsets, job_every
+from dcmon.app.live import LIVE_FILE, live_writer
 from dcmon.app.poller import Poller
 from dcmon.app.reload import Reloader, ReloadMetrics, Running
 from dcmon.app.shard import Shard, ShardResults
@@ -178,6 +179,9 @@ def _pipeline(config: Config, profiles: ProfileRegistry, store: Store,
     poller = Poller(config, profiles)
     hub = ResultsHub(config, EnergyEngine(config, store), poller.snapshot)
     poller.listeners.append(hub.on_poll)
+    # The latest readings for `dcmon report capacity` beside the service (dcmon/app/live.py).
+    hub.listeners.append(live_writer(state_path(config).parent / LIVE_FILE,
+                                     poller.snapshot.readings))
     devices = ExpositionCache(poller.snapshot)
     poller.listeners.append(devices.on_poll)
     results = CollectorRegistry()

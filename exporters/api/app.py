@@ -49,7 +49,7 @@ from dcmon.exporters.api.docs import mount_assets, swagger_page
 from dcmon.exporters.api.ops import Reload, health_router, reload_router
 from dcmon.exporters.api.status.routes import COOKIE, status_router
 from dcmon.exporters.api.throttle import FailureThrottle, client_address
-from dcmon.exporters.reports.capacity import render_html
+from dcmon.exporters.reports.capacity import render_csv, render_html, render_json
 from dcmon.exporters.reports.tabular import flatten, to_csv
 
 PREFIX = "/api/v1"
@@ -423,15 +423,26 @@ def _report_and_admin_routes(api: APIRouter, latest: _Latest, admin: Any) -> Non
     """The HTML capacity report, and recompute-now for admins."""
 
     @api.get("/reports/capacity", response_model=None, tags=["reports"],
-             responses={200: {"content": {"text/html": {"schema": {"type": "string"}}},
-                              "description": "The report page"},
+             responses={200: {"content": {"text/html": {"schema": {"type": "string"}},
+                                          "application/json": {"schema": {"type": "object"}},
+                                          "text/csv": {"schema": {"type": "string"}}},
+                              "description": "The report page, or its figures (JSON, CSV)"},
                         404: {"model": ErrorBody, "description": "Unknown site"}})
     def report(site: str | None = None,
-               lang: Annotated[Literal["en", "zh"], Query()] = "en") -> HTMLResponse:
+               lang: Annotated[Literal["en", "zh"], Query()] = "en",
+               format: Annotated[Literal["html", "json", "csv"],
+                                 Query(description="json and csv: the figures, as "
+                                                   "`dcmon report capacity --format`")] = "html"
+               ) -> Response:
         """The human capacity report (HTML with inline SVG charts), as ``dcmon report``."""
         cap = latest.capacity()
         if site is not None:
             latest.site_or_404(site)
+        if format == "json":
+            return Response(render_json(cap, site), media_type="application/json")
+        if format == "csv":
+            return Response(render_csv(cap, site).encode("utf-8"),
+                            media_type="text/csv; charset=utf-8")
         return HTMLResponse(render_html(cap, lang=lang, site=site, pue=latest.hub.latest.pue,
                                         tz=latest.hub.config.model.api.zone()))
 

@@ -59,6 +59,21 @@ def _ts(ts: float, tz: tzinfo = UTC) -> str:
     return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M ") + zone_name(tz, ts)
 
 
+#: Names listed before "and N more": a room of 13 racks on A/B PDUs has 26 stale inputs when
+#: its PDUs go silent, and a line of 26 names hides the figures it qualifies.
+SHOWN_NAMES = 3
+
+
+def summarise(names: Sequence[str], t: Mapping[str, str] | None = None,
+              shown: int = SHOWN_NAMES) -> str:
+    """A list of names in one short phrase: all of them when few, else the count, the first
+    ``shown`` and "and N more" (the HTML keeps the whole list in a tooltip)."""
+    if len(names) <= shown + 1:
+        return ", ".join(names)
+    more = (t or {}).get("and_more", "and {n} more").format(n=len(names) - shown)
+    return f"{len(names)} ({', '.join(names[:shown])}, {more})"
+
+
 def quality_html(q: Quality, t: Mapping[str, str]) -> str:
     """A figure's data quality in one line (coverage; stale inputs; flags), or a tick.
     Shared with the status page; ``t`` needs ``coverage`` and ``stale``, ``flags`` is a
@@ -67,7 +82,8 @@ def quality_html(q: Quality, t: Mapping[str, str]) -> str:
     if q.coverage is not None:
         parts.append(f'{t["coverage"]} {q.coverage * 100:.0f} %')
     if q.stale:
-        parts.append(f'<span class="risk">{t["stale"]}: {esc(", ".join(q.stale))}</span>')
+        parts.append(f'<span class="risk" title="{esc(", ".join(q.stale))}">{t["stale"]}: '
+                     f'{esc(summarise(q.stale, t))}</span>')
     if q.flags:
         prefix = f'{t["flags"]}: ' if t.get("flags") else ""
         names = ", ".join(flag_text(t, f) for f in q.flags)

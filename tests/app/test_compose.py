@@ -57,7 +57,7 @@ def test_services_images_and_ports() -> None:
     assert SERVICES["prometheus"]["image"].startswith("prom/prometheus:v")
     assert SERVICES["alertmanager"]["image"].startswith("prom/alertmanager:v")
     assert re.fullmatch(r"grafana/grafana:11\.6\.\d+", SERVICES["grafana"]["image"])
-    assert SERVICES["influxdb"]["image"] == "influxdb:2.7"
+    assert SERVICES["influxdb"]["image"] == "influxdb:2.7.11"
     published = {name: {p.rsplit(":", 1)[1] for p in s.get("ports", [])}
                  for name, s in SERVICES.items() if s.get("ports")}
     assert published == {"dcmon": {"9630", "9640"},
@@ -90,7 +90,8 @@ def test_volumes_and_mounted_files_exist() -> None:
 def test_dockerfile_builds_the_package() -> None:
     text = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.11-slim$", text, re.M)
-    assert "pip install ." in text
+    assert "pip install -c constraints.txt ." in text
+    assert re.search(r"^COPY .*\bconstraints\.txt\b", text, re.M)
     assert 'ENTRYPOINT ["dcmon"]' in text
     assert 'CMD ["run", "--config", "/etc/dcmon/site.yaml"]' in text
     pyproject = (ROOT / "pyproject.toml").read_text()

@@ -19,7 +19,9 @@ import pytest
 from click.testing import CliRunner
 
 from dcmon.app.cli import main
-from dcmon.exporters.reports.capacity import chromium, chromium_args
+from dcmon.engine.capacity.model import Quality
+from dcmon.exporters.reports.capacity import chromium, chromium_args, quality_html, summarise
+from dcmon.exporters.reports.i18n import text
 from tests.support.paths import CASES
 from tests.support.snmpsim import require_tool, unavailable
 
@@ -133,3 +135,14 @@ def test_unknown_site_and_missing_store(tmp_path: Path) -> None:
     cfg.write_text((CASES / "failover_ab" / "config.yaml").read_text())
     res = CliRunner().invoke(main, ["report", "capacity", "--config", str(cfg)])
     assert res.exit_code == 1 and "no state store" in res.output
+
+
+def test_a_long_stale_list_is_summarised() -> None:
+    """26 silent PDUs: the count, the first three and "and 23 more"; the tooltip has all."""
+    names = tuple(f"pdu-r{i // 2 + 1:02d}-{'ab'[i % 2]}" for i in range(26))
+    assert summarise(names) == "26 (pdu-r01-a, pdu-r01-b, pdu-r02-a, and 23 more)"
+    assert summarise(names[:4]) == "pdu-r01-a, pdu-r01-b, pdu-r02-a, pdu-r02-b"
+    line = quality_html(Quality(None, names), text("en"))
+    assert "stale inputs: 26 (pdu-r01-a, pdu-r01-b, pdu-r02-a, and 23 more)" in line
+    assert f'title="{", ".join(names)}"' in line
+    assert "等另 23 个" in quality_html(Quality(None, names), text("zh"))
