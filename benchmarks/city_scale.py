@@ -1,11 +1,13 @@
 """A city of PDUs polled by the real service: CPU, memory, /metrics scrape time, poll lateness.
 
-One net-snmp ``snmpd`` on 127.0.0.1 serves every PDU (``tests/support/snmpd.py``): an APC
+net-snmp ``snmpd`` agents on 127.0.0.1 serve the PDUs (``tests/support/snmpd.py``): an APC
 rPDU2-like PDU with 8 metered outlets, 44 samples through the ``apc_rpdu2`` profile with outlets
-on, one community per PDU (``pdu00001`` ...) in one com2sec group. One agent with a community
-per PDU, rather than one agent per PDU, because snmpd listens with select() (at most ~1,000
-sockets) and a few thousand agent processes would not fit beside dcmon on a small machine;
-every community sees the same values. The agent's CPU is reported apart from dcmon's.
+on. Each agent serves ``--per-agent`` PDUs (default 250), one community per PDU (``pdu00001``
+...) in one com2sec group; every community sees the same values. Not one agent per PDU: 10,000
+snmpd processes would not fit beside dcmon on a small machine. Not one agent for all: snmpd
+looks a community up by a linear scan of its com2sec lines, ~0.6 ms of its CPU per request per
+1,000 communities, so one agent with 10,000 communities needs ~18 ms per poll, 3 cores' worth
+at 167 polls/s, and drops requests. The agents' CPU is reported apart from dcmon's.
 
 dcmon runs in this process as ``dcmon run`` runs it (:func:`dcmon.app.service.start_service`:
 scheduler, poller, energy engine, results, /metrics), polling every PDU each ``--interval`` for
@@ -31,6 +33,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,14 +61,15 @@ def community(i: int) -> str:
     return f"pdu{i:05d}"
 
 
-def city_inventory(n: int, port: int, *, sites: int, interval: float, state_dir: str,
-                   concurrency: int) -> dict[str, Any]:
-    """``n`` PDUs, two per rack (feeds A and B), spread over ``sites`` sites of one room each."""
+def city_inventory(n: int, ports: list[int], per_agent: int, *, sites: int, interval: float,
+                   state_dir: str, concurrency: int) -> dict[str, Any]:
+    """``n`` PDUs, two per rack (feeds A and B), spread over ``sites`` sites of one room each;
+    PDU i is served by agent (i - 1) // per_agent."""
     site_devices: list[list[dict[str, Any]]] = [[] for _ in range(sites)]
     for i in range(1, n + 1):
         site_devices[(i - 1) * sites // n].append(
-            {"id": community(i), "host": "127.0.0.1", "port": port, "profile": "apc_rpdu2",
-             "credential": community(i), "feed": "AB"[i % 2]})
+            {"id": community(i), "host": "127.0.0.1", "port": ports[(i - 1) // per_agent],
+             "profile": "apc_rpdu2", "credential": community(i), "feed": "AB"[i % 2]})
     out_sites = []
     for s, devices in enumerate(site_devices, start=1):
         racks = [{"id": f"rack{r + 1:04d}", "devices": devices[r:r + PDUS_PER_RACK]}
@@ -149,15 +153,15 @@ async def scrape_all(port: int, watch: Watch) -> None:
         watch.scrapes.append((kind, seconds, size))
 
 
-async def run(args: argparse.Namespace, port: int, agent_pid: int) -> dict[str, Any]:
+async def run(args: argparse.Namespace, agents: list[Snmpd]) -> dict[str, Any]:
     reg = ProfileRegistry.load()
     t_parse = time.perf_counter()
-    inv = city_inventory(args.pdus, port, sites=args.sites, interval=args.interval,
-                         state_dir=tempfile.mkdtemp(prefix="dcmon-city-"),
+    inv = city_inventory(args.pdus, [a.port for a in agents], args.per_agent, sites=args.sites,
+                         interval=args.interval, state_dir=tempfile.mkdtemp(prefix="dcmon-city-"),
                          concurrency=args.concurrency)
     cfg = parse_config(inv, "<city>", reg)
     parse_s = time.perf_counter() - t_parse
-    c0, a0, w0 = time.process_time(), agent_cpu(agent_pid), time.perf_counter()
+    c0, a0, w0 = time.process_time(), agent_cpu(agents), time.perf_counter()
     watch = Watch(time.time())
     svc = start_service(cfg, reg)
     svc.scheduler.add_listener(watch.on_job, EVENT_JOB_SUBMITTED | EVENT_JOB_MISSED
@@ -171,16 +175,20 @@ async def run(args: argparse.Namespace, port: int, agent_pid: int) -> dict[str, 
             await asyncio.sleep(min(args.scrape_every, max(0.0, args.seconds -
                                                            (time.perf_counter() - w0))))
         cpu, wall = time.process_time() - c0, time.perf_counter() - w0
-        agent = agent_cpu(agent_pid) - a0
+        agent = agent_cpu(agents) - a0
     finally:
         lag.cancel()
         await stop_service(svc)
     return {"watch": watch, "cpu": cpu, "wall": wall, "agent": agent, "parse": parse_s}
 
 
-def agent_cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def agent_cpu(agents: list[Snmpd]) -> float:
+    """CPU seconds the agents have used (utime + stime from /proc)."""
+    total = 0
+    for agent in agents:
+        fields = Path(f"/proc/{agent.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -191,7 +199,8 @@ def pct(values: list[float], q: float) -> float:
 def report(args: argparse.Namespace, r: dict[str, Any], load_before: tuple[float, ...]) -> None:
     w: Watch = r["watch"]
     load = os.getloadavg()
-    print(f"{args.pdus} PDUs (apc_rpdu2, outlets on, 44 samples each) on one snmpd, "
+    agents = -(-args.pdus // args.per_agent)
+    print(f"{args.pdus} PDUs (apc_rpdu2, outlets on, 44 samples each) on {agents} snmpd, "
           f"{args.sites} sites, interval {args.interval:g} s, concurrency {args.concurrency}, "
           f"{r['wall']:.0f} s; {os.cpu_count()} CPUs, load average before {load_before[0]:.2f}, "
           f"after {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
@@ -235,17 +244,21 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=180.0)
     ap.add_argument("--sites", type=int, default=20)
     ap.add_argument("--concurrency", type=int, default=64)
+    ap.add_argument("--per-agent", type=int, default=250, help="PDUs (communities) per snmpd")
     ap.add_argument("--scrape-every", type=float, default=30.0,
                     help="seconds between rounds of scrapes (full, gzip, ?site=)")
     args = ap.parse_args()
     if not Snmpd.available():
         print("missing: /usr/sbin/snmpd (Debian package snmpd)", file=sys.stderr)
         sys.exit(2)
-    logging.basicConfig(level=logging.WARNING)
+    # Devices down and skipped polls are counted and printed; one line each would drown them.
+    logging.basicConfig(level=logging.ERROR)
     load_before = os.getloadavg()
-    communities = [community(i) for i in range(1, args.pdus + 1)]
-    with Snmpd(rpdu2_objects(outlets=8), communities=communities) as agent:
-        result = asyncio.run(run(args, agent.port, agent.pid))
+    with ExitStack() as stack:
+        agents = [stack.enter_context(Snmpd(rpdu2_objects(outlets=8), communities=[
+            community(i) for i in range(first, min(args.pdus, first + args.per_agent - 1) + 1)]))
+            for first in range(1, args.pdus + 1, args.per_agent)]
+        result = asyncio.run(run(args, agents))
     report(args, result, load_before)
 
 
