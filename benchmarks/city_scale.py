@@ -170,10 +170,11 @@ async def run(args: argparse.Namespace, agents: list[Snmpd]) -> dict[str, Any]:
     lag = asyncio.create_task(watch.loop_lag())
     try:
         await asyncio.sleep(min(args.interval + 5, args.seconds))
-        while time.perf_counter() - w0 < args.seconds:
+        while args.scrape_every > 0 and time.perf_counter() - w0 < args.seconds:
             await scrape_all(svc.http_port, watch)
             await asyncio.sleep(min(args.scrape_every, max(0.0, args.seconds -
                                                            (time.perf_counter() - w0))))
+        await asyncio.sleep(max(0.0, args.seconds - (time.perf_counter() - w0)))
         cpu, wall = time.process_time() - c0, time.perf_counter() - w0
         agent = agent_cpu(agents) - a0
     finally:
@@ -225,7 +226,8 @@ def report(args: argparse.Namespace, r: dict[str, Any], load_before: tuple[float
         print(f"event loop stalls over 50 ms: {len(w.stalls)}, {sum(s for _, s in w.stalls):.1f} s "
               f"in all; worst " + ", ".join(f"{lag * 1e3:.0f} ms at {at:.0f} s"
                                              for at, lag in worst))
-        print("scrape rounds started at " + ", ".join(f"{at:.0f}" for at in w.rounds) + " s")
+        rounds = ", ".join(f"{at:.0f}" for at in w.rounds) or "(no scrapes)"
+        print(f"scrape rounds started at {rounds} s")
     else:
         print("event loop stalls over 50 ms: none")
     for kind in ("full", "gzip", "site"):
@@ -246,7 +248,7 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--per-agent", type=int, default=250, help="PDUs (communities) per snmpd")
     ap.add_argument("--scrape-every", type=float, default=30.0,
-                    help="seconds between rounds of scrapes (full, gzip, ?site=)")
+                    help="seconds between rounds of scrapes (full, gzip, ?site=); 0: none")
     args = ap.parse_args()
     if not Snmpd.available():
         print("missing: /usr/sbin/snmpd (Debian package snmpd)", file=sys.stderr)
