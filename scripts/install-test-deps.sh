@@ -3,7 +3,8 @@
 #
 # Idempotent: each step checks what is already there and skips itself.
 #   1. Debian packages: snmp snmpd python3-venv python3-gdbm prometheus prometheus-alertmanager
-#      (promtool ships with prometheus). Their system services are NOT started: a temporary
+#      prometheus-snmp-exporter (promtool ships with prometheus; the exporter is only run by
+#      benchmarks/vs_snmp_exporter.py). Their system services are NOT started: a temporary
 #      /usr/sbin/policy-rc.d (exit 101) blocks invoke-rc.d during the install, and services of
 #      packages installed by this run are stopped and disabled afterwards when systemd runs.
 #   2. snmpsim==1.1.7 in its own venv at ${DCMON_SNMPSIM_VENV:-/opt/dcmon-snmpsim}, built with
@@ -16,13 +17,14 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SNMPSIM_VENV="${DCMON_SNMPSIM_VENV:-/opt/dcmon-snmpsim}"
 SNMPSIM_VERSION="1.1.7"
 APT_PACKAGES=(snmp snmpd python3-venv python3-gdbm prometheus prometheus-alertmanager
-              chromium poppler-utils fonts-wqy-microhei victoria-metrics)
+              chromium poppler-utils fonts-wqy-microhei victoria-metrics prometheus-snmp-exporter)
 # package -> systemd unit it ships
 declare -A PACKAGE_UNITS=(
     [snmpd]=snmpd.service
     [prometheus]=prometheus.service
     [prometheus-alertmanager]=prometheus-alertmanager.service
     [victoria-metrics]=victoria-metrics.service
+    [prometheus-snmp-exporter]=prometheus-snmp-exporter.service
 )
 
 log() { printf 'install-test-deps: %s\n' "$*"; }
@@ -73,7 +75,7 @@ else
     fi
     log "apt: installed ${missing[*]}"
 fi
-for tool in snmpget snmpbulkwalk promtool prometheus; do
+for tool in snmpget snmpbulkwalk promtool prometheus prometheus-snmp-exporter; do
     command -v "$tool" >/dev/null || { log "missing tool after install: $tool" >&2; exit 1; }
 done
 

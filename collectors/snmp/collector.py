@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from dcmon import clock
@@ -30,6 +30,8 @@ _NUMBER_RE = re.compile(rb"-?\d+(?:\.\d+)?")
 #: Failures that concern the objects asked, not the device: the agent answered with an error
 #: status. Anything else (timeout, transport, auth, garbage) fails the whole poll.
 _PER_OBJECT = frozenset({"error_status"})
+#: Plans kept per collector; more means profiles were reloaded many times: start afresh.
+_MAX_PLANS = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,8 @@ def text(vb: VarBind) -> str:
     v = vb.value
     if isinstance(v, bytes):
         s = v.decode("utf-8", "replace")
+        if s.isprintable():  # nearly always: skip the filter, one call per character
+            return s.strip()
         return "".join(ch for ch in s if ch.isprintable()).strip()
     return "" if v is None else str(v)
 
@@ -94,8 +98,72 @@ def parse_index(suffix: tuple[int, ...], parts: Sequence[IndexPart]) -> _Row | N
     return _Row(labels, raw)
 
 
+def _instance(row: _Row, names: tuple[str, ...]) -> str:
+    """The instance suffix that ``names`` (index labels) make of a row, as in a column's OIDs."""
+    if len(names) == 1:
+        return row.parts[names[0]]
+    return ".".join(row.parts[name] for name in names)
+
+
+class _Columns:
+    """One poll's walked columns by instance suffix, each built once per poll.
+
+    The metrics of a table share columns: an outlet table's current, power and energy each look
+    up the same module, name and number columns, and their rows parse the same index. Built
+    per metric, that was most of the collector's CPU.
+    """
+
+    __slots__ = ("_kinds", "_parsed", "_rows", "_texts", "_walked")
+
+    def __init__(self, walked: Mapping[str, list[VarBind]]) -> None:
+        self._walked = walked
+        self._rows: dict[str, dict[str, VarBind]] = {}
+        self._texts: dict[str, dict[str, str]] = {}
+        #: id of a metric's index parts -> what they parse by (equal for equal parts: each
+        #: metric has its own tuple); the parts outlive the poll, so their ids are stable.
+        self._kinds: dict[int, Hashable] = {}
+        #: (index kind, instance suffix) -> parsed row.
+        self._parsed: dict[tuple[Hashable, str], _Row | None] = {}
+
+    def rows(self, oid: str) -> dict[str, VarBind]:
+        """The column's values by instance suffix, exceptions left out (do not modify)."""
+        got = self._rows.get(oid)
+        if got is None:
+            cut = len(oid) + 1
+            got = {vb.oid[cut:]: vb for vb in self._walked.get(oid, ()) if not vb.is_exception}
+            self._rows[oid] = got
+        return got
+
+    def texts(self, oid: str) -> dict[str, str]:
+        """The column's :func:`text` by instance suffix, for lookups (do not modify)."""
+        got = self._texts.get(oid)
+        if got is None:
+            got = {key: text(vb) for key, vb in self.rows(oid).items()}
+            self._texts[oid] = got
+        return got
+
+    def row(self, key: str, parts: tuple[IndexPart, ...]) -> _Row | None:
+        """The row an instance suffix makes under ``parts``; None if it does not fit."""
+        kind = self._kinds.get(id(parts))
+        if kind is None:
+            kind = tuple((p.label, p.type, p.match, tuple(sorted(p.values.items())))
+                         for p in parts)
+            self._kinds[id(parts)] = kind
+        cache_key = (kind, key)
+        if cache_key in self._parsed:
+            return self._parsed[cache_key]
+        try:
+            suffix = tuple(int(x) for x in key.split("."))
+        except ValueError:
+            row = None
+        else:
+            row = parse_index(suffix, parts)
+        self._parsed[cache_key] = row
+        return row
+
+
 def _keep(where: Where, table: Mapping[str, VarBind], row: _Row) -> bool:
-    vb = table.get(".".join(row.parts[name] for name in where.index_labels))
+    vb = table.get(_instance(row, where.index_labels))
     if where.texts:
         return (vb is not None and text(vb) in where.texts) != where.negate
     n = numeric(vb) if vb is not None else None
@@ -146,9 +214,21 @@ class SnmpCollector:
         #: plan the equivalence test holds it to).
         self.table_walks = table_walks
         self.tables = TableMemory()
+        #: (id of a profile, outlets) -> (that profile, its plan): a plan is the same every poll.
+        self._plans: dict[tuple[int, bool], tuple[CompiledProfile, list[str], list[str]]] = {}
 
     def plan(self, profile: CompiledProfile, include_outlets: bool) -> tuple[list[str], list[str]]:
         """The scalars to GET and the columns to walk for a profile (deduplicated, ordered)."""
+        known = self._plans.get((id(profile), include_outlets))
+        if known is None or known[0] is not profile:
+            if len(self._plans) >= _MAX_PLANS:  # profiles replaced by reloads
+                self._plans.clear()
+            known = (profile, *self._plan(profile, include_outlets))
+            self._plans[(id(profile), include_outlets)] = known
+        return list(known[1]), list(known[2])
+
+    def _plan(self, profile: CompiledProfile, include_outlets: bool
+              ) -> tuple[list[str], list[str]]:
         scalars: dict[str, None] = {}
         columns: dict[str, None] = {}
         for m in self._metrics(profile, include_outlets):
@@ -277,11 +357,12 @@ class SnmpCollector:
                   walked: Mapping[str, list[VarBind]], errors: list[PollError]) -> list[Reading]:
         ts = clock.now()
         readings: list[Reading] = []
+        columns = _Columns(walked)
         for m in metrics:
             if m.index is None:
                 readings.extend(self._scalar(device, m, got, ts, errors))
             else:
-                readings.extend(self._column(device, m, walked, ts, errors))
+                readings.extend(self._column(device, m, columns, ts, errors))
         return readings
 
     def _scalar(self, device: str, m: SnmpMetric, got: Mapping[str, VarBind], ts: float,
@@ -301,38 +382,30 @@ class SnmpCollector:
                                     m.oid))
         return [r] if r else []
 
-    def _column(self, device: str, m: SnmpMetric, walked: Mapping[str, list[VarBind]],
+    def _column(self, device: str, m: SnmpMetric, columns: _Columns,
                 ts: float, errors: list[PollError]) -> list[Reading]:
         assert m.index is not None
-
-        def by_suffix(oid: str) -> dict[str, VarBind]:
-            return {vb.oid[len(oid) + 1 :]: vb for vb in walked.get(oid, [])
-                    if not vb.is_exception}
-
-        lookups = [(lk, by_suffix(lk.oid)) for lk in m.lookups]
-        wheres = [(w, by_suffix(w.oid)) for w in m.wheres]
-        digits = by_suffix(m.digits.oid) if m.digits else None
-        markers = by_suffix(m.reset_time_oid) if m.reset_time_oid else None
-        rows = by_suffix(m.oid)
-        fallback = by_suffix(m.fallback.oid) if m.fallback else {}
+        lookups = [(lk, columns.texts(lk.oid)) for lk in m.lookups]
+        wheres = [(w, columns.rows(w.oid)) for w in m.wheres]
+        digits = columns.rows(m.digits.oid) if m.digits else None
+        markers = columns.rows(m.reset_time_oid) if m.reset_time_oid else None
+        rows = columns.rows(m.oid)
+        fallback = columns.rows(m.fallback.oid) if m.fallback else {}
         out: list[Reading] = []
-        for key in (rows | {k: v for k, v in fallback.items() if k not in rows}):
-            try:
-                suffix = tuple(int(x) for x in key.split("."))
-            except ValueError:
-                continue
-            row = parse_index(suffix, m.index)
-            if row is None or not all(_keep(w, table, row) for w, table in wheres):
+        keys = rows | {k: v for k, v in fallback.items() if k not in rows} if fallback else rows
+        for key in keys:
+            row = columns.row(key, m.index)
+            if row is None or (wheres and not all(_keep(w, table, row) for w, table in wheres)):
                 continue
             labels = dict(m.labels)
             labels.update(row.labels)
-            for lk, table in lookups:
-                hit = table.get(".".join(row.parts[name] for name in lk.index_labels))
-                if hit is not None and text(hit):
-                    labels[lk.label] = lk.values.get(text(hit), text(hit))
+            for lk, texts in lookups:
+                shown = texts.get(_instance(row, lk.index_labels))
+                if shown:
+                    labels[lk.label] = lk.values.get(shown, shown)
             factor = 1.0
             if m.digits is not None and digits is not None:
-                dkey = ".".join(row.parts[name] for name in m.digits.index_labels)
+                dkey = _instance(row, m.digits.index_labels)
                 dvb = digits.get(dkey)
                 n = numeric(dvb) if dvb is not None else None
                 if n is None:

@@ -7,11 +7,14 @@ still being walked; the reply's rows are dealt back to their columns (row-major:
 repetition), and a column drops out when its answers leave its subtree.
 
 The repetitions of each request come from the row counts seen last time: the smallest count
-still expected among the active columns, plus one to see the end. Columns of a one-row table
-finish in the first request; those of a 24-row table take the rest in the next. A device whose
-tables grew is still read in full (only in more requests), and one never seen before is read
-with the target's ``max_repetitions``. Each column keeps the rules of a single walk
-(:class:`~dcmon.collectors.snmp.api.Walk`): the same rows, the same limits, the same errors.
+still expected among the active columns, plus one to see the end, raised to the next larger
+count while that wastes fewer than :data:`REQUEST_COST_VARBINDS` varbinds on the columns that
+are done (a request costs far more than a varbind, in dcmon and in the agent). Columns of the
+one-, two- and three-row tables of a PDU finish in the first request; those of a 24-row table
+take the rest in the next. A device whose tables grew is still read in full (only in more
+requests), and one never seen before is read with the target's ``max_repetitions``. Each
+column keeps the rules of a single walk (:class:`~dcmon.collectors.snmp.api.Walk`): the same
+rows, the same limits, the same errors.
 """
 
 from __future__ import annotations
@@ -24,6 +27,10 @@ from dcmon.collectors.snmp.api import PollBudget, SnmpTarget, VarBind, Walk
 MAX_VARBINDS_PER_REQUEST = 256
 #: Most columns in one request (each is one OID in the request): small agents choke on more.
 MAX_COLUMNS_PER_REQUEST = 48
+#: One more request costs about what this many varbinds of reply cost: dcmon spends ~45 µs of
+#: CPU per request on loopback and ~1 µs per varbind (docs/performance.md), and agents answer
+#: a request much more slowly than they add a varbind to it.
+REQUEST_COST_VARBINDS = 32
 
 #: One GETBULK: the OIDs to continue after, and the repetitions; the reply's varbinds.
 Bulk = Callable[[list[str], int], Awaitable[list[VarBind]]]
@@ -31,10 +38,20 @@ Bulk = Callable[[list[str], int], Awaitable[list[VarBind]]]
 
 def repetitions(active: Sequence[str], walks: Mapping[str, Walk],
                 expected: Mapping[str, int], cap: int) -> int:
-    """Repetitions for the next request: enough for the column expecting the fewest rows."""
-    want = min((expected[c] - len(walks[c].rows) if c in expected else cap) for c in active)
-    per_request = max(1, MAX_VARBINDS_PER_REQUEST // len(active))
-    return max(1, min(cap, want + 1, per_request))
+    """Repetitions for the next request: enough for the column expecting the fewest rows, and
+    for the next ones while padding the columns already done costs less than a request."""
+    limit = min(cap, max(1, MAX_VARBINDS_PER_REQUEST // len(active)))
+    needs = sorted((expected[c] - len(walks[c].rows) + 1 if c in expected else cap + 1)
+                   for c in active)
+    reps = needs[0]
+    for done, need in enumerate(needs):
+        if need <= reps:
+            continue
+        # The `done` columns before this one end within `reps`; each gets need - reps extra.
+        if need > limit or done * (need - reps) > REQUEST_COST_VARBINDS:
+            break
+        reps = need
+    return max(1, min(limit, reps))
 
 
 async def walk_columns(target: SnmpTarget, bases: Sequence[str], budget: PollBudget,
