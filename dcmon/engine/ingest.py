@@ -24,6 +24,10 @@ from dcmon.model import Reading
 
 log = logging.getLogger("dcmon.engine.ingest")
 
+#: Series keys cached per kind before the cache starts over (labels in another order, or
+#: devices removed by reloads, only add entries).
+_KEY_CACHE_MAX = 200_000
+
 
 class EnergyEngine:
     """Turns readings into durable energy accounts and hourly/daily rollups."""
@@ -43,6 +47,8 @@ class EnergyEngine:
         self._dirty_c: dict[str, CounterAccount] = {}
         self._dirty_p: dict[str, PowerAccount] = {}
         self._new_series: dict[str, Series] = {}
+        #: (device, metric, level, *labels) -> series key, one cache per kind ("E", "P").
+        self._keys: dict[str, dict[tuple[object, ...], str]] = {"E": {}, "P": {}}
 
     def reconfigure(self, config: Config) -> None:
         """Take a reloaded inventory: accounts and series carry over, gap limits follow the
@@ -62,28 +68,45 @@ class EnergyEngine:
             self.series[key] = s
             self._new_series[key] = s
 
+    def _key(self, kind: str, r: Reading) -> str:
+        """``series_key`` through a cache: building the key (sorting and joining the labels)
+        cost more than the accounting itself, and a series is read again on every poll."""
+        cache = self._keys[kind]
+        try:
+            ident = (r.device, r.metric, r.level, *r.labels.items())
+            key = cache.get(ident)
+        except TypeError:  # a label value that cannot be hashed (replayed JSON): no cache
+            return series_key(kind, r)
+        if key is None:
+            if len(cache) >= _KEY_CACHE_MAX:
+                cache.clear()
+            key = cache[ident] = series_key(kind, r)
+        return key
+
     def ingest(self, readings: Iterable[Reading]) -> None:
         """Apply readings (any order of devices; time order within a series)."""
+        counters, powers, add = self.counters, self.powers, self._rollup.add
+        dirty_c, dirty_p = self._dirty_c, self._dirty_p
         for r in readings:
             if r.kind == "counter" and r.unit == "J":
-                key = series_key("E", r)
-                acc = self.counters.get(key)
+                key = self._key("E", r)
+                acc = counters.get(key)
                 if acc is None:
-                    acc = self.counters[key] = CounterAccount(key)
+                    acc = counters[key] = CounterAccount(key)
                     self._series(key, r)
                 step = acc.update(r.value, r.ts, counter_max=r.counter_max,
                                   capped=r.counter_capped, marker=r.reset_marker)
-                self._rollup.add(key, step)
-                self._dirty_c[key] = acc
+                add(key, step)
+                dirty_c[key] = acc
             elif r.metric == "power" and r.unit == "W":
-                key = series_key("P", r)
-                pacc = self.powers.get(key)
+                key = self._key("P", r)
+                pacc = powers.get(key)
                 if pacc is None:
-                    pacc = self.powers[key] = PowerAccount(key, self._max_gap(r.device))
+                    pacc = powers[key] = PowerAccount(key, self._max_gap(r.device))
                     self._series(key, r)
                 step = pacc.update(r.value, r.ts)
-                self._rollup.add(key, step, watts=r.value)
-                self._dirty_p[key] = pacc
+                add(key, step, watts=r.value)
+                dirty_p[key] = pacc
 
     def flush(self) -> None:
         """Persist dirty accounts, new series and rollups in one transaction."""
