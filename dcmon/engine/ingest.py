@@ -12,14 +12,13 @@ topology can be resolved to series after a restart.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 
 from dcmon import clock
 from dcmon.config.resolved import Config
 from dcmon.engine.energy import CounterAccount, PowerAccount, Rollup, Series, series_key
-from dcmon.engine.store import Store
+from dcmon.engine.store import Batch, Store
 from dcmon.model import Reading
 
 log = logging.getLogger("dcmon.engine.ingest")
@@ -47,6 +46,7 @@ class EnergyEngine:
         self._dirty_c: dict[str, CounterAccount] = {}
         self._dirty_p: dict[str, PowerAccount] = {}
         self._new_series: dict[str, Series] = {}
+        self._unwritten: Batch | None = None
         #: (device, metric, level, *labels) -> series key, one cache per kind ("E", "P").
         self._keys: dict[str, dict[tuple[object, ...], str]] = {"E": {}, "P": {}}
 
@@ -110,13 +110,30 @@ class EnergyEngine:
 
     def flush(self) -> None:
         """Persist dirty accounts, new series and rollups in one transaction."""
+        batch = self.take()
+        if batch is not None:
+            self.write(batch)
+
+    def take(self) -> Batch | None:
+        """What has changed since the last take, as rows the engine no longer touches; None if
+        nothing. A batch whose write failed comes back first, merged with the new one."""
+        unwritten, self._unwritten = self._unwritten, None
         if not (self._dirty_c or self._dirty_p or self._rollup.hours):
-            return
-        self.store.flush(self._dirty_c.values(), self._dirty_p.values(), self._rollup.hours,
-                         [(s.key, s.device, s.metric, s.level, json.dumps(dict(s.labels)),
-                           int(s.rack_power)) for s in self._new_series.values()])
+            return unwritten
+        batch = Batch.of(self._dirty_c.values(), self._dirty_p.values(), self._rollup.hours,
+                         self._new_series.values())
         self._dirty_c, self._dirty_p, self._rollup = {}, {}, Rollup()
         self._new_series = {}
+        return batch if unwritten is None else unwritten.merge(batch)
+
+    def write(self, batch: Batch) -> None:
+        """Write a taken batch in one transaction. If it fails, the next take returns it
+        again (the caller serialises take and write: one writer at a time)."""
+        try:
+            self.store.write(batch)
+        except BaseException:
+            self._unwritten = batch
+            raise
 
     def lifetime(self) -> dict[str, tuple[Series, float, int, int]]:
         """Lifetime joules per counter series with its wraps and resets (for export)."""
