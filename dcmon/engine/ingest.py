@@ -13,7 +13,8 @@ topology can be resolved to series after a restart.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from dcmon import clock
 from dcmon.config.resolved import Config
@@ -41,7 +42,10 @@ class EnergyEngine:
         self.powers = store.load_powers(default_interval * self.max_gap_intervals)
         for acc in self.powers.values():  # per-device gap limit
             acc.max_gap_s = self._max_gap(acc.key.split("|")[1])
-        self.series: dict[str, Series] = {s.key: s for s in store.load_series()}
+        self._pairs: dict[tuple[str, str], tuple[str, str]] = {}
+        self._labels: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}
+        self.series: dict[str, Series] = {s.key: replace(s, labels=self._shared(s.labels))
+                                          for s in store.load_series()}
         self._rollup = Rollup()
         self._dirty_c: dict[str, CounterAccount] = {}
         self._dirty_p: dict[str, PowerAccount] = {}
@@ -64,9 +68,19 @@ class EnergyEngine:
 
     def _series(self, key: str, r: Reading) -> None:
         if key not in self.series:
-            s = Series(key, r.device, r.metric, r.level, dict(r.labels), r.rack_power)
+            s = Series(key, r.device, r.metric, r.level, self._shared(r.labels), r.rack_power)
             self.series[key] = s
             self._new_series[key] = s
+
+    def _shared(self, labels: Mapping[str, str]) -> Mapping[str, str]:
+        """One shared copy of each distinct label set (in its order), never mutated: a city's
+        PDUs repeat the same outlet, bank and phase labels, and a dict per series was the
+        engine's largest cost per device (benchmarks/memory.py)."""
+        try:
+            ident = tuple(labels.items())
+            return self._labels.setdefault(ident, dict(ident))
+        except TypeError:  # unhashable label values (replayed JSON)
+            return dict(labels)
 
     def _key(self, kind: str, r: Reading) -> str:
         """``series_key`` through a cache: building the key (sorting and joining the labels)
@@ -80,6 +94,9 @@ class EnergyEngine:
         if key is None:
             if len(cache) >= _KEY_CACHE_MAX:
                 cache.clear()
+            pairs = self._pairs  # the label pairs are the same on every device: keep one each
+            ident = (r.device, r.metric, r.level,
+                     *(pairs.setdefault(p, p) for p in r.labels.items()))
             key = cache[ident] = series_key(kind, r)
         return key
 

@@ -34,3 +34,18 @@ def test_label_order_and_unhashable_labels_share_one_series() -> None:
     assert set(engine.store.keys()) == {want, odd}
     again = EnergyEngine(engine.config, engine.store)  # restart: series come from the store
     assert sorted(again.series) == sorted([want, odd])
+
+
+def test_series_of_many_devices_share_one_copy_of_each_label_set() -> None:
+    """A city repeats the same outlet labels on every PDU: the engine keeps one dict of each
+    (benchmarks/memory.py), in the reading's order, also after a restart."""
+    engine = EnergyEngine(parse_config(INVENTORY, "<t>", ProfileRegistry.load()),
+                          Store(":memory:"))
+    engine.ingest([Reading(dev, "energy", 1.0, "J", {"outlet": "1", "name": "srv"}, 0.0,
+                           Source("t"), "counter", "outlet") for dev in ("m", "n")])
+    engine.flush()
+    a, b = (engine.series[f"E|{d}|energy|outlet|name=srv,outlet=1"] for d in ("m", "n"))
+    assert a.labels is b.labels and list(a.labels.items()) == [("outlet", "1"), ("name", "srv")]
+    again = EnergyEngine(engine.config, engine.store)
+    a, b = (again.series[f"E|{d}|energy|outlet|name=srv,outlet=1"] for d in ("m", "n"))
+    assert a.labels is b.labels and dict(a.labels) == {"outlet": "1", "name": "srv"}
