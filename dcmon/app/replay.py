@@ -107,6 +107,7 @@ def replay(config: Config, registry: ProfileRegistry, stream: TextIO, file: str,
         engine.flush()
         count += len(buf)
         last_ts = max((last_ts, *(r.ts for r in buf)))  # as max(last_ts, r.ts) per reading
+        del buf  # before the next batch is read, not after: one batch in memory at a time
     results = settled_results(PueCalculator(config, engine), last_ts, windows) if last_ts else []
     now = max((r.end for r in results), default=0.0)
     accounts = {k: {"device": s.device, "metric": s.metric, "labels": dict(s.labels),
