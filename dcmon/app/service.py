@@ -3,7 +3,8 @@
 Reads as: capture signals -> start the metrics listener (/metrics, /-/healthy, /-/ready) ->
 schedule one job per device -> reload the inventory on each SIGHUP or ``POST /-/reload``
 (:mod:`dcmon.app.reload`) -> wait for the stop signal -> stop scheduling, give in-flight polls a
-grace period, cancel the rest and say how many were dropped -> close clients.
+grace period, cancel the rest and say how many were dropped -> close clients -> commit the
+energy engine's queued polls.
 """
 
 from __future__ import annotations
@@ -272,6 +273,7 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
         server.stop()
         _abandon(pipe, alert_store)
         raise listen_error(api_listen or config.model.api.listen, exc) from None
+    pipe.hub.start()  # the engine's writer thread: polls are committed together, off the loop
     _schedule(parts.scheduler, config, pipe.poller, pipe.hub, alerts if shard is None else None)
     log.info("polling %d devices%s; metrics on http://%s:%d/metrics", len(config.devices),
              "" if shard is None else f" (shard {shard}; API and alerts off: site figures "
@@ -313,6 +315,7 @@ async def stop_service(svc: RunningService) -> None:
         if still:
             log.warning("shutdown: cancelled %d polls still in flight", len(still))
     await svc.poller.close()
+    await asyncio.to_thread(svc.hub.close)  # after the last poll: commit what is queued
     if svc.influx is not None:  # after the last poll: write the rest, or keep it in the spool
         await asyncio.to_thread(svc.influx.close)
     if svc.api is not None:

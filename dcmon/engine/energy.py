@@ -168,14 +168,27 @@ class Rollup:
     hours: dict[tuple[str, float], HourBucket] = field(default_factory=dict)
 
     def add(self, key: str, step: Step, watts: float | None = None) -> None:
-        for hour, joules, secs in split_hours(step):
-            b = self.hours.setdefault((key, hour), HourBucket())
+        hours = self.hours
+        t0, t1 = step.t0, step.t1
+        h = t0 - (t0 % HOUR)
+        if t0 < t1 <= h + HOUR:
+            # Within one hour (nearly every poll): split_hours' single bucket, same arithmetic.
+            parts: list[tuple[float, float, float]] | tuple[tuple[float, float, float]] = (
+                (h, step.joules * (t1 - t0) / (t1 - t0), t1 - t0),)
+        else:
+            parts = split_hours(step)
+        for hour, joules, secs in parts:
+            b = hours.get((key, hour))
+            if b is None:
+                b = hours[(key, hour)] = HourBucket()
             b.energy_j += joules
             if step.covered:
                 b.covered_s += secs
         if watts is not None:
-            hour = step.t1 - (step.t1 % HOUR)
-            b = self.hours.setdefault((key, hour), HourBucket())
+            hour = t1 - (t1 % HOUR)
+            b = hours.get((key, hour))
+            if b is None:
+                b = hours[(key, hour)] = HourBucket()
             b.peak_w = max(b.peak_w, watts)
 
 

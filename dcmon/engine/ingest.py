@@ -12,17 +12,21 @@ topology can be resolved to series after a restart.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from dcmon import clock
 from dcmon.config.resolved import Config
 from dcmon.engine.energy import CounterAccount, PowerAccount, Rollup, Series, series_key
-from dcmon.engine.store import Store
+from dcmon.engine.store import Batch, Store
 from dcmon.model import Reading
 
 log = logging.getLogger("dcmon.engine.ingest")
+
+#: Series keys cached per kind before the cache starts over (labels in another order, or
+#: devices removed by reloads, only add entries).
+_KEY_CACHE_MAX = 200_000
 
 
 class EnergyEngine:
@@ -38,11 +42,17 @@ class EnergyEngine:
         self.powers = store.load_powers(default_interval * self.max_gap_intervals)
         for acc in self.powers.values():  # per-device gap limit
             acc.max_gap_s = self._max_gap(acc.key.split("|")[1])
-        self.series: dict[str, Series] = {s.key: s for s in store.load_series()}
+        self._pairs: dict[tuple[str, str], tuple[str, str]] = {}
+        self._labels: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}
+        self.series: dict[str, Series] = {s.key: replace(s, labels=self._shared(s.labels))
+                                          for s in store.load_series()}
         self._rollup = Rollup()
         self._dirty_c: dict[str, CounterAccount] = {}
         self._dirty_p: dict[str, PowerAccount] = {}
         self._new_series: dict[str, Series] = {}
+        self._unwritten: Batch | None = None
+        #: (device, metric, level, *labels) -> series key, one cache per kind ("E", "P").
+        self._keys: dict[str, dict[tuple[object, ...], str]] = {"E": {}, "P": {}}
 
     def reconfigure(self, config: Config) -> None:
         """Take a reloaded inventory: accounts and series carry over, gap limits follow the
@@ -58,42 +68,89 @@ class EnergyEngine:
 
     def _series(self, key: str, r: Reading) -> None:
         if key not in self.series:
-            s = Series(key, r.device, r.metric, r.level, dict(r.labels), r.rack_power)
+            s = Series(key, r.device, r.metric, r.level, self._shared(r.labels), r.rack_power)
             self.series[key] = s
             self._new_series[key] = s
 
+    def _shared(self, labels: Mapping[str, str]) -> Mapping[str, str]:
+        """One shared copy of each distinct label set (in its order), never mutated: a city's
+        PDUs repeat the same outlet, bank and phase labels, and a dict per series was the
+        engine's largest cost per device (benchmarks/memory.py)."""
+        try:
+            ident = tuple(labels.items())
+            return self._labels.setdefault(ident, dict(ident))
+        except TypeError:  # unhashable label values (replayed JSON)
+            return dict(labels)
+
+    def _key(self, kind: str, r: Reading) -> str:
+        """``series_key`` through a cache: building the key (sorting and joining the labels)
+        cost more than the accounting itself, and a series is read again on every poll."""
+        cache = self._keys[kind]
+        try:
+            ident = (r.device, r.metric, r.level, *r.labels.items())
+            key = cache.get(ident)
+        except TypeError:  # a label value that cannot be hashed (replayed JSON): no cache
+            return series_key(kind, r)
+        if key is None:
+            if len(cache) >= _KEY_CACHE_MAX:
+                cache.clear()
+            pairs = self._pairs  # the label pairs are the same on every device: keep one each
+            ident = (r.device, r.metric, r.level,
+                     *(pairs.setdefault(p, p) for p in r.labels.items()))
+            key = cache[ident] = series_key(kind, r)
+        return key
+
     def ingest(self, readings: Iterable[Reading]) -> None:
         """Apply readings (any order of devices; time order within a series)."""
+        counters, powers, add = self.counters, self.powers, self._rollup.add
+        dirty_c, dirty_p = self._dirty_c, self._dirty_p
         for r in readings:
             if r.kind == "counter" and r.unit == "J":
-                key = series_key("E", r)
-                acc = self.counters.get(key)
+                key = self._key("E", r)
+                acc = counters.get(key)
                 if acc is None:
-                    acc = self.counters[key] = CounterAccount(key)
+                    acc = counters[key] = CounterAccount(key)
                     self._series(key, r)
                 step = acc.update(r.value, r.ts, counter_max=r.counter_max,
                                   capped=r.counter_capped, marker=r.reset_marker)
-                self._rollup.add(key, step)
-                self._dirty_c[key] = acc
+                add(key, step)
+                dirty_c[key] = acc
             elif r.metric == "power" and r.unit == "W":
-                key = series_key("P", r)
-                pacc = self.powers.get(key)
+                key = self._key("P", r)
+                pacc = powers.get(key)
                 if pacc is None:
-                    pacc = self.powers[key] = PowerAccount(key, self._max_gap(r.device))
+                    pacc = powers[key] = PowerAccount(key, self._max_gap(r.device))
                     self._series(key, r)
                 step = pacc.update(r.value, r.ts)
-                self._rollup.add(key, step, watts=r.value)
-                self._dirty_p[key] = pacc
+                add(key, step, watts=r.value)
+                dirty_p[key] = pacc
 
     def flush(self) -> None:
         """Persist dirty accounts, new series and rollups in one transaction."""
+        batch = self.take()
+        if batch is not None:
+            self.write(batch)
+
+    def take(self) -> Batch | None:
+        """What has changed since the last take, as rows the engine no longer touches; None if
+        nothing. A batch whose write failed comes back first, merged with the new one."""
+        unwritten, self._unwritten = self._unwritten, None
         if not (self._dirty_c or self._dirty_p or self._rollup.hours):
-            return
-        self.store.flush(self._dirty_c.values(), self._dirty_p.values(), self._rollup.hours,
-                         [(s.key, s.device, s.metric, s.level, json.dumps(dict(s.labels)),
-                           int(s.rack_power)) for s in self._new_series.values()])
+            return unwritten
+        batch = Batch.of(self._dirty_c.values(), self._dirty_p.values(), self._rollup.hours,
+                         self._new_series.values())
         self._dirty_c, self._dirty_p, self._rollup = {}, {}, Rollup()
         self._new_series = {}
+        return batch if unwritten is None else unwritten.merge(batch)
+
+    def write(self, batch: Batch) -> None:
+        """Write a taken batch in one transaction. If it fails, the next take returns it
+        again (the caller serialises take and write: one writer at a time)."""
+        try:
+            self.store.write(batch)
+        except BaseException:
+            self._unwritten = batch
+            raise
 
     def lifetime(self) -> dict[str, tuple[Series, float, int, int]]:
         """Lifetime joules per counter series with its wraps and resets (for export)."""

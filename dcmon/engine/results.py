@@ -23,11 +23,15 @@ from dcmon.engine.capacity.model import CityCapacity
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.pue import InstantPue, PueCalculator, PueResult, instantaneous, select_series
 from dcmon.engine.snapshot import Snapshot
-from dcmon.model import PollResult
+from dcmon.model import PollResult, Reading
 
 log = logging.getLogger("dcmon.engine.results")
 
 RESULTS_INTERVAL_S = 60.0
+#: The writer thread commits queued polls at most this often (wall seconds) ...
+FLUSH_INTERVAL_S = 1.0
+#: ... or as soon as this many polls wait.
+FLUSH_POLLS = 1000
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,8 @@ def ceilings(config: Config) -> tuple[Ceiling, ...]:
 class ResultsHub:
     """Owns the engine in ``dcmon run``: ingests polls, recomputes results, serves copies."""
 
-    def __init__(self, config: Config, engine: EnergyEngine, snapshot: Snapshot) -> None:
+    def __init__(self, config: Config, engine: EnergyEngine, snapshot: Snapshot, *,
+                 flush_interval_s: float = FLUSH_INTERVAL_S) -> None:
         self.config = config
         self.engine = engine
         self.snapshot = snapshot
@@ -138,6 +143,12 @@ class ResultsHub:
         self._history: deque[HistoryPoint] = deque(maxlen=HISTORY_POINTS)
         #: Called with every new Results (the InfluxDB writer); a fault is logged, not raised.
         self.listeners: list[Callable[[Results], None]] = []
+        #: Polls' readings waiting for the writer thread (appended on the event loop).
+        self._queue: deque[tuple[Reading, ...]] = deque()
+        self._flush_lock = threading.Lock()  # one take-and-write at a time, in order
+        self._wake, self._stop = threading.Event(), threading.Event()
+        self._writer: threading.Thread | None = None
+        self.flush_interval_s = flush_interval_s
 
     def reconfigure(self, config: Config) -> None:
         """Take a reloaded inventory between two computations: the engine keeps its accounts
@@ -149,14 +160,70 @@ class ResultsHub:
             self.capacity_calc = CapacityCalculator(config, self.engine)
 
     def on_poll(self, result: PollResult) -> None:
-        """Book a poll's energy and persist it before the next poll (kill -9 safe)."""
-        if result.ok:
+        """Queue a poll's readings for the writer thread (:meth:`start`).
+
+        This runs on the poller's event loop, so it takes no lock and touches no disk: the
+        engine books queued polls and commits them together at most every
+        ``flush_interval_s`` (sooner after ``FLUSH_POLLS`` polls), and neither a slow disk nor a
+        long :meth:`recompute` can delay a poll. A ``kill -9`` loses the polls not yet
+        committed; the counters' next deltas book their energy after the restart.
+        """
+        if result.ok and result.readings:
+            self._queue.append(result.readings)
+            if len(self._queue) >= FLUSH_POLLS:
+                self._wake.set()
+
+    def flush(self) -> int:
+        """Book every queued poll and commit it in one transaction; returns the polls booked.
+
+        The writer thread calls this on its schedule, :meth:`recompute` before it reads the
+        store, :meth:`close` at a clean stop. The engine lock is held only while booking in
+        memory, not during the write."""
+        with self._flush_lock:
+            n = 0
             with self._lock:
-                self.engine.ingest(result.readings)
-                self.engine.flush()
+                while self._queue:
+                    self.engine.ingest(self._queue.popleft())
+                    n += 1
+                batch = self.engine.take()
+            if batch is not None:
+                self.engine.write(batch)
+            return n
+
+    def start(self) -> None:
+        """Start the writer thread (``dcmon run``); without it polls wait for :meth:`flush`."""
+        if self._writer is None:
+            self._stop.clear()
+            self._writer = threading.Thread(target=self._write_loop, name="dcmon-engine-writer",
+                                            daemon=True)
+            self._writer.start()
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Stop the writer thread and commit what is queued (a clean stop loses nothing)."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            self._stop.set()
+            self._wake.set()
+            writer.join(timeout)
+        self.flush()
+
+    def _write_loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.flush_interval_s)
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:  # a full or failing disk: keep the batch, try again next time
+                log.exception("could not write the energy store; retrying in %.0f s",
+                              self.flush_interval_s)
+                self._stop.wait(self.flush_interval_s)
 
     def recompute(self, now: float | None = None) -> Results:
         now = clock.now() if now is None else now
+        try:  # the results read the store: book every poll received so far
+            self.flush()
+        except Exception:  # a failing disk: compute from what the store holds
+            log.exception("could not write the energy store before computing results")
         with self._lock:
             config = self.config  # one inventory for the whole computation, reload or not
             pue = tuple(self.calc.results(now, settle=self.calc.settle_s()))

@@ -1,8 +1,9 @@
 """The embedded store: energy accounts and hourly/daily rollups in SQLite (WAL).
 
 This is dcmon's default history: PUE windows and capacity reports need no external database.
-One transaction per flush (one per poll in ``dcmon run``), WAL journal and ``synchronous=NORMAL``
-mean a ``kill -9`` loses at most the poll in flight; the counter's next delta books it.
+One transaction per flush (in ``dcmon run`` at most one a second, from the results hub's writer
+thread), WAL journal and ``synchronous=NORMAL`` mean a ``kill -9`` loses at most the polls of
+the last second; the counters' next deltas book them.
 
 The schema is versioned (``meta.schema_version``) and migrates itself forward at open: each entry
 of :data:`MIGRATIONS` runs once, in order, in its own transaction.
@@ -14,6 +15,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +94,47 @@ def migrate(db: sqlite3.Connection, path: str, migrations: list[str]) -> int:
     return found
 
 
+CounterRow = tuple[str, float, float | None, float | None, str | None, int, int, int, int]
+PowerRow = tuple[str, float, float | None, float | None, int]
+SeriesRow = tuple[str, str, str, str, str, int]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What one transaction writes: account rows (copied, so the engine may go on updating
+    its accounts while a writer thread holds the batch), hour buckets and new series."""
+
+    counters: dict[str, CounterRow] = field(default_factory=dict)
+    powers: dict[str, PowerRow] = field(default_factory=dict)
+    hours: dict[tuple[str, float], HourBucket] = field(default_factory=dict)
+    series: dict[str, SeriesRow] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, counters: Iterable[CounterAccount], powers: Iterable[PowerAccount],
+           hours: dict[tuple[str, float], HourBucket], series: Iterable[Series]) -> Batch:
+        return cls({a.key: (a.key, a.total_j, a.last_value, a.last_ts, a.last_marker, a.wraps,
+                            a.resets, a.false_zeros, int(a.held_zero)) for a in counters},
+                   {a.key: (a.key, a.total_j, a.last_w, a.last_ts, a.gaps) for a in powers},
+                   hours,
+                   {s.key: (s.key, s.device, s.metric, s.level, json.dumps(dict(s.labels)),
+                            int(s.rack_power)) for s in series})
+
+    def merge(self, newer: Batch) -> Batch:
+        """This batch (not written) followed by a newer one: the newer account rows win, hour
+        buckets add up as the store would have added them."""
+        hours = {k: HourBucket(b.energy_j, b.peak_w, b.covered_s) for k, b in self.hours.items()}
+        for k, b in newer.hours.items():
+            old = hours.get(k)
+            if old is None:
+                hours[k] = b
+            else:
+                old.energy_j += b.energy_j
+                old.peak_w = max(old.peak_w, b.peak_w)
+                old.covered_s += b.covered_s
+        return Batch(self.counters | newer.counters, self.powers | newer.powers, hours,
+                     self.series | newer.series)
+
+
 class Store:
     """SQLite-backed persistence of accounts and rollups. Thread-safe (one lock)."""
 
@@ -132,12 +175,10 @@ class Store:
                                     "FROM series").fetchall()
         return [Series(r[0], r[1], r[2], r[3], json.loads(r[4]), bool(r[5])) for r in rows]
 
-    def flush(self, counters: Iterable[CounterAccount], powers: Iterable[PowerAccount],
-              hours: dict[tuple[str, float], HourBucket],
-              series: Iterable[tuple[str, str, str, str, str, int]] = ()) -> None:
-        """Write dirty accounts and add hour buckets, atomically."""
+    def write(self, batch: Batch) -> None:
+        """Write a batch's accounts and add its hour buckets, atomically."""
         days: dict[tuple[str, float], HourBucket] = {}
-        for (key, hour), b in hours.items():
+        for (key, hour), b in batch.hours.items():
             d = days.setdefault((key, hour - hour % DAY), HourBucket())
             d.energy_j += b.energy_j
             d.peak_w = max(d.peak_w, b.peak_w)
@@ -148,16 +189,14 @@ class Store:
             try:
                 db.executemany(
                     "INSERT OR REPLACE INTO counters VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(a.key, a.total_j, a.last_value, a.last_ts, a.last_marker, a.wraps,
-                      a.resets, a.false_zeros, int(a.held_zero)) for a in counters])
+                    list(batch.counters.values()))
                 db.executemany("INSERT OR REPLACE INTO powers VALUES (?, ?, ?, ?, ?)",
-                               [(a.key, a.total_j, a.last_w, a.last_ts, a.gaps)
-                                for a in powers])
+                               list(batch.powers.values()))
                 db.executemany("INSERT OR IGNORE INTO series VALUES (?, ?, ?, ?, ?, ?)",
-                               list(series))
+                               list(batch.series.values()))
                 db.executemany(_UPSERT.format(t="hourly", c="hour"),
                                [(k, h, b.energy_j, b.peak_w, b.covered_s)
-                                for (k, h), b in hours.items()])
+                                for (k, h), b in batch.hours.items()])
                 db.executemany(_UPSERT.format(t="daily", c="day"),
                                [(k, d, b.energy_j, b.peak_w, b.covered_s)
                                 for (k, d), b in days.items()])
