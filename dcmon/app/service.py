@@ -128,6 +128,18 @@ class _Pipeline:
     influx: InfluxWriter | None
 
 
+class _DropCancelled(logging.Filter):
+    """A job the scheduler cancels because the service is stopping is not an error: without
+    this, apscheduler logs a CancelledError traceback for a results run caught by the stop."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, asyncio.CancelledError)
+
+
+logging.getLogger("apscheduler.executors.default").addFilter(_DropCancelled())
+
+
 class StartError(Exception):
     """``dcmon run`` cannot start: one line for the operator, no traceback."""
 
