@@ -23,6 +23,10 @@ class DevicePoller(Protocol):
 
     async def poll(self, dev: DeviceSpec, profile: object | None) -> PollResult: ...
 
+    async def detect(self, dev: DeviceSpec) -> Detection | str:
+        """Which profile the device gets and why, or why this protocol cannot tell."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -38,10 +42,3 @@ POLLERS: dict[str, Callable[[Config, ProfileRegistry], DevicePoller]] = {
     "snmp": _snmp,
     "modbus": _modbus,
 }
-
-
-async def detect_device(poller: DevicePoller, dev: DeviceSpec) -> Detection | str:
-    """Ask a device who it is, where its protocol can tell; else the reason it cannot."""
-    if isinstance(poller, SnmpDevices):
-        return await poller.detect(dev)
-    return f"{dev.protocol} devices cannot be detected: name their profile"

@@ -33,5 +33,9 @@ class ModbusDevices:
                 "no_profile", f"{dev.profile!r} is not a Modbus profile"),), 0.0, 0.0, ok=False)
         return await self.collector.poll(modbus_device(dev), profile)
 
+    async def detect(self, dev: DeviceSpec) -> str:
+        """Modbus has no way to ask a device who it is: the inventory names the profile."""
+        return f"{dev.protocol} devices cannot be detected: name their profile"
+
     async def close(self) -> None:
         await self.collector.close()

@@ -128,7 +128,3 @@ class TableMemory:
                 absent.pop(column, None)
             else:
                 absent[column] = RECHECK_ABSENT_POLLS - 1
-
-    def forget(self, device: str) -> None:
-        self._rows.pop(device, None)
-        self._absent.pop(device, None)

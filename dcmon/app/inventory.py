@@ -36,16 +36,6 @@ def parse_config(data: Any, file: str, registry: ProfileRegistry | None = None,
     return loader.parse_config(data, file, _catalog(registry), base, secrets=secrets)
 
 
-def registry_for(config: Config) -> ProfileRegistry:
-    """The built-in profiles plus the inventory's ``profile_dirs`` (relative to its file)."""
-    base = Path(config.file).resolve().parent
-    return ProfileRegistry.load(_dirs(base, config.model.profile_dirs))
-
-
-def _dirs(base: Path, dirs: Iterable[str]) -> list[Path]:
-    return [base / d for d in dirs]
-
-
 def load_with_profiles(path: str | Path, *, secrets: bool = False
                        ) -> tuple[Config, ProfileRegistry]:
     """The inventory and the profile registry it was checked against (built-in + its dirs);

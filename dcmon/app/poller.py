@@ -27,7 +27,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from dcmon import clock
-from dcmon.collectors.pollers import POLLERS, DevicePoller, detect_device
+from dcmon.collectors.pollers import POLLERS, DevicePoller
 from dcmon.collectors.registry import ProfileRegistry
 from dcmon.collectors.snmp.detect import Detection
 from dcmon.config.resolved import Config, DeviceSpec
@@ -139,7 +139,7 @@ class Poller:
 
     async def detect(self, dev: DeviceSpec) -> Detection | str:
         """Which profile the device gets and why (or why its protocol cannot tell)."""
-        return await detect_device(self.protocols[dev.protocol], dev)
+        return await self.protocols[dev.protocol].detect(dev)
 
     async def scheduled_poll(self, dev: DeviceSpec, *, spread: bool = False) -> None:
         """The scheduler's job: skip while backing off, otherwise poll in the device's budget.

@@ -272,6 +272,12 @@ class ResultsHub:
     def latest(self) -> Results:
         return self._results
 
+    def current(self) -> Results:
+        """The latest results, computed now if the first scheduled run has not come yet (a
+        request in the service's first seconds still gets figures)."""
+        res = self._results
+        return res if res.capacity is not None else self.recompute()
+
     @property
     def history(self) -> tuple[HistoryPoint, ...]:
         """The status page's chart points, oldest first (a copy)."""

@@ -243,9 +243,7 @@ class _Latest:
         self.hub = hub
 
     def capacity(self) -> CityCapacity:
-        res = self.hub.latest
-        if res.capacity is None:  # before the first scheduled computation
-            res = self.hub.recompute()
+        res = self.hub.current()
         assert res.capacity is not None
         return res.capacity
 

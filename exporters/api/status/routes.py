@@ -178,10 +178,7 @@ class _Pages:
         self.tz = settings.zone()
 
     def results(self) -> Results:
-        res = self.hub.latest
-        if res.capacity is None:  # before the first scheduled computation (as the API does)
-            res = self.hub.recompute()
-        return res
+        return self.hub.current()
 
     def lang(self, request: Request) -> tuple[str, bool]:
         return status_i18n.choose(request.query_params.get("lang"),
