@@ -28,12 +28,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dcmon import clock
 from dcmon.app.inventory import parse_config
 from dcmon.app.service import RunningService, start_service, stop_service
 from dcmon.collectors.registry import ProfileRegistry
+from dcmon.config.yamlfile import load_yaml
 from dcmon.engine.pue import instantaneous
 from dcmon.sim.city import SimulatedCity
 
@@ -141,7 +140,7 @@ def load_receivers(path: str | None) -> dict[str, Any] | None:
     shape as the ``alerting:`` block of an inventory (docs/alerts.md)."""
     if path is None:
         return None
-    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    doc = load_yaml(Path(path)) or {}  # the inventory's reader: same limits, file:line errors
     if not isinstance(doc, dict) or not isinstance(doc.get("receivers", []), list):
         raise ValueError(f"{path}: expected a mapping with a 'receivers:' list")
     return doc
@@ -149,10 +148,11 @@ def load_receivers(path: str | None) -> dict[str, Any] | None:
 
 async def run_demo(*, listen: str = "127.0.0.1:9630", duration: float | None = None,
                    interval: float = DEFAULT_INTERVAL, speed: float = DEFAULT_SPEED,
-                   api_listen: str = "127.0.0.1:9640", receivers: str | None = None,
+                   api_listen: str = "127.0.0.1:9640",
+                   receivers: dict[str, Any] | None = None,
                    console_receiver: bool = True, quiet: bool = False,
                    on_started: Any = None) -> None:
-    extra = load_receivers(receivers)
+    extra = receivers
     city = SimulatedCity(events=True, speed=speed)
     await city.start()
     clock.use(city.clock)
