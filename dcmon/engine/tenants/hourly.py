@@ -1,0 +1,87 @@
+"""The hourly energy a statement is built from: the site's IT and facility energy, each
+tenant's racks' IT energy, and the unassigned rest, hour by hour from the store.
+
+The meters are the ones PUE uses (:func:`dcmon.engine.pue.select_series` over the site's
+topology), so a statement's site total is the PUE window's facility energy. A rack's IT
+energy is that of its devices that are IT meters of the site (with ``it: racks``, all of
+them): a tenant's energy is then always part of the site's IT energy, and the unassigned line
+is the rest of it (racks without a tenant, and IT meters outside any rack).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from dcmon.config.inventory import Site
+from dcmon.config.resolved import Config
+from dcmon.config.tenants import UNASSIGNED
+from dcmon.config.topology import MeterRef, expand
+from dcmon.engine.ingest import EnergyEngine
+from dcmon.engine.pue import select_series
+
+#: Joules per kWh.
+KWH_J = 3.6e6
+
+
+@dataclass
+class SiteHours:
+    """Energy (J) per hour start: the site's facility and IT, and IT per line (tenant id or
+    ``unassigned``), plus the racks of each line and the tenants whose racks have no IT
+    meter."""
+
+    facility: dict[float, float] = field(default_factory=dict)
+    it: dict[float, float] = field(default_factory=dict)
+    lines: dict[str, dict[float, float]] = field(default_factory=dict)
+    racks: dict[str, list[str]] = field(default_factory=dict)
+    unmetered: list[str] = field(default_factory=list)
+
+    def hours(self) -> list[float]:
+        return sorted(set(self.facility) | set(self.it))
+
+
+def _sum_hours(engine: EnergyEngine, refs: list[MeterRef], start: float, end: float
+               ) -> dict[float, float]:
+    series = list(engine.series.values())
+    out: dict[float, float] = defaultdict(float)
+    for ref in refs:
+        for s in select_series(series, ref):
+            for hour, bucket in engine.store.hourly(s.key, start, end):
+                out[hour] += bucket.energy_j
+    return dict(out)
+
+
+def site_hours(config: Config, engine: EnergyEngine, site: Site, start: float, end: float
+               ) -> SiteHours:
+    """The hourly energy of ``site`` in [start, end) (its topology must be set)."""
+    assert site.energy is not None
+    meters = expand(site.energy, config.rack_devices(site.id))
+    out = SiteHours(it=_sum_hours(engine, meters["it"], start, end))
+    if meters["facility"]:
+        out.facility = _sum_hours(engine, meters["facility"], start, end)
+    else:
+        extra = _sum_hours(engine, meters["facility_components"], start, end)
+        out.facility = {h: out.it.get(h, 0.0) + extra.get(h, 0.0)
+                        for h in set(out.it) | set(extra)}
+    refs: dict[str, list[MeterRef]] = {t.id: [] for t in config.model.tenants}
+    out.racks = {t.id: [] for t in config.model.tenants}
+    out.racks[UNASSIGNED] = []
+    for room in site.rooms:
+        for rack in room.racks:
+            line = rack.tenant or UNASSIGNED
+            out.racks[line].append(f"{room.id}/{rack.id}")
+            if rack.tenant is None:
+                continue
+            # IT meters of the site that sit in this rack (all of its devices with it: racks).
+            refs[rack.tenant] += [ref for ref in meters["it"] if ref.device in
+                                  {d.id for d in config.devices if d.site == site.id
+                                   and d.room == room.id and d.rack == rack.id}]
+    for tenant, own in refs.items():
+        if out.racks[tenant] and not own:
+            out.unmetered.append(tenant)
+        out.lines[tenant] = _sum_hours(engine, own, start, end) if own else {}
+    rest: dict[float, float] = {}
+    for hour, joules in out.it.items():
+        rest[hour] = joules - sum(line.get(hour, 0.0) for line in out.lines.values())
+    out.lines[UNASSIGNED] = rest
+    return out
