@@ -20,7 +20,7 @@ from dcmon.engine.tenants.model import Statement
 from dcmon.engine.tenants.statement import GridFactor, statement
 
 
-def statement_from_store(config: Config, store_path: str | Path, site: str, month: str,
+def statement_from_store(config: Config, store_path: str | Path, site: str, month: str | None,
                          now: float, grid_factor: GridFactor | None = None,
                          settle: float = 0.0) -> Statement:
     """The statement from the store of ``dcmon run`` (its hourly energy)."""
@@ -33,7 +33,7 @@ def statement_from_store(config: Config, store_path: str | Path, site: str, mont
 
 
 def statement_from_readings(config: Config, registry: ProfileRegistry, lines: Iterable[str],
-                            file: str, site: str, month: str,
+                            file: str, site: str, month: str | None,
                             grid_factor: GridFactor | None = None,
                             now: float | None = None) -> Statement:
     """Replay JSON-lines readings into a fresh store and compute the statement as of ``now``

@@ -196,17 +196,21 @@ def _period_names(tariffs: list[Tariff]) -> list[str]:
     return list(names)
 
 
-def statement(config: Config, engine: EnergyEngine, site_id: str, month: str, now: float,
-              grid_factor: GridFactor | None = None, settle: float = 0.0) -> Statement:
-    """The statement of ``site_id`` for calendar month ``YYYY-MM`` (local), up to the last
-    whole hour at least ``settle`` seconds before ``now`` when the month is still running.
-    ValueError when the site is unknown, has no energy topology, or the month has not begun."""
+def statement(config: Config, engine: EnergyEngine, site_id: str, month: str | None,
+              now: float, grid_factor: GridFactor | None = None, settle: float = 0.0
+              ) -> Statement:
+    """The statement of ``site_id`` for calendar month ``YYYY-MM`` (local; None: the month
+    of the last whole hour), up to the last whole hour at least ``settle`` seconds before
+    ``now`` when the month is still running. ValueError when the site is unknown, has no
+    energy topology, or the month has not begun."""
     site = _site(config, site_id)
     assert site.energy is not None
     tz = site.energy.timezone
-    start, month_end = month_bounds(month, tz)
     settled = now - settle
-    end = min(month_end, settled - settled % HOUR)
+    settled -= settled % HOUR
+    month = month or datetime.fromtimestamp(settled - 1, ZoneInfo(tz)).strftime("%Y-%m")
+    start, month_end = month_bounds(month, tz)
+    end = min(month_end, settled)
     if end <= start:
         raise ValueError(f"month {month} has no whole hour before now at site {site_id!r}")
     hours = site_hours(config, engine, site, start, end)
@@ -257,7 +261,8 @@ def _describe(t: Tariff) -> str:
 
 def _notes(hours: SiteHours, unpriced: list[float], no_factor: bool, site: Site, tz: str
            ) -> list[str]:
-    notes = [f"tenant {t!r} has racks here but none of their devices is an IT meter of the "
+    notes = [] if hours.hours() else ["no energy was recorded at the site in this period"]
+    notes += [f"tenant {t!r} has racks here but none of their devices is an IT meter of the "
              "site: its energy is in the unassigned line" for t in hours.unmetered]
     if unpriced:
         first = datetime.fromtimestamp(unpriced[0], ZoneInfo(tz)).isoformat()
