@@ -97,12 +97,11 @@ def tenant_router(hub: ResultsHub, grid_factor: GridFactor | None) -> APIRouter:
     @router.get("/tenants/statement", response_model=StatementPage,
                 responses={200: {"content": {"text/csv": {"schema": {"type": "string"}},
                                              "text/markdown": {"schema": {"type": "string"}}}},
-                           400: {"description": "Not a month"},
                            404: {"description": "Unknown site, a site without topology, or "
                                                 "a month not begun"}})
     def tenant_statement(
             request: Request, site: str | None = None,
-            month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$",
+            month: Annotated[str | None, Query(pattern=r"^(19|20|21)\d\d-(0[1-9]|1[0-2])$",
                                                description="YYYY-MM, the site's time zone; "
                                                            "default: this month so far")] = None,
             format: Annotated[Literal["json", "csv", "md"] | None, Query()] = None,
@@ -113,8 +112,6 @@ def tenant_router(hub: ResultsHub, grid_factor: GridFactor | None) -> APIRouter:
                  if s.energy is not None and site in (None, s.id)]
         if site is not None and not sites:
             raise HTTPException(404, f"no site {site!r} with an energy topology")
-        if month is not None and not 1 <= int(month[5:]) <= 12:
-            raise HTTPException(400, f"{month!r} is not a month (YYYY-MM)")
         try:
             out = [statements.get(s, month) for s in sites]
         except ValueError as exc:

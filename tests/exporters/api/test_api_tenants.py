@@ -98,7 +98,7 @@ def test_statement_markdown_zh(url: str) -> None:
 
 
 @pytest.mark.parametrize(("params", "code"), [({"site": "nope"}, 404),
-                                              ({"month": "2025-13"}, 400),
+                                              ({"month": "2025-13"}, 422),
                                               ({"month": "2027-01"}, 404),
                                               ({"month": "jan"}, 422)])
 def test_bad_requests(url: str, params: dict[str, str], code: int) -> None:
