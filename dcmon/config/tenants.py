@@ -65,7 +65,7 @@ def hour_range(text: str) -> list[int]:
     start, end = int(m.group(1)), int(m.group(2))
     if start > 23 or end > 24:
         raise ValueError(f"{text!r}: hours run from 0 to 24")
-    if start == end % 24:
+    if start == end:
         raise ValueError(f"{text!r} names no hour (start equals end)")
     if start < end:
         return list(range(start, end))
