@@ -25,19 +25,22 @@ def _cents(x: float | None) -> int:
     return round(x * 100)
 
 
-def _run(case: str, factor: float | None) -> tuple[Statement, dict]:
+def _run(case: str, factor: float | list[list[float]] | None) -> tuple[Statement, dict]:
+    """The case's statement; ``factor`` is a number or steps ``[[from_ts, value], ...]``."""
     folder = CASES / case
     exp = json.loads((folder / "expected.json").read_text())
     cfg = load_config(folder / "config.yaml")
+    steps = factor if isinstance(factor, list) else [[0, factor or 0.0]]
 
     def grid(config: Config, site: str, at: float) -> tuple[float, str]:
         assert config is cfg and site == exp["site"]
-        return factor or 0.0, "test factor"
+        return next(v for t, v in reversed(steps) if at >= t), "test factor"
 
     readings = folder / "readings.jsonl"
     st = statement_from_readings(cfg, ProfileRegistry.load(),
                                  readings.read_text().splitlines(), str(readings), exp["site"],
-                                 exp["month"], grid if factor is not None else None)
+                                 exp["month"], grid if factor is not None else None,
+                                 exp.get("now"))
     return st, exp
 
 
@@ -46,7 +49,9 @@ def test_statement_case(case: str) -> None:
     exp = json.loads((CASES / case / "expected.json").read_text())
     st, exp = _run(case, exp["factor"])
     assert (st.start, st.end, st.currency) == (exp["start"], exp["end"], exp["currency"])
-    assert st.complete is False and st.factor_sources == ("test factor",)
+    assert st.complete is exp.get("complete", False) and st.factor_sources == ("test factor",)
+    for note in exp.get("notes", []):
+        assert note in st.notes
     assert (st.pue, st.pue_status) == (exp["pue"], exp["pue_status"])
     assert st.coverage == pytest.approx(exp["coverage"], abs=1e-5)
     got = {line.tenant: line for line in st.lines}
@@ -65,7 +70,7 @@ def test_statement_case(case: str) -> None:
 def test_lines_add_up_exactly(case: str) -> None:
     """Every column of the lines adds up to the site's line to the cent, and each line's
     IT + overhead is its total, also with a factor whose products all round awkwardly."""
-    for factor in (0.5703, 0.333333, 0.581, 1.0):
+    for factor in (0.5703, 0.333333, 0.581, 1.0, [[0, 0.6], [1769788800, 0.55]]):
         st, _ = _run(case, factor)
         lines: list[StatementLine] = list(st.lines)
         for col in COLUMNS:
