@@ -51,35 +51,47 @@ def _sum_hours(engine: EnergyEngine, refs: list[MeterRef], start: float, end: fl
     return dict(out)
 
 
+def _merge(parts: list[dict[float, float]]) -> dict[float, float]:
+    out: dict[float, float] = defaultdict(float)
+    for part in parts:
+        for hour, joules in part.items():
+            out[hour] += joules
+    return dict(out)
+
+
 def site_hours(config: Config, engine: EnergyEngine, site: Site, start: float, end: float
                ) -> SiteHours:
     """The hourly energy of ``site`` in [start, end) (its topology must be set)."""
     assert site.energy is not None
     meters = expand(site.energy, config.rack_devices(site.id))
-    out = SiteHours(it=_sum_hours(engine, meters["it"], start, end))
+    # Each IT meter read once: the site's IT sum and the tenants' are made of the same hours.
+    it_refs = [_sum_hours(engine, [ref], start, end) for ref in meters["it"]]
+    out = SiteHours(it=_merge(it_refs))
     if meters["facility"]:
         out.facility = _sum_hours(engine, meters["facility"], start, end)
     else:
         extra = _sum_hours(engine, meters["facility_components"], start, end)
         out.facility = {h: out.it.get(h, 0.0) + extra.get(h, 0.0)
                         for h in set(out.it) | set(extra)}
-    refs: dict[str, list[MeterRef]] = {t.id: [] for t in config.model.tenants}
+    refs: dict[str, list[dict[float, float]]] = {t.id: [] for t in config.model.tenants}
     out.racks = {t.id: [] for t in config.model.tenants}
     out.racks[UNASSIGNED] = []
+    tenant_of: dict[tuple[str, str], str] = {}
     for room in site.rooms:
         for rack in room.racks:
-            line = rack.tenant or UNASSIGNED
-            out.racks[line].append(f"{room.id}/{rack.id}")
-            if rack.tenant is None:
-                continue
-            # IT meters of the site that sit in this rack (all of its devices with it: racks).
-            refs[rack.tenant] += [ref for ref in meters["it"] if ref.device in
-                                  {d.id for d in config.devices if d.site == site.id
-                                   and d.room == room.id and d.rack == rack.id}]
+            out.racks[rack.tenant or UNASSIGNED].append(f"{room.id}/{rack.id}")
+            if rack.tenant is not None:
+                tenant_of[(room.id, rack.id)] = rack.tenant
+    # IT meters of the site that sit in a tenant's rack (all its devices with it: racks).
+    place = {d.id: (d.room, d.rack) for d in config.devices if d.site == site.id and d.rack}
+    for ref, hours in zip(meters["it"], it_refs, strict=True):
+        tenant = tenant_of.get(place.get(ref.device, ("", "")))
+        if tenant is not None:
+            refs[tenant].append(hours)
     for tenant, own in refs.items():
         if out.racks[tenant] and not own:
             out.unmetered.append(tenant)
-        out.lines[tenant] = _sum_hours(engine, own, start, end) if own else {}
+        out.lines[tenant] = _merge(own)
     rest: dict[float, float] = {}
     for hour, joules in out.it.items():
         rest[hour] = joules - sum(line.get(hour, 0.0) for line in out.lines.values())
