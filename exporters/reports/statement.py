@@ -17,7 +17,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dcmon.engine.tenants.model import Statement, StatementLine
+from dcmon.engine.tenants.model import Note, Statement, StatementLine
+from dcmon.exporters.reports.i18n import reason_text
+from dcmon.exporters.reports.i18n import text as report_text
 from dcmon.exporters.reports.tabular import to_csv, to_plain
 
 TEXT: dict[str, dict[str, str]] = {
@@ -51,6 +53,16 @@ TEXT: dict[str, dict[str, str]] = {
         "notes": "说明", "none": "-",
     },
 }
+#: The engine's notes in Chinese, by code (English: the note's own text).
+ZH_NOTES = {
+    "no_energy": "本期站点未记录到电量",
+    "unmetered_tenant": "租户 {tenant} 在本站有机架，但其设备均不是站点的 IT 计量表：其电量计入"
+                        "未分配行",
+    "unpriced": "无电费：{hours} 个小时没有生效的电价（首个 {first}），请为站点添加电价",
+    "no_tariff": "无电费：站点未配置电价",
+    "no_factor": "无碳排放：未提供电网排放因子",
+    "pue": "本月站点 PUE 不予给出：{reason}",
+}
 #: Tariff period names as Chinese provinces publish them; other names are shown as given.
 ZH_PERIODS = {"peak": "峰", "flat": "平", "valley": "谷", "sharp": "尖", "critical": "尖峰",
               "deep_valley": "深谷"}
@@ -71,6 +83,21 @@ def _name(line: StatementLine, lang: str) -> str:
 
 def _stamp(ts: float, tz: str) -> str:
     return datetime.fromtimestamp(ts, ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def note_text(note: Note, lang: str) -> str:
+    """A note in ``lang`` (a PUE reason through the capacity report's Chinese reasons)."""
+    template = ZH_NOTES.get(note.code) if lang == "zh" else None
+    if template is None:
+        return note.text
+    args = dict(note.args)
+    if note.code == "pue":
+        args["reason"] = reason_text(report_text("zh"), str(args.get("reason_code", "")),
+                                     args.get("reason_args", {}), str(args.get("reason")))
+    try:
+        return template.format(**args)
+    except (KeyError, IndexError, ValueError):
+        return note.text
 
 
 def render_markdown(st: Statement, lang: str = "en") -> str:
@@ -99,7 +126,8 @@ def render_markdown(st: Statement, lang: str = "en") -> str:
     if st.factor_sources:
         out.append("- " + t["factors"].format(sources=cell("; ".join(st.factor_sources))))
     if st.notes:
-        out += ["", f"## {t['notes']}", "", *(f"- {cell(n)}" for n in st.notes)]
+        out += ["", f"## {t['notes']}", "", *(f"- {cell(note_text(n, lang))}"
+                                              for n in st.notes)]
     return "\n".join(out) + "\n"
 
 

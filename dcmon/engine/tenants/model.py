@@ -7,6 +7,17 @@ from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """A note as a stable code with its parameters, so a statement can say it in Chinese;
+    ``text`` is the English. Codes: no_energy, unmetered_tenant (tenant), unpriced (hours,
+    first), no_tariff, no_factor, pue (status, reason_code, reason_args, reason)."""
+
+    code: str
+    text: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class PeriodLine:
     """A line's energy and cost in one tariff period (peak, flat, valley...)."""
 
@@ -62,7 +73,13 @@ class Statement:
     factor_sources: tuple[str, ...]
     #: The tariffs in effect during the month, as text.
     tariffs: tuple[str, ...]
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    #: What a reader must know next to the figures (missing tariff, factor, coverage).
+    notes: tuple[Note, ...] = field(default_factory=tuple)
+
+    @property
+    def note_texts(self) -> tuple[str, ...]:
+        """The notes in English."""
+        return tuple(n.text for n in self.notes)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -29,7 +29,7 @@ from dcmon.engine.energy import HOUR
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.pue import PueCalculator
 from dcmon.engine.tenants.hourly import KWH_J, SiteHours, site_hours
-from dcmon.engine.tenants.model import PeriodLine, Statement, StatementLine
+from dcmon.engine.tenants.model import Note, PeriodLine, Statement, StatementLine
 from dcmon.engine.tenants.rounding import apportion, from_units
 
 #: ``grid_factor(config, site_id, at)`` -> (kg CO2 per kWh of grid electricity, its source).
@@ -238,7 +238,9 @@ def statement(config: Config, engine: EnergyEngine, site_id: str, month: str | N
         total=lines[-1], pue=pue.value, pue_status=pue.status, coverage=pue.coverage,
         factor_sources=tuple(sources), tariffs=tuple(_describe(t) for t in in_effect),
         notes=tuple(_notes(hours, unpriced, grid_factor is None, site, tz)
-                    + ([f"site PUE over the month {pue.status}: {pue.reason}"]
+                    + ([Note("pue", f"site PUE over the month {pue.status}: {pue.reason}",
+                             {"status": pue.status, "reason_code": pue.reason_code,
+                              "reason_args": dict(pue.reason_args), "reason": pue.reason})]
                        if pue.reason else [])))
 
 
@@ -260,15 +262,19 @@ def _describe(t: Tariff) -> str:
 
 
 def _notes(hours: SiteHours, unpriced: list[float], no_factor: bool, site: Site, tz: str
-           ) -> list[str]:
-    notes = [] if hours.hours() else ["no energy was recorded at the site in this period"]
-    notes += [f"tenant {t!r} has racks here but none of their devices is an IT meter of the "
-             "site: its energy is in the unassigned line" for t in hours.unmetered]
-    if unpriced:
+           ) -> list[Note]:
+    notes = [] if hours.hours() else [
+        Note("no_energy", "no energy was recorded at the site in this period")]
+    notes += [Note("unmetered_tenant", f"tenant {t!r} has racks here but none of their devices "
+                   "is an IT meter of the site: its energy is in the unassigned line",
+                   {"tenant": t}) for t in hours.unmetered]
+    if unpriced and site.tariffs:
         first = datetime.fromtimestamp(unpriced[0], ZoneInfo(tz)).isoformat()
-        notes.append(f"no cost: {len(unpriced)} hour(s) have no tariff in effect (first "
-                     f"{first}): add a tariff to the site" if site.tariffs else
-                     "no cost: the site has no tariff")
+        notes.append(Note("unpriced", f"no cost: {len(unpriced)} hour(s) have no tariff in "
+                          f"effect (first {first}): add a tariff to the site",
+                          {"hours": len(unpriced), "first": first}))
+    elif unpriced:
+        notes.append(Note("no_tariff", "no cost: the site has no tariff"))
     if no_factor:
-        notes.append("no CO2: no grid emission factor was given")
+        notes.append(Note("no_factor", "no CO2: no grid emission factor was given"))
     return notes

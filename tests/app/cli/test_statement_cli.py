@@ -41,6 +41,8 @@ def test_zh_csv_json() -> None:
     zh = _run("--readings", READINGS, "--lang", "zh")
     assert "| 市卫健委 | CC-0301 | hall/a01 | 6.00 | 2.45 | 8.45 | - | 8.64 |" in zh
     assert "| 市卫健委 | 5.45 | 6.54 | 3.00 | 2.10 | 0.00 | 0.00 |" in zh  # 峰 平 谷
+    assert "- 无碳排放：未提供电网排放因子" in zh
+    assert "- 本月站点 PUE 不予给出：应有计量小时数的覆盖率为 0.9%，低于最低要求 90%" in zh
     rows = _run("--readings", READINGS, "--format", "csv").lstrip("\ufeff").splitlines()
     assert rows[0].startswith("site,month,tenant,")
     assert rows[-1].startswith("dc1,2026-01,total,站点合计,Site total,,,13.0,5.0,18.0,,18.6,")

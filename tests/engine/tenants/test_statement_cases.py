@@ -51,7 +51,7 @@ def test_statement_case(case: str) -> None:
     assert (st.start, st.end, st.currency) == (exp["start"], exp["end"], exp["currency"])
     assert st.complete is exp.get("complete", False) and st.factor_sources == ("test factor",)
     for note in exp.get("notes", []):
-        assert note in st.notes
+        assert note in st.note_texts
     assert (st.pue, st.pue_status) == (exp["pue"], exp["pue_status"])
     assert st.coverage == pytest.approx(exp["coverage"], abs=1e-5)
     got = {line.tenant: line for line in st.lines}
@@ -85,7 +85,7 @@ def test_lines_add_up_exactly(case: str) -> None:
 def test_without_factor_no_co2_and_a_note() -> None:
     st, _ = _run("tou_unassigned", None)
     assert all(x.co2_kg is None for x in [*st.lines, st.total])
-    assert "no CO2: no grid emission factor was given" in st.notes
+    assert "no CO2: no grid emission factor was given" in st.note_texts
     assert st.total.cost == 18.6  # the rest is computed as before
 
 
@@ -100,5 +100,5 @@ def test_month_without_tariff_has_no_cost(tmp_path: Path) -> None:
     lines = (folder / "readings.jsonl").read_text().splitlines()
     st = statement_from_readings(cfg, ProfileRegistry.load(), lines, "r", "dc1", "2026-01")
     assert st.total.cost is None and st.currency is None
-    assert "no cost: the site has no tariff" in st.notes
+    assert "no cost: the site has no tariff" in st.note_texts
     assert st.total.total_kwh == 18.0

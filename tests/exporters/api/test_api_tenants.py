@@ -116,4 +116,5 @@ def test_no_grid_factor_no_co2(tmp_path: Path) -> None:
         server.stop()
         hub.engine.store.close()
     assert st["total"]["co2_kg"] is None and st["total"]["cost"] == 18.6
-    assert "no CO2: no grid emission factor was given" in st["notes"]
+    assert {"code": "no_factor", "text": "no CO2: no grid emission factor was given",
+            "args": {}} in st["notes"]
