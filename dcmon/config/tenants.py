@@ -77,7 +77,7 @@ class TariffPeriod(Strict):
 
     name: str = Field(min_length=1, max_length=32)
     #: Hour ranges [start, end) of the site's local day, e.g. ``["08-11", "18-23"]``.
-    hours: list[str] = Field(min_length=1)
+    hours: list[str] = Field(min_length=1, max_length=24)
     price: Price
 
 
@@ -90,7 +90,7 @@ class Tariff(Strict):
     #: A flat tariff: one price per kWh for every hour.
     price: Price | None = None
     #: A time-of-use tariff: periods covering every hour of the day once.
-    periods: list[TariffPeriod] = Field(default_factory=list)
+    periods: list[TariffPeriod] = Field(default_factory=list, max_length=24)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Tariff:
