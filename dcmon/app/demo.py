@@ -225,10 +225,12 @@ async def _run_demo(city: SimulatedCity, sink: Sink | None, state_dir: str, toke
             if duration is not None and loop.time() - t0 >= duration:
                 break
     finally:
-        if not quiet:
-            print(tenant_statement(svc, "muni-new"), flush=True)
-        await stop_service(svc)
-        await city.stop()
+        try:
+            if not quiet:
+                print(tenant_statement(svc, "muni-new"), flush=True)
+        finally:
+            await stop_service(svc)
+            await city.stop()
 
 
 def tenant_statement(svc: RunningService, site: str) -> str:
