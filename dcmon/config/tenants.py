@@ -27,8 +27,10 @@ from dcmon.errors import Problem
 #: ``8-11``, ``08:00-11:00``, ``23-7`` (wrapping past midnight), ``0-24``: whole hours only.
 _RANGE_RE = re.compile(r"^\s*(\d{1,2})(?::00)?\s*-\s*(\d{1,2})(?::00)?\s*$")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-#: The line for racks without a tenant; no tenant may take this id.
+#: The line for racks without a tenant, and the site's line: no tenant may take these ids.
 UNASSIGNED = "unassigned"
+SITE_TOTAL = "total"
+RESERVED = {UNASSIGNED: "the line of racks without a tenant", SITE_TOTAL: "the site's line"}
 
 Price = Annotated[float, Field(ge=0, le=1000)]
 
@@ -43,6 +45,7 @@ class TenantName(Strict):
 class Tenant(Strict):
     """``tenants[]``: a department, hospital or school whose racks are billed together."""
 
+    #: Letters, digits, '_', '.', '-'; not ``unassigned`` or ``total`` (statement lines).
     id: str = Field(min_length=1, max_length=128)
     name: TenantName
     #: The tenant's cost centre in the city's books (printed on the statement).
@@ -154,9 +157,9 @@ def tenant_problems(tenants: list[Tenant], sites: Iterable[object], file: str
     problems: list[Problem] = []
     first: dict[str, int] = {}
     for i, t in enumerate(tenants):
-        if t.id == UNASSIGNED:
-            problems.append(Problem(file, f"tenants.{i}.id", f"{UNASSIGNED!r} is the line of "
-                                                             "racks without a tenant"))
+        if t.id in RESERVED:
+            problems.append(Problem(file, f"tenants.{i}.id", f"{t.id!r} is reserved: "
+                                                             f"{RESERVED[t.id]} in statements"))
             continue
         if t.id in first:
             problems.append(Problem(file, f"tenants.{i}.id", f"duplicate tenant id {t.id!r} "

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from dcmon.config.inventory import Site
 from dcmon.config.resolved import Config
-from dcmon.config.tenants import UNASSIGNED, Tariff
+from dcmon.config.tenants import SITE_TOTAL, UNASSIGNED, Tariff
 from dcmon.engine.energy import HOUR
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.pue import PueCalculator
@@ -137,7 +137,7 @@ def _names(config: Config) -> dict[str, _Names]:
     names = {t.id: _Names(t.name.zh, t.name.en, t.cost_centre or "")
              for t in config.model.tenants}
     names[UNASSIGNED] = _Names("未分配机架", "Unassigned racks")
-    names["total"] = _Names("站点合计", "Site total")
+    names[SITE_TOTAL] = _Names("站点合计", "Site total")
     return names
 
 
@@ -168,7 +168,7 @@ def _round_lines(exact: dict[str, _Exact], racks: dict[str, list[str]], config: 
                            kg[n] if co2 else None, money[n] if cost else None,
                            [(p, a, b if cost else None) for p, a, b in
                             zip(periods, pk, pc, strict=True)]))
-    site = _line("total", names["total"], (), sum(it), sum(total),
+    site = _line(SITE_TOTAL, names[SITE_TOTAL], (), sum(it), sum(total),
                  sum(kg) if co2 else None, sum(money) if cost else None,
                  [(p, sums["kwh"][p], sums["cost"][p] if cost else None) for p in periods])
     return [*lines, site]
