@@ -34,7 +34,10 @@ from dcmon.app.service import RunningService, start_service, stop_service
 from dcmon.collectors.registry import ProfileRegistry
 from dcmon.config.yamlfile import load_yaml
 from dcmon.engine.pue import instantaneous
+from dcmon.engine.tenants.statement import statement
+from dcmon.exporters.reports.statement import render_markdown
 from dcmon.sim.city import SimulatedCity
+from dcmon.sim.tenants import assign_tenants
 
 log = logging.getLogger("dcmon.app.demo")
 
@@ -84,7 +87,7 @@ def demo_inventory(city: SimulatedCity, *, listen: str, api_listen: str, interva
                    token: str, sink_url: str | None, receivers: dict[str, Any] | None,
                    state_dir: str) -> dict[str, Any]:
     """The demo's config: the city, the API and status page, and fast-judging alerting."""
-    inv = city.inventory(interval=interval, listen=listen)
+    inv = assign_tenants(city.inventory(interval=interval, listen=listen))
     inv["state_dir"] = state_dir
     # The status page is public here: the demo binds 127.0.0.1 only (docs/api.md).
     inv["api"] = {"listen": api_listen, "status_page": "public",
@@ -198,7 +201,9 @@ async def _run_demo(city: SimulatedCity, sink: Sink | None, state_dir: str, toke
         print(f"  status page {svc.api.url}/status\n"
               f"  REST API    {svc.api.url}/api/v1 (OpenAPI: /api/v1/openapi.json, with "
               f"the token too); demo token: {token}\n"
-              f"    curl -H 'Authorization: Bearer {token}' {svc.api.url}/api/v1/sites",
+              f"    curl -H 'Authorization: Bearer {token}' {svc.api.url}/api/v1/sites\n"
+              f"  statements curl -H 'Authorization: Bearer {token}' '{svc.api.url}/api/v1/"
+              "tenants/statement?format=md&lang=zh' (printed for the new build on exit)",
               flush=True)
     if on_started is not None:
         on_started(svc, city)
@@ -220,5 +225,20 @@ async def _run_demo(city: SimulatedCity, sink: Sink | None, state_dir: str, toke
             if duration is not None and loop.time() - t0 >= duration:
                 break
     finally:
-        await stop_service(svc)
-        await city.stop()
+        try:
+            if not quiet:
+                print(tenant_statement(svc, "muni-new"), flush=True)
+        finally:
+            await stop_service(svc)
+            await city.stop()
+
+
+def tenant_statement(svc: RunningService, site: str) -> str:
+    """The tenants' statement of ``site`` for the simulated month so far (docs/tenants.md)."""
+    hub = svc.hub
+    try:
+        st = statement(hub.config, hub.engine, site, None, clock.now(), None,
+                       hub.calc.settle_s())
+    except ValueError as exc:
+        return f"no tenant statement yet: {exc}"
+    return render_markdown(st)

@@ -27,6 +27,7 @@ from dcmon.config.inventory import (
     Site,
 )
 from dcmon.config.resolved import Config, DeviceSpec, credential_problems
+from dcmon.config.tenants import tenant_problems
 from dcmon.config.topology import validate as validate_topology
 from dcmon.config.yamlfile import load_yaml
 from dcmon.errors import ConfigError, Problem, pydantic_problems
@@ -109,6 +110,7 @@ def parse_config(data: Any, file: str, profiles: CatalogFactory,
                 site.energy, f"sites.{si}.energy", file, parents,
                 [d.id for d in devices if d.site == site.id and d.rack]))
     problems.extend(capacity_problems(m.sites, set(parents), file))
+    problems.extend(tenant_problems(m.tenants, m.sites, file))
     problems.extend(api_problems(m.api, file, base, secrets))
     problems.extend(influx_problems(m.exporters.influx, file, base, secrets))
     if problems:
