@@ -24,6 +24,7 @@ from dcmon.config.api import ApiSettings
 from dcmon.config.capacity import CapacitySettings, CoolingUnit, RackFeeds
 from dcmon.config.influx import InfluxExporter
 from dcmon.config.policy import SitePolicy
+from dcmon.config.retrofit import Retrofit
 from dcmon.config.secrets import SecretValue
 from dcmon.config.strict import Strict, check_listen
 from dcmon.config.topology import EnergyTopology
@@ -196,6 +197,8 @@ class Site(Strict):
     energy: EnergyTopology | None = None
     #: PUE policy class, commissioning ramp-up and ratings (docs/alerts.md); none = new_large.
     policy: SitePolicy | None = None
+    #: Energy conservation measures to verify (docs/retrofit.md).
+    retrofits: list[Retrofit] = Field(default_factory=list)
 
     _id = field_validator("id")(classmethod(lambda cls, v: _ident(v)))
 

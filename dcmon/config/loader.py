@@ -19,6 +19,7 @@ from dcmon.config.alerting import alerting_problems
 from dcmon.config.api import api_problems
 from dcmon.config.capacity import capacity_problems
 from dcmon.config.influx import influx_problems
+from dcmon.config.retrofit import retrofit_problems
 from dcmon.config.inventory import (
     DEFAULT_POLL_DEADLINE,
     MIN_POLL_DEADLINE,
@@ -111,6 +112,7 @@ def parse_config(data: Any, file: str, profiles: CatalogFactory,
     problems.extend(capacity_problems(m.sites, set(parents), file))
     problems.extend(api_problems(m.api, file, base, secrets))
     problems.extend(influx_problems(m.exporters.influx, file, base, secrets))
+    problems.extend(retrofit_problems(m.sites, file, base))
     if problems:
         raise ConfigError(problems)
     return Config(file=file, model=m, devices=tuple(devices), base=base)
