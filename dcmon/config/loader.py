@@ -19,7 +19,6 @@ from dcmon.config.alerting import alerting_problems
 from dcmon.config.api import api_problems
 from dcmon.config.capacity import capacity_problems
 from dcmon.config.influx import influx_problems
-from dcmon.config.retrofit import retrofit_problems
 from dcmon.config.inventory import (
     DEFAULT_POLL_DEADLINE,
     MIN_POLL_DEADLINE,
@@ -28,6 +27,7 @@ from dcmon.config.inventory import (
     Site,
 )
 from dcmon.config.resolved import Config, DeviceSpec, credential_problems
+from dcmon.config.retrofit import retrofit_problems
 from dcmon.config.topology import validate as validate_topology
 from dcmon.config.yamlfile import load_yaml
 from dcmon.errors import ConfigError, Problem, pydantic_problems

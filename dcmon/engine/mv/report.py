@@ -8,11 +8,18 @@ autocorrelation reducing the effective number of baseline points:
     U = t(confidence, n' - p) x 1.26 x CV(RMSE) x sqrt((n / n') x (1 + 2 / n') / m) x E_projected
     n' = n (1 - rho) / (1 + rho)   (rho > 0; else n' = n)
 
-The weather- and load-normalised PUE puts both periods under the same conditions, the
-baseline's own days: a model fitted on the reporting period is evaluated on them too, and each
-model's facility energy over the measured IT energy is that period's normalised PUE. The naive
-before/after PUE (measured over measured) is reported beside it so a reader sees how much of
-the change was weather and load. Refusals say why (docs/retrofit.md, "Refusals").
+The weather- and load-normalised PUE puts both periods under the same conditions, twice:
+
+* at the reporting period's conditions: the baseline model on its days (the PUE the old plant
+  would have had) against the measured PUE; always available, and it agrees with the avoided
+  energy by construction;
+* at the baseline's conditions ("normal" ones): the baseline model and a model fitted on the
+  reporting period, both evaluated on the baseline's days. Only when the reporting period has
+  seen the baseline's weather (90 % of baseline days within its temperature range), because a
+  summer's model evaluated on a winter is an extrapolation, not a measurement.
+
+The naive before/after PUE (measured over measured) is reported beside them so a reader sees
+how much of the change was weather and load. Refusals say why (docs/retrofit.md).
 """
 
 from __future__ import annotations
@@ -35,11 +42,17 @@ GridFactor = Callable[[Config, str, float], tuple[float, str]]
 FSU_COEFFICIENT = 1.26
 
 
+#: Share of baseline days the reporting period's temperature range must cover before its
+#: model is evaluated on them.
+MIN_COVERED = 0.9
+
+
 @dataclass(frozen=True)
 class Normalised:
-    """PUE of both periods under the baseline's conditions (None with ``reason`` if the
-    reporting period cannot be modelled)."""
+    """PUE before and after the retrofit under one set of conditions (``reporting`` or
+    ``baseline`` days); None with ``reason`` where it cannot be stated."""
 
+    conditions: str
     before: float | None
     after: float | None
     reason: str = ""
@@ -88,7 +101,8 @@ class MvReport:
     co2_factor_source: str = ""
     pue_before: float | None = None
     pue_after: float | None = None
-    normalised: Normalised | None = None
+    normalised_reporting: Normalised | None = None
+    normalised_baseline: Normalised | None = None
 
     @property
     def significant(self) -> bool:
@@ -122,18 +136,26 @@ def _pue(points: tuple[Point, ...]) -> float | None:
     return sum(p.facility_kwh for p in points) / it if it > 0 else None
 
 
-def normalised(base: BaselineModel, base_pts: tuple[Point, ...], rep_pts: tuple[Point, ...],
-               r: Retrofit) -> Normalised:
+def at_baseline(base: BaselineModel, base_pts: tuple[Point, ...],
+                rep_pts: tuple[Point, ...], r: Retrofit) -> Normalised:
     """Both periods' models on the baseline's days (the "normal conditions")."""
     need = min_points(r) // 2
     if len(rep_pts) < need:
-        return Normalised(None, None, f"the reporting period has {len(rep_pts)} points; "
-                                      f"a model of it needs {need}")
+        return Normalised("baseline", None, None, f"the reporting period has {len(rep_pts)} "
+                                                  f"points; a model of it needs {need}")
+    lo, hi = min(p.temp_c for p in rep_pts), max(p.temp_c for p in rep_pts)
+    covered = sum(1 for p in base_pts if lo <= p.temp_c <= hi) / len(base_pts)
+    if covered < MIN_COVERED:
+        return Normalised("baseline", None, None,
+                          f"the reporting period's weather ({lo:.1f} to {hi:.1f} °C) covers "
+                          f"{covered:.0%} of the baseline's days; its model is not "
+                          f"extrapolated (needs {MIN_COVERED:.0%})")
     rep = fit_model(rep_pts, r.granularity, r.max_cv_rmse, r.max_nmbe)
     if not rep.passes:
-        return Normalised(None, None, f"the reporting period's model fails: {rep.failure()}")
+        return Normalised("baseline", None, None,
+                          f"the reporting period's model fails: {rep.failure()}")
     it = sum(p.it_kwh for p in base_pts)
-    return Normalised(sum(base.predict(p) for p in base_pts) / it,
+    return Normalised("baseline", sum(base.predict(p) for p in base_pts) / it,
                       sum(rep.predict(p) for p in base_pts) / it)
 
 
@@ -188,6 +210,7 @@ def verify(config: Config, site: str, r: Retrofit, base: Points, rep: Points,
     rows = [(p, model.predict(p)) for p in rep.points]
     projected = sum(proj for _, proj in rows)
     actual = sum(p.facility_kwh for p in rep.points)
+    it_rep = sum(p.it_kwh for p in rep.points)
     u = uncertainty(model, len(rows), projected, r.confidence)
     co2, co2_u, source = _co2(config, site, rows, u, factor)
     return _replace(
@@ -197,7 +220,9 @@ def verify(config: Config, site: str, r: Retrofit, base: Points, rep: Points,
         avoided_co2_kg=co2, co2_uncertainty_kg=co2_u, co2_factor_source=source,
         pue_before=_pue(base.points), pue_after=_pue(rep.points),
         outside_range=_outside(base.points, rep.points),
-        normalised=normalised(model, base.points, rep.points, r))
+        normalised_reporting=Normalised(
+            "reporting", *(x / it_rep if it_rep > 0 else None for x in (projected, actual))),
+        normalised_baseline=at_baseline(model, base.points, rep.points, r))
 
 
 def _with_fit(head: MvReport, model: BaselineModel, pts: tuple[Point, ...]) -> MvReport:
