@@ -220,8 +220,8 @@ def verify(config: Config, site: str, r: Retrofit, base: Points, rep: Points,
         avoided_co2_kg=co2, co2_uncertainty_kg=co2_u, co2_factor_source=source,
         pue_before=_pue(base.points), pue_after=_pue(rep.points),
         outside_range=_outside(base.points, rep.points),
-        normalised_reporting=Normalised(
-            "reporting", *(x / it_rep if it_rep > 0 else None for x in (projected, actual))),
+        normalised_reporting=Normalised("reporting", projected / it_rep, actual / it_rep)
+        if it_rep > 0 else None,
         normalised_baseline=at_baseline(model, base.points, rep.points, r))
 
 
