@@ -35,7 +35,7 @@ def run_case(case: Path, tmp: Path) -> tuple[MvReport, Truth, Config, dict[str, 
     readings, truth = generate(spec["generate"], site["energy"]["timezone"], tmp,
                                (rep["start"], rep["end"]))
     cfg, _ = load_with_profiles(tmp / "config.yaml")
-    engine = EnergyEngine(cfg, Store(tmp / "state.sqlite"))
+    engine = EnergyEngine(cfg, Store(tmp / "dcmon-state" / "dcmon.sqlite"))
     engine.ingest(readings)
     engine.flush()
     [report] = retrofit_reports(cfg, engine, LATER, lambda c, s, t: (FACTOR, "test factor"))
