@@ -49,6 +49,7 @@ from dcmon.exporters.prometheus.collector import SnapshotCollector
 from dcmon.exporters.prometheus.engine import EngineCollector
 from dcmon.exporters.prometheus.exposition import ExpositionCache
 from dcmon.exporters.prometheus.http import FastExposition, MetricsServer
+from dcmon.exporters.prometheus.retrofit import RetrofitCollector
 
 log = logging.getLogger("dcmon.app.service")
 
@@ -201,6 +202,7 @@ def _pipeline(config: Config, profiles: ProfileRegistry, store: Store,
     if shard is None:
         results.register(EngineCollector(hub))
         results.register(CapacityCollector(hub))
+        results.register(RetrofitCollector(hub))
     else:
         results.register(ShardResults(EngineCollector(hub), shard))
     influx = None

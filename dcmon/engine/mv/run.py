@@ -64,3 +64,27 @@ def retrofit_reports(config: Config, engine: EnergyEngine, now: float,
                    for r in s.retrofits if retrofit is None or r.id == retrofit)
     return out
 
+
+
+class RetrofitCache:
+    """Reports of the service's results job, recomputed once a day per site.
+
+    A report covers complete days only, so it changes when a site's day turns (or the
+    inventory is reloaded); the results job runs every minute and reuses it in between,
+    instead of reading a year of daily rows each time.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple[object, ...] | None = None
+        self._reports: tuple[MvReport, ...] = ()
+
+    def reports(self, config: Config, engine: EnergyEngine, now: float,
+                factor: GridFactor | None = None) -> tuple[MvReport, ...]:
+        sites = [s for s in config.model.sites if s.retrofits and s.energy is not None]
+        key = (id(config), factor, *(day_start(dt.datetime.fromtimestamp(
+            now, ZoneInfo(s.energy.timezone)).date(), s.energy.timezone)
+            for s in sites if s.energy is not None))
+        if key != self._key:
+            self._reports = tuple(retrofit_reports(config, engine, now, factor))
+            self._key = key
+        return self._reports

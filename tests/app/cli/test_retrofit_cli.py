@@ -8,8 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from dcmon.app.cli import main
-from tests.engine.mv.test_retrofit_cases import run_case
 from tests.support.paths import CASES
+from tests.support.retrofit_data import run_case
 
 
 def test_text_and_json(tmp_path: Path) -> None:

@@ -5,41 +5,14 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
-from dcmon.app.inventory import load_with_profiles
-from dcmon.config.resolved import Config
-from dcmon.engine.ingest import EnergyEngine
-from dcmon.engine.mv.report import MvReport
-from dcmon.engine.mv.run import retrofit_reports
-from dcmon.engine.store import Store
 from tests.support.paths import CASES
-from tests.support.retrofit_data import Truth, generate
+from tests.support.retrofit_data import FACTOR, run_case
 
 CASE_DIRS = sorted(p for p in (CASES / "retrofit").iterdir() if p.is_dir())
-#: Any time after the reporting period: reports stop at its declared end.
-LATER = 1.9e9
-FACTOR = 0.5703  # kg CO2/kWh: an explicit test number (Part A ships the real factors)
-
-
-def run_case(case: Path, tmp: Path) -> tuple[MvReport, Truth, Config, dict[str, Any]]:
-    shutil.copy(case / "config.yaml", tmp / "config.yaml")
-    spec = yaml.safe_load((case / "case.yaml").read_text(encoding="utf-8"))
-    raw = yaml.safe_load((case / "config.yaml").read_text(encoding="utf-8"))
-    site = raw["sites"][0]
-    r = site["retrofits"][0]
-    rep = r["reporting"]
-    readings, truth = generate(spec["generate"], site["energy"]["timezone"], tmp,
-                               (rep["start"], rep["end"]))
-    cfg, _ = load_with_profiles(tmp / "config.yaml")
-    engine = EnergyEngine(cfg, Store(tmp / "dcmon-state" / "dcmon.sqlite"))
-    engine.ingest(readings)
-    engine.flush()
-    [report] = retrofit_reports(cfg, engine, LATER, lambda c, s, t: (FACTOR, "test factor"))
-    return report, truth, cfg, spec
 
 
 @pytest.mark.parametrize("case", CASE_DIRS, ids=[p.name for p in CASE_DIRS])
