@@ -88,3 +88,16 @@ def test_cached_for_the_day(served: tuple[str, ResultsHub]) -> None:
     first = hub.latest.retrofits
     assert hub.recompute(LATER + 60).retrofits is first
     assert hub.recompute(LATER + 86400).retrofits is not first
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "Retrofits (verified savings)"),
+                                             ("zh", "节能改造（经核证的节能量）")])
+def test_status_page_section(served: tuple[str, ResultsHub], lang: str, words: str) -> None:
+    url, hub = served
+    [report] = hub.latest.retrofits
+    page = httpx.get(f"{url}/status/site/dc1", params={"lang": lang}, timeout=10,
+                     headers={"Authorization": f"Bearer {READ_TOKEN}"})
+    assert page.status_code == 200
+    assert words in page.text
+    assert f'data-avoided-kwh="{report.avoided_kwh:.1f}"' in page.text
+    assert 'data-retrofit="chiller-2026" data-status="ok"' in page.text
