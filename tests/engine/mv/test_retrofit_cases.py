@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dcmon.engine.ingest import EnergyEngine
+from dcmon.engine.mv.run import retrofit_reports
+from dcmon.engine.store import Store
 from tests.support.paths import CASES
 from tests.support.retrofit_data import FACTOR, run_case
 
@@ -61,3 +64,35 @@ def test_no_retrofit_no_saving(tmp_path: Path) -> None:
     assert report.uncertainty_kwh is not None
     assert abs(report.avoided_kwh) <= report.uncertainty_kwh
     assert not report.significant
+
+
+def _variant(tmp_path: Path, **changes: object) -> Path:
+    """The chiller case with these retrofit keys changed."""
+    case = tmp_path / "case"
+    shutil.copytree(CASES / "retrofit" / "chiller_saving", case)
+    doc = yaml.safe_load((case / "config.yaml").read_text(encoding="utf-8"))
+    doc["sites"][0]["retrofits"][0].update(changes)
+    (case / "config.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    (tmp_path / "work").mkdir()
+    return case
+
+
+def test_hourly_model(tmp_path: Path) -> None:
+    """Hourly points: the same saving, found within its (hourly) uncertainty."""
+    report, truth, _, _ = run_case(_variant(tmp_path, granularity="hourly",
+                                            min_baseline_days=56), tmp_path / "work")
+    assert report.status == "ok", report.reason
+    assert report.baseline_points == 137 * 24
+    assert report.avoided_kwh is not None and report.uncertainty_kwh is not None
+    assert abs(report.avoided_kwh - truth.saving_kwh) <= report.uncertainty_kwh
+
+
+def test_unreadable_weather_is_a_refusal(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    _, _, cfg, _ = run_case(_variant(tmp_path), work)
+    (work / "weather.csv").write_text("timestamp,outdoor_c\nyesterday,3\n", encoding="utf-8")
+    store = Store(work / "dcmon-state" / "dcmon.sqlite")
+    [report] = retrofit_reports(cfg, EnergyEngine(cfg, store), 1.9e9)
+    store.close()
+    assert (report.status, report.reason_code) == ("refused", "weather")
+    assert report.reason.endswith("weather.csv: line 2: Invalid isoformat string: 'yesterday'")
