@@ -205,7 +205,7 @@ def verify(config: Config, site: str, r: Retrofit, base: Points, rep: Points,
         return _refuse(head, "poor_fit", f"the baseline model fails ASHRAE Guideline 14: "
                                          f"{model.failure()}")
     if not rep.points:
-        return _replace(head, status="pending", reason_code="no_reporting_data",
+        return replace(head, status="pending", reason_code="no_reporting_data",
                         reason="no reporting-period data yet")
     rows = [(p, model.predict(p)) for p in rep.points]
     projected = sum(proj for _, proj in rows)
@@ -213,7 +213,7 @@ def verify(config: Config, site: str, r: Retrofit, base: Points, rep: Points,
     it_rep = sum(p.it_kwh for p in rep.points)
     u = uncertainty(model, len(rows), projected, r.confidence)
     co2, co2_u, source = _co2(config, site, rows, u, factor)
-    return _replace(
+    return replace(
         head, status="ok", projected_kwh=projected, actual_kwh=actual,
         avoided_kwh=projected - actual, uncertainty_kwh=u,
         savings_fraction=(projected - actual) / projected if projected else None,
@@ -227,18 +227,16 @@ def verify(config: Config, site: str, r: Retrofit, base: Points, rep: Points,
 
 def _with_fit(head: MvReport, model: BaselineModel, pts: tuple[Point, ...]) -> MvReport:
     s = model.stats
-    return _replace(head, cv_rmse=s.cv_rmse, nmbe=s.nmbe, r2=s.r2, autocorrelation=s.rho,
+    return replace(head, cv_rmse=s.cv_rmse, nmbe=s.nmbe, r2=s.r2, autocorrelation=s.rho,
                     max_cv_rmse=model.max_cv_rmse, max_nmbe=model.max_nmbe,
                     coefficients=model.coefficients(),
                     temp_range_c=(min(p.temp_c for p in pts), max(p.temp_c for p in pts)))
 
 
 def _refuse(head: MvReport, code: str, reason: str) -> MvReport:
-    return _replace(head, status="refused", reason_code=code, reason=reason)
+    return replace(head, status="refused", reason_code=code, reason=reason)
 
 
-def _replace(head: MvReport, **changes: Any) -> MvReport:
-    return replace(head, **changes)
 
 
 __all__ = ["TERMS", "GridFactor", "MvReport", "verify"]

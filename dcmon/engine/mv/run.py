@@ -8,6 +8,7 @@ faults (errors as data), not an exception that would hide the other retrofits.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,8 @@ from dcmon.engine.mv.report import GridFactor, MvReport, verify
 from dcmon.engine.mv.weather import load_weather
 from dcmon.engine.pue import PueCalculator
 from dcmon.errors import ConfigError
+
+log = logging.getLogger("dcmon.engine.mv")
 
 
 def reporting_bounds(r: Retrofit, tz: str, now: float) -> tuple[float, float]:
@@ -85,6 +88,10 @@ class RetrofitCache:
             now, ZoneInfo(s.energy.timezone)).date(), s.energy.timezone)
             for s in sites if s.energy is not None))
         if key != self._key:
-            self._reports = tuple(retrofit_reports(config, engine, now, factor))
+            try:
+                self._reports = tuple(retrofit_reports(config, engine, now, factor))
+            except Exception:  # PUE, capacity and the other channels must not stop with it
+                log.exception("could not verify the retrofits; keeping the last reports")
+                return self._reports
             self._key = key
         return self._reports
