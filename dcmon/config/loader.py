@@ -112,7 +112,7 @@ def parse_config(data: Any, file: str, profiles: CatalogFactory,
     problems.extend(capacity_problems(m.sites, set(parents), file))
     problems.extend(api_problems(m.api, file, base, secrets))
     problems.extend(influx_problems(m.exporters.influx, file, base, secrets))
-    problems.extend(retrofit_problems(m.sites, file, base))
+    problems.extend(retrofit_problems(m.sites, file, base, parents))
     if problems:
         raise ConfigError(problems)
     return Config(file=file, model=m, devices=tuple(devices), base=base)

@@ -8,8 +8,8 @@ Kept apart from :mod:`dcmon.config.inventory`, which only adds the ``retrofits``
 included, because that is how a retrofit contract names them.
 
 The outdoor temperature comes from a weather CSV (``temperature.csv``, relative to the
-inventory file; format in docs/retrofit.md): dcmon keeps no temperature history of its own, and
-the weather service's record is what an auditor can check.
+inventory file; format in docs/retrofit.md), the record an auditor can check, or from an outdoor
+sensor dcmon polls (``temperature.sensor``), whose hourly means ``dcmon run`` logs.
 """
 
 from __future__ import annotations
@@ -46,10 +46,33 @@ class Period(Strict):
         return (self.end - self.start).days + 1
 
 
-class TemperatureSource(Strict):
-    """Where the outdoor dry-bulb temperature comes from: a CSV of ``timestamp,outdoor_c``."""
+class SensorRef(Strict):
+    """An outdoor temperature sensor polled by dcmon: a device's reading in °C."""
 
-    csv: str = Field(min_length=1)
+    device: str = Field(min_length=1)
+    metric: str = Field(default="temperature", min_length=1)
+    #: Narrow to the reading carrying these labels (a device with several probes).
+    labels: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """The sensor's series name in the temperature log."""
+        return "|".join([self.device, self.metric,
+                         *(f"{k}={v}" for k, v in sorted(self.labels.items()))])
+
+
+class TemperatureSource(Strict):
+    """Where the outdoor dry-bulb temperature comes from (exactly one): a CSV of
+    ``timestamp,outdoor_c``, or a sensor that ``dcmon run`` polls and logs hourly."""
+
+    csv: str | None = Field(default=None, min_length=1)
+    sensor: SensorRef | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> TemperatureSource:
+        if (self.csv is None) == (self.sensor is None):
+            raise ValueError("give exactly one of csv and sensor")
+        return self
 
 
 class Retrofit(Strict):
@@ -93,9 +116,11 @@ class _Site(Protocol):
     def retrofits(self) -> list[Retrofit]: ...
 
 
-def retrofit_problems(sites: Iterable[_Site], file: str, base: Path) -> list[Problem]:
+def retrofit_problems(sites: Iterable[_Site], file: str, base: Path,
+                      devices: Iterable[str]) -> list[Problem]:
     """What the schema cannot see: a site without energy topology (no facility or IT energy to
-    model), ids repeated within a site, and weather files that do not exist."""
+    model), ids repeated within a site, weather files that do not exist, unknown sensors."""
+    known = set(devices)
     problems: list[Problem] = []
     for si, site in enumerate(sites):
         seen: dict[str, int] = {}
@@ -108,8 +133,11 @@ def retrofit_problems(sites: Iterable[_Site], file: str, base: Path) -> list[Pro
                 problems.append(Problem(file, f"{key}.id", f"duplicate retrofit id {r.id!r} "
                                         f"(first at sites.{si}.retrofits.{seen[r.id]})"))
             seen.setdefault(r.id, ri)
-            path = base / r.temperature.csv
-            if not path.is_file():
+            t = r.temperature
+            if t.csv is not None and not (base / t.csv).is_file():
                 problems.append(Problem(file, f"{key}.temperature.csv",
-                                        f"{r.temperature.csv} is not a file"))
+                                        f"{t.csv} is not a file"))
+            if t.sensor is not None and t.sensor.device not in known:
+                problems.append(Problem(file, f"{key}.temperature.sensor.device",
+                                        f"unknown device {t.sensor.device!r}"))
     return problems

@@ -23,6 +23,7 @@ from dcmon.engine.capacity.model import CityCapacity
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.mv.report import GridFactor, MvReport
 from dcmon.engine.mv.run import RetrofitCache
+from dcmon.engine.mv.sensor import TemperatureLog
 from dcmon.engine.pue import InstantPue, PueCalculator, PueResult, instantaneous, select_series
 from dcmon.engine.snapshot import Snapshot
 from dcmon.model import PollResult, Reading
@@ -155,6 +156,8 @@ class ResultsHub:
         self.flush_interval_s = flush_interval_s
         #: kg CO2/kWh of grid electricity for avoided CO2 (None: retrofits report energy only).
         self.grid_factor: GridFactor | None = None
+        #: Outdoor sensors' hourly log for retrofits that name one (``dcmon run`` sets it).
+        self.temperatures: TemperatureLog | None = None
         self._retrofits = RetrofitCache()
 
     def reconfigure(self, config: Config) -> None:
@@ -238,7 +241,8 @@ class ResultsHub:
             meters = tuple(MeterTotal(s.device, s.metric, dict(s.labels), total, wraps, resets)
                            for s, total, wraps, resets in self.engine.lifetime().values())
             capacity = self.capacity_calc.compute(now, self.snapshot.readings())
-            retrofits = self._retrofits.reports(config, self.engine, now, self.grid_factor)
+            retrofits = self._retrofits.reports(config, self.engine, now, self.grid_factor,
+                                                self.temperatures)
         inst = tuple(instantaneous(config, self.snapshot.readings()))
         res = Results(now, pue, inst, energy, meters, capacity, ceilings(config), retrofits)
         self._results = res

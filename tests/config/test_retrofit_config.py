@@ -53,6 +53,11 @@ def test_good_retrofit_loads(tmp_path: Path) -> None:
     ({"baseline_days": 7}, "sites.0.retrofits.0.baseline_days", "unknown key"),
     ({"temperature": {"csv": "missing.csv"}}, "sites.0.retrofits.0.temperature.csv",
      "is not a file"),
+    ({"temperature": {"sensor": {"device": "nope"}}},
+     "sites.0.retrofits.0.temperature.sensor.device", "unknown device 'nope'"),
+    ({"temperature": {"csv": "weather.csv", "sensor": {"device": "m1"}}},
+     "sites.0.retrofits.0.temperature", "exactly one of csv and sensor"),
+    ({"temperature": {}}, "sites.0.retrofits.0.temperature", "exactly one of csv and sensor"),
 ])
 def test_refused_with_key(tmp_path: Path, change: dict[str, Any], key: str,
                           words: str) -> None:

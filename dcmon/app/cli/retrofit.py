@@ -14,6 +14,8 @@ from dcmon.config.resolved import Config
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.mv.report import GridFactor, MvReport
 from dcmon.engine.mv.run import retrofit_reports
+from dcmon.engine.mv.sensor import FILE as TEMPERATURE_FILE
+from dcmon.engine.mv.sensor import TemperatureLog
 from dcmon.engine.store import Store
 
 
@@ -81,12 +83,16 @@ def retrofit(config_file: str, site: str | None, retrofit: str | None,
     if not state.exists():
         fail([f"no state store at {state}: run `dcmon run --config {config_file}` first"])
     store = Store(state)
+    log_path = state.parent / TEMPERATURE_FILE  # outdoor sensors, kept by `dcmon run`
+    temps = TemperatureLog(log_path, list) if log_path.exists() else None
     try:
         factor = fixed_factor(grid_factor) if grid_factor is not None else None
         reports = retrofit_reports(cfg, EnergyEngine(cfg, store), time.time(), factor, site,
-                                   retrofit)
+                                   retrofit, temps)
     finally:
         store.close()
+        if temps is not None:
+            temps.close()
     if not reports:
         fail(["no retrofit declared (sites[].retrofits, docs/retrofit.md)"
               + (f" matching --id {retrofit}" if retrofit else "")])

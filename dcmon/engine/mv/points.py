@@ -12,13 +12,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from dcmon.config.retrofit import Period
 from dcmon.config.topology import EnergyTopology
 from dcmon.engine.energy import HOUR
-from dcmon.engine.mv.weather import Weather
 from dcmon.engine.pue import PueCalculator
+
+
+class Temperatures(Protocol):
+    """A temperature record: a weather CSV or a sensor's log."""
+
+    def mean(self, start: float, end: float) -> float | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +84,7 @@ def buckets(start: float, end: float, granularity: str, tz: str) -> Iterator[tup
         day += dt.timedelta(days=1)
 
 
-def collect(calc: PueCalculator, site: str, topo: EnergyTopology, weather: Weather,
+def collect(calc: PueCalculator, site: str, topo: EnergyTopology, weather: Temperatures,
             start: float, end: float, granularity: str) -> Points:
     """Every usable bucket of [start, end) with its energy and temperature."""
     out: list[Point] = []

@@ -15,11 +15,13 @@ from zoneinfo import ZoneInfo
 from dcmon.config.resolved import Config
 from dcmon.config.retrofit import Period, Retrofit
 from dcmon.engine.ingest import EnergyEngine
-from dcmon.engine.mv.points import Points, collect, day_start, period_bounds
+from dcmon.engine.mv.points import Points, Temperatures, collect, day_start, period_bounds
 from dcmon.engine.mv.report import GridFactor, MvReport, verify
+from dcmon.engine.mv.sensor import FILE as LOG_FILE
+from dcmon.engine.mv.sensor import TemperatureLog
 from dcmon.engine.mv.weather import load_weather
 from dcmon.engine.pue import PueCalculator
-from dcmon.errors import ConfigError
+from dcmon.errors import ConfigError, Problem
 
 log = logging.getLogger("dcmon.engine.mv")
 
@@ -35,15 +37,29 @@ def reporting_bounds(r: Retrofit, tz: str, now: float) -> tuple[float, float]:
     return start, max(start, min(end, today))
 
 
+def temperatures(config: Config, r: Retrofit, temps: TemperatureLog | None) -> Temperatures:
+    """The retrofit's temperature record: its weather CSV, or its sensor's log."""
+    sensor = r.temperature.sensor
+    if sensor is None:
+        assert r.temperature.csv is not None  # the schema requires one of them
+        return load_weather(config.base / r.temperature.csv)
+    if temps is None:
+        raise ConfigError([Problem(config.file, "", f"no temperature log ({LOG_FILE} beside "
+                                                    "the state store): `dcmon run` keeps it "
+                                                    f"for sensor {sensor.key}")])
+    return temps.series(sensor)
+
+
 def retrofit_report(config: Config, engine: EnergyEngine, site: str, r: Retrofit,
-                    now: float, factor: GridFactor | None = None) -> MvReport:
+                    now: float, factor: GridFactor | None = None,
+                    temps: TemperatureLog | None = None) -> MvReport:
     """One retrofit's report at ``now`` (a data time: reporting ends before its day)."""
     topo = next(s.energy for s in config.model.sites if s.id == site)
     assert topo is not None  # the loader refuses retrofits on a site without topology
     b0, b1 = period_bounds(r.baseline, topo.timezone)
     r0, r1 = reporting_bounds(r, topo.timezone, now)
     try:
-        weather = load_weather(config.base / r.temperature.csv)
+        weather = temperatures(config, r, temps)
     except ConfigError as exc:
         empty = Points(b0, b1, (), 0, 0)
         report = verify(config, site, r, empty, Points(r0, r1, (), 0, 0), factor)
@@ -57,13 +73,14 @@ def retrofit_report(config: Config, engine: EnergyEngine, site: str, r: Retrofit
 
 def retrofit_reports(config: Config, engine: EnergyEngine, now: float,
                      factor: GridFactor | None = None, site: str | None = None,
-                     retrofit: str | None = None) -> list[MvReport]:
+                     retrofit: str | None = None, temps: TemperatureLog | None = None
+                     ) -> list[MvReport]:
     """Reports of every declared retrofit (of one site, or one retrofit)."""
     out: list[MvReport] = []
     for s in config.model.sites:
         if site is not None and s.id != site:
             continue
-        out.extend(retrofit_report(config, engine, s.id, r, now, factor)
+        out.extend(retrofit_report(config, engine, s.id, r, now, factor, temps)
                    for r in s.retrofits if retrofit is None or r.id == retrofit)
     return out
 
@@ -82,14 +99,15 @@ class RetrofitCache:
         self._reports: tuple[MvReport, ...] = ()
 
     def reports(self, config: Config, engine: EnergyEngine, now: float,
-                factor: GridFactor | None = None) -> tuple[MvReport, ...]:
+                factor: GridFactor | None = None, temps: TemperatureLog | None = None
+                ) -> tuple[MvReport, ...]:
         sites = [s for s in config.model.sites if s.retrofits and s.energy is not None]
         key = (id(config), factor, *(day_start(dt.datetime.fromtimestamp(
             now, ZoneInfo(s.energy.timezone)).date(), s.energy.timezone)
             for s in sites if s.energy is not None))
         if key != self._key:
             try:
-                self._reports = tuple(retrofit_reports(config, engine, now, factor))
+                self._reports = tuple(retrofit_reports(config, engine, now, factor, temps=temps))
             except Exception:  # PUE, capacity and the other channels must not stop with it
                 log.exception("could not verify the retrofits; keeping the last reports")
                 return self._reports

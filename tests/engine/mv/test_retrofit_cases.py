@@ -3,15 +3,19 @@ through the real engine and store, then verified as ``dcmon retrofit`` does."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
+from dcmon.app.inventory import load_with_profiles
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.mv.run import retrofit_reports
+from dcmon.engine.mv.sensor import FILE, TemperatureLog, sensor_refs
 from dcmon.engine.store import Store
+from dcmon.model import PollResult, Reading, Source
 from tests.support.paths import CASES
 from tests.support.retrofit_data import FACTOR, run_case
 
@@ -96,3 +100,37 @@ def test_unreadable_weather_is_a_refusal(tmp_path: Path) -> None:
     store.close()
     assert (report.status, report.reason_code) == ("refused", "weather")
     assert report.reason.endswith("weather.csv: line 2: Invalid isoformat string: 'yesterday'")
+
+
+def test_outdoor_sensor_log_gives_the_csv_figures(tmp_path: Path) -> None:
+    """The same weather, polled from a sensor and logged hourly by ``dcmon run``'s temperature
+    log, gives the same report as the CSV (one observation an hour either way)."""
+    work = tmp_path / "work"
+    csv_report, _, cfg, _ = run_case(_variant(tmp_path), work)
+    sensor = {"sensor": {"device": "meter1", "metric": "outdoor_temperature"}}
+    doc = yaml.safe_load((work / "config.yaml").read_text(encoding="utf-8"))
+    doc["sites"][0]["retrofits"][0]["temperature"] = sensor
+    (work / "config.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    cfg, _ = load_with_profiles(work / "config.yaml")
+    temps = TemperatureLog(work / "dcmon-state" / FILE, lambda: sensor_refs(cfg))
+    lines = (work / "weather.csv").read_text(encoding="utf-8").splitlines()[1:]
+    for line in lines:
+        stamp, value = line.split(",")
+        ts = dt.datetime.fromisoformat(stamp).timestamp()
+        reading = Reading("meter1", "outdoor_temperature", float(value), "Cel", {}, ts,
+                          Source("test"))
+        ignored = Reading("meter1", "temperature", 99.0, "Cel", {}, ts, Source("test"))
+        temps.on_poll(PollResult("meter1", "x", (reading, ignored), (), ts, 0.01))
+    temps.flush()
+    store = Store(work / "dcmon-state" / "dcmon.sqlite")
+    engine = EnergyEngine(cfg, store)
+    [report] = retrofit_reports(cfg, engine, 1.9e9, temps=temps)
+    assert report.status == "ok"
+    assert report.avoided_kwh == pytest.approx(csv_report.avoided_kwh, rel=1e-9)
+    assert report.uncertainty_kwh == pytest.approx(csv_report.uncertainty_kwh, rel=1e-9)
+    # Without the log (e.g. `dcmon retrofit` before any `dcmon run`): refused, and why.
+    [missing] = retrofit_reports(cfg, engine, 1.9e9)
+    assert (missing.status, missing.reason_code) == ("refused", "weather")
+    assert "no temperature log (temperature.sqlite" in missing.reason
+    store.close()
+    temps.close()
