@@ -103,3 +103,11 @@ def test_weather_means(tmp_path: Path) -> None:
     bad.write_text("time,temp\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="expected the header"):
         load_weather(bad)
+
+
+def test_weather_csv_too_long(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("dcmon.engine.mv.weather.MAX_LINES", 3)
+    path = tmp_path / "w.csv"
+    path.write_text("timestamp,outdoor_c\n1,1\n2,2\n3,3\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="line 4: more than 3 lines"):
+        load_weather(path)

@@ -23,6 +23,8 @@ from dcmon.errors import ConfigError, Problem
 
 #: Temperatures outside this range (°C) are a unit or sentinel fault, not weather.
 PLAUSIBLE_C = (-60.0, 60.0)
+#: More lines than this are refused: a century of hourly observations, not a weather record.
+MAX_LINES = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,9 @@ def load_weather(path: str | Path) -> Weather:
                 raise ConfigError([Problem(file, "line 1", "expected the header "
                                                            f"'timestamp,outdoor_c', got {head}")])
             for n, row in enumerate(reader, 2):
+                if n > MAX_LINES:
+                    raise ConfigError([Problem(file, f"line {n}", f"more than {MAX_LINES} "
+                                                                  "lines: not a weather record")])
                 if not row or not "".join(row).strip():
                     continue
                 try:
