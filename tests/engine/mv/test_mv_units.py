@@ -11,8 +11,8 @@ import pytest
 from dcmon.config.retrofit import Period, Retrofit, TemperatureSource
 from dcmon.engine.mv.model import fit_model
 from dcmon.engine.mv.ols import fit, fit_stats, t_quantile
-from dcmon.engine.mv.points import Point, buckets, day_start
-from dcmon.engine.mv.report import uncertainty
+from dcmon.engine.mv.points import Point, Points, buckets, day_start
+from dcmon.engine.mv.report import uncertainty, verify
 from dcmon.engine.mv.run import reporting_bounds
 
 
@@ -78,3 +78,30 @@ def test_day_buckets_follow_the_time_zone_and_dst() -> None:
     assert [round((y - x) / 3600) for x, y in days] == [24, 23, 24]
     hours = list(buckets(a, a + 3 * 3600, "hourly", tz))
     assert len(hours) == 3
+
+
+def test_normalised_pue_at_baseline_conditions() -> None:
+    """A reporting period that has seen the baseline's weather gets a model of its own, and
+    both models on the baseline's days give the PUE with and without the retrofit."""
+    def points(first: int, days: int, cooling: float) -> Points:
+        out = []
+        for d in range(days):
+            temp = 5 + 20 * ((d * 7) % days) / days
+            it = 400 + 3 * (d % 5)
+            fac = it * 1.1 + 60 + cooling * it * (0.15 + 0.006 * temp) + (d % 3 - 1) * 0.5
+            out.append(Point(first + d * 86400.0, first + (d + 1) * 86400.0, fac, it, temp))
+        return Points(first, first + days * 86400.0, tuple(out), 0, 0)
+
+    base, rep = points(0, 90, 1.0), points(100 * 86400, 60, 0.8)
+    r = Retrofit(id="x", date=dt.date(1970, 4, 10),
+                 baseline=Period(start=dt.date(1970, 1, 1), end=dt.date(1970, 3, 31)),
+                 temperature=TemperatureSource(csv="w.csv"))
+    report = verify(None, "dc1", r, base, rep)  # type: ignore[arg-type]
+    assert report.status == "ok"
+    normal = report.normalised_baseline
+    assert normal is not None and normal.before is not None and normal.after is not None
+    it = sum(p.it_kwh for p in base.points)
+    assert normal.before == pytest.approx(sum(p.facility_kwh for p in base.points) / it)
+    # The retrofit took a fifth of the cooling: 0.2 x the mean cooling share per kWh of IT.
+    cooling = sum(p.it_kwh * (0.15 + 0.006 * p.temp_c) for p in base.points) / it
+    assert normal.before - normal.after == pytest.approx(0.2 * cooling, rel=0.02)
