@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from dcmon import clock
+from dcmon.app.backfill import SITE as HISTORY_SITE
+from dcmon.app.backfill import seed_history
 from dcmon.app.inventory import parse_config
 from dcmon.app.service import RunningService, start_service, stop_service
 from dcmon.collectors.registry import ProfileRegistry
@@ -126,6 +128,14 @@ def summary(svc: RunningService, names: dict[str, str]) -> list[str]:
         limit = f"ceiling {ceiling:.2f}" if ceiling is not None else "edge, report only"
         lines.append(f"  {names.get(inst.site, inst.site):42.42s} PUE now {now}  last hour "
                      f"{hour}  IT {it} kW  ({limit})")
+    for r in svc.hub.latest.retrofits:
+        if r.avoided_kwh is not None and r.uncertainty_kwh is not None:
+            lines.append(f"  retrofit {r.retrofit} at {r.site}: {r.avoided_kwh:,.0f} kWh avoided "
+                         f"± {r.uncertainty_kwh:,.0f} ({r.confidence:.0%} confidence, "
+                         f"ASHRAE Guideline 14), verified against a {r.baseline_points}-day "
+                         "baseline")
+        else:
+            lines.append(f"  retrofit {r.retrofit} at {r.site}: {r.status}: {r.reason}")
     if svc.alerts is not None:
         for a in sorted(svc.alerts.store.active().values(), key=lambda a: a.alertname):
             lines.append(f"  alert {a.state}: {a.alertname} "
@@ -184,6 +194,10 @@ async def _run_demo(city: SimulatedCity, sink: Sink | None, state_dir: str, toke
                          state_dir=state_dir)
     reg = ProfileRegistry.load()
     cfg = parse_config(inv, "<demo>", reg, secrets=True)  # --receivers may name env secrets
+    # Months of the 2012 site's history with its chiller retrofit (dcmon/app/backfill.py).
+    retrofit = await seed_history(city, cfg, reg, Path(state_dir))
+    next(s for s in inv["sites"] if s["id"] == HISTORY_SITE)["retrofits"] = [retrofit]
+    cfg = parse_config(inv, "<demo>", reg, secrets=True)
     svc = start_service(cfg, reg)
     names = {s.id: s.name for s in cfg.model.sites}
     stop = asyncio.Event()

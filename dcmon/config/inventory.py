@@ -24,6 +24,7 @@ from dcmon.config.api import ApiSettings
 from dcmon.config.capacity import CapacitySettings, CoolingUnit, RackFeeds
 from dcmon.config.influx import InfluxExporter
 from dcmon.config.policy import SitePolicy
+from dcmon.config.retrofit import Retrofit
 from dcmon.config.secrets import SecretValue
 from dcmon.config.strict import Strict, check_listen
 from dcmon.config.tenants import Tariff, Tenant
@@ -201,6 +202,8 @@ class Site(Strict):
     policy: SitePolicy | None = None
     #: Electricity tariffs, flat or time-of-use, each from a date (docs/tenants.md).
     tariffs: list[Tariff] = Field(default_factory=list)
+    #: Energy conservation measures to verify (docs/retrofit.md).
+    retrofits: list[Retrofit] = Field(default_factory=list)
 
     _id = field_validator("id")(classmethod(lambda cls, v: _ident(v)))
 

@@ -27,6 +27,7 @@ from dcmon.config.inventory import (
     Site,
 )
 from dcmon.config.resolved import Config, DeviceSpec, credential_problems
+from dcmon.config.retrofit import retrofit_problems
 from dcmon.config.tenants import tenant_problems
 from dcmon.config.topology import validate as validate_topology
 from dcmon.config.yamlfile import load_yaml
@@ -113,6 +114,7 @@ def parse_config(data: Any, file: str, profiles: CatalogFactory,
     problems.extend(tenant_problems(m.tenants, m.sites, file))
     problems.extend(api_problems(m.api, file, base, secrets))
     problems.extend(influx_problems(m.exporters.influx, file, base, secrets))
+    problems.extend(retrofit_problems(m.sites, file, base, parents))
     if problems:
         raise ConfigError(problems)
     return Config(file=file, model=m, devices=tuple(devices), base=base)

@@ -21,6 +21,9 @@ from dcmon.config.topology import expand
 from dcmon.engine.capacity.calculator import CapacityCalculator
 from dcmon.engine.capacity.model import CityCapacity
 from dcmon.engine.ingest import EnergyEngine
+from dcmon.engine.mv.report import GridFactor, MvReport
+from dcmon.engine.mv.run import RetrofitCache
+from dcmon.engine.mv.sensor import TemperatureLog
 from dcmon.engine.pue import InstantPue, PueCalculator, PueResult, instantaneous, select_series
 from dcmon.engine.snapshot import Snapshot
 from dcmon.model import PollResult, Reading
@@ -75,6 +78,8 @@ class Results:
     capacity: CityCapacity | None = None
     #: Sites with a topology and a ceiling (not edge).
     ceilings: tuple[Ceiling, ...] = ()
+    #: Verified savings of the declared retrofits (docs/retrofit.md).
+    retrofits: tuple[MvReport, ...] = ()
 
 
 #: The status page's small charts: one point per HISTORY_STEP_S of data time, a day of them.
@@ -149,6 +154,11 @@ class ResultsHub:
         self._wake, self._stop = threading.Event(), threading.Event()
         self._writer: threading.Thread | None = None
         self.flush_interval_s = flush_interval_s
+        #: kg CO2/kWh of grid electricity for avoided CO2 (None: retrofits report energy only).
+        self.grid_factor: GridFactor | None = None
+        #: Outdoor sensors' hourly log for retrofits that name one (``dcmon run`` sets it).
+        self.temperatures: TemperatureLog | None = None
+        self._retrofits = RetrofitCache()
 
     def reconfigure(self, config: Config) -> None:
         """Take a reloaded inventory between two computations: the engine keeps its accounts
@@ -231,8 +241,10 @@ class ResultsHub:
             meters = tuple(MeterTotal(s.device, s.metric, dict(s.labels), total, wraps, resets)
                            for s, total, wraps, resets in self.engine.lifetime().values())
             capacity = self.capacity_calc.compute(now, self.snapshot.readings())
+            retrofits = self._retrofits.reports(config, self.engine, now, self.grid_factor,
+                                                self.temperatures)
         inst = tuple(instantaneous(config, self.snapshot.readings()))
-        res = Results(now, pue, inst, energy, meters, capacity, ceilings(config))
+        res = Results(now, pue, inst, energy, meters, capacity, ceilings(config), retrofits)
         self._results = res
         self._recomputed_at = time.monotonic()
         if not self._history or now - self._history[-1].ts >= HISTORY_STEP_S:

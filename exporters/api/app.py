@@ -48,6 +48,7 @@ from dcmon.engine.snapshot import Snapshot
 from dcmon.engine.tenants.statement import GridFactor
 from dcmon.exporters.api.docs import mount_assets, swagger_page
 from dcmon.exporters.api.ops import Reload, health_router, reload_router
+from dcmon.exporters.api.retrofit import retrofit_router
 from dcmon.exporters.api.status.routes import COOKIE, status_router
 from dcmon.exporters.api.tenants import tenant_router
 from dcmon.exporters.api.throttle import FailureThrottle, client_address
@@ -282,6 +283,7 @@ def create_app(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str
     _pue_and_alert_routes(api, hub, alerts)
     _report_and_admin_routes(api, latest, Depends(TokenCheck(tokens, "admin", throttle)))
     api.include_router(tenant_router(hub, grid_factor))
+    api.include_router(retrofit_router(hub))
     app.include_router(api)
     _docs_routes(app, TokenCheck(tokens, "read", throttle, cookie=COOKIE))
     if settings.status_page != "off":  # the HTML status page (docs/api.md)
