@@ -34,6 +34,7 @@ from dcmon.collectors.snmp.model import (
 )
 from dcmon.config.strict import Strict
 from dcmon.errors import ConfigError, Problem, pydantic_problems
+from dcmon.model import COUNTER_UNITS
 
 _OID_RE = re.compile(r"^\.?\d+(\.\d+)+$")
 TRANSFORMS = ("number", "fahrenheit")
@@ -232,9 +233,10 @@ def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None
         if m.width is None and m.cap is None:
             problems.append(Problem(file, f"{key}.width",
                                     "a counter must declare its width (32 or 64) or its cap"))
-        if m.unit not in ("J", "s"):
-            problems.append(Problem(file, f"{key}.unit",
-                                    f"a counter's unit must be J or s, not {m.unit!r}"))
+        if m.unit not in COUNTER_UNITS:
+            problems.append(Problem(file, f"{key}.unit", "a counter's unit must be one of "
+                                                         f"{', '.join(COUNTER_UNITS)}, not "
+                                                         f"{m.unit!r}"))
     elif m.width is not None or m.cap is not None or m.resettable or m.reset_time_oid:
         problems.append(Problem(file, f"{key}.kind",
                                 "width, cap, resettable and reset_time_oid need kind: counter"))
