@@ -6,6 +6,7 @@ poll, so the hot path applies rules and never re-checks them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -124,6 +125,8 @@ class CompiledProfile:
     mib: str = ""
     #: Optional extra detection: OIDs whose presence marks this profile (generic MIB probing).
     probe_oids: tuple[str, ...] = ()
+    #: Optional extra detection: case-insensitive patterns searched in sysDescr (``descr.py``).
+    sys_descr: tuple[re.Pattern[str], ...] = ()
     #: Order among probing profiles (lower first): vendor MIBs before generic ones.
     probe_order: int = 100
     #: A standard MIB any vendor's agent may implement (UPS-MIB, ENTITY-SENSOR-MIB): verified on

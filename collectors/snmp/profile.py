@@ -23,6 +23,7 @@ from dcmon.collectors.schema import (
     validate_document,
     with_defaults,
 )
+from dcmon.collectors.snmp.descr import compile_pattern
 from dcmon.collectors.snmp.model import (
     CompiledProfile,
     DigitsScale,
@@ -158,6 +159,9 @@ class MatchIn(Strict):
     #: OIDs that, when present on an agent, select this profile (generic-MIB fallback): an
     #: instance (GET) or a table column (present when it has any row).
     probe: list[str] = Field(default_factory=list)
+    #: Regular expressions searched (case-insensitive) in sysDescr: families that name
+    #: themselves only there. Bounded: see ``descr.py``.
+    sys_descr: list[str] = Field(default_factory=list, max_length=16)
     #: Probing order, lower first (vendor MIBs 100, UPS-MIB 500, ENTITY-SENSOR 800, ...).
     probe_order: int = 100
     #: A standard MIB (UPS-MIB, ENTITY-SENSOR-MIB, ENERGY-OBJECT-MIB): tried on every device and
@@ -266,6 +270,12 @@ def compile_snmp_profile(data: Any, file: str) -> CompiledProfile:
         if not _OID_RE.match(str(prefix)):
             problems.append(Problem(file, f"match.sys_object_id.{i}", f"not a numeric OID: "
                                                                       f"{prefix!r}"))
+    descr: list[re.Pattern[str]] = []
+    for i, pattern in enumerate(doc.match.sys_descr):
+        try:
+            descr.append(compile_pattern(pattern))
+        except ValueError as exc:
+            problems.append(Problem(file, f"match.sys_descr.{i}", str(exc)))
     metrics: list[SnmpMetric] = []
     seen: dict[tuple[str, str, tuple[tuple[str, str], ...]], str] = {}
     for i, raw in enumerate(doc.metrics):
@@ -300,7 +310,7 @@ def compile_snmp_profile(data: Any, file: str) -> CompiledProfile:
         sys_object_ids=tuple(str(s).lstrip(".") for s in doc.match.sys_object_id),
         metrics=tuple(metrics), max_repetitions=doc.max_repetitions, mib=doc.mib,
         probe_oids=tuple(_oid(p) for p in doc.match.probe), probe_order=doc.match.probe_order,
-        standard=doc.match.standard,
+        standard=doc.match.standard, sys_descr=tuple(descr),
     )
 
 
@@ -314,7 +324,8 @@ def describe_snmp(profile: CompiledProfile) -> dict[str, Any]:
         "file": profile.source_file,
         "match": {"sys_object_id": list(profile.sys_object_ids),
                   "probe": list(profile.probe_oids), "probe_order": profile.probe_order,
-                  "standard": profile.standard},
+                  "standard": profile.standard,
+                  "sys_descr": [p.pattern for p in profile.sys_descr]},
         "max_repetitions": profile.max_repetitions,
         "metrics": [_describe_metric(m) for m in profile.metrics],
     }
