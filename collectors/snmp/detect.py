@@ -48,10 +48,11 @@ from dcmon.collectors.snmp.api import (
     SnmpTarget,
     VarBind,
 )
-from dcmon.collectors.snmp.collector import SnmpCollector, text
+from dcmon.collectors.snmp.collector import SnmpCollector
 from dcmon.collectors.snmp.complete import complete, distinct
 from dcmon.collectors.snmp.descr import matching
 from dcmon.collectors.snmp.model import CompiledProfile
+from dcmon.collectors.snmp.values import text
 from dcmon.model import PollResult
 
 #: Errors that end detection (the device is down, or the poll's deadline or limits ran out);

@@ -10,7 +10,7 @@ half-loaded. :mod:`dcmon.collectors.registry` finds the files and hands each doc
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -30,6 +30,8 @@ from dcmon.collectors.snmp.model import (
     Fallback,
     IndexPart,
     Lookup,
+    Setting,
+    SettingCase,
     SnmpMetric,
     Where,
 )
@@ -109,6 +111,29 @@ class FallbackIn(Strict):
     _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
 
 
+class SettingCaseIn(Strict):
+    scale: float | None = None
+    offset: float | None = None
+    transform: str | None = None
+
+    @field_validator("transform")
+    @classmethod
+    def _transform(cls, v: str | None) -> str | None:
+        if v is not None and v not in TRANSFORMS:
+            raise ValueError(f"unknown transform {v!r} (known: {', '.join(TRANSFORMS)})")
+        return v
+
+
+class SettingIn(Strict):
+    oid: Oid
+    #: True: ``oid`` is a scalar instance (e.g. ``...7.0``); else a column of the value's row.
+    scalar: bool = False
+    index: list[str] | None = None
+    cases: dict[int, SettingCaseIn] = Field(min_length=1)
+
+    _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
+
+
 class MetricIn(Strict):
     name: str
     oid: Oid
@@ -132,6 +157,7 @@ class MetricIn(Strict):
     where: list[WhereIn] = Field(default_factory=list)
     fallback: FallbackIn | None = None
     optional: bool = False
+    setting: SettingIn | None = None
 
     _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
 
@@ -230,6 +256,7 @@ def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None
     if m.digits is not None:
         digits = DigitsScale(oid=m.digits.oid, index_labels=ref(m.digits.index, f"{key}.digits"),
                              mode=m.digits.mode)
+    setting = _setting(m, key, file, ref, problems)
     if (m.lookups or m.digits or m.where) and index is None:
         problems.append(Problem(file, key, "lookups, digits and where need a table metric "
                                            "(an index)"))
@@ -257,9 +284,27 @@ def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None
         sentinels=frozenset(m.sentinels or ()), digits=digits, width=m.width, cap=m.cap,
         resettable=m.resettable, reset_time_oid=m.reset_time_oid, level=m.level,
         rack_power=m.rack_power, transform=m.transform, description=m.description, key=key,
-        wheres=wheres, fallback=fallback, optional=m.optional,
+        wheres=wheres, fallback=fallback, optional=m.optional, setting=setting,
     )
     return metric, []
+
+
+def _setting(m: MetricIn, key: str, file: str, ref: Callable[[list[str] | None, str],
+             tuple[str, ...]], problems: list[Problem]) -> Setting | None:
+    """The metric's device setting compiled; a row setting needs a table metric."""
+    if m.setting is None:
+        return None
+    s = m.setting
+    if not s.scalar and m.index is None:
+        problems.append(Problem(file, f"{key}.setting.scalar", "a scalar metric's setting must "
+                                                               "be a scalar (scalar: true)"))
+    if s.scalar and s.index is not None:
+        problems.append(Problem(file, f"{key}.setting.index", "a scalar setting has no index"))
+    labels = None if s.scalar or m.index is None else ref(s.index, f"{key}.setting.index")
+    cases = {k: SettingCase(c.scale, c.offset, c.transform) for k, c in s.cases.items()}
+    if any(c.scale == 0 for c in cases.values()):
+        problems.append(Problem(file, f"{key}.setting.cases", "scale must not be 0"))
+    return Setting(s.oid, labels, cases)
 
 
 def compile_snmp_profile(data: Any, file: str) -> CompiledProfile:
@@ -331,6 +376,11 @@ def describe_snmp(profile: CompiledProfile) -> dict[str, Any]:
     }
 
 
+def vars_of(case: SettingCase) -> dict[str, Any]:
+    """A setting case's fields (slots dataclass: no __dict__)."""
+    return {"scale": case.scale, "offset": case.offset, "transform": case.transform}
+
+
 def _describe_metric(m: SnmpMetric) -> Mapping[str, Any]:
     out: dict[str, Any] = {"name": m.name, "oid": m.oid, "unit": m.unit, "kind": m.kind}
     if m.scale != 1:
@@ -345,6 +395,10 @@ def _describe_metric(m: SnmpMetric) -> Mapping[str, Any]:
         out["sentinels"] = sorted(m.sentinels)
     if m.digits:
         out["digits"] = {"oid": m.digits.oid, "mode": m.digits.mode}
+    if m.setting:
+        out["setting"] = {"oid": m.setting.oid, "scalar": m.setting.index_labels is None,
+                          "cases": {k: {f: v for f, v in vars_of(c).items() if v is not None}
+                                    for k, c in sorted(m.setting.cases.items())}}
     if m.lookups:
         out["lookups"] = [{"label": lk.label, "oid": lk.oid} for lk in m.lookups]
     if m.kind == "counter":
