@@ -65,7 +65,7 @@ def run(recordings: list[str]) -> tuple[Score, list[tuple[str, str, Score, str]]
 
 
 def table(total: Score, rows: list[tuple[str, str, Score, str]], markdown: bool) -> str:
-    head = ["recording", "profile", "right", "wrong", "missed", "unscorable",
+    head = ["recording", "profile", "right", "in true unit", "wrong", "missed", "unscorable",
             "by class (right/scorable)"]
     lines = []
     sep = " | " if markdown else "  "
@@ -76,18 +76,20 @@ def table(total: Score, rows: list[tuple[str, str, Score, str]], markdown: bool)
     def classes(s: Score) -> str:
         parts = []
         for c in CLASSES:
-            n = s.right.get(c, 0) + s.wrong.get(c, 0) + s.missed.get(c, 0)
+            n = s.right_in(c) + s.wrong.get(c, 0) + s.missed.get(c, 0)
             if n:
-                parts.append(f"{SHORT[c]} {s.right.get(c, 0)}/{n}")
+                parts.append(f"{SHORT[c]} {s.right_in(c)}/{n}")
         return " ".join(parts)
 
     for rec, profile, s, _ in [*rows, ("TOTAL", "", total, "")]:
-        cells = [rec, profile, str(s.n_right), str(s.n_wrong), str(s.n_missed),
-                 str(s.unscorable), classes(s)]
+        cells = [rec, profile, str(s.n_right - s.n_true_unit), str(s.n_true_unit),
+                 str(s.n_wrong), str(s.n_missed), str(s.unscorable), classes(s)]
         lines.append(("| " if markdown else "") + sep.join(cells) + (" |" if markdown else ""))
     pct = 100 * total.coverage
     lines.append(f"\ncoverage: {total.n_right}/{total.scorable} scorable sensors right "
-                 f"({pct:.1f} %), {total.n_wrong} wrong, {total.n_missed} missed, "
+                 f"({pct:.1f} %; {total.n_true_unit} of them in their true unit: VA, var, VAh "
+                 f"or varh where LibreNMS files them as power or energy), {total.n_wrong} wrong, "
+                 f"{total.n_missed} missed, "
                  f"{total.unscorable} not scorable, {total.disputed} disputed "
                  "(tests/support/coverage.py DISPUTED says why)")
     return "\n".join(lines)
@@ -100,21 +102,23 @@ def families(rows: list[tuple[str, str, Score, str]], markdown: bool) -> str:
         recs, total = by.setdefault(profile, ([], Score()))
         recs.append(rec)
         total.add(s)
-    head = ["family (profile)", "recordings", "right", "wrong", "missed", "coverage"]
+    head = ["family (profile)", "recordings", "right", "in true unit", "wrong", "missed",
+            "coverage"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] if markdown else \
         ["  ".join(head)]
     for profile in sorted(by):
         recs, s = by[profile]
-        cells = [profile, str(len(recs)), str(s.n_right), str(s.n_wrong), str(s.n_missed),
-                 f"{100 * s.coverage:.1f} %"]
+        cells = [profile, str(len(recs)), str(s.n_right - s.n_true_unit), str(s.n_true_unit),
+                 str(s.n_wrong), str(s.n_missed), f"{100 * s.coverage:.1f} %"]
         lines.append(("| " + " | ".join(cells) + " |") if markdown else "  ".join(cells))
     return "\n".join(lines)
 
 
 def overall(total: Score, n_recordings: int) -> str:
     """The one figure: scorable sensors read right, over every recording."""
-    return (f"overall: {total.n_right}/{total.scorable} = {100 * total.coverage:.1f} % right, "
-            f"{total.n_wrong} wrong, over {n_recordings} recordings")
+    return (f"overall: {total.n_right}/{total.scorable} = {100 * total.coverage:.1f} % right "
+            f"({total.n_true_unit} in their true unit), {total.n_wrong} wrong, "
+            f"over {n_recordings} recordings")
 
 
 def main() -> None:

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 #: Units a Reading may carry. The ``dcmon poll`` JSON contract promises exactly this set.
-UNITS: frozenset[str] = frozenset({"W", "VA", "J", "A", "V", "Hz", "Cel", "%", "s", "ratio"})
+#: Active power and energy are W and J; apparent and reactive power (VA, var) and energy (VAh,
+#: varh) have units of their own so that no sum, PUE or kWh figure can mix them in.
+UNITS: frozenset[str] = frozenset({"W", "VA", "var", "J", "VAh", "varh", "A", "V", "Hz", "Cel",
+                                   "%", "s", "ratio"})
+
+#: Units a counter may carry: active energy (J), apparent and reactive energy (VAh, varh) as
+#: meters count them, and time (s). Only J counters feed energy accounting.
+COUNTER_UNITS: tuple[str, ...] = ("J", "VAh", "varh", "s")
 
 MetricKind = Literal["gauge", "counter"]
 

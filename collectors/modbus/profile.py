@@ -47,6 +47,7 @@ from dcmon.collectors.schema import (
 )
 from dcmon.config.strict import Strict
 from dcmon.errors import ConfigError, Problem, pydantic_problems
+from dcmon.model import COUNTER_UNITS
 
 
 def _check_type(v: str) -> str:
@@ -254,9 +255,10 @@ def _value_problems(f: FieldIn, type_: str, key: str, file: str,
         if f.resettable is None:
             problems.append(Problem(file, f"{key}.resettable", "a counter must say whether it "
                                                                "can be reset (true or false)"))
-        if f.unit is not None and f.unit not in ("J", "s"):
-            problems.append(Problem(file, f"{key}.unit", f"a counter's unit must be J or s, "
-                                                         f"not {f.unit!r}"))
+        if f.unit is not None and f.unit not in COUNTER_UNITS:
+            problems.append(Problem(file, f"{key}.unit", "a counter's unit must be one of "
+                                                         f"{', '.join(COUNTER_UNITS)}, not "
+                                                         f"{f.unit!r}"))
     elif f.width is not None or f.cap is not None or f.resettable:
         problems.append(Problem(file, f"{key}.kind", "width, cap and resettable need kind: "
                                                      "counter"))

@@ -14,7 +14,6 @@ since a partial table would under-count.
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,10 +22,16 @@ from dcmon import clock
 from dcmon.collectors.schema import counter_max
 from dcmon.collectors.snmp.api import PollBudget, SnmpClient, SnmpError, SnmpTarget, VarBind
 from dcmon.collectors.snmp.columns import TableMemory
-from dcmon.collectors.snmp.model import CompiledProfile, IndexPart, SnmpMetric, Where
+from dcmon.collectors.snmp.model import (
+    CompiledProfile,
+    IndexPart,
+    SettingCase,
+    SnmpMetric,
+    Where,
+)
+from dcmon.collectors.snmp.values import convert, numeric, scale_digits, setting_case, text
 from dcmon.model import PollError, PollResult, PollStats, Reading, Source
 
-_NUMBER_RE = re.compile(rb"-?\d+(?:\.\d+)?")
 #: Failures that concern the objects asked, not the device: the agent answered with an error
 #: status. Anything else (timeout, transport, auth, garbage) fails the whole poll.
 _PER_OBJECT = frozenset({"error_status"})
@@ -40,28 +45,6 @@ class _Row:
 
     labels: dict[str, str]
     parts: dict[str, str]
-
-
-def numeric(vb: VarBind) -> float | None:
-    """The number in a VarBind: ints as they are, numeric strings parsed (first number found)."""
-    v = vb.value
-    if isinstance(v, int):
-        return float(v)
-    if isinstance(v, bytes):
-        m = _NUMBER_RE.search(v)
-        return float(m.group()) if m else None
-    return None
-
-
-def text(vb: VarBind) -> str:
-    """A label-safe text form of a VarBind (strings decoded, control characters dropped)."""
-    v = vb.value
-    if isinstance(v, bytes):
-        s = v.decode("utf-8", "replace")
-        if s.isprintable():  # nearly always: skip the filter, one call per character
-            return s.strip()
-        return "".join(ch for ch in s if ch.isprintable()).strip()
-    return "" if v is None else str(v)
 
 
 def parse_index(suffix: tuple[int, ...], parts: Sequence[IndexPart]) -> _Row | None:
@@ -178,31 +161,6 @@ def _marker(vb: VarBind | None) -> str | None:
     return text(vb)
 
 
-def _scale_digits(mode: str, n: float) -> float:
-    if mode == "decimal_digits":
-        return float(10.0 ** (-n))
-    if mode == "entity_scale":  # ENTITY-SENSOR-MIB SensorDataScale: units(9) = 10^0
-        return float(10.0 ** ((n - 9) * 3))
-    if mode == "divisor":
-        return 1.0 / n if n else 1.0
-    if mode == "multiplier":
-        return n
-    if mode == "signed_scale":  # Rittal CMC III: -10 divides by 10, 10 multiplies, 0 is 1
-        return 1.0 / -n if n < 0 else (n if n > 0 else 1.0)
-    return float(10.0**n)
-
-
-def convert(metric: SnmpMetric, raw: float, digits_factor: float = 1.0,
-            scale: float | None = None, offset: float | None = None) -> float:
-    """raw -> value in the metric's unit: scale, digits, offset, then unit transform."""
-    scale = metric.scale if scale is None else scale
-    offset = metric.offset if offset is None else offset
-    value = raw * scale * digits_factor + offset
-    if metric.transform == "fahrenheit":
-        value = (value - 32.0) / 1.8
-    return value
-
-
 class SnmpCollector:
     """Polls devices through an SnmpClient; one instance serves every device."""
 
@@ -235,6 +193,10 @@ class SnmpCollector:
             extra = [m.fallback.oid] if m.fallback else []
             if m.reset_time_oid:
                 extra.append(m.reset_time_oid)
+            if m.setting is not None and m.setting.index_labels is None:
+                scalars[m.setting.oid] = None
+            elif m.setting is not None:
+                extra.append(m.setting.oid)
             if m.index is None:
                 for oid in (m.oid, *extra):
                     scalars[oid] = None
@@ -253,9 +215,12 @@ class SnmpCollector:
     @staticmethod
     def _complete(m: SnmpMetric, scalars_done: bool, walked: Mapping[str, object]) -> bool:
         """Whether everything ``m`` reads has arrived in full (after a poll that failed)."""
-        if m.index is None:
+        if m.index is None or (m.setting is not None and m.setting.index_labels is None
+                               and not scalars_done):
             return scalars_done
         needed = [m.oid, *(lk.oid for lk in m.lookups), *(w.oid for w in m.wheres)]
+        if m.setting is not None and m.setting.index_labels is not None:
+            needed.append(m.setting.oid)
         if m.reset_time_oid:
             needed.append(m.reset_time_oid)
         if m.fallback is not None:
@@ -362,27 +327,33 @@ class SnmpCollector:
             if m.index is None:
                 readings.extend(self._scalar(device, m, got, ts, errors))
             else:
-                readings.extend(self._column(device, m, columns, ts, errors))
+                readings.extend(self._column(device, m, columns, got, ts, errors))
         return readings
 
     def _scalar(self, device: str, m: SnmpMetric, got: Mapping[str, VarBind], ts: float,
                 errors: list[PollError]) -> list[Reading]:
         marker = _marker(got.get(m.reset_time_oid) if m.reset_time_oid else None)
+        case: SettingCase | None = None
+        if m.setting is not None:
+            case, why = setting_case(m.setting, got.get(m.setting.oid))
+            if case is None:
+                errors.append(PollError("unknown_setting", f"{m.name}: {why}", m.oid))
+                return []
         vb = got.get(m.oid)
         r = None
         if vb is not None and not vb.is_exception:
-            r = self._reading(device, m, vb, dict(m.labels), 1.0, ts, errors, marker)
+            r = self._reading(device, m, vb, dict(m.labels), 1.0, ts, errors, marker, case=case)
         if r is None and m.fallback is not None:
             fb = got.get(m.fallback.oid)
             if fb is not None and not fb.is_exception:
                 r = self._reading(device, m, fb, dict(m.labels), 1.0, ts, errors, marker,
-                                  scale=m.fallback.scale, offset=m.fallback.offset)
+                                  scale=m.fallback.scale, offset=m.fallback.offset, case=case)
         if r is None and (vb is None or vb.is_exception) and not m.optional:
             errors.append(PollError("no_such_object", f"{m.name}: {vb.tag if vb else 'missing'}",
                                     m.oid))
         return [r] if r else []
 
-    def _column(self, device: str, m: SnmpMetric, columns: _Columns,
+    def _column(self, device: str, m: SnmpMetric, columns: _Columns, got: Mapping[str, VarBind],
                 ts: float, errors: list[PollError]) -> list[Reading]:
         assert m.index is not None
         lookups = [(lk, columns.texts(lk.oid)) for lk in m.lookups]
@@ -412,14 +383,23 @@ class SnmpCollector:
                     errors.append(PollError("no_such_object", f"{m.name}: no scale at "
                                                               f"{m.digits.oid}.{dkey}", m.oid))
                     continue
-                factor = _scale_digits(m.digits.mode, n)
+                factor = scale_digits(m.digits.mode, n)
             marker = _marker(markers.get(key)) if markers is not None else None
+            case: SettingCase | None = None
+            if m.setting is not None:
+                at = m.setting.index_labels
+                case, why = setting_case(m.setting, got.get(m.setting.oid) if at is None else
+                                         columns.rows(m.setting.oid).get(_instance(row, at)))
+                if case is None:
+                    errors.append(PollError("unknown_setting", f"{m.name}: {why}", m.oid))
+                    continue
             r = None
             if key in rows:
-                r = self._reading(device, m, rows[key], labels, factor, ts, errors, marker)
+                r = self._reading(device, m, rows[key], labels, factor, ts, errors, marker,
+                                  case=case)
             if r is None and m.fallback is not None and key in fallback:
                 r = self._reading(device, m, fallback[key], labels, factor, ts, errors, marker,
-                                  scale=m.fallback.scale, offset=m.fallback.offset)
+                                  scale=m.fallback.scale, offset=m.fallback.offset, case=case)
             if r:
                 out.append(r)
         return out
@@ -427,7 +407,8 @@ class SnmpCollector:
     @staticmethod
     def _reading(device: str, m: SnmpMetric, vb: VarBind, labels: dict[str, str],
                  factor: float, ts: float, errors: list[PollError], marker: str | None = None,
-                 *, scale: float | None = None, offset: float | None = None) -> Reading | None:
+                 *, scale: float | None = None, offset: float | None = None,
+                 case: SettingCase | None = None) -> Reading | None:
         raw = numeric(vb)
         if raw is None and vb.tag == "Null":
             # Some agents answer NULL for objects they do not support: that is "not
@@ -441,7 +422,7 @@ class SnmpCollector:
             return None
         if raw in m.sentinels:
             return None
-        value = convert(m, raw, factor, scale, offset)
+        value = convert(m, raw, factor, scale, offset, case)
         if not math.isfinite(value):
             return None
         shown_raw: int | float | str = (text(vb) if isinstance(vb.value, bytes)

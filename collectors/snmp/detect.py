@@ -7,7 +7,8 @@ MIBs. So detection gathers a handful of *candidates* and lets the agent decide:
 1. **Candidates.** Every profile whose sysObjectID prefix matches, and every profile of the same
    private enterprise (1.3.6.1.4.1.N); every profile whose ``match.probe`` OID the agent answers
    (one GET for all probes, then one GETBULK for each table-column probe that GET did not
-   answer); and the standard-MIB
+   answer); every profile whose ``match.sys_descr`` pattern is found in sysDescr (families
+   that name themselves only there, :mod:`dcmon.collectors.snmp.descr`); and the standard-MIB
    profiles (``match.standard``: UPS-MIB, ENTITY-SENSOR-MIB, ENERGY-OBJECT-MIB) whose probe
    answers.
 2. **Verification.** A candidate is polled once, as the service would poll it, through a
@@ -47,9 +48,11 @@ from dcmon.collectors.snmp.api import (
     SnmpTarget,
     VarBind,
 )
-from dcmon.collectors.snmp.collector import SnmpCollector, text
+from dcmon.collectors.snmp.collector import SnmpCollector
 from dcmon.collectors.snmp.complete import complete, distinct
+from dcmon.collectors.snmp.descr import matching
 from dcmon.collectors.snmp.model import CompiledProfile
+from dcmon.collectors.snmp.values import text
 from dcmon.model import PollResult
 
 #: Errors that end detection (the device is down, or the poll's deadline or limits ran out);
@@ -64,8 +67,10 @@ ENTERPRISES_FILE = Path(__file__).resolve().parent / "enterprises.yaml"
 MAX_CANDIDATES = 8
 
 #: Specificity of each way a profile becomes a candidate (higher wins a tie). Candidates at
-#: _PROBE and above are ones the agent named itself (its sysObjectID or its vendor subtree).
-_PREFIX, _PROBE, _ENTERPRISE, _STANDARD = 3000, 2000, 1000, 0
+#: _PROBE and above are ones the agent named itself (its sysObjectID, its sysDescr or its vendor
+#: subtree). A sysDescr pattern is text the agent chose to send, so it ranks below a prefix and
+#: above a probe.
+_PREFIX, _DESCR, _PROBE, _ENTERPRISE, _STANDARD = 3000, 2500, 2000, 1000, 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +152,16 @@ def _by_sys_object_id(profiles: Sequence[CompiledProfile], oid: str) -> list[Can
     return out
 
 
+def _by_sys_descr(profiles: Sequence[CompiledProfile], descr: str) -> list[Candidate]:
+    """Profiles with a ``match.sys_descr`` pattern found in the agent's sysDescr."""
+    out = []
+    for p in profiles:
+        hit = matching(p.sys_descr, descr)
+        if hit is not None:
+            out.append(Candidate(p, f"sysDescr matches {hit.pattern!r}", _DESCR))
+    return out
+
+
 async def _probed(client: SnmpClient, target: SnmpTarget, profiles: Sequence[CompiledProfile],
                   budget: PollBudget) -> list[Candidate]:
     """Profiles whose probe OIDs the agent answers: one GET, then a GETBULK per column probe."""
@@ -195,12 +210,14 @@ def _unique(cands: list[Candidate]) -> list[Candidate]:
 
 
 async def candidates(client: SnmpClient, target: SnmpTarget, profiles: Sequence[CompiledProfile],
-                     sys_object_id: str, budget: PollBudget) -> list[Candidate]:
+                     sys_object_id: str, budget: PollBudget, sys_descr: str = ""
+                     ) -> list[Candidate]:
     """The profiles worth verifying on this agent, most specific first, at most MAX_CANDIDATES.
 
     Standard MIBs that answered are always kept (they complete whichever profile wins).
     """
     found = _unique([*_by_sys_object_id(profiles, sys_object_id),
+                     *_by_sys_descr(profiles, sys_descr),
                      *await _probed(client, target, profiles, budget)])
     standard = [c for c in found if c.profile.standard]
     vendor = [c for c in found if not c.profile.standard]
@@ -312,7 +329,7 @@ async def detect(client: SnmpClient, target: SnmpTarget, profiles: Sequence[obje
     budget = budget or PollBudget()
     snmp = [p for p in profiles if isinstance(p, CompiledProfile)]
     oid, descr = await identify(client, target, budget)
-    cands = await candidates(client, target, snmp, oid, budget)
+    cands = await candidates(client, target, snmp, oid, budget, descr)
     verified = await verify(client, target, cands, budget)
     best = choose(verified)
     shown = oid or "(none)"

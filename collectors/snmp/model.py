@@ -6,6 +6,7 @@ poll, so the hot path applies rules and never re-checks them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -76,6 +77,27 @@ class DigitsScale:
 
 
 @dataclass(frozen=True, slots=True)
+class SettingCase:
+    """How to read a value under one setting of the device: None keeps the metric's own."""
+
+    scale: float | None = None
+    offset: float | None = None
+    transform: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """A device setting that decides how a value reads: a scalar (Geist temperatureUnits: 0 =
+    Fahrenheit, 1 = Celsius) or a column of the value's own row (its unit or precision)."""
+
+    oid: str
+    #: None: ``oid`` is a scalar instance, fetched with the GET; else a column at these labels.
+    index_labels: tuple[str, ...] | None
+    #: Raw value of the setting -> how to read; a value not listed skips the reading.
+    cases: Mapping[int, SettingCase]
+
+
+@dataclass(frozen=True, slots=True)
 class SnmpMetric:
     """One metric of an SNMP profile, fully resolved: the collector only applies it."""
 
@@ -107,6 +129,8 @@ class SnmpMetric:
     fallback: Fallback | None = None
     #: When True, a device that lacks this OID is normal: no ``no_such_object`` error.
     optional: bool = False
+    #: A device setting that chooses scale, offset or transform (``values.setting_case``).
+    setting: Setting | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +148,8 @@ class CompiledProfile:
     mib: str = ""
     #: Optional extra detection: OIDs whose presence marks this profile (generic MIB probing).
     probe_oids: tuple[str, ...] = ()
+    #: Optional extra detection: case-insensitive patterns searched in sysDescr (``descr.py``).
+    sys_descr: tuple[re.Pattern[str], ...] = ()
     #: Order among probing profiles (lower first): vendor MIBs before generic ones.
     probe_order: int = 100
     #: A standard MIB any vendor's agent may implement (UPS-MIB, ENTITY-SENSOR-MIB): verified on

@@ -10,7 +10,7 @@ half-loaded. :mod:`dcmon.collectors.registry` finds the files and hands each doc
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -23,17 +23,21 @@ from dcmon.collectors.schema import (
     validate_document,
     with_defaults,
 )
+from dcmon.collectors.snmp.descr import compile_pattern
 from dcmon.collectors.snmp.model import (
     CompiledProfile,
     DigitsScale,
     Fallback,
     IndexPart,
     Lookup,
+    Setting,
+    SettingCase,
     SnmpMetric,
     Where,
 )
 from dcmon.config.strict import Strict
 from dcmon.errors import ConfigError, Problem, pydantic_problems
+from dcmon.model import COUNTER_UNITS
 
 _OID_RE = re.compile(r"^\.?\d+(\.\d+)+$")
 TRANSFORMS = ("number", "fahrenheit")
@@ -107,6 +111,29 @@ class FallbackIn(Strict):
     _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
 
 
+class SettingCaseIn(Strict):
+    scale: float | None = None
+    offset: float | None = None
+    transform: str | None = None
+
+    @field_validator("transform")
+    @classmethod
+    def _transform(cls, v: str | None) -> str | None:
+        if v is not None and v not in TRANSFORMS:
+            raise ValueError(f"unknown transform {v!r} (known: {', '.join(TRANSFORMS)})")
+        return v
+
+
+class SettingIn(Strict):
+    oid: Oid
+    #: True: ``oid`` is a scalar instance (e.g. ``...7.0``); else a column of the value's row.
+    scalar: bool = False
+    index: list[str] | None = None
+    cases: dict[int, SettingCaseIn] = Field(min_length=1)
+
+    _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
+
+
 class MetricIn(Strict):
     name: str
     oid: Oid
@@ -130,6 +157,7 @@ class MetricIn(Strict):
     where: list[WhereIn] = Field(default_factory=list)
     fallback: FallbackIn | None = None
     optional: bool = False
+    setting: SettingIn | None = None
 
     _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
 
@@ -157,6 +185,9 @@ class MatchIn(Strict):
     #: OIDs that, when present on an agent, select this profile (generic-MIB fallback): an
     #: instance (GET) or a table column (present when it has any row).
     probe: list[str] = Field(default_factory=list)
+    #: Regular expressions searched (case-insensitive) in sysDescr: families that name
+    #: themselves only there. Bounded: see ``descr.py``.
+    sys_descr: list[str] = Field(default_factory=list, max_length=16)
     #: Probing order, lower first (vendor MIBs 100, UPS-MIB 500, ENTITY-SENSOR 800, ...).
     probe_order: int = 100
     #: A standard MIB (UPS-MIB, ENTITY-SENSOR-MIB, ENERGY-OBJECT-MIB): tried on every device and
@@ -225,6 +256,7 @@ def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None
     if m.digits is not None:
         digits = DigitsScale(oid=m.digits.oid, index_labels=ref(m.digits.index, f"{key}.digits"),
                              mode=m.digits.mode)
+    setting = _setting(m, key, file, ref, problems)
     if (m.lookups or m.digits or m.where) and index is None:
         problems.append(Problem(file, key, "lookups, digits and where need a table metric "
                                            "(an index)"))
@@ -232,9 +264,10 @@ def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None
         if m.width is None and m.cap is None:
             problems.append(Problem(file, f"{key}.width",
                                     "a counter must declare its width (32 or 64) or its cap"))
-        if m.unit not in ("J", "s"):
-            problems.append(Problem(file, f"{key}.unit",
-                                    f"a counter's unit must be J or s, not {m.unit!r}"))
+        if m.unit not in COUNTER_UNITS:
+            problems.append(Problem(file, f"{key}.unit", "a counter's unit must be one of "
+                                                         f"{', '.join(COUNTER_UNITS)}, not "
+                                                         f"{m.unit!r}"))
     elif m.width is not None or m.cap is not None or m.resettable or m.reset_time_oid:
         problems.append(Problem(file, f"{key}.kind",
                                 "width, cap, resettable and reset_time_oid need kind: counter"))
@@ -251,9 +284,27 @@ def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None
         sentinels=frozenset(m.sentinels or ()), digits=digits, width=m.width, cap=m.cap,
         resettable=m.resettable, reset_time_oid=m.reset_time_oid, level=m.level,
         rack_power=m.rack_power, transform=m.transform, description=m.description, key=key,
-        wheres=wheres, fallback=fallback, optional=m.optional,
+        wheres=wheres, fallback=fallback, optional=m.optional, setting=setting,
     )
     return metric, []
+
+
+def _setting(m: MetricIn, key: str, file: str, ref: Callable[[list[str] | None, str],
+             tuple[str, ...]], problems: list[Problem]) -> Setting | None:
+    """The metric's device setting compiled; a row setting needs a table metric."""
+    if m.setting is None:
+        return None
+    s = m.setting
+    if not s.scalar and m.index is None:
+        problems.append(Problem(file, f"{key}.setting.scalar", "a scalar metric's setting must "
+                                                               "be a scalar (scalar: true)"))
+    if s.scalar and s.index is not None:
+        problems.append(Problem(file, f"{key}.setting.index", "a scalar setting has no index"))
+    labels = None if s.scalar or m.index is None else ref(s.index, f"{key}.setting.index")
+    cases = {k: SettingCase(c.scale, c.offset, c.transform) for k, c in s.cases.items()}
+    if any(c.scale == 0 for c in cases.values()):
+        problems.append(Problem(file, f"{key}.setting.cases", "scale must not be 0"))
+    return Setting(s.oid, labels, cases)
 
 
 def compile_snmp_profile(data: Any, file: str) -> CompiledProfile:
@@ -264,6 +315,12 @@ def compile_snmp_profile(data: Any, file: str) -> CompiledProfile:
         if not _OID_RE.match(str(prefix)):
             problems.append(Problem(file, f"match.sys_object_id.{i}", f"not a numeric OID: "
                                                                       f"{prefix!r}"))
+    descr: list[re.Pattern[str]] = []
+    for i, pattern in enumerate(doc.match.sys_descr):
+        try:
+            descr.append(compile_pattern(pattern))
+        except ValueError as exc:
+            problems.append(Problem(file, f"match.sys_descr.{i}", str(exc)))
     metrics: list[SnmpMetric] = []
     seen: dict[tuple[str, str, tuple[tuple[str, str], ...]], str] = {}
     for i, raw in enumerate(doc.metrics):
@@ -298,7 +355,7 @@ def compile_snmp_profile(data: Any, file: str) -> CompiledProfile:
         sys_object_ids=tuple(str(s).lstrip(".") for s in doc.match.sys_object_id),
         metrics=tuple(metrics), max_repetitions=doc.max_repetitions, mib=doc.mib,
         probe_oids=tuple(_oid(p) for p in doc.match.probe), probe_order=doc.match.probe_order,
-        standard=doc.match.standard,
+        standard=doc.match.standard, sys_descr=tuple(descr),
     )
 
 
@@ -312,10 +369,16 @@ def describe_snmp(profile: CompiledProfile) -> dict[str, Any]:
         "file": profile.source_file,
         "match": {"sys_object_id": list(profile.sys_object_ids),
                   "probe": list(profile.probe_oids), "probe_order": profile.probe_order,
-                  "standard": profile.standard},
+                  "standard": profile.standard,
+                  "sys_descr": [p.pattern for p in profile.sys_descr]},
         "max_repetitions": profile.max_repetitions,
         "metrics": [_describe_metric(m) for m in profile.metrics],
     }
+
+
+def vars_of(case: SettingCase) -> dict[str, Any]:
+    """A setting case's fields (slots dataclass: no __dict__)."""
+    return {"scale": case.scale, "offset": case.offset, "transform": case.transform}
 
 
 def _describe_metric(m: SnmpMetric) -> Mapping[str, Any]:
@@ -332,6 +395,10 @@ def _describe_metric(m: SnmpMetric) -> Mapping[str, Any]:
         out["sentinels"] = sorted(m.sentinels)
     if m.digits:
         out["digits"] = {"oid": m.digits.oid, "mode": m.digits.mode}
+    if m.setting:
+        out["setting"] = {"oid": m.setting.oid, "scalar": m.setting.index_labels is None,
+                          "cases": {k: {f: v for f, v in vars_of(c).items() if v is not None}
+                                    for k, c in sorted(m.setting.cases.items())}}
     if m.lookups:
         out["lookups"] = [{"label": lk.label, "oid": lk.oid} for lk in m.lookups]
     if m.kind == "counter":

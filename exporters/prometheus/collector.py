@@ -3,7 +3,9 @@
 A scrape only reads the snapshot (never a device), so a slow PDU cannot slow Prometheus down.
 Names follow the Prometheus conventions that ``promtool check metrics`` enforces: the ``dcmon_``
 prefix, base units in the name (watts, joules, amperes, volts, hertz, celsius, seconds, ratio),
-``_total`` on counters, and percentages exported as 0-1 ratios.
+``_total`` on counters, and percentages exported as 0-1 ratios. Apparent and reactive energy
+(read in VAh and varh) are exported in voltampere-seconds and var-seconds, as active energy
+(Wh) is in joules (watt-seconds): base units, and never mistaken for active energy.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ from dcmon.model import Reading
 UNIT_SUFFIX: dict[str, tuple[str, float]] = {
     "W": ("watts", 1.0),
     "VA": ("voltamperes", 1.0),
+    "var": ("vars", 1.0),
     "J": ("joules", 1.0),
+    "VAh": ("voltampere_seconds", 3600.0),
+    "varh": ("var_seconds", 3600.0),
     "A": ("amperes", 1.0),
     "V": ("volts", 1.0),
     "Hz": ("hertz", 1.0),
@@ -35,6 +40,11 @@ UNIT_SUFFIX: dict[str, tuple[str, float]] = {
 HELP: dict[str, str] = {
     "power": "Active power",
     "apparent_power": "Apparent power",
+    "reactive_power": "Reactive power",
+    "apparent_energy": "Apparent energy counter as read from the device (never added to "
+                       "active energy)",
+    "reactive_energy": "Reactive energy as read from the device (a signed net register on some "
+                       "meters; never added to active energy)",
     "energy": "Energy counter as read from the device (it may wrap or be reset; "
               "dcmon_meter_energy_joules_total is the corrected lifetime total)",
     "current": "RMS current",

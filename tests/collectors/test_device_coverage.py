@@ -1,13 +1,15 @@
-"""Device coverage bar (issue: device coverage): on the 57 LibreNMS recordings, at least 95 % of
-scorable sensors read with LibreNMS's value, and none read with a wrong value.
+"""Device coverage bar: on the 57 LibreNMS recordings, at least 97 % of scorable sensors read
+with LibreNMS's value, and none read with a wrong value.
 
 Polls every recording through snmpsim as a ``profile: auto`` device of an inventory (the same
 path as ``dcmon run`` and ``dcmon poll --profile auto``: detection by content, the chosen
 profile, the standard MIBs completing it), in-process and concurrently to keep the suite fast.
 The table with per-device figures comes from ``benchmarks/device_coverage.py``.
 
-The bar stays at 95 %: the 43 sensors dcmon does not match are deliberate (docs/device-coverage.md
-says why each is read in its true unit or not at all), so 97 % would need wrong readings.
+Sensors LibreNMS files as power or energy although they are apparent or reactive (VA, var, kVAh,
+kvarh) count as right when dcmon reads them in their true unit (tests/support/coverage.py). The
+21 sensors still not matched are deliberate (docs/device-coverage.md says why), so the bar is
+97 %, not 100 %.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from tests.support.coverage import Score, score
 from tests.support.device_cases import poll_many
 from tests.support.snmpsim import SnmpSim
 
-BAR = 0.95
+BAR = 0.97
 
 
 def test_coverage_bar(snmpsim_librenms: SnmpSim) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import librenms
+from tests.support.coverage import Score, score
 from tests.support.snmpsim import TEST_V3_USERS, SnmpSim, require_tool
 
 FIVE = ("apc_ap8959eu3", "apc_smt750x-nmc2", "raritan-pdu_px2", "sentry4", "generex-ups_cs141")
@@ -149,3 +150,25 @@ def test_snmpsim_v3_wrong_keys_fail(snmpsim_librenms: SnmpSim) -> None:
     assert bad_priv.returncode != 0 and "INTEGER" not in bad_priv.stdout
     assert DECRYPTION_ERROR in bad_priv.stderr, bad_priv.stderr
     print(f"wrong auth: {bad_auth.stderr.strip()!r}; wrong priv: {bad_priv.stderr.strip()!r}")
+
+
+def test_score_counts_true_units_apart(librenms_dir: Path) -> None:
+    """LibreNMS files the Gude 1202's apparent power (VA) and the Janitza UMG 96's reactive
+    energy (kvarh) as power and energy: read at the same OID with the same value in VA or varh
+    they are right in their true unit; another value is wrong; the class's own unit (J) stays
+    plain right."""
+
+    def one(rec: str, oid: str, value: float, unit: str) -> Score:
+        return score(rec, [{"metric": "x", "value": value, "unit": unit, "source": {"oid": oid}}])
+
+    va = "1.3.6.1.4.1.28507.43.1.5.1.2.1.10.1"  # epc1202PowerApparent, LibreNMS 38 "power"
+    assert one("gude-epc_1202", va, 38.0, "VA").true_unit == {"power": 1}
+    wrong = one("gude-epc_1202", va, 39.0, "VA")
+    assert wrong.wrong == {"power": 1} and not wrong.true_unit
+    assert any(f"WRONG power {va}" in d for d in wrong.details)
+    kvarh = "1.3.6.1.4.1.34278.4.2.0"  # qh3, LibreNMS -6383.7 "power_consumed"
+    good = one("janitza-umg96_umg96", kvarh, -6383700.0, "varh")
+    assert good.true_unit == {"power_consumed": 1} and good.right_in("power_consumed") == 1
+    assert good.n_right == 1 and good.scorable == 27  # every other sensor of the recording: missed
+    plain = one("janitza-umg96_umg96", kvarh, -6383.7 * 3.6e6, "J")
+    assert plain.right == {"power_consumed": 1} and plain.n_true_unit == 0

@@ -16,6 +16,7 @@ from dcmon.collectors.snmp.collector import SnmpCollector
 from dcmon.collectors.snmp.lean import LeanSnmpClient
 from dcmon.collectors.snmp.model import CompiledProfile
 from dcmon.errors import ConfigError
+from dcmon.model import COUNTER_UNITS
 from dcmon.sim.agent import OidStore, SnmpAgent
 
 REG = ProfileRegistry.load()
@@ -30,7 +31,7 @@ def test_profile_semantics(profile: CompiledProfile) -> None:
     for m in profile.metrics:
         if m.kind == "counter":
             assert m.width or m.cap, f"{m.key}: counter without width or cap"
-            assert m.unit in ("J", "s")
+            assert m.unit in COUNTER_UNITS, f"{m.key}: counter in {m.unit}"
         if "outlet" in m.labels or any(p.label == "outlet" for p in m.index or ()):
             assert m.level == "outlet", f"{m.key}: per-outlet metric must be level outlet"
     assert len({m.level for m in profile.metrics if m.rack_power}) <= 1
@@ -49,8 +50,8 @@ def test_profile_errors_name_file_and_key() -> None:
     with pytest.raises(ConfigError) as err:
         compile_profile(doc, "bad.yaml")
     lines = [str(p) for p in err.value.problems]
-    assert "bad.yaml: metrics.0.unit: unknown unit 'kW' (known: %, A, Cel, Hz, J, V, VA, W, " \
-           "ratio, s)" in lines
+    assert "bad.yaml: metrics.0.unit: unknown unit 'kW' (known: %, A, Cel, Hz, J, V, VA, VAh, W, " \
+           "ratio, s, var, varh)" in lines
     assert "bad.yaml: metrics.1.width: a counter must declare its width (32 or 64) or its " \
            "cap" in lines
     assert any(line.startswith("bad.yaml: metrics.3: rack_power is marked on levels") for line

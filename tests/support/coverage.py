@@ -4,6 +4,12 @@ A sensor is *scorable* when its expected value follows from its own OID's raw va
 formula: raw ÷ divisor × multiplier, then user_func). It is *right* when dcmon has a reading at
 the same instance OID, in the unit of the sensor's class, with the same value (after converting
 J -> kWh); *wrong* when such a reading exists with another value; *missed* otherwise.
+
+*Right, in its true unit* (counted apart, and toward coverage): LibreNMS files apparent power
+(VA) and reactive power (var) under its power class, and apparent or reactive energy (kVAh,
+kvarh) under power_consumed, because it has no class for them. Such a sensor counts as right in
+its true unit when dcmon reads the same instance OID with the same value as VA or var (or VAh or
+varh, compared in thousands, for energy): the device's value, in the unit the device states.
 Used by ``benchmarks/device_coverage.py`` (prints the table) and
 ``tests/collectors/test_device_coverage.py``
 (fails CI when coverage drops below the bar).
@@ -32,6 +38,12 @@ CLASSES: dict[str, tuple[str, float]] = {
     "cooling": ("W", 1.0),
 }
 
+#: LibreNMS class -> the true units dcmon may read that class's sensors in (unit -> factor).
+TRUE_UNITS: dict[str, dict[str, float]] = {
+    "power": {"VA": 1.0, "var": 1.0},
+    "power_consumed": {"VAh": 1000.0, "varh": 1000.0},
+}
+
 
 _ENEXUS = (
     "SP2-MIB powerSystemCurrentDecimalSetting.0 = deciAmpere(1) on this controller, so currents "
@@ -54,6 +66,8 @@ class Score:
     """Counts per class for one recording (or a total), with details of every non-right one."""
 
     right: dict[str, int] = field(default_factory=dict)
+    #: Right in the true unit (VA, var, VAh, varh) of a sensor LibreNMS files as power or energy.
+    true_unit: dict[str, int] = field(default_factory=dict)
     wrong: dict[str, int] = field(default_factory=dict)
     missed: dict[str, int] = field(default_factory=dict)
     unscorable: int = 0
@@ -61,8 +75,8 @@ class Score:
     details: list[str] = field(default_factory=list)
 
     def add(self, other: Score) -> None:
-        for mine, theirs in ((self.right, other.right), (self.wrong, other.wrong),
-                             (self.missed, other.missed)):
+        for mine, theirs in ((self.right, other.right), (self.true_unit, other.true_unit),
+                             (self.wrong, other.wrong), (self.missed, other.missed)):
             for k, v in theirs.items():
                 mine[k] = mine.get(k, 0) + v
         self.unscorable += other.unscorable
@@ -71,7 +85,16 @@ class Score:
 
     @property
     def n_right(self) -> int:
-        return sum(self.right.values())
+        """Right in the class's unit or in the sensor's true unit."""
+        return sum(self.right.values()) + self.n_true_unit
+
+    @property
+    def n_true_unit(self) -> int:
+        return sum(self.true_unit.values())
+
+    def right_in(self, cls: str) -> int:
+        """Right sensors of one class, in either unit."""
+        return self.right.get(cls, 0) + self.true_unit.get(cls, 0)
 
     @property
     def n_wrong(self) -> int:
@@ -111,18 +134,35 @@ def score(recording: str, readings: Iterable[Mapping[str, Any]]) -> Score:
         if (recording, e.oid) in DISPUTED:
             s.disputed += 1
             continue
-        unit, factor = CLASSES[e.sensor_class]
-        cands = [r for r in by_oid.get(e.oid, []) if r.get("unit") == unit]
-        cls = e.sensor_class
-        if not cands:
-            s.missed[cls] = s.missed.get(cls, 0) + 1
-            s.details.append(f"{recording}: missed {cls} {e.oid} {e.descr!r} = {e.value}")
-            continue
-        values = [float(r["value"]) / factor for r in cands]
-        if any(math.isclose(v, e.value, abs_tol=_tolerance(e)) for v in values):
-            s.right[cls] = s.right.get(cls, 0) + 1
-        else:
-            s.wrong[cls] = s.wrong.get(cls, 0) + 1
-            s.details.append(f"{recording}: WRONG {cls} {e.oid} {e.descr!r}: dcmon {values} "
-                             f"LibreNMS {e.value}")
+        _judge(s, recording, e, by_oid.get(e.oid, []))
     return s
+
+
+def _matches(e: librenms.Expected, cands: list[Mapping[str, Any]], units: Mapping[str, float],
+             ) -> tuple[bool, list[float]]:
+    """Whether a reading in one of ``units`` has the expected value; the values compared."""
+    values = [float(r["value"]) / units[str(r.get("unit"))] for r in cands
+              if r.get("unit") in units]
+    return any(math.isclose(v, e.value, abs_tol=_tolerance(e)) for v in values), values
+
+
+def _judge(s: Score, recording: str, e: librenms.Expected,
+           at_oid: list[Mapping[str, Any]]) -> None:
+    """Count one scorable sensor as right, right in its true unit, wrong or missed."""
+    cls = e.sensor_class
+    unit, factor = CLASSES[cls]
+    ok, values = _matches(e, at_oid, {unit: factor})
+    if ok:
+        s.right[cls] = s.right.get(cls, 0) + 1
+        return
+    ok_true, true_values = _matches(e, at_oid, TRUE_UNITS.get(cls, {}))
+    if ok_true:
+        s.true_unit[cls] = s.true_unit.get(cls, 0) + 1
+        return
+    if values or true_values:
+        s.wrong[cls] = s.wrong.get(cls, 0) + 1
+        s.details.append(f"{recording}: WRONG {cls} {e.oid} {e.descr!r}: dcmon "
+                         f"{values + true_values} LibreNMS {e.value}")
+        return
+    s.missed[cls] = s.missed.get(cls, 0) + 1
+    s.details.append(f"{recording}: missed {cls} {e.oid} {e.descr!r} = {e.value}")

@@ -29,6 +29,9 @@ def _snapshot() -> Snapshot:
         _reading("energy", 7.08372e9, "J", "counter", pdu="1"),
         _reading("load", 42.0, "%", pdu="1"),
         _reading("temperature", 23.5, "Cel", sensor="1"),
+        _reading("reactive_power", -917.0, "var", pdu="1"),
+        _reading("apparent_energy", 1042600.0, "VAh", "counter", pdu="1"),
+        _reading("reactive_energy", -4344800.0, "varh", pdu="1"),
     ), (), 100.0, 0.25))
     snap.record(PollResult("ups1", "ups_mib", (), (PollError("timeout", "no reply"),),
                            100.0, 2.0, ok=False))
@@ -51,6 +54,11 @@ def test_names_units_and_values() -> None:
     pdu = {**up, "room": "hall1", "rack": "r01", "device": "pdu1", "profile": "apc_rpdu2"}
     assert reg.get_sample_value("dcmon_device_up", pdu) == 1.0
     assert reg.get_sample_value("dcmon_device_poll_duration_seconds", pdu) == 0.25
+    # apparent and reactive quantities: families of their own; energy in base units (x 3600)
+    assert reg.get_sample_value("dcmon_reactive_power_vars", labels) == -917.0
+    assert reg.get_sample_value("dcmon_apparent_energy_voltampere_seconds_total",
+                                labels) == 1042600.0 * 3600
+    assert reg.get_sample_value("dcmon_reactive_energy_var_seconds", labels) == -4344800.0 * 3600
     assert family_name("energy", "J") == "dcmon_energy_joules"
     assert family_name("runtime_seconds", "s") == "dcmon_runtime_seconds"
 

@@ -1,0 +1,79 @@
+"""Raw SNMP values to numbers in a metric's unit: the fixed order scale, digits, offset, then
+the unit transform, and the device settings that may choose scale, offset and transform.
+
+Kept apart from the collector so that each rule is one small function the tests can call.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dcmon.collectors.snmp.api import VarBind
+from dcmon.collectors.snmp.model import Setting, SettingCase, SnmpMetric
+
+_NUMBER_RE = re.compile(rb"-?\d+(?:\.\d+)?")
+
+
+def numeric(vb: VarBind) -> float | None:
+    """The number in a VarBind: ints as they are, numeric strings parsed (first number found)."""
+    v = vb.value
+    if isinstance(v, int):
+        return float(v)
+    if isinstance(v, bytes):
+        m = _NUMBER_RE.search(v)
+        return float(m.group()) if m else None
+    return None
+
+
+def text(vb: VarBind) -> str:
+    """A label-safe text form of a VarBind (strings decoded, control characters dropped)."""
+    v = vb.value
+    if isinstance(v, bytes):
+        s = v.decode("utf-8", "replace")
+        if s.isprintable():  # nearly always: skip the filter, one call per character
+            return s.strip()
+        return "".join(ch for ch in s if ch.isprintable()).strip()
+    return "" if v is None else str(v)
+
+
+def scale_digits(mode: str, n: float) -> float:
+    if mode == "decimal_digits":
+        return float(10.0 ** (-n))
+    if mode == "entity_scale":  # ENTITY-SENSOR-MIB SensorDataScale: units(9) = 10^0
+        return float(10.0 ** ((n - 9) * 3))
+    if mode == "divisor":
+        return 1.0 / n if n else 1.0
+    if mode == "multiplier":
+        return n
+    if mode == "signed_scale":  # Rittal CMC III: -10 divides by 10, 10 multiplies, 0 is 1
+        return 1.0 / -n if n < 0 else (n if n > 0 else 1.0)
+    return float(10.0**n)
+
+
+def convert(metric: SnmpMetric, raw: float, digits_factor: float = 1.0,
+            scale: float | None = None, offset: float | None = None,
+            case: SettingCase | None = None) -> float:
+    """raw -> value in the metric's unit: scale, digits, offset, then unit transform (a
+    setting's case replaces the metric's scale, offset and transform where it gives them)."""
+    if case is not None:
+        scale = case.scale if case.scale is not None else scale
+        offset = case.offset if case.offset is not None else offset
+    scale = metric.scale if scale is None else scale
+    offset = metric.offset if offset is None else offset
+    value = raw * scale * digits_factor + offset
+    transform = case.transform if case is not None and case.transform else metric.transform
+    if transform == "fahrenheit":
+        value = (value - 32.0) / 1.8
+    return value
+
+
+def setting_case(setting: Setting, vb: VarBind | None) -> tuple[SettingCase | None, str]:
+    """The case a device setting selects, or None and why (absent, or a value not listed)."""
+    if vb is None or vb.is_exception:
+        return None, f"no setting at {setting.oid}"
+    n = numeric(vb)
+    case = setting.cases.get(int(n)) if n is not None and n.is_integer() else None
+    if case is None:
+        return None, (f"setting {vb.oid} = {text(vb)!r} is none of "
+                      f"{sorted(setting.cases)}")
+    return case, ""

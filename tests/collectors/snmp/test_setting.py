@@ -1,0 +1,99 @@
+"""A device setting chooses how a value reads: a scalar (Geist temperatureUnits) or a column of
+the value's own row. Polled from dcmon's own agent on 127.0.0.1 through the real collector."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from dcmon.collectors.snmp.api import SnmpTarget
+from dcmon.collectors.snmp.collector import SnmpCollector
+from dcmon.collectors.snmp.lean import LeanSnmpClient
+from dcmon.collectors.snmp.profile import compile_snmp_profile, describe_snmp
+from dcmon.errors import ConfigError
+from dcmon.model import PollResult
+from dcmon.sim.agent import OidStore, SnmpAgent
+
+B = "1.3.6.1.4.1.99999.1"  # an invented test enterprise
+UNITS, TEMP, ROW_UNIT = f"{B}.1.0", f"{B}.2.1.2", f"{B}.2.1.3"
+CASES = {0: {"scale": 0.1, "transform": "fahrenheit"}, 1: {"scale": 0.1}}
+
+
+def _profile(**setting: Any) -> Any:
+    return compile_snmp_profile({"profile": "t", "mib": "TEST-MIB", "metrics": [
+        {"name": "temperature", "oid": TEMP, "unit": "Cel", "index": [{"label": "sensor"}],
+         "setting": setting}]}, "t.yaml")
+
+
+def _poll(values: dict[str, tuple[str, Any]], profile: Any) -> PollResult:
+    async def go() -> PollResult:
+        agent = SnmpAgent({"c": OidStore(values)})
+        port = await agent.start(0)
+        client = LeanSnmpClient()
+        try:
+            return await SnmpCollector(client).poll(
+                "d", SnmpTarget("127.0.0.1", port, community="c", timeout=1), profile)
+        finally:
+            await client.close()
+            await agent.stop()
+    return asyncio.run(go())
+
+
+def _temps(units: int) -> dict[str, tuple[str, Any]]:
+    return {UNITS: ("Integer32", units), f"{TEMP}.1": ("Integer32", 770),
+            f"{TEMP}.2": ("Integer32", -40)}
+
+
+@pytest.mark.parametrize(("units", "want"), [(0, {"1": 25.0, "2": -20.0}),
+                                             (1, {"1": 77.0, "2": -4.0})])
+def test_a_scalar_setting_picks_scale_and_unit(units: int, want: dict[str, float]) -> None:
+    res = _poll(_temps(units), _profile(oid=UNITS, scalar=True, cases=CASES))
+    got = {r.labels["sensor"]: r.value for r in res.readings}
+    assert got == pytest.approx(want) and res.errors == ()
+
+
+def test_an_unknown_or_missing_setting_skips_the_reading_and_says_why() -> None:
+    res = _poll(_temps(7), _profile(oid=UNITS, scalar=True, cases=CASES))
+    assert res.readings == () and res.ok
+    assert {e.reason for e in res.errors} == {"unknown_setting"}
+    assert res.errors[0].message == f"temperature: setting {UNITS} = '7' is none of [0, 1]"
+    values = _temps(1)
+    del values[UNITS]
+    res = _poll(values, _profile(oid=UNITS, scalar=True, cases=CASES))
+    assert res.readings == ()
+    assert res.errors[0].message == f"temperature: no setting at {UNITS}"
+
+
+def test_a_row_setting_is_read_per_row() -> None:
+    values = {f"{TEMP}.1": ("Integer32", 770), f"{TEMP}.2": ("Integer32", 215),
+              f"{ROW_UNIT}.1": ("Integer32", 0), f"{ROW_UNIT}.2": ("Integer32", 1)}
+    res = _poll(values, _profile(oid=ROW_UNIT, cases=CASES))
+    assert {r.labels["sensor"]: r.value for r in res.readings} == pytest.approx(
+        {"1": 25.0, "2": 21.5})
+    shown = describe_snmp(_profile(oid=ROW_UNIT, cases=CASES))["metrics"][0]["setting"]
+    assert shown == {"oid": ROW_UNIT, "scalar": False, "cases": {
+        0: {"scale": 0.1, "transform": "fahrenheit"}, 1: {"scale": 0.1}}}
+
+
+def test_bad_settings_fail_with_file_and_key() -> None:
+    with pytest.raises(ConfigError) as err:
+        compile_snmp_profile({"profile": "t", "mib": "TEST-MIB", "metrics": [
+            {"name": "temperature", "oid": f"{TEMP}.1", "unit": "Cel",
+             "setting": {"oid": ROW_UNIT, "cases": {1: {"scale": 0}}}},
+            {"name": "temperature", "oid": TEMP, "unit": "Cel", "index": [{"label": "s"}],
+             "setting": {"oid": UNITS, "scalar": True, "cases": {1: {"transform": "kelvin"}}}},
+            {"name": "temperature", "oid": TEMP, "unit": "Cel", "index": [{"label": "s"}],
+             "setting": {"oid": UNITS, "index": ["x"], "cases": {}}},
+        ]}, "p.yaml")
+    lines = sorted(str(p) for p in err.value.problems)
+    assert lines == sorted([
+        "p.yaml: metrics.0.setting.scalar: a scalar metric's setting must be a scalar "
+        "(scalar: true)",
+        "p.yaml: metrics.0.setting.cases: scale must not be 0",
+        "p.yaml: metrics.1.setting.cases.1.transform: unknown transform 'kelvin' "
+        "(known: number, fahrenheit)",
+        "p.yaml: metrics.2.setting.cases: Dictionary should have at least 1 item after validation, "
+        "not 0",
+    ]), lines
