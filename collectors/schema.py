@@ -17,6 +17,8 @@ from dcmon.errors import ConfigError, Problem, pydantic_problems
 from dcmon.model import UNITS
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+#: Units a counter may count in: energy (J), time (s) and water volume (m3).
+COUNTER_UNITS = ("J", "s", "m3")
 LEVELS = ("device", "total", "inlet", "cord", "phase", "line", "bank", "branch", "breaker",
           "outlet", "battery", "sensor", "unit", "module", "")
 

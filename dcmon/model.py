@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 #: Units a Reading may carry. The ``dcmon poll`` JSON contract promises exactly this set.
-UNITS: frozenset[str] = frozenset({"W", "VA", "J", "A", "V", "Hz", "Cel", "%", "s", "ratio"})
+UNITS: frozenset[str] = frozenset({"W", "VA", "J", "A", "V", "Hz", "Cel", "%", "s", "ratio",
+                                  "m3"})
 
 MetricKind = Literal["gauge", "counter"]
 

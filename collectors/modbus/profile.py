@@ -37,6 +37,7 @@ from dcmon.collectors.modbus.model import (
     Table,
 )
 from dcmon.collectors.schema import (
+    COUNTER_UNITS,
     NAME_RE,
     check_level,
     check_name,
@@ -254,8 +255,8 @@ def _value_problems(f: FieldIn, type_: str, key: str, file: str,
         if f.resettable is None:
             problems.append(Problem(file, f"{key}.resettable", "a counter must say whether it "
                                                                "can be reset (true or false)"))
-        if f.unit is not None and f.unit not in ("J", "s"):
-            problems.append(Problem(file, f"{key}.unit", f"a counter's unit must be J or s, "
+        if f.unit is not None and f.unit not in COUNTER_UNITS:
+            problems.append(Problem(file, f"{key}.unit", f"a counter's unit must be J, s or m3, "
                                                          f"not {f.unit!r}"))
     elif f.width is not None or f.cap is not None or f.resettable:
         problems.append(Problem(file, f"{key}.kind", "width, cap and resettable need kind: "

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from dcmon.collectors.schema import (
+    COUNTER_UNITS,
     check_level,
     check_name,
     check_unit,
@@ -232,9 +233,9 @@ def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None
         if m.width is None and m.cap is None:
             problems.append(Problem(file, f"{key}.width",
                                     "a counter must declare its width (32 or 64) or its cap"))
-        if m.unit not in ("J", "s"):
+        if m.unit not in COUNTER_UNITS:
             problems.append(Problem(file, f"{key}.unit",
-                                    f"a counter's unit must be J or s, not {m.unit!r}"))
+                                    f"a counter's unit must be J, s or m3, not {m.unit!r}"))
     elif m.width is not None or m.cap is not None or m.resettable or m.reset_time_oid:
         problems.append(Problem(file, f"{key}.kind",
                                 "width, cap, resettable and reset_time_oid need kind: counter"))

@@ -6,7 +6,7 @@ For backfill from exports, for audits and for tests. Input is JSON Lines, one Re
      "labels": {"pdu": "1"}, "kind": "counter", "level": "total"}
 
 Required: ``ts`` (Unix seconds), ``device``, ``metric``, ``value``, ``unit``. Optional:
-``labels`` ({}), ``kind`` ("counter" for energy in J, else "gauge"), ``level`` (""),
+``labels`` ({}), ``kind`` ("counter" for energy in J and water in m3, else "gauge"), ``level`` (""),
 ``rack_power`` (false), ``reset_marker``, ``counter_max`` and ``counter_capped`` (else taken
 from the device's profile when the inventory names one), ``resettable``.
 Lines must be in time order per series; devices may interleave in any order.
@@ -74,7 +74,7 @@ def parse_lines(lines: Iterable[str], file: str,
             yield Reading(
                 str(device), str(metric), float(d["value"]), unit, get("labels") or {},
                 float(d["ts"]), src,
-                "counter" if get("kind", "counter" if unit == "J" else "gauge") == "counter"
+                "counter" if get("kind", "counter" if unit in _COUNTING else "gauge") == "counter"
                 else "gauge",
                 str(get("level", "")), bool(get("rack_power")), get("reset_marker"),
                 get("counter_max", spec[0]), bool(get("counter_capped", spec[1])),
@@ -83,6 +83,8 @@ def parse_lines(lines: Iterable[str], file: str,
             raise ConfigError([Problem(file, f"line {n}", f"not a reading: {exc!r}")]) from None
 
 
+#: Units whose readings are counters unless a line says otherwise: energy and water volume.
+_COUNTING = ("J", "m3")
 _NO_SPEC: tuple[float | None, bool, bool] = (None, False, False)
 #: The scanner json.loads runs (C), without the decoder's whitespace regexes around it; a line
 #: it cannot read whole goes through json.loads, so errors read exactly as before.

@@ -22,6 +22,7 @@ from pydantic import (
 from dcmon.config.alerting import AlertingSettings
 from dcmon.config.api import ApiSettings
 from dcmon.config.capacity import CapacitySettings, CoolingUnit, RackFeeds
+from dcmon.config.carbon import CarbonSettings, SiteCarbon
 from dcmon.config.influx import InfluxExporter
 from dcmon.config.policy import SitePolicy
 from dcmon.config.secrets import SecretValue
@@ -196,6 +197,8 @@ class Site(Strict):
     energy: EnergyTopology | None = None
     #: PUE policy class, commissioning ramp-up and ratings (docs/alerts.md); none = new_large.
     policy: SitePolicy | None = None
+    #: Carbon, renewables and water (docs/carbon.md); none = grid only, no water.
+    carbon: SiteCarbon | None = None
 
     _id = field_validator("id")(classmethod(lambda cls, v: _ident(v)))
 
@@ -233,3 +236,5 @@ class ConfigModel(Strict):
     alerting: AlertingSettings = Field(default_factory=AlertingSettings)
     capacity: CapacitySettings = Field(default_factory=CapacitySettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    #: City-wide grid emission factors (docs/carbon.md).
+    carbon: CarbonSettings = Field(default_factory=CarbonSettings)

@@ -30,6 +30,7 @@ UNIT_SUFFIX: dict[str, tuple[str, float]] = {
     "%": ("ratio", 0.01),
     "s": ("seconds", 1.0),
     "ratio": ("ratio", 1.0),
+    "m3": ("cubic_meters", 1.0),
 }
 
 HELP: dict[str, str] = {
@@ -37,6 +38,7 @@ HELP: dict[str, str] = {
     "apparent_power": "Apparent power",
     "energy": "Energy counter as read from the device (it may wrap or be reset; "
               "dcmon_meter_energy_joules_total is the corrected lifetime total)",
+    "water_volume": "Water meter volume as read from the device (it may wrap or be reset)",
     "current": "RMS current",
     "voltage": "RMS voltage",
     "frequency": "Frequency",
