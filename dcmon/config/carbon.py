@@ -34,6 +34,9 @@ class GridFactor(Strict):
     year: int = Field(ge=1990, le=2200)
     kg_per_kwh: float = Field(ge=0, le=3)
     source: str = Field(min_length=1, max_length=500)
+    #: For grid kWh not covered by certificates or contracts (market-based CO2): the factor
+    #: without market-traded non-fossil electricity; none = ``kg_per_kwh``.
+    residual_kg_per_kwh: float | None = Field(default=None, ge=0, le=3)
 
 
 #: National average grid factors of China (kg CO2/kWh), Ministry of Ecology and Environment and
@@ -41,10 +44,10 @@ class GridFactor(Strict):
 NATIONAL_GRID: tuple[GridFactor, ...] = (
     GridFactor(year=2021, kg_per_kwh=0.5568, source="MEE/NBS 2021 national grid average "
                "(notice 2024 No. 12)"),
-    GridFactor(year=2022, kg_per_kwh=0.5366, source="MEE/NBS 2022 national grid average "
-               "(notice of 2024-12-20)"),
-    GridFactor(year=2023, kg_per_kwh=0.5306, source="MEE/NBS 2023 national grid average "
-               "(notice reported 2026-01)"),
+    GridFactor(year=2022, kg_per_kwh=0.5366, residual_kg_per_kwh=0.5856,
+               source="MEE/NBS 2022 national grid average (notice of 2024-12-20)"),
+    GridFactor(year=2023, kg_per_kwh=0.5306, residual_kg_per_kwh=0.6096,
+               source="MEE/NBS 2023 national grid average (notice reported 2026-01)"),
 )
 
 #: IPCC 2006 Guidelines Vol. 2 Ch. 1-2: diesel 74,100 kg CO2/TJ x 43.0 TJ/Gg x 0.84 kg/l.
