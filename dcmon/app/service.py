@@ -45,6 +45,7 @@ from dcmon.exporters.influx.exporter import InfluxWriter
 from dcmon.exporters.influx.metrics import InfluxCollector
 from dcmon.exporters.notify.metrics import NotifyCollector
 from dcmon.exporters.prometheus.capacity import CapacityCollector
+from dcmon.exporters.prometheus.carbon import CarbonCollector
 from dcmon.exporters.prometheus.collector import SnapshotCollector
 from dcmon.exporters.prometheus.engine import EngineCollector
 from dcmon.exporters.prometheus.exposition import ExpositionCache
@@ -201,6 +202,7 @@ def _pipeline(config: Config, profiles: ProfileRegistry, store: Store,
     if shard is None:
         results.register(EngineCollector(hub))
         results.register(CapacityCollector(hub))
+        results.register(CarbonCollector(hub))
     else:
         results.register(ShardResults(EngineCollector(hub), shard))
     influx = None

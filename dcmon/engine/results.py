@@ -20,6 +20,8 @@ from dcmon.config.resolved import Config
 from dcmon.config.topology import expand
 from dcmon.engine.capacity.calculator import CapacityCalculator
 from dcmon.engine.capacity.model import CityCapacity
+from dcmon.engine.carbon.calculator import CarbonCalculator
+from dcmon.engine.carbon.model import CarbonResult, WaterResult
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.pue import InstantPue, PueCalculator, PueResult, instantaneous, select_series
 from dcmon.engine.snapshot import Snapshot
@@ -75,6 +77,9 @@ class Results:
     capacity: CityCapacity | None = None
     #: Sites with a topology and a ceiling (not edge).
     ceilings: tuple[Ceiling, ...] = ()
+    #: CUE and REF per site and window, and WUE of the sites with water meters (docs/carbon.md).
+    carbon: tuple[CarbonResult, ...] = ()
+    water: tuple[WaterResult, ...] = ()
 
 
 #: The status page's small charts: one point per HISTORY_STEP_S of data time, a day of them.
@@ -137,6 +142,7 @@ class ResultsHub:
         self.snapshot = snapshot
         self.calc = PueCalculator(config, engine)
         self.capacity_calc = CapacityCalculator(config, engine)
+        self.carbon_calc = CarbonCalculator(config, engine)
         self._lock = threading.Lock()
         self._results = Results()
         self._recomputed_at: float | None = None  # time.monotonic() of the last computation
@@ -158,6 +164,7 @@ class ResultsHub:
             self.engine.reconfigure(config)
             self.calc = PueCalculator(config, self.engine)
             self.capacity_calc = CapacityCalculator(config, self.engine)
+            self.carbon_calc = CarbonCalculator(config, self.engine)
 
     def on_poll(self, result: PollResult) -> None:
         """Queue a poll's readings for the writer thread (:meth:`start`).
@@ -231,8 +238,10 @@ class ResultsHub:
             meters = tuple(MeterTotal(s.device, s.metric, dict(s.labels), total, wraps, resets)
                            for s, total, wraps, resets in self.engine.lifetime().values())
             capacity = self.capacity_calc.compute(now, self.snapshot.readings())
+            carbon, water = self.carbon_calc.results(now, settle=self.calc.settle_s(), pue=pue)
         inst = tuple(instantaneous(config, self.snapshot.readings()))
-        res = Results(now, pue, inst, energy, meters, capacity, ceilings(config))
+        res = Results(now, pue, inst, energy, meters, capacity, ceilings(config), tuple(carbon),
+                      tuple(water))
         self._results = res
         self._recomputed_at = time.monotonic()
         if not self._history or now - self._history[-1].ts >= HISTORY_STEP_S:

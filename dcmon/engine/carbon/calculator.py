@@ -80,10 +80,12 @@ class CarbonCalculator:
         span = end - start
         return joules / 3.6e6, covered / (n * span) if span > 0 else 0.0
 
-    def compute(self, site: str, topo: EnergyTopology, window: str, start: float, end: float
-                ) -> CarbonResult:
+    def compute(self, site: str, topo: EnergyTopology, window: str, start: float, end: float,
+                pue: PueResult | None = None) -> CarbonResult:
+        """CUE and REF over [start, end); ``pue``: the site's PUE of the same window, when the
+        caller has it (the results job computes each window's kWh once)."""
         c = self._site_carbon(site)
-        pue = self.pue.compute(site, topo, window, start, end)
+        pue = pue or self.pue.compute(site, topo, window, start, end)
         ren, cov_ren = self._meters(list(c.renewable), start, end)
         gen, cov_gen = self._meters(list(c.generators), start, end)
         grid = co2 = co2_mkt = certs = used = 0.0
@@ -143,14 +145,14 @@ class CarbonCalculator:
         return next((s.carbon or _EMPTY for s in self.config.model.sites if s.id == site),
                     _EMPTY)
 
-    def water(self, site: str, topo: EnergyTopology, window: str, start: float, end: float
-              ) -> WaterResult | None:
+    def water(self, site: str, topo: EnergyTopology, window: str, start: float, end: float,
+              pue: PueResult | None = None) -> WaterResult | None:
         """WUE of a site with water meters (None: it has none)."""
         refs = self._site_carbon(site).water
         if not refs:
             return None
         m3, coverage = self.water_m3(refs, start, end)
-        pue = self.pue.compute(site, topo, window, start, end)
+        pue = pue or self.pue.compute(site, topo, window, start, end)
         min_cov = self.config.model.engine.min_coverage
         status, reason, code = "ok", "", ""
         args: dict[str, float | int | str] = {}
@@ -187,8 +189,11 @@ class CarbonCalculator:
         return m3, covered / (n * span) if n and span > 0 else 0.0
 
     def results(self, now: float, windows: list[str] | None = None, site: str | None = None,
-                settle: float = 0.0) -> tuple[list[CarbonResult], list[WaterResult]]:
-        """Every window of every site with a topology (as :meth:`PueCalculator.results`)."""
+                settle: float = 0.0, pue: Iterable[PueResult] = ()
+                ) -> tuple[list[CarbonResult], list[WaterResult]]:
+        """Every window of every site with a topology (as :meth:`PueCalculator.results`);
+        ``pue``: whole-site PUE results of the same windows, reused where they match."""
+        known = {(r.site, r.window, r.start, r.end): r for r in pue if r.zone is None}
         settled = now - settle
         end = settled - settled % HOUR
         carbon: list[CarbonResult] = []
@@ -198,8 +203,10 @@ class CarbonCalculator:
                 continue
             for w in windows or [*WINDOWS, "month", "year"]:
                 start, stop = PueCalculator.period(w, end, topo.timezone)
-                carbon.append(self.compute(sid, topo, w, start, stop))
-                wr = self.water(sid, topo, w, start, stop)
+                p = known.get((sid, w, start, stop)) or self.pue.compute(sid, topo, w, start,
+                                                                          stop)
+                carbon.append(self.compute(sid, topo, w, start, stop, p))
+                wr = self.water(sid, topo, w, start, stop, p)
                 if wr is not None:
                     water.append(wr)
         return carbon, water
