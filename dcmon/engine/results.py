@@ -23,7 +23,14 @@ from dcmon.engine.capacity.model import CityCapacity
 from dcmon.engine.carbon.calculator import CarbonCalculator
 from dcmon.engine.carbon.model import CarbonResult, WaterResult
 from dcmon.engine.ingest import EnergyEngine
-from dcmon.engine.pue import InstantPue, PueCalculator, PueResult, instantaneous, select_series
+from dcmon.engine.pue import (
+    InstantPue,
+    PueCalculator,
+    PueResult,
+    instantaneous,
+    narrow,
+    select_series,
+)
 from dcmon.engine.snapshot import Snapshot
 from dcmon.model import PollResult, Reading
 
@@ -43,6 +50,11 @@ class SiteEnergy:
     site: str
     facility_j: float
     it_j: float
+    #: Lifetime renewable and generator energy and water (m3) of the site's carbon meters
+    #: (docs/carbon.md); None where the site lists no such meter.
+    renewable_j: float | None = None
+    generator_j: float | None = None
+    water_m3: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +281,15 @@ class ResultsHub:
 
         it = total("it")
         fac = total("facility") if meters["facility"] else it + total("facility_components")
-        return SiteEnergy(site, fac, it)
+        carbon = next(s.carbon for s in self.config.model.sites if s.id == site)
+        if carbon is None:
+            return SiteEnergy(site, fac, it)
+        meters["renewable"], meters["generators"] = list(carbon.renewable), list(carbon.generators)
+        water = [acc.total_j for ref in carbon.water for s in narrow(series, ref)
+                 if s.key.startswith("W|") and (acc := self.engine.counters.get(s.key))]
+        return SiteEnergy(site, fac, it, total("renewable") if carbon.renewable else None,
+                          total("generators") if carbon.generators else None,
+                          sum(water) if carbon.water else None)
 
     def age_s(self) -> float | None:
         """Wall seconds since the results were last computed (None: not yet). Wall time, not

@@ -84,7 +84,7 @@ class CarbonCollector(Collector):
             "dcmon_site_wue_l_per_kwh", "Water usage effectiveness (ISO/IEC 30134-9): litres "
             "of site water per kWh of IT energy over the window",
             labels=["site", "window", "interim"])
-        vol = GaugeMetricFamily("dcmon_site_water_cubic_meters", "Site water over the window "
+        vol = GaugeMetricFamily("dcmon_site_water_used_cubic_meters", "Site water over the window "
                                 "(sum of the water meters)", labels=["site", "window"])
         cov = GaugeMetricFamily("dcmon_site_water_coverage_ratio", "Share of expected water "
                                 "meter-hours present in the window", labels=["site", "window"])

@@ -82,10 +82,22 @@ class EngineCollector(Collector):
                                     "Lifetime facility energy (monotonic)", labels=["site"])
         it_e = CounterMetricFamily("dcmon_site_it_energy_joules",
                                    "Lifetime IT energy (monotonic)", labels=["site"])
+        ren_e = CounterMetricFamily("dcmon_site_renewable_energy_joules", "Lifetime energy of "
+                                    "the site's renewable meters (sites that list them)",
+                                    labels=["site"])
+        gen_e = CounterMetricFamily("dcmon_site_generator_energy_joules", "Lifetime energy of "
+                                    "the site's generator meters (sites that list them)",
+                                    labels=["site"])
+        water = CounterMetricFamily("dcmon_site_water_cubic_meters", "Lifetime water of the "
+                                    "site's water meters, exact across wraps and resets",
+                                    labels=["site"])
         for e in res.energy:
             fac_e.add_metric([e.site], e.facility_j)
             it_e.add_metric([e.site], e.it_j)
-        yield from (fac_e, it_e)
+            for fam, v in ((ren_e, e.renewable_j), (gen_e, e.generator_j), (water, e.water_m3)):
+                if v is not None:
+                    fam.add_metric([e.site], v)
+        yield from (fac_e, it_e, ren_e, gen_e, water)
 
         life = CounterMetricFamily(
             "dcmon_meter_energy_joules", "Lifetime energy of a meter's counter, exact across "

@@ -11,6 +11,7 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from dcmon.exporters.prometheus.carbon import CarbonCollector
+from dcmon.exporters.prometheus.engine import EngineCollector
 from tests.support.capacity_api import hub_from_case
 from tests.support.paths import CASES
 
@@ -19,7 +20,9 @@ CARBON = CASES / "carbon"
 
 def _registry(case: str, state: Path) -> CollectorRegistry:
     reg = CollectorRegistry()
-    reg.register(CarbonCollector(hub_from_case(CARBON / case, state)))
+    hub = hub_from_case(CARBON / case, state)
+    reg.register(CarbonCollector(hub))
+    reg.register(EngineCollector(hub))
     return reg
 
 
@@ -40,6 +43,11 @@ def test_cue_ref_and_co2_of_the_last_hour(tmp_path: Path) -> None:
     assert reg.get_sample_value("dcmon_site_carbon_status", {**base, "status": "ok"}) == 1.0
     assert reg.get_sample_value("dcmon_site_grid_factor_kg_per_kwh", {
         **base, "source": "test factor"}) == 0.5
+    # Lifetime renewable and generator energy: 24 h at 5 kW and at 2 kW.
+    assert reg.get_sample_value("dcmon_site_renewable_energy_joules_total", {"site": "dc1"}
+                                ) == pytest.approx(120 * 3.6e6, rel=1e-6)
+    assert reg.get_sample_value("dcmon_site_generator_energy_joules_total", {"site": "dc1"}
+                                ) == pytest.approx(48 * 3.6e6, rel=1e-6)
     # The 24h window ends at 23:00 (results settle two poll intervals): 23 of 24 hours.
     assert reg.get_sample_value("dcmon_site_carbon_coverage_ratio", {
         "site": "dc1", "window": "24h"}) == pytest.approx(23 / 24, rel=1e-6)
@@ -56,9 +64,12 @@ def test_wue_of_the_last_hour(tmp_path: Path) -> None:
     # 0.4 m3 in the hour over 200 kWh of IT energy: 2.0 L/kWh.
     assert reg.get_sample_value("dcmon_site_wue_l_per_kwh", {**base, "interim": "true"}
                                 ) == pytest.approx(2.0, rel=1e-6)
-    assert reg.get_sample_value("dcmon_site_water_cubic_meters", base
+    assert reg.get_sample_value("dcmon_site_water_used_cubic_meters", base
                                 ) == pytest.approx(0.4, rel=1e-6)
     assert reg.get_sample_value("dcmon_site_water_coverage_ratio", base) == 1.0
+    # The lifetime water of the site: 24 h x 0.4 m3/h, across the meter's wrap.
+    assert reg.get_sample_value("dcmon_site_water_cubic_meters_total", {"site": "dc1"}
+                                ) == pytest.approx(9.6, rel=1e-6)
 
 
 def test_promtool_check_metrics(tmp_path: Path) -> None:
