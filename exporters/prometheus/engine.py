@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from dcmon.engine.results import ResultsHub
+from dcmon.engine.results import Results, ResultsHub
 
 
 class EngineCollector(Collector):
@@ -78,6 +78,26 @@ class EngineCollector(Collector):
                 inst.add_metric([i.site], i.value)
         yield from (fac_w, it_w, inst)
 
+        yield from self._site_energy(res)
+
+        life = CounterMetricFamily(
+            "dcmon_meter_energy_joules", "Lifetime energy of a meter's counter, exact across "
+            "wraps, resets and restarts", labels=["device", "series"])
+        wraps = CounterMetricFamily("dcmon_meter_wraps", "Counter wraps seen",
+                                    labels=["device", "series"])
+        resets = CounterMetricFamily("dcmon_meter_resets",
+                                     "Counter resets seen (user resets, meter swaps)",
+                                     labels=["device", "series"])
+        for m in res.meters:
+            series = ",".join(f"{k}={v}" for k, v in sorted(m.labels.items()))
+            life.add_metric([m.device, series], m.lifetime_j)
+            wraps.add_metric([m.device, series], float(m.wraps))
+            resets.add_metric([m.device, series], float(m.resets))
+        yield from (life, wraps, resets)
+
+    @staticmethod
+    def _site_energy(res: Results) -> Iterator[Metric]:
+        """Lifetime energy (and water) per site: monotonic, shard-safe sums of meters."""
         fac_e = CounterMetricFamily("dcmon_site_facility_energy_joules",
                                     "Lifetime facility energy (monotonic)", labels=["site"])
         it_e = CounterMetricFamily("dcmon_site_it_energy_joules",
@@ -98,18 +118,3 @@ class EngineCollector(Collector):
                 if v is not None:
                     fam.add_metric([e.site], v)
         yield from (fac_e, it_e, ren_e, gen_e, water)
-
-        life = CounterMetricFamily(
-            "dcmon_meter_energy_joules", "Lifetime energy of a meter's counter, exact across "
-            "wraps, resets and restarts", labels=["device", "series"])
-        wraps = CounterMetricFamily("dcmon_meter_wraps", "Counter wraps seen",
-                                    labels=["device", "series"])
-        resets = CounterMetricFamily("dcmon_meter_resets",
-                                     "Counter resets seen (user resets, meter swaps)",
-                                     labels=["device", "series"])
-        for m in res.meters:
-            series = ",".join(f"{k}={v}" for k, v in sorted(m.labels.items()))
-            life.add_metric([m.device, series], m.lifetime_j)
-            wraps.add_metric([m.device, series], float(m.wraps))
-            resets.add_metric([m.device, series], float(m.resets))
-        yield from (life, wraps, resets)
