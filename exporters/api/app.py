@@ -45,6 +45,7 @@ from dcmon.engine.capacity.model import (
 from dcmon.engine.pue import PueResult
 from dcmon.engine.results import ResultsHub
 from dcmon.engine.snapshot import Snapshot
+from dcmon.exporters.api.carbon import carbon_router
 from dcmon.exporters.api.docs import mount_assets, swagger_page
 from dcmon.exporters.api.ops import Reload, health_router, reload_router
 from dcmon.exporters.api.status.routes import COOKIE, status_router
@@ -278,6 +279,7 @@ def create_app(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str
     _capacity_routes(api, latest)
     _pue_and_alert_routes(api, hub, alerts)
     _report_and_admin_routes(api, latest, Depends(TokenCheck(tokens, "admin", throttle)))
+    api.include_router(carbon_router(hub))  # CUE, REF, WUE (docs/carbon.md)
     app.include_router(api)
     _docs_routes(app, TokenCheck(tokens, "read", throttle, cookie=COOKIE))
     if settings.status_page != "off":  # the HTML status page (docs/api.md)
