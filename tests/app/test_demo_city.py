@@ -151,7 +151,11 @@ def test_demo_shows_cue_and_wue(demo: tuple[Demo, Recorder]) -> None:
     cue, wue = float(cells[2]), float(cells[7])
     assert 1.8 * 1.08 * 0.98 < wue < 1.8 * 1.08 * 1.02, wue
     assert 0.5306 * 1.3 < cue < 0.5306 * 1.4, cue  # the site's PUE x the grid factor
-    assert re.search(r"last hour: CUE 0\.\d{3} kg CO2/kWh  WUE 1\.\d\d L/kWh", "".join(d.lines))
+    console = re.compile(r"last hour: CUE 0\.\d{3} kg CO2/kWh  WUE 1\.\d\d L/kWh")
+    deadline = time.monotonic() + 20  # the console summary comes every few seconds
+    while not console.search("".join(d.lines)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert console.search("".join(d.lines)), "".join(d.lines)[-2000:]
     school = _get(f"{d.status_url}/site/edge-school")
     assert 'id="carbon"' in school
 
