@@ -144,15 +144,21 @@ def _months(entries: Iterable[DieselEntry | Certificate], key: str, file: str,
     return out
 
 
-def carbon_problems(settings: CarbonSettings, sites: list[tuple[str, SiteCarbon | None]],
+def carbon_problems(settings: CarbonSettings,
+                    sites: list[tuple[str, SiteCarbon | None, bool]],
                     devices: Mapping[str, str], file: str) -> list[Problem]:
-    """Faults the schema cannot see: repeated years or months, unknown or twice-used meters.
-    ``devices`` maps device id -> its site."""
+    """Faults the schema cannot see: carbon data on a site without a power topology (no E_DC
+    or E_IT to relate it to), repeated years or months, unknown or twice-used meters.
+    ``sites``: (id, carbon section, has an energy topology); ``devices``: id -> its site."""
     problems = _years(settings.grid_factors, "carbon.grid_factors", file)
-    for si, (site, c) in enumerate(sites):
+    for si, (site, c, has_energy) in enumerate(sites):
         if c is None:
             continue
         key = f"sites.{si}.carbon"
+        if not has_energy:
+            problems.append(Problem(file, key, "CUE, REF and WUE need the site's energy "
+                                               "topology (sites[].energy: facility and IT "
+                                               "meters)"))
         problems += _years(c.grid_factors, f"{key}.grid_factors", file)
         problems += _months(c.diesel, f"{key}.diesel", file, "diesel")
         problems += _months(c.certificates, f"{key}.certificates", file, "a quantity")

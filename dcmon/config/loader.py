@@ -110,7 +110,8 @@ def parse_config(data: Any, file: str, profiles: CatalogFactory,
                 site.energy, f"sites.{si}.energy", file, parents,
                 [d.id for d in devices if d.site == site.id and d.rack]))
     problems.extend(capacity_problems(m.sites, set(parents), file))
-    problems.extend(carbon_problems(m.carbon, [(s.id, s.carbon) for s in m.sites],
+    problems.extend(carbon_problems(m.carbon, [(s.id, s.carbon, s.energy is not None)
+                                               for s in m.sites],
                                     {d.id: d.site for d in devices}, file))
     problems.extend(api_problems(m.api, file, base, secrets))
     problems.extend(influx_problems(m.exporters.influx, file, base, secrets))
