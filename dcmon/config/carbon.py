@@ -73,7 +73,7 @@ class DieselEntry(Strict):
     month: str
     litres: float = Field(ge=0, le=1e9)
     kg_per_litre: float = Field(default=DIESEL_KG_PER_LITRE, gt=0, le=10)
-    source: str = "IPCC 2006 default for diesel (2.68 kg CO2/l)"
+    source: str = Field(default="IPCC 2006 default for diesel (2.68 kg CO2/l)", max_length=500)
 
     _m = field_validator("month")(classmethod(lambda cls, v: _month(v)))
 
@@ -84,7 +84,7 @@ class Certificate(Strict):
     month: str
     mwh: float = Field(ge=0, le=1e9)
     kind: Literal["certificate", "contract"] = "certificate"
-    description: str = ""
+    description: str = Field(default="", max_length=500)
 
     _m = field_validator("month")(classmethod(lambda cls, v: _month(v)))
 

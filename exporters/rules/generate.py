@@ -21,10 +21,10 @@ ramp-up months, rendered as a Unix timestamp.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Sequence
 from typing import Any
 
+from dcmon import clock
 from dcmon.config.durations import format_duration
 from dcmon.config.inventory import Site
 from dcmon.config.policy import SitePolicy
@@ -379,5 +379,5 @@ def rule_file(cfg: Config, sharded: bool = False) -> dict[str, Any]:
     alerts = [*pue_rules(cfg, sharded), *metering_rules(cfg, sharded), *device_rules(cfg),
               *capacity_rules(cfg)]
     return {"groups": [policy_group(cfg), site_group(cfg, sharded), capacity_group(cfg),
-                       carbon_group(cfg, time.time()), {"name": "dcmon-alerts",
+                       carbon_group(cfg, clock.now()), {"name": "dcmon-alerts",
                                                         "rules": alerts}]}

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from dataclasses import replace
 from typing import Any
 
+from dcmon import clock
 from dcmon.config.durations import parse_duration
 from dcmon.config.inventory import Site
 from dcmon.config.resolved import Config
@@ -346,4 +346,4 @@ def rule_tests(cfg: Config, rule_file: str = "rules.yml", sharded: bool = False
     pue = [] if sharded else [*pue_tests(cfg), *metering_tests(cfg)]
     return {"rule_files": [rule_file], "evaluation_interval": _at(STEP_S),
             "tests": [*pue, *device_tests(cfg), *capacity_tests(cfg),
-                      *capacity_recording_tests(cfg), *carbon_tests(cfg, time.time())]}
+                      *capacity_recording_tests(cfg), *carbon_tests(cfg, clock.now())]}
