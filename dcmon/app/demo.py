@@ -28,14 +28,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dcmon import clock
+from dcmon.app.backfill import SITE as HISTORY_SITE
+from dcmon.app.backfill import seed_history
 from dcmon.app.inventory import parse_config
 from dcmon.app.service import RunningService, start_service, stop_service
 from dcmon.collectors.registry import ProfileRegistry
+from dcmon.config.yamlfile import load_yaml
 from dcmon.engine.pue import instantaneous
+from dcmon.engine.tenants.statement import statement
+from dcmon.exporters.reports.statement import render_markdown
 from dcmon.sim.city import SimulatedCity
+from dcmon.sim.tenants import assign_tenants
 
 log = logging.getLogger("dcmon.app.demo")
 
@@ -85,7 +89,7 @@ def demo_inventory(city: SimulatedCity, *, listen: str, api_listen: str, interva
                    token: str, sink_url: str | None, receivers: dict[str, Any] | None,
                    state_dir: str) -> dict[str, Any]:
     """The demo's config: the city, the API and status page, and fast-judging alerting."""
-    inv = city.inventory(interval=interval, listen=listen)
+    inv = assign_tenants(city.inventory(interval=interval, listen=listen))
     inv["state_dir"] = state_dir
     # The status page is public here: the demo binds 127.0.0.1 only (docs/api.md).
     inv["api"] = {"listen": api_listen, "status_page": "public",
@@ -125,6 +129,14 @@ def summary(svc: RunningService, names: dict[str, str]) -> list[str]:
         lines.append(f"  {names.get(inst.site, inst.site):42.42s} PUE now {now}  last hour "
                      f"{hour}  IT {it} kW  ({limit})")
         lines += carbon_line(svc, inst.site)
+    for r in svc.hub.latest.retrofits:
+        if r.avoided_kwh is not None and r.uncertainty_kwh is not None:
+            lines.append(f"  retrofit {r.retrofit} at {r.site}: {r.avoided_kwh:,.0f} kWh avoided "
+                         f"± {r.uncertainty_kwh:,.0f} ({r.confidence:.0%} confidence, "
+                         f"ASHRAE Guideline 14), verified against a {r.baseline_points}-day "
+                         "baseline")
+        else:
+            lines.append(f"  retrofit {r.retrofit} at {r.site}: {r.status}: {r.reason}")
     if svc.alerts is not None:
         for a in sorted(svc.alerts.store.active().values(), key=lambda a: a.alertname):
             lines.append(f"  alert {a.state}: {a.alertname} "
@@ -157,7 +169,7 @@ def load_receivers(path: str | None) -> dict[str, Any] | None:
     shape as the ``alerting:`` block of an inventory (docs/alerts.md)."""
     if path is None:
         return None
-    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    doc = load_yaml(Path(path)) or {}  # the inventory's reader: same limits, file:line errors
     if not isinstance(doc, dict) or not isinstance(doc.get("receivers", []), list):
         raise ValueError(f"{path}: expected a mapping with a 'receivers:' list")
     return doc
@@ -165,10 +177,11 @@ def load_receivers(path: str | None) -> dict[str, Any] | None:
 
 async def run_demo(*, listen: str = "127.0.0.1:9630", duration: float | None = None,
                    interval: float = DEFAULT_INTERVAL, speed: float = DEFAULT_SPEED,
-                   api_listen: str = "127.0.0.1:9640", receivers: str | None = None,
+                   api_listen: str = "127.0.0.1:9640",
+                   receivers: dict[str, Any] | None = None,
                    console_receiver: bool = True, quiet: bool = False,
                    on_started: Any = None) -> None:
-    extra = load_receivers(receivers)
+    extra = receivers
     city = SimulatedCity(events=True, speed=speed)
     await city.start()
     clock.use(city.clock)
@@ -197,6 +210,10 @@ async def _run_demo(city: SimulatedCity, sink: Sink | None, state_dir: str, toke
                          state_dir=state_dir)
     reg = ProfileRegistry.load()
     cfg = parse_config(inv, "<demo>", reg, secrets=True)  # --receivers may name env secrets
+    # Months of the 2012 site's history with its chiller retrofit (dcmon/app/backfill.py).
+    retrofit = await seed_history(city, cfg, reg, Path(state_dir))
+    next(s for s in inv["sites"] if s["id"] == HISTORY_SITE)["retrofits"] = [retrofit]
+    cfg = parse_config(inv, "<demo>", reg, secrets=True)
     svc = start_service(cfg, reg)
     names = {s.id: s.name for s in cfg.model.sites}
     stop = asyncio.Event()
@@ -214,7 +231,9 @@ async def _run_demo(city: SimulatedCity, sink: Sink | None, state_dir: str, toke
         print(f"  status page {svc.api.url}/status\n"
               f"  REST API    {svc.api.url}/api/v1 (OpenAPI: /api/v1/openapi.json, with "
               f"the token too); demo token: {token}\n"
-              f"    curl -H 'Authorization: Bearer {token}' {svc.api.url}/api/v1/sites",
+              f"    curl -H 'Authorization: Bearer {token}' {svc.api.url}/api/v1/sites\n"
+              f"  statements curl -H 'Authorization: Bearer {token}' '{svc.api.url}/api/v1/"
+              "tenants/statement?format=md&lang=zh' (printed for the new build on exit)",
               flush=True)
     if on_started is not None:
         on_started(svc, city)
@@ -236,5 +255,20 @@ async def _run_demo(city: SimulatedCity, sink: Sink | None, state_dir: str, toke
             if duration is not None and loop.time() - t0 >= duration:
                 break
     finally:
-        await stop_service(svc)
-        await city.stop()
+        try:
+            if not quiet:
+                print(tenant_statement(svc, "muni-new"), flush=True)
+        finally:
+            await stop_service(svc)
+            await city.stop()
+
+
+def tenant_statement(svc: RunningService, site: str) -> str:
+    """The tenants' statement of ``site`` for the simulated month so far (docs/tenants.md)."""
+    hub = svc.hub
+    try:
+        st = statement(hub.config, hub.engine, site, None, clock.now(), None,
+                       hub.calc.settle_s())
+    except ValueError as exc:
+        return f"no tenant statement yet: {exc}"
+    return render_markdown(st)

@@ -37,6 +37,8 @@ from dcmon.collectors.registry import ProfileRegistry
 from dcmon.config.resolved import Config
 from dcmon.engine.alerts.store import AlertStore, alerts_path
 from dcmon.engine.ingest import EnergyEngine
+from dcmon.engine.mv.sensor import FILE as TEMPERATURE_FILE
+from dcmon.engine.mv.sensor import TemperatureLog, sensor_refs
 from dcmon.engine.results import RESULTS_INTERVAL_S, ResultsHub
 from dcmon.engine.store import Store
 from dcmon.exporters.api.ops import Reload, ReloadOut
@@ -50,6 +52,7 @@ from dcmon.exporters.prometheus.collector import SnapshotCollector
 from dcmon.exporters.prometheus.engine import EngineCollector
 from dcmon.exporters.prometheus.exposition import ExpositionCache
 from dcmon.exporters.prometheus.http import FastExposition, MetricsServer
+from dcmon.exporters.prometheus.retrofit import RetrofitCollector
 
 log = logging.getLogger("dcmon.app.service")
 
@@ -193,6 +196,12 @@ def _pipeline(config: Config, profiles: ProfileRegistry, store: Store,
     poller = Poller(config, profiles)
     hub = ResultsHub(config, EnergyEngine(config, store), poller.snapshot)
     poller.listeners.append(hub.on_poll)
+    if sensor_refs(config):  # outdoor sensors that retrofits read, logged hourly
+        temps = TemperatureLog(state_path(config).parent / TEMPERATURE_FILE,
+                               lambda: sensor_refs(hub.config))
+        poller.listeners.append(temps.on_poll)
+        hub.listeners.append(lambda _: temps.flush())
+        hub.temperatures = temps
     # The latest readings for `dcmon report capacity` beside the service (dcmon/app/live.py).
     hub.listeners.append(live_writer(state_path(config).parent / LIVE_FILE,
                                      poller.snapshot.readings))
@@ -203,6 +212,7 @@ def _pipeline(config: Config, profiles: ProfileRegistry, store: Store,
         results.register(EngineCollector(hub))
         results.register(CapacityCollector(hub))
         results.register(CarbonCollector(hub))
+        results.register(RetrofitCollector(hub))
     else:
         results.register(ShardResults(EngineCollector(hub), shard))
     influx = None

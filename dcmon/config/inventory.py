@@ -25,8 +25,10 @@ from dcmon.config.capacity import CapacitySettings, CoolingUnit, RackFeeds
 from dcmon.config.carbon import CarbonSettings, SiteCarbon
 from dcmon.config.influx import InfluxExporter
 from dcmon.config.policy import SitePolicy
+from dcmon.config.retrofit import Retrofit
 from dcmon.config.secrets import SecretValue
 from dcmon.config.strict import Strict, check_listen
+from dcmon.config.tenants import Tariff, Tenant
 from dcmon.config.topology import EnergyTopology
 
 _HOST_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
@@ -171,6 +173,8 @@ class Rack(Strict):
     u_total: int | None = Field(default=None, ge=1, le=100)
     u_used: int | None = Field(default=None, ge=0, le=100)
     feeds: RackFeeds | None = None
+    #: The tenant billed for this rack (docs/tenants.md); none = the "unassigned" line.
+    tenant: str | None = None
 
     _id = field_validator("id")(classmethod(lambda cls, v: _ident(v)))
 
@@ -197,6 +201,10 @@ class Site(Strict):
     energy: EnergyTopology | None = None
     #: PUE policy class, commissioning ramp-up and ratings (docs/alerts.md); none = new_large.
     policy: SitePolicy | None = None
+    #: Electricity tariffs, flat or time-of-use, each from a date (docs/tenants.md).
+    tariffs: list[Tariff] = Field(default_factory=list)
+    #: Energy conservation measures to verify (docs/retrofit.md).
+    retrofits: list[Retrofit] = Field(default_factory=list)
     #: Carbon, renewables and water (docs/carbon.md); none = grid only, no water.
     carbon: SiteCarbon | None = None
 
@@ -236,5 +244,7 @@ class ConfigModel(Strict):
     alerting: AlertingSettings = Field(default_factory=AlertingSettings)
     capacity: CapacitySettings = Field(default_factory=CapacitySettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    #: Tenants billed for their racks' energy (docs/tenants.md).
+    tenants: list[Tenant] = Field(default_factory=list)
     #: City-wide grid emission factors (docs/carbon.md).
     carbon: CarbonSettings = Field(default_factory=CarbonSettings)

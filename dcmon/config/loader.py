@@ -28,6 +28,8 @@ from dcmon.config.inventory import (
     Site,
 )
 from dcmon.config.resolved import Config, DeviceSpec, credential_problems
+from dcmon.config.retrofit import retrofit_problems
+from dcmon.config.tenants import tenant_problems
 from dcmon.config.topology import validate as validate_topology
 from dcmon.config.yamlfile import load_yaml
 from dcmon.errors import ConfigError, Problem, pydantic_problems
@@ -110,11 +112,13 @@ def parse_config(data: Any, file: str, profiles: CatalogFactory,
                 site.energy, f"sites.{si}.energy", file, parents,
                 [d.id for d in devices if d.site == site.id and d.rack]))
     problems.extend(capacity_problems(m.sites, set(parents), file))
+    problems.extend(tenant_problems(m.tenants, m.sites, file))
     problems.extend(carbon_problems(m.carbon, [(s.id, s.carbon, s.energy is not None)
                                                for s in m.sites],
                                     {d.id: d.site for d in devices}, file))
     problems.extend(api_problems(m.api, file, base, secrets))
     problems.extend(influx_problems(m.exporters.influx, file, base, secrets))
+    problems.extend(retrofit_problems(m.sites, file, base, parents))
     if problems:
         raise ConfigError(problems)
     return Config(file=file, model=m, devices=tuple(devices), base=base)

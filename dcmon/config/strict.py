@@ -9,6 +9,8 @@ model:
 
 - ``true``/``false`` is not a number: lax pydantic takes ``port: true`` as port 1 and
   ``interval: yes`` as 1 s, a slip that would otherwise pass unnoticed;
+- a number is not a boolean: lax pydantic takes ``outlets: 1`` (or the string ``"yes"``) as
+  true, so a mistyped flag would switch a feature on; only YAML's own booleans are accepted;
 - NaN and infinity are refused (``.nan`` fails every bound check, so it was reported as
   "must be <= 86400"; it would also poison every sum downstream).
 
@@ -36,6 +38,12 @@ def _no_bool_float(v: Any) -> Any:
     return v
 
 
+def _only_bool(v: Any) -> Any:
+    if not isinstance(v, bool):
+        raise ValueError(f"must be true or false, not {v!r}")
+    return v
+
+
 def _guard_field(schema: Any) -> Any:
     """Put the no-bool check in front of a field's ``int``/``float`` (also when optional, with
     a default, in a union, or under the field's own validators); other types and nested
@@ -45,6 +53,8 @@ def _guard_field(schema: Any) -> Any:
         return cs.no_info_before_validator_function(_no_bool_int, schema)
     if kind == "float":
         return cs.no_info_before_validator_function(_no_bool_float, schema)
+    if kind == "bool":
+        return cs.no_info_before_validator_function(_only_bool, schema)
     if kind in ("default", "nullable", "function-after", "function-before", "function-wrap"):
         schema["schema"] = _guard_field(schema["schema"])
     elif kind == "union":
@@ -65,7 +75,8 @@ def _guard_model(schema: Any) -> None:
 
 
 class Strict(BaseModel):
-    """Unknown keys are errors; compiled input is immutable; numbers are finite, not bools."""
+    """Unknown keys are errors; compiled input is immutable; numbers are finite, not bools;
+    booleans are booleans."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
                               allow_inf_nan=False)

@@ -23,6 +23,9 @@ from dcmon.engine.capacity.model import CityCapacity
 from dcmon.engine.carbon.calculator import CarbonCalculator
 from dcmon.engine.carbon.model import CarbonResult, WaterResult
 from dcmon.engine.ingest import EnergyEngine
+from dcmon.engine.mv.report import GridFactor, MvReport
+from dcmon.engine.mv.run import RetrofitCache
+from dcmon.engine.mv.sensor import TemperatureLog
 from dcmon.engine.pue import (
     InstantPue,
     PueCalculator,
@@ -89,6 +92,8 @@ class Results:
     capacity: CityCapacity | None = None
     #: Sites with a topology and a ceiling (not edge).
     ceilings: tuple[Ceiling, ...] = ()
+    #: Verified savings of the declared retrofits (docs/retrofit.md).
+    retrofits: tuple[MvReport, ...] = ()
     #: CUE and REF per site and window, and WUE of the sites with water meters (docs/carbon.md).
     carbon: tuple[CarbonResult, ...] = ()
     water: tuple[WaterResult, ...] = ()
@@ -167,6 +172,11 @@ class ResultsHub:
         self._wake, self._stop = threading.Event(), threading.Event()
         self._writer: threading.Thread | None = None
         self.flush_interval_s = flush_interval_s
+        #: kg CO2/kWh of grid electricity for avoided CO2 (None: retrofits report energy only).
+        self.grid_factor: GridFactor | None = None
+        #: Outdoor sensors' hourly log for retrofits that name one (``dcmon run`` sets it).
+        self.temperatures: TemperatureLog | None = None
+        self._retrofits = RetrofitCache()
 
     def reconfigure(self, config: Config) -> None:
         """Take a reloaded inventory between two computations: the engine keeps its accounts
@@ -250,10 +260,12 @@ class ResultsHub:
             meters = tuple(MeterTotal(s.device, s.metric, dict(s.labels), total, wraps, resets)
                            for s, total, wraps, resets in self.engine.lifetime().values())
             capacity = self.capacity_calc.compute(now, self.snapshot.readings())
+            retrofits = self._retrofits.reports(config, self.engine, now, self.grid_factor,
+                                                self.temperatures)
             carbon, water = self.carbon_calc.results(now, settle=self.calc.settle_s(), pue=pue)
         inst = tuple(instantaneous(config, self.snapshot.readings()))
-        res = Results(now, pue, inst, energy, meters, capacity, ceilings(config), tuple(carbon),
-                      tuple(water))
+        res = Results(now, pue, inst, energy, meters, capacity, ceilings(config), retrofits,
+                      carbon=tuple(carbon), water=tuple(water))
         self._results = res
         self._recomputed_at = time.monotonic()
         if not self._history or now - self._history[-1].ts >= HISTORY_STEP_S:

@@ -45,10 +45,13 @@ from dcmon.engine.capacity.model import (
 from dcmon.engine.pue import PueResult
 from dcmon.engine.results import ResultsHub
 from dcmon.engine.snapshot import Snapshot
+from dcmon.engine.tenants.statement import GridFactor
 from dcmon.exporters.api.carbon import carbon_router
 from dcmon.exporters.api.docs import mount_assets, swagger_page
 from dcmon.exporters.api.ops import Reload, health_router, reload_router
+from dcmon.exporters.api.retrofit import retrofit_router
 from dcmon.exporters.api.status.routes import COOKIE, status_router
+from dcmon.exporters.api.tenants import tenant_router
 from dcmon.exporters.api.throttle import FailureThrottle, client_address
 from dcmon.exporters.reports.capacity import render_csv, render_html, render_json
 from dcmon.exporters.reports.tabular import flatten, to_csv
@@ -259,9 +262,10 @@ class _Latest:
 
 def create_app(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str]],
                snapshot: Snapshot | None = None, alerts: AlertSource | None = None,
-               reload: Reload | None = None) -> FastAPI:
+               reload: Reload | None = None, grid_factor: GridFactor | None = None) -> FastAPI:
     """The API over ``hub``'s results; ``tokens`` maps name -> (secret, scope). ``reload``
-    (``dcmon run``) adds ``POST /-/reload`` for admin tokens."""
+    (``dcmon run``) adds ``POST /-/reload`` for admin tokens. ``grid_factor`` gives the
+    tenant statements their CO2 (none: no CO2 column)."""
     settings = config.model.api
     app = FastAPI(title="dcmon API", version=__version__,
                   description="Capacity (racks, feeds, standard racks, headroom), PUE and "
@@ -279,6 +283,8 @@ def create_app(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str
     _capacity_routes(api, latest)
     _pue_and_alert_routes(api, hub, alerts)
     _report_and_admin_routes(api, latest, Depends(TokenCheck(tokens, "admin", throttle)))
+    api.include_router(tenant_router(hub, grid_factor))
+    api.include_router(retrofit_router(hub))
     api.include_router(carbon_router(hub))  # CUE, REF, WUE (docs/carbon.md)
     app.include_router(api)
     _docs_routes(app, TokenCheck(tokens, "read", throttle, cookie=COOKIE))

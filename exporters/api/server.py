@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from dcmon.config.api import resolve_tokens
 from dcmon.config.resolved import Config
 from dcmon.engine.results import ResultsHub
+from dcmon.engine.tenants.statement import GridFactor
 from dcmon.exporters.api.app import AlertSource, create_app
 from dcmon.exporters.api.ops import Reload
 
@@ -107,7 +108,8 @@ class ApiServer:
 
 
 def build_app(config: Config, hub: ResultsHub, *, alerts: AlertSource | None = None,
-              reload: Reload | None = None) -> tuple[FastAPI | None, bool]:
+              reload: Reload | None = None, grid_factor: GridFactor | None = None
+              ) -> tuple[FastAPI | None, bool]:
     """The application for ``config`` and whether it has tokens; None when the API is off
     (disabled, or no token and no public status page)."""
     settings = config.model.api
@@ -116,16 +118,17 @@ def build_app(config: Config, hub: ResultsHub, *, alerts: AlertSource | None = N
     tokens = resolve_tokens(settings, config.base)  # env and file tokens are read now
     if not tokens and settings.status_page != "public":
         return None, False
-    return create_app(config, hub, tokens, alerts=alerts, reload=reload), bool(tokens)
+    return create_app(config, hub, tokens, alerts=alerts, reload=reload,
+                      grid_factor=grid_factor), bool(tokens)
 
 
 def start_api(config: Config, hub: ResultsHub, *, listen: str | None = None,
-              alerts: AlertSource | None = None, reload: Reload | None = None
-              ) -> ApiServer | None:
+              alerts: AlertSource | None = None, reload: Reload | None = None,
+              grid_factor: GridFactor | None = None) -> ApiServer | None:
     """Start the API when enabled with at least one readable token (or a public status page);
-    None otherwise (logged)."""
+    None otherwise (logged). ``grid_factor``: the tenant statements' CO2 (docs/tenants.md)."""
     settings = config.model.api
-    app, tokens = build_app(config, hub, alerts=alerts, reload=reload)
+    app, tokens = build_app(config, hub, alerts=alerts, reload=reload, grid_factor=grid_factor)
     if app is None:
         if settings.enabled:
             log.info("API off: no tokens in the inventory's api.tokens (docs/api.md)")

@@ -42,6 +42,7 @@ from dcmon.exporters.prometheus.capacity import CapacityCollector
 from dcmon.exporters.prometheus.carbon import CarbonCollector
 from dcmon.exporters.prometheus.collector import HELP, UNIT_SUFFIX, SnapshotCollector, family_name
 from dcmon.exporters.prometheus.engine import EngineCollector
+from dcmon.exporters.prometheus.retrofit import RetrofitCollector
 from dcmon.model import PollError, PollResult
 
 BEGIN = "<!-- generated from the code: python -m dcmon.exporters.prometheus.catalogue " \
@@ -137,7 +138,8 @@ def _results() -> Results:
     res = cast(Results, sample(Results))
     zone = res.pue[0]
     site = replace(zone, zone=None, kind="energy", status="ok")
-    return replace(res, pue=(site, zone), capacity=cast(CityCapacity, sample(CityCapacity)))
+    return replace(res, pue=(site, zone), capacity=cast(CityCapacity, sample(CityCapacity)),
+                   retrofits=tuple(replace(r, status="ok") for r in res.retrofits))
 
 
 def _failed_poll_snapshot() -> Snapshot:
@@ -161,6 +163,7 @@ def sections(registry: ProfileRegistry) -> list[tuple[str, list[Family]]]:
         ("PUE and energy", collected_families(EngineCollector(hub))),
         ("Capacity", collected_families(CapacityCollector(hub))),
         ("Carbon, renewables and water", collected_families(CarbonCollector(hub))),
+        ("Retrofit verification", collected_families(RetrofitCollector(hub))),
         ("Alerting", collected_families(NotifyCollector(cast(AlertStore, _Alerts())))),
         ("InfluxDB writer (when `exporters.influx` is configured)",
          collected_families(InfluxCollector(cast(InfluxWriter, _Writer())))),

@@ -195,3 +195,16 @@ def test_receivers_example_in_the_docs_is_valid(tmp_path: Path) -> None:
     settings = AlertingSettings.model_validate({"receivers": extra["receivers"]})
     assert [(r.name, r.type) for r in settings.receivers] == [
         ("ops-dingtalk", "dingtalk"), ("ops-mail", "email")]
+
+
+def test_a_bad_receivers_file_is_refused_before_the_city_starts(tmp_path: Path) -> None:
+    """``--receivers`` is read by the inventory's YAML reader: a duplicated key is an error
+    naming the file and line, and the demo exits 1 without starting (no traceback)."""
+    path = tmp_path / "receivers.yaml"
+    path.write_text("receivers: []\nreceivers: []\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "dcmon", "demo", "--receivers", str(path),
+                           "--duration", "1"], capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 1, done.stderr
+    assert f"{path}: receivers: duplicate key at line 2" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr

@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from dcmon import __version__
-from dcmon.app.cli import dashboards, devices, offline, report, serve
+from dcmon.app.cli import dashboards, devices, offline, report, retrofit, serve, statement
 from dcmon.app.cli.logs import FORMATS, LEVELS, LogFormat, setup_logging
 
 
@@ -28,5 +28,6 @@ def main(verbose: bool, log_level: str, log_format: LogFormat) -> None:
 
 for _command in (offline.check_config, devices.profiles, devices.poll, offline.pue,
                  offline.replay, offline.rules, offline.alerts, serve.run, serve.demo,
-                 serve.simulate, dashboards.dashboards, report.report):
+                 serve.simulate, dashboards.dashboards, report.report, retrofit.retrofit,
+                 statement.statement):
     main.add_command(_command)

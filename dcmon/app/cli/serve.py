@@ -7,10 +7,11 @@ import asyncio
 import click
 
 from dcmon.app.cli.common import fail, load_or_exit
-from dcmon.app.demo import run_demo
+from dcmon.app.demo import load_receivers, run_demo
 from dcmon.app.service import ListenError, StartError, run_until_signal
 from dcmon.app.shard import Shard
 from dcmon.app.simulate import run_simulator
+from dcmon.errors import ConfigError
 
 
 @click.command()
@@ -64,8 +65,12 @@ def demo(listen: str, duration: float | None, interval: float, api_listen: str,
                                  f"{interval / speed:.2f} wall s; keep it >= 0.2",
                                  param_hint="--interval")
     try:
+        extra = load_receivers(receivers)
+    except (ConfigError, ValueError) as exc:
+        fail([str(exc)])
+    try:
         asyncio.run(run_demo(listen=listen, duration=duration, interval=interval,
-                             api_listen=api_listen, speed=speed, receivers=receivers))
+                             api_listen=api_listen, speed=speed, receivers=extra))
     except ListenError as exc:
         fail([str(exc)])
 

@@ -30,6 +30,7 @@ from dcmon.exporters.api.status.html import (
     scroll,
     site_url,
 )
+from dcmon.exporters.api.status.retrofit import retrofit_section
 from dcmon.exporters.reports import svg
 from dcmon.exporters.reports.capacity import category_reason
 from dcmon.exporters.reports.svg import esc
@@ -138,6 +139,7 @@ def site_page(frame: Frame, res: Results, s: SiteStatus, note: str) -> str:
         out.append(f'<h2>{t["capacity"]}</h2><p class="na">{t["no_capacity"]}</p>')
     else:
         out.append(_rooms(frame, s, cap, _days(res)))
+    out.append(retrofit_section(frame, [r for r in res.retrofits if r.site == s.site]))
     return page(frame, s.name, "".join(out), crumbs=[(s.site, site_url(s.site))],
                 computed=res.computed or None)
 

@@ -1,0 +1,1 @@
+"""Retrofit measurement and verification: baseline models, verified savings (docs/retrofit.md)."""
