@@ -21,6 +21,7 @@ from dcmon.config.topology import expand
 from dcmon.engine.capacity.calculator import CapacityCalculator
 from dcmon.engine.capacity.model import CityCapacity
 from dcmon.engine.carbon.calculator import CarbonCalculator
+from dcmon.engine.carbon.factors import grid_factor
 from dcmon.engine.carbon.model import CarbonResult, WaterResult
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.mv.report import GridFactor, MvReport
@@ -172,8 +173,9 @@ class ResultsHub:
         self._wake, self._stop = threading.Event(), threading.Event()
         self._writer: threading.Thread | None = None
         self.flush_interval_s = flush_interval_s
-        #: kg CO2/kWh of grid electricity for avoided CO2 (None: retrofits report energy only).
-        self.grid_factor: GridFactor | None = None
+        #: kg CO2/kWh of grid electricity for avoided CO2: the inventory's grid factors
+        #: (docs/carbon.md); None: retrofits report energy only.
+        self.grid_factor: GridFactor | None = grid_factor
         #: Outdoor sensors' hourly log for retrofits that name one (``dcmon run`` sets it).
         self.temperatures: TemperatureLog | None = None
         self._retrofits = RetrofitCache()
