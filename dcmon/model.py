@@ -13,13 +13,15 @@ from typing import Any, Literal
 
 #: Units a Reading may carry. The ``dcmon poll`` JSON contract promises exactly this set.
 #: Active power and energy are W and J; apparent and reactive power (VA, var) and energy (VAh,
-#: varh) have units of their own so that no sum, PUE or kWh figure can mix them in.
+#: varh) have units of their own so that no sum, PUE or kWh figure can mix them in. Water volume
+#: is m3.
 UNITS: frozenset[str] = frozenset({"W", "VA", "var", "J", "VAh", "varh", "A", "V", "Hz", "Cel",
-                                   "%", "s", "ratio"})
+                                   "%", "s", "ratio", "m3"})
 
 #: Units a counter may carry: active energy (J), apparent and reactive energy (VAh, varh) as
-#: meters count them, and time (s). Only J counters feed energy accounting.
-COUNTER_UNITS: tuple[str, ...] = ("J", "VAh", "varh", "s")
+#: meters count them, time (s) and water volume (m3). Only J counters feed energy accounting;
+#: m3 counters feed the water accounts (the same counter care under their own keys).
+COUNTER_UNITS: tuple[str, ...] = ("J", "VAh", "varh", "s", "m3")
 
 MetricKind = Literal["gauge", "counter"]
 

@@ -43,7 +43,7 @@ def test_example_inventory_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("DCMON_PDU_COMMUNITY", "DCMON_V3_AUTH_KEY"):
         monkeypatch.delenv(var, raising=False)
     cfg = load_config(ROOT / "config" / "example.yaml")
-    assert len(cfg.devices) == 11
+    assert len(cfg.devices) == 12
 
 
 SECTIONS = ("## Configuration", "## Metrics", "## Troubleshooting", "## Example output")

@@ -128,6 +128,7 @@ def summary(svc: RunningService, names: dict[str, str]) -> list[str]:
         limit = f"ceiling {ceiling:.2f}" if ceiling is not None else "edge, report only"
         lines.append(f"  {names.get(inst.site, inst.site):42.42s} PUE now {now}  last hour "
                      f"{hour}  IT {it} kW  ({limit})")
+        lines += carbon_line(svc, inst.site)
     for r in svc.hub.latest.retrofits:
         if r.avoided_kwh is not None and r.uncertainty_kwh is not None:
             lines.append(f"  retrofit {r.retrofit} at {r.site}: {r.avoided_kwh:,.0f} kWh avoided "
@@ -142,6 +143,21 @@ def summary(svc: RunningService, names: dict[str, str]) -> list[str]:
                          + " ".join(f"{k}={v}" for k, v in sorted(a.labels.items())
                                     if k in ("site", "rack", "device", "window")))
     return lines
+
+
+def carbon_line(svc: RunningService, site: str) -> list[str]:
+    """The site's last-hour CUE, REF and WUE (docs/carbon.md), once the hour has them."""
+    res = svc.hub.latest
+    c = next((c for c in res.carbon if c.site == site and c.window == "1h"), None)
+    w = next((w for w in res.water if w.site == site and w.window == "1h"), None)
+    parts = []
+    if c is not None and c.cue is not None:
+        parts.append(f"CUE {c.cue:.3f} kg CO2/kWh")
+    if c is not None and c.ref:
+        parts.append(f"REF {c.ref:.1%}")
+    if w is not None and w.wue is not None:
+        parts.append(f"WUE {w.wue:.2f} L/kWh")
+    return [f"  {'':42.42s} last hour: " + "  ".join(parts)] if parts else []
 
 
 def _stamp(t: float) -> str:

@@ -6,7 +6,7 @@ For backfill from exports, for audits and for tests. Input is JSON Lines, one Re
      "labels": {"pdu": "1"}, "kind": "counter", "level": "total"}
 
 Required: ``ts`` (Unix seconds), ``device``, ``metric``, ``value``, ``unit``. Optional:
-``labels`` ({}), ``kind`` ("counter" for energy in J, else "gauge"), ``level`` (""),
+``labels`` ({}), ``kind`` ("counter" for energy in J and water in m3, else "gauge"), ``level`` (""),
 ``rack_power`` (false), ``reset_marker``, ``counter_max`` and ``counter_capped`` (else taken
 from the device's profile when the inventory names one), ``resettable``.
 Lines must be in time order per series; devices may interleave in any order.
@@ -25,6 +25,7 @@ from dcmon.collectors.schema import counter_max
 from dcmon.config.resolved import Config
 from dcmon.engine.capacity.calculator import CapacityCalculator, latest_readings
 from dcmon.engine.capacity.model import CityCapacity
+from dcmon.engine.carbon.calculator import CarbonCalculator
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.pue import PueCalculator, PueResult
 from dcmon.engine.store import Store
@@ -74,7 +75,7 @@ def parse_lines(lines: Iterable[str], file: str,
             yield Reading(
                 str(device), str(metric), float(d["value"]), unit, get("labels") or {},
                 float(d["ts"]), src,
-                "counter" if get("kind", "counter" if unit == "J" else "gauge") == "counter"
+                "counter" if get("kind", "counter" if unit in _COUNTING else "gauge") == "counter"
                 else "gauge",
                 str(get("level", "")), bool(get("rack_power")), get("reset_marker"),
                 get("counter_max", spec[0]), bool(get("counter_capped", spec[1])),
@@ -83,6 +84,8 @@ def parse_lines(lines: Iterable[str], file: str,
             raise ConfigError([Problem(file, f"line {n}", f"not a reading: {exc!r}")]) from None
 
 
+#: Units whose readings are counters unless a line says otherwise: energy and water volume.
+_COUNTING = ("J", "m3")
 _NO_SPEC: tuple[float | None, bool, bool] = (None, False, False)
 #: The scanner json.loads runs (C), without the decoder's whitespace regexes around it; a line
 #: it cannot read whole goes through json.loads, so errors read exactly as before.
@@ -108,15 +111,25 @@ def replay(config: Config, registry: ProfileRegistry, stream: TextIO, file: str,
         count += len(buf)
         last_ts = max((last_ts, *(r.ts for r in buf)))  # as max(last_ts, r.ts) per reading
         del buf  # before the next batch is read, not after: one batch in memory at a time
-    results = settled_results(PueCalculator(config, engine), last_ts, windows) if last_ts else []
+    calc = PueCalculator(config, engine)
+    results = settled_results(calc, last_ts, windows) if last_ts else []
     now = max((r.end for r in results), default=0.0)
+    carbon = CarbonCalculator(config, engine)
+    co2, water = [], []
+    for site, _ in calc.sites() if last_ts else []:
+        c, w = carbon.results(settled_now(calc, site, last_ts), windows, site)
+        co2 += [r.as_dict() for r in c]
+        water += [r.as_dict() for r in w]
+    waters = {k: {"device": s.device, "metric": s.metric, "labels": dict(s.labels),
+                  "lifetime_m3": total, "wraps": wraps, "resets": resets}
+              for k, (s, total, wraps, resets) in sorted(engine.water_lifetime().items())}
     accounts = {k: {"device": s.device, "metric": s.metric, "labels": dict(s.labels),
                     "lifetime_j": total, "wraps": wraps, "resets": resets,
                     "false_zeros": engine.counters[k].false_zeros}
                 for k, (s, total, wraps, resets) in sorted(engine.lifetime().items())}
     store.close()
     return {"readings": count, "end": now, "results": [r.as_dict() for r in results],
-            "accounts": accounts}
+            "accounts": accounts, "carbon": co2, "water": water, "water_accounts": waters}
 
 
 def settled_results(calc: PueCalculator, last_ts: float, windows: list[str] | None
@@ -132,12 +145,16 @@ def settled_results(calc: PueCalculator, last_ts: float, windows: list[str] | No
     and the window's coverage says so.
     """
     out: list[PueResult] = []
-    waited = last_ts - calc.settle_s()
     for site, _ in calc.sites():
-        seen = calc.reported_until(site)
-        now = waited if seen is None else max(seen, waited)
-        out += calc.results(now, windows, site)
+        out += calc.results(settled_now(calc, site, last_ts), windows, site)
     return out
+
+
+def settled_now(calc: PueCalculator, site: str, last_ts: float) -> float:
+    """The moment a replay's windows of ``site`` end at (see :func:`settled_results`)."""
+    waited = last_ts - calc.settle_s()
+    seen = calc.reported_until(site)
+    return waited if seen is None else max(seen, waited)
 
 
 def capacity_from_store(config: Config, store_path: str | Path, now: float,

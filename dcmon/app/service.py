@@ -36,6 +36,7 @@ from dcmon.app.shard import Shard, ShardResults
 from dcmon.collectors.registry import ProfileRegistry
 from dcmon.config.resolved import Config
 from dcmon.engine.alerts.store import AlertStore, alerts_path
+from dcmon.engine.carbon.factors import grid_factor
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.mv.sensor import FILE as TEMPERATURE_FILE
 from dcmon.engine.mv.sensor import TemperatureLog, sensor_refs
@@ -47,6 +48,7 @@ from dcmon.exporters.influx.exporter import InfluxWriter
 from dcmon.exporters.influx.metrics import InfluxCollector
 from dcmon.exporters.notify.metrics import NotifyCollector
 from dcmon.exporters.prometheus.capacity import CapacityCollector
+from dcmon.exporters.prometheus.carbon import CarbonCollector
 from dcmon.exporters.prometheus.collector import SnapshotCollector
 from dcmon.exporters.prometheus.engine import EngineCollector
 from dcmon.exporters.prometheus.exposition import ExpositionCache
@@ -210,6 +212,7 @@ def _pipeline(config: Config, profiles: ProfileRegistry, store: Store,
     if shard is None:
         results.register(EngineCollector(hub))
         results.register(CapacityCollector(hub))
+        results.register(CarbonCollector(hub))
         results.register(RetrofitCollector(hub))
     else:
         results.register(ShardResults(EngineCollector(hub), shard))
@@ -287,10 +290,11 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
     reloader = Reloader(parts, metrics) if Path(config.file).is_file() else None
     reload = _api_reload(reloader, asyncio.get_running_loop()) if reloader else None
     if shard is None:
-        parts.make_api = lambda cfg: build_app(cfg, pipe.hub, alerts=active, reload=reload)[0]
+        parts.make_api = lambda cfg: build_app(cfg, pipe.hub, alerts=active, reload=reload,
+                                               grid_factor=grid_factor)[0]
     try:
         parts.api = start_api(config, pipe.hub, listen=api_listen, alerts=active,
-                              reload=reload) if shard is None else None
+                              reload=reload, grid_factor=grid_factor) if shard is None else None
     except OSError as exc:
         server.stop()
         _abandon(pipe, alert_store)

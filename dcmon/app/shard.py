@@ -32,7 +32,10 @@ _SPEC = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
 PER_METER = frozenset({"dcmon_meter_energy_joules", "dcmon_meter_wraps", "dcmon_meter_resets"})
 #: Engine families a shard serves with a ``shard`` label: its meters' share of a site's energy,
 #: which the sharded rules add up (``sum by (site)``).
-SHARE_OF_SITE = frozenset({"dcmon_site_facility_energy_joules", "dcmon_site_it_energy_joules"})
+SHARE_OF_SITE = frozenset({"dcmon_site_facility_energy_joules", "dcmon_site_it_energy_joules",
+                           "dcmon_site_renewable_energy_joules",
+                           "dcmon_site_generator_energy_joules",
+                           "dcmon_site_water_cubic_meters"})
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from pydantic import (
 from dcmon.config.alerting import AlertingSettings
 from dcmon.config.api import ApiSettings
 from dcmon.config.capacity import CapacitySettings, CoolingUnit, RackFeeds
+from dcmon.config.carbon import CarbonSettings, SiteCarbon
 from dcmon.config.influx import InfluxExporter
 from dcmon.config.policy import SitePolicy
 from dcmon.config.retrofit import Retrofit
@@ -204,6 +205,8 @@ class Site(Strict):
     tariffs: list[Tariff] = Field(default_factory=list)
     #: Energy conservation measures to verify (docs/retrofit.md).
     retrofits: list[Retrofit] = Field(default_factory=list)
+    #: Carbon, renewables and water (docs/carbon.md); none = grid only, no water.
+    carbon: SiteCarbon | None = None
 
     _id = field_validator("id")(classmethod(lambda cls, v: _ident(v)))
 
@@ -243,3 +246,5 @@ class ConfigModel(Strict):
     api: ApiSettings = Field(default_factory=ApiSettings)
     #: Tenants billed for their racks' energy (docs/tenants.md).
     tenants: list[Tenant] = Field(default_factory=list)
+    #: City-wide grid emission factors (docs/carbon.md).
+    carbon: CarbonSettings = Field(default_factory=CarbonSettings)

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from dcmon.config.alerting import alerting_problems
 from dcmon.config.api import api_problems
 from dcmon.config.capacity import capacity_problems
+from dcmon.config.carbon import carbon_problems
 from dcmon.config.influx import influx_problems
 from dcmon.config.inventory import (
     DEFAULT_POLL_DEADLINE,
@@ -112,6 +113,9 @@ def parse_config(data: Any, file: str, profiles: CatalogFactory,
                 [d.id for d in devices if d.site == site.id and d.rack]))
     problems.extend(capacity_problems(m.sites, set(parents), file))
     problems.extend(tenant_problems(m.tenants, m.sites, file))
+    problems.extend(carbon_problems(m.carbon, [(s.id, s.carbon, s.energy is not None)
+                                               for s in m.sites],
+                                    {d.id: d.site for d in devices}, file))
     problems.extend(api_problems(m.api, file, base, secrets))
     problems.extend(influx_problems(m.exporters.influx, file, base, secrets))
     problems.extend(retrofit_problems(m.sites, file, base, parents))

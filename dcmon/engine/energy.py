@@ -91,18 +91,23 @@ class CounterAccount:
             delta, event = value, "reset"
         if event == "wrap":
             self.wraps += 1
-            log.info("%s: counter wrapped (%.0f -> %.0f), booked %.0f J", self.key, last, value,
-                     delta)
+            log.info("%s: counter wrapped (%.0f -> %.0f), booked %.0f %s", self.key, last, value,
+                     delta, _unit(self.key))
         elif event == "reset":
             self.resets += 1
-            log.warning("%s: counter reset (%.0f -> %.0f, marker %s -> %s), booked %.0f J",
-                        self.key, last, value, self.last_marker, marker, delta)
+            log.warning("%s: counter reset (%.0f -> %.0f, marker %s -> %s), booked %.0f %s",
+                        self.key, last, value, self.last_marker, marker, delta, _unit(self.key))
         self.held_zero = False
         self.total_j += delta
         self.last_value, self.last_ts = value, ts
         if marker is not None:
             self.last_marker = marker
         return Step(delta, t0, ts, event)
+
+
+def _unit(key: str) -> str:
+    """What an account of this series key counts: m3 for water (``W|``), else joules."""
+    return "m3" if key.startswith("W|") else "J"
 
 
 @dataclass(slots=True)

@@ -5,9 +5,9 @@ all tell the same numbers. Ingestion classifies each energy counter step (wrap, 
 zero; :mod:`dcmon.engine.energy`), integrates power where no counter exists, spreads the joules over
 hourly buckets and flushes them with the accounts to the SQLite store in one transaction.
 
-Each series is identified by a key ``E|device|metric|level|labels`` (counters) or
-``P|device|...`` (power), recorded once in the store with its metadata, so meters in the
-topology can be resolved to series after a restart.
+Each series is identified by a key ``E|device|metric|level|labels`` (counters),
+``P|device|...`` (power) or ``W|device|...`` (water volume counters, m3), recorded once in the
+store with its metadata, so meters in the topology can be resolved to series after a restart.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ class EnergyEngine:
         self._dirty_p: dict[str, PowerAccount] = {}
         self._new_series: dict[str, Series] = {}
         self._unwritten: Batch | None = None
-        #: (device, metric, level, *labels) -> series key, one cache per kind ("E", "P").
-        self._keys: dict[str, dict[tuple[object, ...], str]] = {"E": {}, "P": {}}
+        #: (device, metric, level, *labels) -> series key, one cache per kind ("E", "P", "W").
+        self._keys: dict[str, dict[tuple[object, ...], str]] = {"E": {}, "P": {}, "W": {}}
 
     def reconfigure(self, config: Config) -> None:
         """Take a reloaded inventory: accounts and series carry over, gap limits follow the
@@ -115,6 +115,8 @@ class EnergyEngine:
                                   capped=r.counter_capped, marker=r.reset_marker)
                 add(key, step)
                 dirty_c[key] = acc
+            elif r.kind == "counter" and r.unit == "m3":
+                self._water(r)
             elif r.metric == "power" and r.unit == "W":
                 key = self._key("P", r)
                 pacc = powers.get(key)
@@ -124,6 +126,20 @@ class EnergyEngine:
                 step = pacc.update(r.value, r.ts)
                 add(key, step, watts=r.value)
                 dirty_p[key] = pacc
+
+    def _water(self, r: Reading) -> None:
+        """A water meter is a counter like an energy meter (wraps, resets, false zeros), kept
+        under ``W|`` keys so no energy sum can take it: its account holds m3 where an energy
+        account holds joules."""
+        key = self._key("W", r)
+        acc = self.counters.get(key)
+        if acc is None:
+            acc = self.counters[key] = CounterAccount(key)
+            self._series(key, r)
+        step = acc.update(r.value, r.ts, counter_max=r.counter_max, capped=r.counter_capped,
+                          marker=r.reset_marker)
+        self._rollup.add(key, step)
+        self._dirty_c[key] = acc
 
     def flush(self) -> None:
         """Persist dirty accounts, new series and rollups in one transaction."""
@@ -153,9 +169,14 @@ class EnergyEngine:
             raise
 
     def lifetime(self) -> dict[str, tuple[Series, float, int, int]]:
-        """Lifetime joules per counter series with its wraps and resets (for export)."""
+        """Lifetime joules per energy counter series with its wraps and resets (for export)."""
         return {k: (self.series[k], a.total_j, a.wraps, a.resets)
-                for k, a in self.counters.items() if k in self.series}
+                for k, a in self.counters.items() if k in self.series and k[0] == "E"}
+
+    def water_lifetime(self) -> dict[str, tuple[Series, float, int, int]]:
+        """Lifetime m3 per water counter series with its wraps and resets."""
+        return {k: (self.series[k], a.total_j, a.wraps, a.resets)
+                for k, a in self.counters.items() if k in self.series and k[0] == "W"}
 
     def now(self) -> float:
         return clock.now()

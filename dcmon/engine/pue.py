@@ -157,6 +157,12 @@ class PueCalculator:
         span = end - start
         return joules, covered, len(refs), joules / span if span else 0.0
 
+    def meter_energy(self, refs: list[MeterRef], start: float, end: float
+                     ) -> tuple[float, float, int, float]:
+        """(joules, covered meter-seconds, meters, mean power W) of a sum of meters, chosen
+        as PUE chooses them (for the carbon figures' renewable and generator meters)."""
+        return self._energy(refs, start, end)
+
     def compute(self, site: str, topo: EnergyTopology, window: str, start: float, end: float,
                 zone: str | None = None) -> PueResult:
         meters = self._meters(site, topo)

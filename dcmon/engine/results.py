@@ -20,11 +20,21 @@ from dcmon.config.resolved import Config
 from dcmon.config.topology import expand
 from dcmon.engine.capacity.calculator import CapacityCalculator
 from dcmon.engine.capacity.model import CityCapacity
+from dcmon.engine.carbon.calculator import CarbonCalculator
+from dcmon.engine.carbon.factors import grid_factor
+from dcmon.engine.carbon.model import CarbonResult, WaterResult
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.mv.report import GridFactor, MvReport
 from dcmon.engine.mv.run import RetrofitCache
 from dcmon.engine.mv.sensor import TemperatureLog
-from dcmon.engine.pue import InstantPue, PueCalculator, PueResult, instantaneous, select_series
+from dcmon.engine.pue import (
+    InstantPue,
+    PueCalculator,
+    PueResult,
+    instantaneous,
+    narrow,
+    select_series,
+)
 from dcmon.engine.snapshot import Snapshot
 from dcmon.model import PollResult, Reading
 
@@ -44,6 +54,11 @@ class SiteEnergy:
     site: str
     facility_j: float
     it_j: float
+    #: Lifetime renewable and generator energy and water (m3) of the site's carbon meters
+    #: (docs/carbon.md); None where the site lists no such meter.
+    renewable_j: float | None = None
+    generator_j: float | None = None
+    water_m3: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +95,9 @@ class Results:
     ceilings: tuple[Ceiling, ...] = ()
     #: Verified savings of the declared retrofits (docs/retrofit.md).
     retrofits: tuple[MvReport, ...] = ()
+    #: CUE and REF per site and window, and WUE of the sites with water meters (docs/carbon.md).
+    carbon: tuple[CarbonResult, ...] = ()
+    water: tuple[WaterResult, ...] = ()
 
 
 #: The status page's small charts: one point per HISTORY_STEP_S of data time, a day of them.
@@ -142,6 +160,7 @@ class ResultsHub:
         self.snapshot = snapshot
         self.calc = PueCalculator(config, engine)
         self.capacity_calc = CapacityCalculator(config, engine)
+        self.carbon_calc = CarbonCalculator(config, engine)
         self._lock = threading.Lock()
         self._results = Results()
         self._recomputed_at: float | None = None  # time.monotonic() of the last computation
@@ -154,8 +173,9 @@ class ResultsHub:
         self._wake, self._stop = threading.Event(), threading.Event()
         self._writer: threading.Thread | None = None
         self.flush_interval_s = flush_interval_s
-        #: kg CO2/kWh of grid electricity for avoided CO2 (None: retrofits report energy only).
-        self.grid_factor: GridFactor | None = None
+        #: kg CO2/kWh of grid electricity for avoided CO2: the inventory's grid factors
+        #: (docs/carbon.md); None: retrofits report energy only.
+        self.grid_factor: GridFactor | None = grid_factor
         #: Outdoor sensors' hourly log for retrofits that name one (``dcmon run`` sets it).
         self.temperatures: TemperatureLog | None = None
         self._retrofits = RetrofitCache()
@@ -168,6 +188,7 @@ class ResultsHub:
             self.engine.reconfigure(config)
             self.calc = PueCalculator(config, self.engine)
             self.capacity_calc = CapacityCalculator(config, self.engine)
+            self.carbon_calc = CarbonCalculator(config, self.engine)
 
     def on_poll(self, result: PollResult) -> None:
         """Queue a poll's readings for the writer thread (:meth:`start`).
@@ -243,8 +264,10 @@ class ResultsHub:
             capacity = self.capacity_calc.compute(now, self.snapshot.readings())
             retrofits = self._retrofits.reports(config, self.engine, now, self.grid_factor,
                                                 self.temperatures)
+            carbon, water = self.carbon_calc.results(now, settle=self.calc.settle_s(), pue=pue)
         inst = tuple(instantaneous(config, self.snapshot.readings()))
-        res = Results(now, pue, inst, energy, meters, capacity, ceilings(config), retrofits)
+        res = Results(now, pue, inst, energy, meters, capacity, ceilings(config), retrofits,
+                      carbon=tuple(carbon), water=tuple(water))
         self._results = res
         self._recomputed_at = time.monotonic()
         if not self._history or now - self._history[-1].ts >= HISTORY_STEP_S:
@@ -272,7 +295,15 @@ class ResultsHub:
 
         it = total("it")
         fac = total("facility") if meters["facility"] else it + total("facility_components")
-        return SiteEnergy(site, fac, it)
+        carbon = next(s.carbon for s in self.config.model.sites if s.id == site)
+        if carbon is None:
+            return SiteEnergy(site, fac, it)
+        meters["renewable"], meters["generators"] = list(carbon.renewable), list(carbon.generators)
+        water = [acc.total_j for ref in carbon.water for s in narrow(series, ref)
+                 if s.key.startswith("W|") and (acc := self.engine.counters.get(s.key))]
+        return SiteEnergy(site, fac, it, total("renewable") if carbon.renewable else None,
+                          total("generators") if carbon.generators else None,
+                          sum(water) if carbon.water else None)
 
     def age_s(self) -> float | None:
         """Wall seconds since the results were last computed (None: not yet). Wall time, not

@@ -11,6 +11,10 @@ What a new user sees in ``dcmon demo`` and what the docker-compose stack polls:
 * ``edge-hospital`` and ``edge-school``: small rooms with split air-conditioning, in the edge
   class (report-only pPUE, no ceiling; GB 40879 leaves out DCs of <= 100 standard racks).
 
+For carbon and water (docs/carbon.md): the school has 1.5 kWp of PV on its roof, behind the
+incomer and on its own meter (a renewable source, so REF > 0 in daylight), and the new build's
+cooling tower has a make-up water meter (WUE).
+
 All sites share one clock and one weather (cooling follows load and outdoor temperature), each
 site's devices are separate agents on consecutive ports, and :meth:`SimulatedCity.expected_pue`
 gives each site's true PUE from the simulator's own model, so tests can hold dcmon to it.
@@ -54,6 +58,9 @@ class SiteSpec:
     rated_kw: float = 8.0
     breaker_a: float = 32.0
     cooling_kw: float = 50.0
+    #: On-site PV (kW peak) and cooling-tower make-up water (L/kWh of heat): docs/carbon.md.
+    pv_kw: float = 0.0
+    tower_l_per_kwh: float = 0.0
 
 
 def city_sites(start: float) -> tuple[SiteSpec, ...]:
@@ -63,6 +70,7 @@ def city_sites(start: float) -> tuple[SiteSpec, ...]:
         # Built for 60 kW of IT, half of it in use eight months after commissioning.
         SiteSpec("muni-new", "Municipal government cloud (new build)", "new-", racks=6,
                  rack_kw=5.0, inrow=2, chiller_meter=True, events=True, design_it_kw=60.0,
+                 tower_l_per_kwh=1.8,
                  plant=Plant(loss_fraction=0.08, fixed_w=2000, cop_ref=5.5, cop_per_c=0.12),
                  policy={"class": "new_large", "commissioned": commissioned}),
         SiteSpec("muni-old", "City data centre (2012)", "old-", racks=4, rack_kw=5.0, inrow=1,
@@ -75,6 +83,7 @@ def city_sites(start: float) -> tuple[SiteSpec, ...]:
                  policy={"class": "edge"}),
         SiteSpec("edge-school", "No. 1 Middle School edge room", "school-", racks=1,
                  rack_kw=2.5, ups=False, rated_kw=4.0, breaker_a=16.0, cooling_kw=5.0,
+                 pv_kw=1.5,
                  plant=Plant(loss_fraction=0.10, fixed_w=300, cop_ref=2.8, cop_per_c=0.08),
                  policy={"class": "edge"}),
     )
@@ -120,7 +129,8 @@ class SimulatedCity:
                 base_port=None if self.base_port is None else self.base_port
                 + k * PORTS_PER_SITE,
                 site_extra={"policy": spec.policy}, shared_clock=self.clock,
-                design_it_kw=spec.design_it_kw)
+                design_it_kw=spec.design_it_kw, pv_kw=spec.pv_kw,
+                tower_l_per_kwh=spec.tower_l_per_kwh)
             await site.start()
             self.sites[spec.id] = site
 
@@ -135,7 +145,7 @@ class SimulatedCity:
     def device_count(self) -> tuple[int, int]:
         """(SNMP agents, Modbus units)."""
         snmp = sum(len(s.devices) for s in self.sites.values())
-        modbus = sum(1 + (s.chiller is not None) for s in self.sites.values())
+        modbus = sum(len(s.modbus.context.units) for s in self.sites.values())
         return snmp, modbus
 
     def expected_pue(self, site: str, t0: float, t1: float) -> float:

@@ -107,3 +107,14 @@ def sdm630(power_w: Callable[[], float], import_kwh: Callable[[], float],
         return mem
 
     return regs
+
+
+def water_meter(litres: Callable[[], int]) -> Registers:
+    """A water meter's volume register: litres as UINT32 in holding registers 0-1 (big-endian),
+    as the ``generic_water_meter`` profile reads it."""
+
+    def regs() -> dict[tuple[str, int], int]:
+        v = litres() % 2**32
+        return {("holding", 0): v >> 16, ("holding", 1): v & 0xFFFF}
+
+    return regs

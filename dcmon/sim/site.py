@@ -7,16 +7,19 @@ Each device is its own UDP agent on its own port, as on a real network, so one c
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from dcmon.sim.agent import OidStore, SnmpAgent
 from dcmon.sim.devices import Meter, apc_inrow_rc, apc_rpdu2, ups_mib
-from dcmon.sim.modbus_server import SimModbusServer, sdm630
-from dcmon.sim.physics import Integrated, LoadCurve, Plant, PowerCurve, SimClock, Weather
+from dcmon.sim.modbus_server import Registers, SimModbusServer, sdm630, water_meter
+from dcmon.sim.physics import DAY_S, Integrated, LoadCurve, Plant, PowerCurve, SimClock, Weather
 
 COMMUNITY = "dcmon-sim"
+#: The simulated city's solar day is China Standard Time's.
+PV_UTC_OFFSET_S = 8 * 3600
 #: The scripted events' devices (need at least 3 racks; fewer racks skip the missing ones).
 WRAPPING_PDU = "pdu-r02-a"
 RESET_PDU = "pdu-r03-b"
@@ -58,6 +61,12 @@ class SimulatedSite:
     ups: bool = True
     #: The site's design IT load (kW) in the inventory; None: racks × rack_kw.
     design_it_kw: float | None = None
+    #: On-site PV (kW peak) behind the incomer, on its own meter (Modbus unit 3), and the
+    #: cooling tower's make-up water (litres per kWh of heat rejected) on a water meter
+    #: (unit 4, a litre register): the carbon section's renewable and water meters
+    #: (docs/carbon.md). 0: none.
+    pv_kw: float = 0.0
+    tower_l_per_kwh: float = 0.0
     #: Extra inventory keys for the site (policy, ...).
     site_extra: dict[str, Any] = field(default_factory=dict)
     #: A shared clock (a city's sites run on one); None: a new clock at ``speed``.
@@ -143,11 +152,12 @@ class SimulatedSite:
                                       SnmpAgent({COMMUNITY: OidStore(apc_inrow_rc(
                                           heat_w, self.outdoor_c, name=dev_id))},
                                           host=self.host)))
-        # The utility incomer: IT plus cooling and losses, on a Modbus meter (unit 1); the
-        # chiller's own meter is unit 2 behind the same gateway.
-        self.incomer = Meter(self.facility_curve, self.clock, joules_per_count=3.6e6,
+        # The utility incomer: IT plus cooling and losses, less what the PV makes, on a Modbus
+        # meter (unit 1); the chiller's own meter is unit 2 behind the same gateway.
+        units = self._extra_meters()
+        self.incomer = Meter(self.grid_curve, self.clock, joules_per_count=3.6e6,
                              initial_counts=120_000)
-        units = {1: sdm630(self.incomer.power, lambda: self.incomer.energy_j() / 3.6e6)}
+        units[1] = sdm630(self.incomer.power, lambda: self.incomer.energy_j() / 3.6e6)
         if self.chiller is not None:
             chiller = self.chiller
             units[2] = sdm630(chiller.power, lambda: chiller.energy_j() / 3.6e6)
@@ -155,6 +165,34 @@ class SimulatedSite:
         self.modbus_port = await self.modbus.start(self._next_port())
         if self.events:
             self._events_task = asyncio.create_task(self._run_events())
+
+    def pv_w(self, t: float) -> float:
+        """PV output: a half sine from 06:00 to 18:00 China Standard Time (UTC+8, the city's
+        sun), ``pv_kw`` at noon."""
+        h = ((t + PV_UTC_OFFSET_S) % DAY_S) / 3600.0
+        return self.pv_kw * 1000 * max(0.0, math.sin(math.pi * (h - 6.0) / 12.0))
+
+    def _extra_meters(self) -> dict[int, Registers]:
+        """PV (unit 3) and cooling-tower water (unit 4) meters, when the site has them; sets
+        ``grid_curve``, what the incomer draws (facility power less PV)."""
+        facility = self.facility_curve
+        self.grid_curve: PowerCurve = facility
+        units: dict[int, Registers] = {}
+        if self.pv_kw:
+            self.pv = Meter(Integrated(self.pv_w, self.clock.start), self.clock,
+                            joules_per_count=3.6e6, initial_counts=2_000)
+            self.grid_curve = Integrated(lambda t: max(0.0, facility.power(t) - self.pv_w(t)),
+                                         self.clock.start)
+            units[3] = sdm630(self.pv.power, lambda: self.pv.energy_j() / 3.6e6)
+        if self.tower_l_per_kwh:
+            it, loss, per_j = self.it_curve, (self.plant or Plant()).loss_fraction, \
+                self.tower_l_per_kwh / 3.6e6
+            # Heat rejected = IT and losses; the counter counts litres and wraps at 2^32.
+            self.tower = Meter(Integrated(lambda t: it.power(t) * (1 + loss) * per_j,
+                                          self.clock.start), self.clock, joules_per_count=1.0,
+                               initial_counts=5_000_000)
+            units[4] = water_meter(self.tower.counts)
+        return units
 
     async def _run_events(self) -> None:
         """Apply the scripted events when simulated time reaches them."""
@@ -235,6 +273,9 @@ class SimulatedSite:
         energy: dict[str, Any] = {"facility": [incomer], "it": "racks",
                                   "it_level": "pdu_output",
                                   "design_it_kw": self.design_it_kw or self.racks * self.rack_kw}
+        carbon = self._carbon_inventory(site_devices, address)
+        if "renewable" in carbon:  # E_DC is what the incomer draws plus what the PV makes
+            energy["facility"] = [incomer, *carbon["renewable"]]
         if self.chiller is not None:
             chiller = f"{self.prefix}chiller-1"
             site_devices.append({"id": chiller, "host": address, "port": self.modbus_port,
@@ -247,5 +288,20 @@ class SimulatedSite:
             "rooms": [{"id": "hall-1", "racks": [
                 {"id": rack, "devices": devs} for rack, devs in sorted(rack_devices.items())
             ]}],
+            **({"carbon": carbon} if carbon else {}),
             **self.site_extra,
         }
+
+    def _carbon_inventory(self, site_devices: list[dict[str, Any]], address: str
+                          ) -> dict[str, Any]:
+        """The PV and water meters as devices, and the site's ``carbon:`` section."""
+        carbon: dict[str, Any] = {}
+        for unit, name, profile, role, on in (
+                (3, "pv-1", "eastron_sdm630", "renewable", self.pv_kw),
+                (4, "tower-water-1", "generic_water_meter", "water", self.tower_l_per_kwh)):
+            if on:
+                site_devices.append({"id": self.prefix + name, "host": address,
+                                     "port": self.modbus_port, "protocol": "modbus",
+                                     "unit": unit, "profile": profile})
+                carbon[role] = [self.prefix + name]
+        return carbon

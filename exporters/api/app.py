@@ -46,6 +46,7 @@ from dcmon.engine.pue import PueResult
 from dcmon.engine.results import ResultsHub
 from dcmon.engine.snapshot import Snapshot
 from dcmon.engine.tenants.statement import GridFactor
+from dcmon.exporters.api.carbon import carbon_router
 from dcmon.exporters.api.docs import mount_assets, swagger_page
 from dcmon.exporters.api.ops import Reload, health_router, reload_router
 from dcmon.exporters.api.retrofit import retrofit_router
@@ -284,6 +285,7 @@ def create_app(config: Config, hub: ResultsHub, tokens: dict[str, tuple[str, str
     _report_and_admin_routes(api, latest, Depends(TokenCheck(tokens, "admin", throttle)))
     api.include_router(tenant_router(hub, grid_factor))
     api.include_router(retrofit_router(hub))
+    api.include_router(carbon_router(hub))  # CUE, REF, WUE (docs/carbon.md)
     app.include_router(api)
     _docs_routes(app, TokenCheck(tokens, "read", throttle, cookie=COOKIE))
     if settings.status_page != "off":  # the HTML status page (docs/api.md)

@@ -12,7 +12,11 @@ booking, so InfluxDB holds figures that are correct over any span:
   ``facility_kwh``, ``it_kwh``, ``it_load`` (share of design IT load, when known).
 * ``energy_total``: every meter series' lifetime joules (``value``, ``unit=J``) with its
   ``wraps`` and ``resets`` counts, stamped with the computation time.
-* ``site_energy_total``: each site's lifetime facility and IT joules (``facility_j``, ``it_j``).
+* ``site_energy_total``: each site's lifetime facility and IT joules (``facility_j``, ``it_j``),
+  and where the site lists them its renewable and generator joules and water m3.
+* ``site_carbon`` and ``site_water``: CUE (location and market based), REF, CO2, energy by
+  source and the grid factor; WUE and water (docs/carbon.md), per site and window, stamped
+  with the window's end like ``pue``.
 """
 
 from __future__ import annotations
@@ -72,8 +76,41 @@ def result_lines(res: Results, places: Mapping[str, Place], precision: str = "ms
         if line:
             yield line
     for e in res.energy:
+        extra = {k: float(v) for k, v in (("renewable_j", e.renewable_j),
+                                          ("generator_j", e.generator_j),
+                                          ("water_m3", e.water_m3)) if v is not None}
         line = _line("site_energy_total", {"site": e.site, "unit": "J"},
-                     {"facility_j": float(e.facility_j), "it_j": float(e.it_j)},
+                     {"facility_j": float(e.facility_j), "it_j": float(e.it_j), **extra},
                      res.computed, precision)
+        if line:
+            yield line
+    yield from carbon_lines(res, precision)
+
+
+def carbon_lines(res: Results, precision: str) -> Iterator[str]:
+    """``site_carbon`` and ``site_water`` points: one per site and window, at the window's
+    end (a recomputation overwrites it); a withheld figure's value fields are absent."""
+    for c in res.carbon:
+        fields: dict[str, float | int] = {
+            "status_code": STATUS_CODE.get(c.status, 1), "coverage": float(c.coverage),
+            "it_kwh": c.it_kwh, "facility_kwh": c.facility_kwh, "grid_kwh": c.grid_kwh,
+            "renewable_kwh": c.renewable_kwh, "generator_kwh": c.generator_kwh,
+            "certificate_kwh": c.certificate_used_kwh, "diesel_litres": c.diesel_litres,
+            "co2_kg": c.co2_kg, "co2_market_kg": c.co2_market_kg,
+            "grid_factor": c.grid_factor}
+        for name, v in (("cue", c.cue), ("cue_market", c.cue_market), ("ref", c.ref)):
+            if v is not None:
+                fields[name] = float(v)
+        line = _line("site_carbon", {"site": c.site, "window": c.window}, fields, c.end,
+                     precision)
+        if line:
+            yield line
+    for w in res.water:
+        wf: dict[str, float | int] = {"status_code": STATUS_CODE.get(w.status, 1),
+                                      "coverage": float(w.coverage), "water_m3": w.water_m3,
+                                      "it_kwh": w.it_kwh}
+        if w.wue is not None:
+            wf["wue"] = float(w.wue)
+        line = _line("site_water", {"site": w.site, "window": w.window}, wf, w.end, precision)
         if line:
             yield line

@@ -39,6 +39,7 @@ from dcmon.exporters.influx.exporter import InfluxStats, InfluxWriter
 from dcmon.exporters.influx.metrics import InfluxCollector
 from dcmon.exporters.notify.metrics import NotifyCollector
 from dcmon.exporters.prometheus.capacity import CapacityCollector
+from dcmon.exporters.prometheus.carbon import CarbonCollector
 from dcmon.exporters.prometheus.collector import HELP, UNIT_SUFFIX, SnapshotCollector, family_name
 from dcmon.exporters.prometheus.engine import EngineCollector
 from dcmon.exporters.prometheus.retrofit import RetrofitCollector
@@ -161,6 +162,7 @@ def sections(registry: ProfileRegistry) -> list[tuple[str, list[Family]]]:
         ("Poll health", collected_families(SnapshotCollector(_failed_poll_snapshot()))),
         ("PUE and energy", collected_families(EngineCollector(hub))),
         ("Capacity", collected_families(CapacityCollector(hub))),
+        ("Carbon, renewables and water", collected_families(CarbonCollector(hub))),
         ("Retrofit verification", collected_families(RetrofitCollector(hub))),
         ("Alerting", collected_families(NotifyCollector(cast(AlertStore, _Alerts())))),
         ("InfluxDB writer (when `exporters.influx` is configured)",

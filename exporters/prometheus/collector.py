@@ -35,6 +35,7 @@ UNIT_SUFFIX: dict[str, tuple[str, float]] = {
     "%": ("ratio", 0.01),
     "s": ("seconds", 1.0),
     "ratio": ("ratio", 1.0),
+    "m3": ("cubic_meters", 1.0),
 }
 
 HELP: dict[str, str] = {
@@ -47,6 +48,7 @@ HELP: dict[str, str] = {
                        "meters; never added to active energy)",
     "energy": "Energy counter as read from the device (it may wrap or be reset; "
               "dcmon_meter_energy_joules_total is the corrected lifetime total)",
+    "water_volume": "Water meter volume as read from the device (it may wrap or be reset)",
     "current": "RMS current",
     "voltage": "RMS voltage",
     "frequency": "Frequency",

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from dcmon.engine.results import ResultsHub
+from dcmon.engine.results import Results, ResultsHub
 
 
 class EngineCollector(Collector):
@@ -78,14 +78,7 @@ class EngineCollector(Collector):
                 inst.add_metric([i.site], i.value)
         yield from (fac_w, it_w, inst)
 
-        fac_e = CounterMetricFamily("dcmon_site_facility_energy_joules",
-                                    "Lifetime facility energy (monotonic)", labels=["site"])
-        it_e = CounterMetricFamily("dcmon_site_it_energy_joules",
-                                   "Lifetime IT energy (monotonic)", labels=["site"])
-        for e in res.energy:
-            fac_e.add_metric([e.site], e.facility_j)
-            it_e.add_metric([e.site], e.it_j)
-        yield from (fac_e, it_e)
+        yield from self._site_energy(res)
 
         life = CounterMetricFamily(
             "dcmon_meter_energy_joules", "Lifetime energy of a meter's counter, exact across "
@@ -101,3 +94,27 @@ class EngineCollector(Collector):
             wraps.add_metric([m.device, series], float(m.wraps))
             resets.add_metric([m.device, series], float(m.resets))
         yield from (life, wraps, resets)
+
+    @staticmethod
+    def _site_energy(res: Results) -> Iterator[Metric]:
+        """Lifetime energy (and water) per site: monotonic, shard-safe sums of meters."""
+        fac_e = CounterMetricFamily("dcmon_site_facility_energy_joules",
+                                    "Lifetime facility energy (monotonic)", labels=["site"])
+        it_e = CounterMetricFamily("dcmon_site_it_energy_joules",
+                                   "Lifetime IT energy (monotonic)", labels=["site"])
+        ren_e = CounterMetricFamily("dcmon_site_renewable_energy_joules", "Lifetime energy of "
+                                    "the site's renewable meters (sites that list them)",
+                                    labels=["site"])
+        gen_e = CounterMetricFamily("dcmon_site_generator_energy_joules", "Lifetime energy of "
+                                    "the site's generator meters (sites that list them)",
+                                    labels=["site"])
+        water = CounterMetricFamily("dcmon_site_water_cubic_meters", "Lifetime water of the "
+                                    "site's water meters, exact across wraps and resets",
+                                    labels=["site"])
+        for e in res.energy:
+            fac_e.add_metric([e.site], e.facility_j)
+            it_e.add_metric([e.site], e.it_j)
+            for fam, v in ((ren_e, e.renewable_j), (gen_e, e.generator_j), (water, e.water_m3)):
+                if v is not None:
+                    fam.add_metric([e.site], v)
+        yield from (fac_e, it_e, ren_e, gen_e, water)

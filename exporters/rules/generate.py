@@ -24,6 +24,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from dcmon import clock
 from dcmon.config.durations import format_duration
 from dcmon.config.inventory import Site
 from dcmon.config.policy import SitePolicy
@@ -32,6 +33,7 @@ from dcmon.config.topology import MeterRef, expand
 from dcmon.engine.alerts.gate import ramp_end_ts
 from dcmon.engine.pue import WINDOWS
 from dcmon.exporters.rules.capacity import capacity_group, capacity_policy, rack_rated_kw
+from dcmon.exporters.rules.carbon import carbon_group
 
 Rule = dict[str, Any]
 
@@ -377,4 +379,5 @@ def rule_file(cfg: Config, sharded: bool = False) -> dict[str, Any]:
     alerts = [*pue_rules(cfg, sharded), *metering_rules(cfg, sharded), *device_rules(cfg),
               *capacity_rules(cfg)]
     return {"groups": [policy_group(cfg), site_group(cfg, sharded), capacity_group(cfg),
-                       {"name": "dcmon-alerts", "rules": alerts}]}
+                       carbon_group(cfg, clock.now()), {"name": "dcmon-alerts",
+                                                        "rules": alerts}]}

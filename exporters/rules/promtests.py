@@ -18,6 +18,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from dcmon import clock
 from dcmon.config.durations import parse_duration
 from dcmon.config.inventory import Site
 from dcmon.config.resolved import Config
@@ -26,6 +27,7 @@ from dcmon.engine.capacity.compute import compute_capacity
 from dcmon.engine.capacity.model import SiteCapacity
 from dcmon.engine.capacity.rack import CapacityInputs
 from dcmon.exporters.rules.capacity import rack_rated_kw, rack_usable_kw
+from dcmon.exporters.rules.carbon import carbon_tests
 from dcmon.exporters.rules.generate import (
     PUE,
     capacity_rules,
@@ -344,4 +346,4 @@ def rule_tests(cfg: Config, rule_file: str = "rules.yml", sharded: bool = False
     pue = [] if sharded else [*pue_tests(cfg), *metering_tests(cfg)]
     return {"rule_files": [rule_file], "evaluation_interval": _at(STEP_S),
             "tests": [*pue, *device_tests(cfg), *capacity_tests(cfg),
-                      *capacity_recording_tests(cfg)]}
+                      *capacity_recording_tests(cfg), *carbon_tests(cfg, clock.now())]}

@@ -107,7 +107,7 @@ def test_inventory_points_at_the_compose_services(monkeypatch: pytest.MonkeyPatc
     for k, v in ENV.items():
         monkeypatch.setenv(k, v)
     cfg = load_config(ROOT / "config" / "compose-site.yaml")
-    assert len(cfg.devices) == 38 and {d.host for d in cfg.devices} == {"simulator"}
+    assert len(cfg.devices) == 40 and {d.host for d in cfg.devices} == {"simulator"}
     m = cfg.model
     assert m.exporters.prometheus.listen == "0.0.0.0:9630"
     assert m.api.listen == "0.0.0.0:9640"

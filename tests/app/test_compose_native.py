@@ -11,7 +11,7 @@ become local addresses (what a user does to point the stack elsewhere):
 * ``prometheus``: config/prometheus.yml with config/rules/, targets -> local ports, 1 s scrapes;
 * ``alertmanager``: config/alertmanager.yml as it is.
 
-Checks: Prometheus scrapes all 38 devices up and evaluates the generated rules for all four
+Checks: Prometheus scrapes all 40 devices up and evaluates the generated rules for all four
 sites, and sends to Alertmanager; dcmon writes points to the "InfluxDB"; the status page needs
 the compose token.
 """
@@ -169,8 +169,8 @@ def _query(prom: str, q: str) -> list[dict[str, Any]]:
 
 
 def test_prometheus_scrapes_every_simulated_device(stack: Stack) -> None:
-    up = _until("38 devices up in Prometheus",
-                lambda: (lambda rs: rs if len(rs) == 38 else None)(
+    up = _until("40 devices up in Prometheus",
+                lambda: (lambda rs: rs if len(rs) == 40 else None)(
                     _query(stack.prom, "dcmon_device_up == 1")), 90)
     assert {r["metric"]["site"] for r in up} == SITES, stack.log("dcmon")
 

@@ -137,6 +137,29 @@ def test_status_page_shows_the_breach_and_the_alert(demo: tuple[Demo, Recorder])
     assert "new-pdu-r01-a" in rack_page or ">A<" in rack_page
 
 
+def test_demo_shows_cue_and_wue(demo: tuple[Demo, Recorder]) -> None:
+    """The new build's cooling-tower water meter gives a WUE near the simulator's 1.8 L per kWh
+    of heat (IT and 8 % losses: ~1.94 L per IT kWh), and every site a CUE at the national
+    factor; the console prints them too (the school's REF only while its PV makes power)."""
+    d, rec = demo
+    rec.wait(lambda rs: any(_pue_breach(r, "muni-new") for r in rs), timeout=WITHIN_S)
+    html = _get(f"{d.status_url}/site/muni-new")
+    row = re.search(r'<tr class="carbon-window" data-window="1h" data-status="ok">(.*?)</tr>',
+                    html)
+    assert row, html[-3000:]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))
+    cue, wue = float(cells[2]), float(cells[7])
+    assert 1.8 * 1.08 * 0.98 < wue < 1.8 * 1.08 * 1.02, wue
+    assert 0.5306 * 1.3 < cue < 0.5306 * 1.4, cue  # the site's PUE x the grid factor
+    console = re.compile(r"last hour: CUE 0\.\d{3} kg CO2/kWh  WUE 1\.\d\d L/kWh")
+    deadline = time.monotonic() + 20  # the console summary comes every few seconds
+    while not console.search("".join(d.lines)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert console.search("".join(d.lines)), "".join(d.lines)[-2000:]
+    school = _get(f"{d.status_url}/site/edge-school")
+    assert 'id="carbon"' in school
+
+
 def test_status_page_in_headless_chromium(demo: tuple[Demo, Recorder], tmp_path: Path) -> None:
     browser = chromium()
     if browser is None:

@@ -46,7 +46,7 @@ def test_readme_check_config_runs_as_shown() -> None:
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
     lines = out.stdout.splitlines()
-    assert lines[0] == "config/example.yaml: OK: 2 site(s), 11 device(s), 2 credential(s)"
+    assert lines[0] == "config/example.yaml: OK: 2 site(s), 12 device(s), 2 credential(s)"
     assert "  credential ops-v3: authPriv SHA256/AES256" in lines
     assert ("  site city-dc1: PUE category 2 (pdu_output), backed by the metering; "
             "IT metering in 3/3 racks (100%)") in lines

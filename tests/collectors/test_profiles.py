@@ -51,7 +51,7 @@ def test_profile_errors_name_file_and_key() -> None:
         compile_profile(doc, "bad.yaml")
     lines = [str(p) for p in err.value.problems]
     assert "bad.yaml: metrics.0.unit: unknown unit 'kW' (known: %, A, Cel, Hz, J, V, VA, VAh, W, " \
-           "ratio, s, var, varh)" in lines
+           "m3, ratio, s, var, varh)" in lines
     assert "bad.yaml: metrics.1.width: a counter must declare its width (32 or 64) or its " \
            "cap" in lines
     assert any(line.startswith("bad.yaml: metrics.3: rack_power is marked on levels") for line

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dcmon.engine.capacity.model import FeedCapacity, RackCapacity, SiteCapacity
 from dcmon.engine.pue import PueResult
 from dcmon.engine.results import Results
+from dcmon.exporters.api.status.carbon import carbon_section
 from dcmon.exporters.api.status.html import (
     LEVEL_COLOUR,
     Frame,
@@ -133,6 +134,7 @@ def site_page(frame: Frame, res: Results, s: SiteStatus, note: str) -> str:
                     "#d07b26", key="facility_kw")],
         t["chart_power"].format(site=s.site), unit=" kW", no_data=t["no_data"], w=560)
         + "</div>")
+    out.append(carbon_section(frame, res, s.site))
     if cap is None:
         out.append(f'<h2>{t["capacity"]}</h2><p class="na">{t["no_capacity"]}</p>')
     else:

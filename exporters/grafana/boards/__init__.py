@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from grafana_foundation_sdk.builders import dashboard as db
 
+from dcmon.exporters.grafana.boards.carbon import site_carbon
 from dcmon.exporters.grafana.boards.city import city_overview
 from dcmon.exporters.grafana.boards.cooling import cooling
 from dcmon.exporters.grafana.boards.devices import device_health
@@ -33,4 +34,5 @@ DASHBOARDS: dict[str, Callable[[], db.Dashboard]] = {
     "rack-capacity": rack_capacity,
     "cooling": cooling,
     "device-health": device_health,
+    "site-carbon": site_carbon,
 }

@@ -93,7 +93,7 @@ def test_queries_use_only_exported_metrics(models: dict[str, dict[str, Any]]) ->
 
 def test_structure(models: dict[str, dict[str, Any]]) -> None:
     uids = [m["uid"] for m in models.values()]
-    assert len(set(uids)) == len(uids) == 5
+    assert len(set(uids)) == len(uids) == 6
     for stem, m in models.items():
         assert m["schemaVersion"] == SCHEMA_VERSION, stem
         assert "dcmon" in m["tags"] and m["title"].startswith("dcmon / ")

@@ -149,7 +149,7 @@ def test_cli_push_reads_the_token_from_the_environment() -> None:
                                         "--folder", "Energy & PUE"],
                                  env={"DCMON_GRAFANA_TOKEN": TOKEN})
     assert res.exit_code == 0, res.output
-    assert "5 dashboard(s) pushed to folder 'Energy & PUE'" in res.output
+    assert "6 dashboard(s) pushed to folder 'Energy & PUE'" in res.output
     assert f"dcmon-pue  dcmon / Site PUE compliance v1  {g.url}/d/dcmon-pue/dcmon-pue" \
         in res.output
     assert g.folders == {"energy-pue": "Energy & PUE"}
