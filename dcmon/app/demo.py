@@ -35,6 +35,7 @@ from dcmon.app.inventory import parse_config
 from dcmon.app.service import RunningService, start_service, stop_service
 from dcmon.collectors.registry import ProfileRegistry
 from dcmon.config.yamlfile import load_yaml
+from dcmon.engine.carbon.factors import grid_factor
 from dcmon.engine.pue import instantaneous
 from dcmon.engine.tenants.statement import statement
 from dcmon.exporters.reports.statement import render_markdown
@@ -267,7 +268,7 @@ def tenant_statement(svc: RunningService, site: str) -> str:
     """The tenants' statement of ``site`` for the simulated month so far (docs/tenants.md)."""
     hub = svc.hub
     try:
-        st = statement(hub.config, hub.engine, site, None, clock.now(), None,
+        st = statement(hub.config, hub.engine, site, None, clock.now(), grid_factor,
                        hub.calc.settle_s())
     except ValueError as exc:
         return f"no tenant statement yet: {exc}"

@@ -10,20 +10,14 @@ from pathlib import Path
 import click
 
 from dcmon.app.cli.common import fail, load_or_exit, site_or_exit
-from dcmon.config.resolved import Config
+from dcmon.engine.carbon.factors import constant_factor
+from dcmon.engine.carbon.factors import grid_factor as grid_factor_of
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.mv.report import GridFactor, MvReport
 from dcmon.engine.mv.run import retrofit_reports
 from dcmon.engine.mv.sensor import FILE as TEMPERATURE_FILE
 from dcmon.engine.mv.sensor import TemperatureLog
 from dcmon.engine.store import Store
-
-
-def fixed_factor(kg_per_kwh: float) -> GridFactor:
-    """A grid factor given on the command line, the same at every site and time."""
-    def factor(_config: Config, _site: str, _at: float) -> tuple[float, str]:
-        return kg_per_kwh, f"{kg_per_kwh} kg CO2/kWh (--grid-factor)"
-    return factor
 
 
 def report_lines(r: MvReport) -> list[str]:
@@ -70,7 +64,8 @@ def report_lines(r: MvReport) -> list[str]:
 @click.option("--site", default=None)
 @click.option("--id", "retrofit", default=None, help="One retrofit (default: all).")
 @click.option("--grid-factor", type=click.FloatRange(0, 10), default=None,
-              help="kg CO2 per kWh of grid electricity for the avoided CO2.")
+              help="kg CO2 per kWh of grid electricity for the avoided CO2 (default: the "
+                   "inventory's grid factors, else the national average; docs/carbon.md).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def retrofit(config_file: str, site: str | None, retrofit: str | None,
              grid_factor: float | None, fmt: str) -> None:
@@ -86,7 +81,8 @@ def retrofit(config_file: str, site: str | None, retrofit: str | None,
     log_path = state.parent / TEMPERATURE_FILE  # outdoor sensors, kept by `dcmon run`
     temps = TemperatureLog(log_path, list) if log_path.exists() else None
     try:
-        factor = fixed_factor(grid_factor) if grid_factor is not None else None
+        factor: GridFactor = (grid_factor_of if grid_factor is None else constant_factor(
+            grid_factor, f"{grid_factor} kg CO2/kWh (--grid-factor)"))
         reports = retrofit_reports(cfg, EnergyEngine(cfg, store), time.time(), factor, site,
                                    retrofit, temps)
     finally:

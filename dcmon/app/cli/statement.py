@@ -2,8 +2,9 @@
 
 From the store of ``dcmon run`` (``--config``: its ``state_dir``) or from recorded readings
 (``--readings``, the replay format of docs/energy.md); Markdown in Chinese or English, CSV or
-JSON. The CO2 column needs a grid emission factor: ``--grid-factor`` gives one (kg CO2 per
-kWh) for the whole month.
+JSON. The CO2 column uses the inventory's grid emission factors (docs/carbon.md: the site's, else
+the city's, else the national average); ``--grid-factor`` replaces them with one value (kg CO2
+per kWh) for the whole month.
 """
 
 from __future__ import annotations
@@ -16,19 +17,11 @@ import click
 
 from dcmon.app.cli.common import fail, load_or_exit, site_or_exit
 from dcmon.app.statements import statement_from_readings, statement_from_store
-from dcmon.config.resolved import Config
+from dcmon.engine.carbon.factors import constant_factor
+from dcmon.engine.carbon.factors import grid_factor as grid_factor_of
 from dcmon.engine.tenants.model import Statement
 from dcmon.engine.tenants.statement import GridFactor
 from dcmon.exporters.reports.statement import render_csv, render_json, render_markdown
-
-
-def constant_factor(value: float, source: str) -> GridFactor:
-    """A grid factor that is ``value`` kg CO2/kWh at every site and hour."""
-
-    def factor(_config: Config, _site: str, _at: float) -> tuple[float, str]:
-        return value, source
-
-    return factor
 
 
 @click.command("statement")
@@ -47,7 +40,8 @@ def constant_factor(value: float, source: str) -> GridFactor:
 @click.option("--at", "at", type=float, default=None,
               help="As of this Unix time (default: now, or the last replayed reading).")
 @click.option("--grid-factor", type=click.FloatRange(0, 10), default=None,
-              help="Grid emission factor, kg CO2 per kWh, for the CO2 column.")
+              help="Grid emission factor, kg CO2 per kWh, for the CO2 column (default: the "
+                   "inventory's grid factors, else the national average).")
 @click.option("--grid-factor-source", default="given with --grid-factor", show_default=True,
               help="Where the factor comes from, printed on the statement.")
 def statement(config_file: str, site: str | None, month: str | None, fmt: str, lang: str,
@@ -56,8 +50,8 @@ def statement(config_file: str, site: str | None, month: str | None, fmt: str, l
     """Per tenant and month: IT energy, overhead share, CO2 and cost, adding up to the site."""
     cfg, reg = load_or_exit(config_file)
     site_or_exit(cfg, site)
-    factor = (constant_factor(grid_factor, grid_factor_source) if grid_factor is not None
-              else None)
+    factor: GridFactor = (grid_factor_of if grid_factor is None
+                          else constant_factor(grid_factor, grid_factor_source))
     sites = [s.id for s in cfg.model.sites if s.energy is not None and site in (None, s.id)]
     if not sites:
         fail([f"{config_file}: no site with an energy topology: no statement"])

@@ -9,6 +9,7 @@ the latest listed one uses the latest, and the source text says that it was carr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -50,6 +51,15 @@ def grid_factor(config: Config, site_id: str, at: float) -> tuple[float, str]:
     year = datetime.fromtimestamp(at, ZoneInfo(site_timezone(config, site_id))).year
     f, source = factor_for_year(factor_list(config, site_id), year)
     return f.kg_per_kwh, source
+
+
+def constant_factor(kg_per_kwh: float, source: str) -> Callable[[Config, str, float],
+                                                                  tuple[float, str]]:
+    """A factor the user gives for one run (``--grid-factor``): the same at every site and
+    time, with the source text the user states, in place of :func:`grid_factor`."""
+    def factor(_config: Config, _site: str, _at: float) -> tuple[float, str]:
+        return kg_per_kwh, source
+    return factor
 
 
 def residual_factor(config: Config, site_id: str, at: float) -> tuple[float, str]:

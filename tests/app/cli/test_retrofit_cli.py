@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from dcmon.app.cli import main
@@ -23,7 +24,11 @@ def test_text_and_json(tmp_path: Path) -> None:
     assert "at baseline conditions: not stated" in out.output
     js = CliRunner().invoke(main, ["retrofit", "--config", cfg, "--format", "json"])
     [doc] = json.loads(js.output)
-    assert doc["avoided_kwh"] == report.avoided_kwh and doc["avoided_co2_kg"] is None
+    assert doc["avoided_kwh"] == report.avoided_kwh
+    # No --grid-factor: the inventory's factors (here the national average, 2023's carried
+    # forward to 2026), applied to each reporting day's avoided energy.
+    assert doc["avoided_co2_kg"] == pytest.approx(report.avoided_kwh * 0.5306, rel=1e-9)
+    assert doc["co2_factor_source"].startswith("MEE/NBS 2023 national grid average")
     assert abs(doc["avoided_kwh"] - truth.saving_kwh) <= doc["uncertainty_kwh"]
 
 

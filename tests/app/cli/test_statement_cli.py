@@ -39,13 +39,17 @@ def test_markdown_en_from_readings() -> None:
 
 def test_zh_csv_json() -> None:
     zh = _run("--readings", READINGS, "--lang", "zh")
-    assert "| 市卫健委 | CC-0301 | hall/a01 | 6.00 | 2.45 | 8.45 | - | 8.64 |" in zh
+    # No --grid-factor: the inventory's factors, here the shipped national average (2023's,
+    # carried forward to 2026): 8.45 kWh x 0.5306 = 4.48 kg; the lines add up to 18 x 0.5306.
+    assert "| 市卫健委 | CC-0301 | hall/a01 | 6.00 | 2.45 | 8.45 | 4.48 | 8.64 |" in zh
+    assert "| **站点合计** | - | - | 13.00 | 5.00 | **18.00** | 9.55 | **18.60** |" in zh
     assert "| 市卫健委 | 5.45 | 6.54 | 3.00 | 2.10 | 0.00 | 0.00 |" in zh  # 峰 平 谷
-    assert "- 无碳排放：未提供电网排放因子" in zh
+    assert "电网排放因子：MEE/NBS 2023 national grid average" in zh
+    assert "the latest listed (2023), applied to 2026" in zh
     assert "- 本月站点 PUE 不予给出：应有计量小时数的覆盖率为 0.9%，低于最低要求 90%" in zh
     rows = _run("--readings", READINGS, "--format", "csv").lstrip("\ufeff").splitlines()
     assert rows[0].startswith("site,month,tenant,")
-    assert rows[-1].startswith("dc1,2026-01,total,站点合计,Site total,,,13.0,5.0,18.0,,18.6,")
+    assert rows[-1].startswith("dc1,2026-01,total,站点合计,Site total,,,13.0,5.0,18.0,9.55,18.6,")
     doc = json.loads(_run("--readings", READINGS, "--format", "json", "--month", "2026-01"))
     assert doc[0]["total"]["cost"] == 18.6
 
