@@ -95,6 +95,8 @@ class Setting:
     index_labels: tuple[str, ...] | None
     #: Raw value of the setting -> how to read; a value not listed skips the reading.
     cases: Mapping[int, SettingCase]
+    #: The case for an agent without the setting object; None: such a reading is skipped.
+    absent: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

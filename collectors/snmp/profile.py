@@ -130,6 +130,9 @@ class SettingIn(Strict):
     scalar: bool = False
     index: list[str] | None = None
     cases: dict[int, SettingCaseIn] = Field(min_length=1)
+    #: The case to read by when the agent has no such object at all (not when it answers a
+    #: value not listed): for firmware that predates the setting. None: skip the reading.
+    absent: int | None = None
 
     _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
 
@@ -304,7 +307,10 @@ def _setting(m: MetricIn, key: str, file: str, ref: Callable[[list[str] | None, 
     cases = {k: SettingCase(c.scale, c.offset, c.transform) for k, c in s.cases.items()}
     if any(c.scale == 0 for c in cases.values()):
         problems.append(Problem(file, f"{key}.setting.cases", "scale must not be 0"))
-    return Setting(s.oid, labels, cases)
+    if s.absent is not None and s.absent not in cases:
+        problems.append(Problem(file, f"{key}.setting.absent", f"{s.absent} is none of the "
+                                                               f"cases {sorted(cases)}"))
+    return Setting(s.oid, labels, cases, s.absent)
 
 
 def compile_snmp_profile(data: Any, file: str) -> CompiledProfile:
@@ -399,6 +405,8 @@ def _describe_metric(m: SnmpMetric) -> Mapping[str, Any]:
         out["setting"] = {"oid": m.setting.oid, "scalar": m.setting.index_labels is None,
                           "cases": {k: {f: v for f, v in vars_of(c).items() if v is not None}
                                     for k, c in sorted(m.setting.cases.items())}}
+        if m.setting.absent is not None:
+            out["setting"]["absent"] = m.setting.absent
     if m.lookups:
         out["lookups"] = [{"label": lk.label, "oid": lk.oid} for lk in m.lookups]
     if m.kind == "counter":

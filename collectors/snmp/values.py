@@ -70,6 +70,8 @@ def convert(metric: SnmpMetric, raw: float, digits_factor: float = 1.0,
 def setting_case(setting: Setting, vb: VarBind | None) -> tuple[SettingCase | None, str]:
     """The case a device setting selects, or None and why (absent, or a value not listed)."""
     if vb is None or vb.is_exception:
+        if setting.absent is not None:
+            return setting.cases[setting.absent], ""
         return None, f"no setting at {setting.oid}"
     n = numeric(vb)
     case = setting.cases.get(int(n)) if n is not None and n.is_integer() else None

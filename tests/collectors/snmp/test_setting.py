@@ -97,3 +97,28 @@ def test_bad_settings_fail_with_file_and_key() -> None:
         "p.yaml: metrics.2.setting.cases: Dictionary should have at least 1 item after validation, "
         "not 0",
     ]), lines
+
+
+def test_absent_names_the_case_for_an_agent_without_the_setting() -> None:
+    """``absent`` reads by a named case only when the agent has no setting object; a value it
+    does publish but the profile does not list is still skipped."""
+    values = _temps(1)
+    del values[UNITS]
+    res = _poll(values, _profile(oid=UNITS, scalar=True, cases=CASES, absent=0))
+    assert {r.labels["sensor"]: r.value for r in res.readings} == pytest.approx(
+        {"1": 25.0, "2": -20.0})
+    assert res.errors == ()
+    res = _poll(_temps(7), _profile(oid=UNITS, scalar=True, cases=CASES, absent=0))
+    assert res.readings == () and {e.reason for e in res.errors} == {"unknown_setting"}
+    res = _poll(_temps(1), _profile(oid=UNITS, scalar=True, cases=CASES, absent=0))
+    assert {r.labels["sensor"]: r.value for r in res.readings} == pytest.approx(
+        {"1": 77.0, "2": -4.0})
+    shown = describe_snmp(_profile(oid=UNITS, scalar=True, cases=CASES, absent=0))
+    assert shown["metrics"][0]["setting"]["absent"] == 0
+
+
+def test_absent_must_name_a_case() -> None:
+    with pytest.raises(ConfigError) as err:
+        _profile(oid=UNITS, scalar=True, cases=CASES, absent=2)
+    assert [str(p) for p in err.value.problems] == [
+        "t.yaml: metrics.0.setting.absent: 2 is none of the cases [0, 1]"]
