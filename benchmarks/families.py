@@ -1,12 +1,14 @@
 """Which dcmon profile reads each LibreNMS power/environment family, or why none does.
 
-Reads the family list (``../shared/mibs/README.md``), each family's detection facts
-(``../shared/mibs/_os_detection/<os>.yaml``: sysObjectID prefixes, whether LibreNMS reads it
+Reads the family list (``$DCMON_SHARED_DIR/mibs/README.md``), each family's detection facts
+(``$DCMON_SHARED_DIR/mibs/_os_detection/<os>.yaml``: sysObjectID prefixes, whether LibreNMS reads it
 through UPS-MIB), dcmon's profiles, and the hand-kept notes in ``benchmarks/families.yaml``
 (families found by probing, and why a family has no profile). Prints the markdown table of
 docs/device-coverage.md ("Families").
 
-    .venv/bin/python benchmarks/families.py [--shared ../shared] > table.md
+    .venv/bin/python benchmarks/families.py [--shared DIR] > table.md
+
+``--shared`` defaults to ``$DCMON_SHARED_DIR``, else a ``shared`` folder beside the checkout.
 
 A family maps to the profiles whose sysObjectID prefix covers one of its prefixes (or lies
 inside one), else to its note, else to ``ups_mib`` when LibreNMS reads it as an RFC 1628 UPS,
@@ -16,6 +18,7 @@ else it is listed as not read.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
@@ -97,7 +100,8 @@ def mapping(shared: Path) -> list[tuple[str, str, str, str]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--shared", type=Path, default=REPO.parent / "shared")
+    ap.add_argument("--shared", type=Path,
+                    default=Path(os.environ.get("DCMON_SHARED_DIR") or REPO.parent / "shared"))
     args = ap.parse_args()
     rows = mapping(args.shared)
     print("| LibreNMS family | product | dcmon profile | how it is found, or why none |")
