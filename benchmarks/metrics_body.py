@@ -14,15 +14,18 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from prometheus_client import CollectorRegistry
 
+from dcmon.engine.results import Results
 from dcmon.engine.snapshot import DeviceInfo, Snapshot
 from dcmon.exporters.prometheus.collector import SnapshotCollector
 from dcmon.exporters.prometheus.exposition import ExpositionCache
 from dcmon.exporters.prometheus.http import FastExposition, MetricsServer
+from dcmon.exporters.prometheus.results import ResultsText
 from dcmon.model import PollResult, Reading, Source
 
 
@@ -56,7 +59,9 @@ def main() -> None:
     full = CollectorRegistry(auto_describe=False)
     full.register(SnapshotCollector(snap))
     server = MetricsServer("127.0.0.1", 0, full,
-                           fast=FastExposition(cache, CollectorRegistry())).start()
+                           fast=FastExposition(cache, ResultsText(SimpleNamespace(latest=Results()),
+                                                               CollectorRegistry()),
+                                               CollectorRegistry())).start()
     base = f"http://127.0.0.1:{server.port}/metrics"
     try:
         print(f"{args.pdus} PDUs x 54 lines: rendered in {render:.2f} s "

@@ -49,6 +49,7 @@ from dcmon.exporters.prometheus.collector import SnapshotCollector
 from dcmon.exporters.prometheus.engine import EngineCollector
 from dcmon.exporters.prometheus.exposition import ExpositionCache
 from dcmon.exporters.prometheus.http import FastExposition, MetricsServer
+from dcmon.exporters.prometheus.results import ResultsText
 
 log = logging.getLogger("dcmon.app.service")
 
@@ -121,10 +122,12 @@ class _Pipeline:
     hub: ResultsHub
     #: Everything /metrics serves (the OpenMetrics path and tests read it).
     registry: CollectorRegistry
-    #: The engine's results and the service's own metrics, without the device samples.
+    #: What changes between results runs (alerts delivered, reloads, InfluxDB): per scrape.
     results: CollectorRegistry
     #: Device samples rendered when each poll lands (the text-format /metrics path).
     devices: ExpositionCache
+    #: The engine's results rendered once per results run (the text-format /metrics path).
+    results_text: ResultsText
     influx: InfluxWriter | None
 
 
@@ -189,7 +192,7 @@ def _pipeline(config: Config, profiles: ProfileRegistry, store: Store,
 
     A shard publishes no site-level result (PUE, site power, capacity): with part of the
     devices they would be wrong, not partial-looking (:mod:`dcmon.app.shard`)."""
-    poller = Poller(config, profiles)
+    poller = Poller(config, profiles, sources=False)  # `dcmon poll` shows sources, not /metrics
     hub = ResultsHub(config, EnergyEngine(config, store), poller.snapshot)
     poller.listeners.append(hub.on_poll)
     # The latest readings for `dcmon report capacity` beside the service (dcmon/app/live.py).
@@ -198,11 +201,17 @@ def _pipeline(config: Config, profiles: ProfileRegistry, store: Store,
     devices = ExpositionCache(poller.snapshot)
     poller.listeners.append(devices.on_poll)
     results = CollectorRegistry()
+    engine, cached = CollectorRegistry(), CollectorRegistry()  # the latter without meters
     if shard is None:
-        results.register(EngineCollector(hub))
-        results.register(CapacityCollector(hub))
+        engine.register(EngineCollector(hub))
+        engine.register(CapacityCollector(hub))
+        cached.register(EngineCollector(hub, meters=False))
+        cached.register(CapacityCollector(hub))
     else:
-        results.register(ShardResults(EngineCollector(hub), shard))
+        engine.register(ShardResults(EngineCollector(hub), shard))
+        cached.register(ShardResults(EngineCollector(hub, meters=False), shard))
+    results_text = ResultsText(hub, cached)
+    hub.listeners.append(results_text.on_results)  # rendered per results run, not per scrape
     influx = None
     if config.model.exporters.influx is not None:  # exporters/influx/README.md
         influx = InfluxWriter.from_config(config, state_path(config).parent)
@@ -213,8 +222,9 @@ def _pipeline(config: Config, profiles: ProfileRegistry, store: Store,
         influx.start()  # its thread batches, flushes every flush_interval, replays the spool
     registry = CollectorRegistry(auto_describe=False)
     registry.register(SnapshotCollector(poller.snapshot))
+    registry.register(engine)
     registry.register(results)
-    return _Pipeline(poller, store, hub, registry, results, devices, influx)
+    return _Pipeline(poller, store, hub, registry, results, devices, results_text, influx)
 
 
 def _schedule(scheduler: AsyncIOScheduler, config: Config, poller: Poller, hub: ResultsHub,
@@ -262,7 +272,8 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
     host, port = split_listen(address)
     try:
         server = MetricsServer(host, port, pipe.registry, Readiness(pipe.poller, store),
-                               FastExposition(pipe.devices, pipe.results)).start()
+                               FastExposition(pipe.devices, pipe.results_text, pipe.results)
+                               ).start()
     except OSError as exc:
         _abandon(pipe, alert_store)
         raise listen_error(address, exc) from None

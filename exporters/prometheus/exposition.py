@@ -61,13 +61,14 @@ HEALTH_FAMILIES = (
 )
 
 
-def _escape(value: str) -> str:
+def escape(value: str) -> str:
+    """A label value escaped as the text format wants it."""
     return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
 
 
 def sample_line(name: str, labels: Iterable[tuple[str, str]], value: float) -> str:
     """One sample as prometheus_client writes it: labels sorted by name."""
-    body = ",".join(f'{k}="{_escape(v)}"' for k, v in sorted(labels))
+    body = ",".join(f'{k}="{escape(v)}"' for k, v in sorted(labels))
     return f"{name}{{{body}}} {go_float(value)}\n"
 
 
@@ -169,6 +170,11 @@ class ExpositionCache:
 
     def body(self, site: str | None = None) -> bytes:
         """The text exposition of every device (or of one site's), families in name order."""
+        return b"".join(self.chunks(site))
+
+    def chunks(self, site: str | None = None) -> list[bytes]:
+        """:meth:`body` in pieces (headers and each device's lines), not joined: a listener
+        writes them out without building a 100 MB copy of the city."""
         if self._generation != self.snapshot.generation:
             self._resync()
         out: list[bytes] = []
@@ -180,4 +186,4 @@ class ExpositionCache:
                 if chunks:
                     out.append(self._families[name].header())
                     out.extend(chunks)
-        return b"".join(out)
+        return out

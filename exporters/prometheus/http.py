@@ -15,16 +15,20 @@ ready one. This small server answers only what it knows, like Prometheus and snm
 - anything else: 404; any method but GET and HEAD: 405.
 
 It serves from threads of its own (one per request), so a slow scrape never blocks polling;
-collectors only read immutable snapshots.
+collectors only read immutable snapshots. Those threads share the interpreter with the event
+loop that polls, so a scrape does little in Python: it takes the cached pieces (each device's
+lines, the results rendered at their last run), joins them into blocks of about 1 MB, and
+gzips and writes block by block (zlib and the socket let go of the interpreter while they
+work). A city's body is never copied whole: a 97 MB scrape used to hold three copies.
 """
 
 from __future__ import annotations
 
-import gzip
 import logging
 import socket
 import threading
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -33,6 +37,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, choose_encoder
 
 from dcmon.exporters.prometheus.exposition import ExpositionCache
+from dcmon.exporters.prometheus.results import ResultsText
 
 log = logging.getLogger("dcmon.exporters.prometheus")
 
@@ -44,18 +49,53 @@ def _always_ready() -> tuple[bool, str]:
     return True, ""
 
 
+#: Pieces are joined into blocks of about this size before they are gzipped and written.
+BLOCK = 1 << 20
+
+
 @dataclass(frozen=True)
 class FastExposition:
-    """Cached device samples plus the (small) results registry, in the text format."""
+    """Cached device samples, the cached results families, and the small registry of what
+    changes between results runs (alerts delivered, reloads, InfluxDB), in the text format."""
 
     devices: ExpositionCache
-    results: CollectorRegistry
+    results: ResultsText
+    live: CollectorRegistry
+
+    def chunks(self, site: str | None, part: str | None) -> list[bytes]:
+        """The body in pieces: devices (all, or one site's), then the results."""
+        if part == "results":
+            return [self.results.text(), generate_latest(self.live)]
+        devices = self.devices.chunks(site)
+        if site is not None:
+            return devices
+        return [*devices, self.results.text(), generate_latest(self.live)]
 
     def body(self, site: str | None, part: str | None) -> bytes:
-        if part == "results":
-            return generate_latest(self.results)
-        devices = self.devices.body(site)
-        return devices if site is not None else devices + generate_latest(self.results)
+        return b"".join(self.chunks(site, part))
+
+
+def blocks(chunks: Iterable[bytes], size: int = BLOCK) -> Iterator[bytes]:
+    """Pieces joined into blocks of at least ``size`` bytes (the last may be smaller)."""
+    pending: list[bytes] = []
+    n = 0
+    for c in chunks:
+        pending.append(c)
+        n += len(c)
+        if n >= size:
+            yield b"".join(pending)
+            pending, n = [], 0
+    if pending:
+        yield b"".join(pending)
+
+
+def gzip_blocks(chunks: Iterable[bytes]) -> list[bytes]:
+    """One gzip stream of the pieces, compressed block by block at level 1 (a city's 97 MB
+    in ~0.3 s, 20x smaller; zlib lets go of the interpreter while it works)."""
+    z = zlib.compressobj(1, zlib.DEFLATED, 31)  # wbits 31: a gzip header and trailer
+    out = [z.compress(b) for b in blocks(chunks)]
+    out.append(z.flush())
+    return [b for b in out if b]
 
 
 def _first(query: dict[str, list[str]], name: str) -> str | None:
@@ -107,10 +147,10 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if fast is not None and _takes_text(accept):
                 content_type = CONTENT_TYPE_LATEST
-                body = fast.body(_first(query, "site"), _first(query, "part"))
+                body = fast.chunks(_first(query, "site"), _first(query, "part"))
             else:
                 encoder, content_type = choose_encoder(accept)
-                body = encoder(self.server.registry)
+                body = [encoder(self.server.registry)]
         except Exception:  # a collector's fault: say so, keep serving
             log.exception("a metrics collector failed")
             self._send(500, b"collecting metrics failed; see dcmon's log\n",
@@ -118,20 +158,23 @@ class _Handler(BaseHTTPRequestHandler):
             return
         extra: dict[str, str] = {}
         if "gzip" in self.headers.get("Accept-Encoding", ""):
-            body = gzip.compress(body, compresslevel=1)  # 60 MB in ~0.1 s, 15x smaller
+            body = gzip_blocks(body)
             extra["Content-Encoding"] = "gzip"
         self._send(200, body, content_type, head, extra)
 
-    def _send(self, code: int, body: bytes, content_type: str, head: bool,
+    def _send(self, code: int, body: bytes | list[bytes], content_type: str, head: bool,
               extra: dict[str, str] | None = None) -> None:
+        """Answer with ``body`` (pieces are written in blocks, never joined whole)."""
+        pieces = [body] if isinstance(body, bytes) else body
         self.send_response(code)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(sum(len(p) for p in pieces)))
         for k, v in (extra or {}).items():
             self.send_header(k, v)
         self.end_headers()
         if not head:
-            self.wfile.write(body)
+            for block in blocks(pieces):
+                self.wfile.write(block)
 
     def log_message(self, format: str, *args: object) -> None:
         """No access log: a scrape every 15 s is not news."""
