@@ -46,7 +46,8 @@ def rss() -> int:
         return int(f.read().split()[1]) * 4096
 
 
-def build(devices: int, polls: int, db: Path) -> tuple[dict[str, float], tuple[Any, ...]]:
+def build(devices: int, polls: int, db: Path, sources: bool = False
+          ) -> tuple[dict[str, float], tuple[Any, ...]]:
     """Build and feed the per-device state; return RSS figures and the objects (kept alive)."""
     reg = ProfileRegistry.load()
     gc.collect()
@@ -62,7 +63,7 @@ def build(devices: int, polls: int, db: Path) -> tuple[dict[str, float], tuple[A
     every = getattr(results, "FLUSH_POLLS", 1)
     for k in range(polls):
         for i, d in enumerate(cfg.devices, 1):
-            res = apc_rpdu2_poll(d.id, T0 + k * 30.0, k)
+            res = apc_rpdu2_poll(d.id, T0 + k * 30.0, k, sources=sources)
             snap.record(res)
             cache.on_poll(res)
             hub.on_poll(res)
@@ -76,12 +77,12 @@ def build(devices: int, polls: int, db: Path) -> tuple[dict[str, float], tuple[A
     return figures, (cfg, snap, cache, hub)
 
 
-def one(devices: int, polls: int, top: int) -> dict[str, Any]:
+def one(devices: int, polls: int, top: int, sources: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         if top:
             tracemalloc.start()
         t = time.perf_counter()
-        built, keep = build(devices, polls, Path(tmp) / "dcmon.sqlite")
+        built, keep = build(devices, polls, Path(tmp) / "dcmon.sqlite", sources)
         figures: dict[str, Any] = dict(built)
         figures["build_s"] = time.perf_counter() - t
         if top:
@@ -103,16 +104,20 @@ def main() -> None:
     ap.add_argument("--polls", type=int, default=3)
     ap.add_argument("--top", type=int, default=12,
                     help="tracemalloc entries, for the first count only (0: none)")
+    ap.add_argument("--sources", action="store_true",
+                    help="readings with a Source and a labels dict each (dcmon before the "
+                         "run path dropped them)")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one is not None:
-        print(json.dumps(one(args.one, args.polls, args.top if args.trace else 0)))
+        print(json.dumps(one(args.one, args.polls, args.top if args.trace else 0,
+                             args.sources)))
         return
     n_readings = len(apc_rpdu2_poll("pdu0", T0, 0).readings)
     for i, n in enumerate(args.devices):
         run = [sys.executable, __file__, "--one", str(n), "--polls", str(args.polls),
-               "--top", str(args.top)]
+               "--top", str(args.top), *(["--sources"] if args.sources else [])]
         plain = json.loads(subprocess.run(run, check=True, capture_output=True,
                                           text=True).stdout)
         print(f"{n:,} PDUs ({n_readings} readings a poll, {args.polls} polls each): "

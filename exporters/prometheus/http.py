@@ -27,8 +27,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -37,6 +36,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, choose_encoder
 
 from dcmon.exporters.prometheus.exposition import ExpositionCache
+from dcmon.exporters.prometheus.gzipped import blocks, gunzip_member, gzip_blocks
 from dcmon.exporters.prometheus.results import ResultsText
 
 log = logging.getLogger("dcmon.exporters.prometheus")
@@ -47,10 +47,6 @@ Readiness = Callable[[], tuple[bool, str]]
 
 def _always_ready() -> tuple[bool, str]:
     return True, ""
-
-
-#: Pieces are joined into blocks of about this size before they are gzipped and written.
-BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -64,38 +60,22 @@ class FastExposition:
 
     def chunks(self, site: str | None, part: str | None) -> list[bytes]:
         """The body in pieces: devices (all, or one site's), then the results."""
-        if part == "results":
-            return [self.results.text(), generate_latest(self.live)]
-        devices = self.devices.chunks(site)
-        if site is not None:
+        devices = [] if part == "results" else self.devices.chunks(site)
+        if site is not None and part != "results":
             return devices
-        return [*devices, self.results.text(), generate_latest(self.live)]
+        return [*devices, *map(gunzip_member, self.results.members()),
+                generate_latest(self.live)]
+
+    def gzipped(self, site: str | None, part: str | None) -> list[bytes]:
+        """The same body as gzip members: the results are kept compressed already."""
+        devices = [] if part == "results" else self.devices.chunks(site)
+        if site is not None and part != "results":
+            return gzip_blocks(devices)
+        return [*gzip_blocks(devices), *self.results.members(),
+                *gzip_blocks([generate_latest(self.live)])]
 
     def body(self, site: str | None, part: str | None) -> bytes:
         return b"".join(self.chunks(site, part))
-
-
-def blocks(chunks: Iterable[bytes], size: int = BLOCK) -> Iterator[bytes]:
-    """Pieces joined into blocks of at least ``size`` bytes (the last may be smaller)."""
-    pending: list[bytes] = []
-    n = 0
-    for c in chunks:
-        pending.append(c)
-        n += len(c)
-        if n >= size:
-            yield b"".join(pending)
-            pending, n = [], 0
-    if pending:
-        yield b"".join(pending)
-
-
-def gzip_blocks(chunks: Iterable[bytes]) -> list[bytes]:
-    """One gzip stream of the pieces, compressed block by block at level 1 (a city's 97 MB
-    in ~0.3 s, 20x smaller; zlib lets go of the interpreter while it works)."""
-    z = zlib.compressobj(1, zlib.DEFLATED, 31)  # wbits 31: a gzip header and trailer
-    out = [z.compress(b) for b in blocks(chunks)]
-    out.append(z.flush())
-    return [b for b in out if b]
 
 
 def _first(query: dict[str, list[str]], name: str) -> str | None:
@@ -144,22 +124,22 @@ class _Handler(BaseHTTPRequestHandler):
     def _metrics(self, head: bool, query: dict[str, list[str]]) -> None:
         accept = self.headers.get("Accept", "")
         fast = self.server.fast
+        gz = "gzip" in self.headers.get("Accept-Encoding", "")
+        extra: dict[str, str] = {"Content-Encoding": "gzip"} if gz else {}
         try:
             if fast is not None and _takes_text(accept):
                 content_type = CONTENT_TYPE_LATEST
-                body = fast.chunks(_first(query, "site"), _first(query, "part"))
+                site, part = _first(query, "site"), _first(query, "part")
+                body = fast.gzipped(site, part) if gz else fast.chunks(site, part)
             else:
                 encoder, content_type = choose_encoder(accept)
                 body = [encoder(self.server.registry)]
+                body = gzip_blocks(body) if gz else body
         except Exception:  # a collector's fault: say so, keep serving
             log.exception("a metrics collector failed")
             self._send(500, b"collecting metrics failed; see dcmon's log\n",
                        "text/plain; charset=utf-8", head)
             return
-        extra: dict[str, str] = {}
-        if "gzip" in self.headers.get("Accept-Encoding", ""):
-            body = gzip_blocks(body)
-            extra["Content-Encoding"] = "gzip"
         self._send(200, body, content_type, head, extra)
 
     def _send(self, code: int, body: bytes | list[bytes], content_type: str, head: bool,

@@ -13,8 +13,9 @@ those of :class:`~dcmon.exporters.prometheus.engine.EngineCollector` and
 
 from __future__ import annotations
 
+import itertools
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -22,20 +23,37 @@ from prometheus_client import CollectorRegistry, generate_latest
 from dcmon.engine.results import MeterTotal, Results
 from dcmon.exporters.prometheus.engine import METER_FAMILIES, meter_series
 from dcmon.exporters.prometheus.exposition import Family, escape, go_float
+from dcmon.exporters.prometheus.gzipped import BLOCK, blocks, gunzip_member, gzip_member
 
 
-def meter_text(meters: Iterable[MeterTotal]) -> bytes:
+def meter_text(meters: Sequence[MeterTotal]) -> bytes:
     """The three per-meter counter families as prometheus_client writes them."""
-    life, wraps, resets = (Family(name + "_total", "counter", doc) for name, doc in METER_FAMILIES)
-    lines: tuple[list[str], list[str], list[str]] = ([life.header().decode()],
-                                                     [wraps.header().decode()],
-                                                     [resets.header().decode()])
-    for m in meters:
-        labels = f'{{device="{escape(m.device)}",series="{escape(meter_series(m.labels))}"}} '
-        lines[0].append(f"{life.name}{labels}{go_float(m.lifetime_j)}\n")
-        lines[1].append(f"{wraps.name}{labels}{go_float(float(m.wraps))}\n")
-        lines[2].append(f"{resets.name}{labels}{go_float(float(m.resets))}\n")
-    return "".join(line for family in lines for line in family).encode()
+    return b"".join(meter_blocks(meters))
+
+
+def meter_blocks(meters: Sequence[MeterTotal], per_block: int = 5000) -> Iterator[bytes]:
+    """:func:`meter_text` in blocks of ``per_block`` lines (~0.5 MB): a city's 35 MB of them
+    is never one string, nor a list of 390,000."""
+    labels = [f'{{device="{escape(m.device)}",series="{escape(meter_series(m.labels))}"}} '
+              for m in meters]
+    for (name, doc), value in zip(METER_FAMILIES, (_lifetime, _wraps, _resets), strict=True):
+        fam = Family(name + "_total", "counter", doc)
+        yield fam.header()
+        for i in range(0, len(meters), per_block):
+            yield "".join(f"{fam.name}{lab}{go_float(value(m))}\n" for m, lab in zip(
+                meters[i:i + per_block], labels[i:i + per_block], strict=True)).encode()
+
+
+def _lifetime(m: MeterTotal) -> float:
+    return m.lifetime_j
+
+
+def _wraps(m: MeterTotal) -> float:
+    return float(m.wraps)
+
+
+def _resets(m: MeterTotal) -> float:
+    return float(m.resets)
 
 
 class Latest(Protocol):
@@ -59,21 +77,27 @@ class ResultsText:
         self.meters = meters
         self._lock = threading.Lock()  # one rendering at a time; scrapes wait for it
         self._for: Results | None = None
-        self._text = b""
+        #: The text as gzip members of ~0.5 MB: a city's results are 35 MB of text, 2 MB so.
+        self._members: list[bytes] = []
         #: How many times the text was rendered (one per results run; tests read it).
         self.renders = 0
 
     def on_results(self, _: Results) -> None:
         """The hub's listener: render now, in the results job's thread, not in a scrape."""
-        self.text()
+        self.members()
 
     def text(self) -> bytes:
-        """The results families of ``hub.latest``, rendered if they are not yet."""
+        """The results families of ``hub.latest`` in the text format."""
+        return b"".join(map(gunzip_member, self.members()))
+
+    def members(self) -> list[bytes]:
+        """:meth:`text` as gzip members, rendered if they are not yet."""
         res = self.hub.latest
         with self._lock:
             if res is not self._for:
-                body = generate_latest(self.registry)
-                self._text = body + meter_text(res.meters) if self.meters else body
+                pieces = itertools.chain([generate_latest(self.registry)],
+                                         meter_blocks(res.meters) if self.meters else ())
+                self._members = [gzip_member(b) for b in blocks(pieces, BLOCK // 2)]
                 self._for = res
                 self.renders += 1
-            return self._text
+            return self._members

@@ -23,8 +23,9 @@ from dcmon.exporters.prometheus.capacity import CapacityCollector
 from dcmon.exporters.prometheus.collector import SnapshotCollector
 from dcmon.exporters.prometheus.engine import EngineCollector
 from dcmon.exporters.prometheus.exposition import ExpositionCache
-from dcmon.exporters.prometheus.http import FastExposition, MetricsServer, gzip_blocks
-from dcmon.exporters.prometheus.results import ResultsText, meter_text
+from dcmon.exporters.prometheus.gzipped import gzip_blocks
+from dcmon.exporters.prometheus.http import FastExposition, MetricsServer
+from dcmon.exporters.prometheus.results import ResultsText, meter_blocks, meter_text
 from dcmon.model import PollResult, Reading
 
 ODD = {"outlet": '7 "rear"', "path": "a\\b\nc"}
@@ -57,6 +58,8 @@ def test_meter_text_is_byte_for_byte_prometheus_client() -> None:
         without.register(EngineCollector(hub, meters=False))  # type: ignore[arg-type]
         assert generate_latest(engine) == generate_latest(without) + meter_text(res.meters)
     assert b'series="outlet=7 \\"rear\\",path=a\\\\b\\nc"' in meter_text(_results(1.0).meters)
+    meters = _results(3.0).meters
+    assert b"".join(meter_blocks(meters, per_block=7)) == meter_text(meters)
 
 
 def _snapshot(devices: int) -> Snapshot:
@@ -92,7 +95,9 @@ def test_scrapes_render_no_results_and_gzip_is_the_plain_body() -> None:
         part = _get(base + "?part=results")
         site = _get(base + "?site=site-1")
         assert text.renders == 1  # four scrapes, no rendering of the results
+        # Several gzip members (the devices' stream, the results kept compressed): one body.
         assert len(plain) > 2 << 20 and gzip.decompress(zipped) == plain
+        assert zipped.count(b"\x1f\x8b\x08\x00") >= 2
         assert _samples(plain.decode()) == _samples(generate_latest(full).decode())
         assert _samples(part.decode()) == _samples(generate_latest(
             _registry(hub, meters=True)).decode())
