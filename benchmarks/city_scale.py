@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import resource
@@ -108,6 +109,18 @@ class Watch:
     stalls: list[tuple[float, float]] = field(default_factory=list)
     #: Seconds after start of each round of scrapes.
     rounds: list[float] = field(default_factory=list)
+    #: (seconds after start, generation, s) of every garbage collection over 50 ms.
+    collections: list[tuple[float, int, float]] = field(default_factory=list)
+    _gc_start: float = 0.0
+
+    def on_gc(self, phase: str, info: dict[str, int]) -> None:
+        """Time Python's cyclic garbage collections: a full one walks every live object."""
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+            return
+        took = time.perf_counter() - self._gc_start
+        if took > 0.05:
+            self.collections.append((time.time() - self.t0, info["generation"], took))
 
     async def loop_lag(self) -> None:
         """Note how much later than asked a 20 ms sleep wakes up (the loop was busy)."""
@@ -170,6 +183,7 @@ async def run(args: argparse.Namespace, agents: list[Snmpd]) -> dict[str, Any]:
                                | EVENT_JOB_MAX_INSTANCES)
     svc.poller.listeners.append(watch.on_poll)
     lag = asyncio.create_task(watch.loop_lag())
+    gc.callbacks.append(watch.on_gc)
     try:
         await asyncio.sleep(min(args.interval + 5, args.seconds))
         while args.scrape_every > 0 and time.perf_counter() - w0 < args.seconds:
@@ -182,6 +196,7 @@ async def run(args: argparse.Namespace, agents: list[Snmpd]) -> dict[str, Any]:
         rss_end = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf(
             "SC_PAGE_SIZE") / 2**20
     finally:
+        gc.callbacks.remove(watch.on_gc)
         lag.cancel()
         await stop_service(svc)
     return {"watch": watch, "cpu": cpu, "wall": wall, "agent": agent, "parse": parse_s,
@@ -238,6 +253,12 @@ def report(args: argparse.Namespace, r: dict[str, Any], load_before: tuple[float
         print(f"scrape rounds started at {rounds} s")
     else:
         print("event loop stalls over 50 ms: none")
+    if w.collections:
+        print(f"garbage collections over 50 ms: {len(w.collections)}, "
+              f"{sum(s for _, _, s in w.collections):.1f} s in all; " + ", ".join(
+                  f"gen {g} {s * 1e3:.0f} ms at {at:.0f} s" for at, g, s in w.collections[:8]))
+    else:
+        print("garbage collections over 50 ms: none")
     for kind in ("full", "gzip", "site"):
         got = [(s, b) for k, s, b in w.scrapes if k == kind]
         if got:

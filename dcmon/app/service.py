@@ -28,6 +28,7 @@ from prometheus_client import CollectorRegistry
 
 from dcmon import clock
 from dcmon.app.alerting import AlertPipeline
+from dcmon.app.gcpace import GcPacer
 from dcmon.app.jobs import ALERTS_JOB, add_poll_job, first_offsets, job_every
 from dcmon.app.live import LIVE_FILE, live_writer
 from dcmon.app.poller import Poller
@@ -74,6 +75,8 @@ class RunningService:
     influx: InfluxWriter | None = None
     #: Re-reads the inventory (SIGHUP, POST /-/reload); None when it is not a file.
     reloader: Reloader | None = None
+    #: Keeps full garbage collections short (dcmon/app/gcpace.py); None: not started.
+    gc: GcPacer | None = None
 
     def stop_http(self) -> None:
         self._server.stop()
@@ -301,9 +304,11 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
     log.info("polling %d devices%s; metrics on http://%s:%d/metrics", len(config.devices),
              "" if shard is None else f" (shard {shard}; API and alerts off: site figures "
              "come from the sharded Prometheus rules)", host, server.port)
+    pacer = GcPacer(asyncio.get_running_loop())
+    pacer.start()  # after the start built the inventory, profiles and jobs: frozen
     return RunningService(pipe.poller, parts.scheduler, pipe.registry, server.port, server,
                           pipe.hub, store, alerts, parts.api, influx=pipe.influx,
-                          reloader=reloader)
+                          reloader=reloader, gc=pacer)
 
 
 def _abandon(pipe: _Pipeline, alert_store: AlertStore) -> None:
@@ -328,6 +333,8 @@ def _api_reload(reloader: Reloader, loop: asyncio.AbstractEventLoop) -> Reload:
 async def stop_service(svc: RunningService) -> None:
     """Stop scheduling, wait a grace period for polls in flight, then cancel and close."""
     svc.scheduler.shutdown(wait=False)
+    if svc.gc is not None:
+        svc.gc.stop()
     for t in list(svc.poller.waiting):  # queued for a slot: nothing sent yet, nothing to wait for
         t.cancel()
     pending = [t for t in svc.poller.inflight if not t.done()]
