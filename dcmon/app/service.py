@@ -77,6 +77,8 @@ class RunningService:
     reloader: Reloader | None = None
     #: Keeps full garbage collections short (dcmon/app/gcpace.py); None: not started.
     gc: GcPacer | None = None
+    #: Each device's /metrics lines, packed into gzip members by a thread of its own.
+    exposition: ExpositionCache | None = None
 
     def stop_http(self) -> None:
         self._server.stop()
@@ -304,11 +306,12 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
     log.info("polling %d devices%s; metrics on http://%s:%d/metrics", len(config.devices),
              "" if shard is None else f" (shard {shard}; API and alerts off: site figures "
              "come from the sharded Prometheus rules)", host, server.port)
+    pipe.devices.start()  # packs what polls rendered into gzip members, every second
     pacer = GcPacer(asyncio.get_running_loop())
     pacer.start()  # after the start built the inventory, profiles and jobs: frozen
     return RunningService(pipe.poller, parts.scheduler, pipe.registry, server.port, server,
                           pipe.hub, store, alerts, parts.api, influx=pipe.influx,
-                          reloader=reloader, gc=pacer)
+                          reloader=reloader, gc=pacer, exposition=pipe.devices)
 
 
 def _abandon(pipe: _Pipeline, alert_store: AlertStore) -> None:
@@ -351,6 +354,8 @@ async def stop_service(svc: RunningService) -> None:
     if svc.api is not None:
         svc.api.stop()
     svc.stop_http()
+    if svc.exposition is not None:
+        svc.exposition.stop()
     svc.store.close()
     if svc.alerts is not None:
         svc.alerts.store.close()

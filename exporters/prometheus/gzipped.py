@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 BLOCK = 1 << 20
 #: zlib's wbits for a gzip header and trailer.
 GZIP_WBITS = 31
+#: The first two bytes of every gzip member.
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 def blocks(chunks: Iterable[bytes], size: int = BLOCK) -> Iterator[bytes]:

@@ -68,11 +68,10 @@ class FastExposition:
 
     def gzipped(self, site: str | None, part: str | None) -> list[bytes]:
         """The same body as gzip members: the results are kept compressed already."""
-        devices = [] if part == "results" else self.devices.chunks(site)
+        devices = [] if part == "results" else self.devices.members(site)
         if site is not None and part != "results":
-            return gzip_blocks(devices)
-        return [*gzip_blocks(devices), *self.results.members(),
-                *gzip_blocks([generate_latest(self.live)])]
+            return devices
+        return [*devices, *self.results.members(), *gzip_blocks([generate_latest(self.live)])]
 
     def body(self, site: str | None, part: str | None) -> bytes:
         return b"".join(self.chunks(site, part))
