@@ -2,10 +2,10 @@
 
 For each ``--devices`` count, a fresh process builds the inventory (one site, two PDUs a rack)
 and the per-device state the service keeps: the Snapshot (last readings and health), the
-ExpositionCache (rendered /metrics samples) and the energy engine behind the ResultsHub
-(accounts, series, key cache; store in a file), then feeds ``--polls`` synthetic apc_rpdu2 polls
-of every device (51 readings each, ``benchmarks/pdu_fleet.py``) through them as the poller does
-and commits. It prints resident memory (RSS) before and after, per device, and then, in another
+ExpositionCache (rendered /metrics samples, packed as gzip members) and the energy engine
+behind the ResultsHub (accounts, series, key cache; store in a file), then feeds ``--polls``
+synthetic apc_rpdu2 polls of every device (51 readings each, ``benchmarks/pdu_fleet.py``)
+through them as the poller does and commits. It prints resident memory (RSS) before and after, per device, and then, in another
 fresh process under tracemalloc, the source lines holding the most memory (first count only).
 
     .venv/bin/python benchmarks/memory.py [--devices 2000 10000] [--polls 3] [--top 12]
@@ -61,6 +61,8 @@ def build(devices: int, polls: int, db: Path, sources: bool = False
     # The writer thread commits at least every FLUSH_POLLS polls (sooner: every second).
     flush = getattr(hub, "flush", lambda: None)  # (before it: on_poll committed each poll)
     every = getattr(results, "FLUSH_POLLS", 1)
+    # The service's packer thread turns rendered lines into gzip members every second.
+    pack = getattr(cache, "pack", lambda: 0)
     for k in range(polls):
         for i, d in enumerate(cfg.devices, 1):
             res = apc_rpdu2_poll(d.id, T0 + k * 30.0, k, sources=sources)
@@ -69,7 +71,9 @@ def build(devices: int, polls: int, db: Path, sources: bool = False
             hub.on_poll(res)
             if i % every == 0:
                 flush()
+                pack()
         flush()
+        pack()
     gc.collect()
     r2 = rss()
     figures = {"inventory_mb": (r1 - r0) / MB, "state_mb": (r2 - r1) / MB,
