@@ -5,8 +5,9 @@ and the per-device state the service keeps: the Snapshot (last readings and heal
 ExpositionCache (rendered /metrics samples, packed as gzip members) and the energy engine
 behind the ResultsHub (accounts, series, key cache; store in a file), then feeds ``--polls``
 synthetic apc_rpdu2 polls of every device (51 readings each, ``benchmarks/pdu_fleet.py``)
-through them as the poller does and commits. It prints resident memory (RSS) before and after, per device, and then, in another
-fresh process under tracemalloc, the source lines holding the most memory (first count only).
+through them as the poller does and commits. It prints resident memory (RSS) before and
+after, per device, and then, in another fresh process under tracemalloc, the source lines
+holding the most memory (first count only).
 
     .venv/bin/python benchmarks/memory.py [--devices 2000 10000] [--polls 3] [--top 12]
 """

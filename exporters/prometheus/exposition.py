@@ -29,7 +29,7 @@ from dcmon.exporters.prometheus.collector import (
     family_name,
     label_name,
 )
-from dcmon.exporters.prometheus.gzipped import GZIP_MAGIC, gunzip_member, gzip_member
+from dcmon.exporters.prometheus.gzipped import GZIP_MAGIC, as_text, gzip_member
 from dcmon.model import PollResult, Reading
 
 HEALTH_LABELS = ("site", "room", "rack", "device", "profile")
@@ -219,14 +219,15 @@ class ExpositionCache:
     def chunks(self, site: str | None = None) -> list[bytes]:
         """:meth:`body` in pieces (headers and each device's lines), not joined: a listener
         writes them out without building a 100 MB copy of the city."""
-        return [gunzip_member(b) if b[:2] == GZIP_MAGIC else b for b in self._pieces(site)]
+        return [as_text(b) for b in self.pieces(site)]
 
     def members(self, site: str | None = None) -> list[bytes]:
         """:meth:`body` as gzip members, one after the other: a gzip body as it is kept."""
-        return [b if b[:2] == GZIP_MAGIC else gzip_member(b) for b in self._pieces(site)]
+        return [b if b[:2] == GZIP_MAGIC else gzip_member(b) for b in self.pieces(site)]
 
-    def _pieces(self, site: str | None) -> list[bytes]:
-        """Headers (as gzip members) and each device's lines (text or gzip members)."""
+    def pieces(self, site: str | None = None) -> list[bytes]:
+        """Headers (as gzip members) and each device's lines (text or gzip members), as kept:
+        a plain scrape unpacks them one at a time while writing (:func:`gzipped.as_text`)."""
         if self._generation != self.snapshot.generation:
             self._resync()
         out: list[bytes] = []

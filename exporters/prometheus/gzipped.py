@@ -52,3 +52,13 @@ def gzip_member(block: bytes) -> bytes:
 def gunzip_member(member: bytes) -> bytes:
     """The text of one gzip member made by :func:`gzip_member`."""
     return zlib.decompress(member, wbits=GZIP_WBITS)
+
+
+def as_text(piece: bytes) -> bytes:
+    """A piece that may be text or a gzip member, as text."""
+    return gunzip_member(piece) if piece[:2] == GZIP_MAGIC else piece
+
+
+def text_size(piece: bytes) -> int:
+    """The length of :func:`as_text` without unpacking: a member's trailer ends with it."""
+    return int.from_bytes(piece[-4:], "little") if piece[:2] == GZIP_MAGIC else len(piece)

@@ -36,7 +36,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, choose_encoder
 
 from dcmon.exporters.prometheus.exposition import ExpositionCache
-from dcmon.exporters.prometheus.gzipped import blocks, gunzip_member, gzip_blocks
+from dcmon.exporters.prometheus.gzipped import as_text, blocks, gzip_blocks, text_size
 from dcmon.exporters.prometheus.results import ResultsText
 
 log = logging.getLogger("dcmon.exporters.prometheus")
@@ -58,13 +58,13 @@ class FastExposition:
     results: ResultsText
     live: CollectorRegistry
 
-    def chunks(self, site: str | None, part: str | None) -> list[bytes]:
-        """The body in pieces: devices (all, or one site's), then the results."""
-        devices = [] if part == "results" else self.devices.chunks(site)
+    def pieces(self, site: str | None, part: str | None) -> list[bytes]:
+        """The body in pieces as they are kept, text or gzip members (:func:`as_text` reads
+        either): devices (all, or one site's), then the results."""
+        devices = [] if part == "results" else self.devices.pieces(site)
         if site is not None and part != "results":
             return devices
-        return [*devices, *map(gunzip_member, self.results.members()),
-                generate_latest(self.live)]
+        return [*devices, *self.results.members(), generate_latest(self.live)]
 
     def gzipped(self, site: str | None, part: str | None) -> list[bytes]:
         """The same body as gzip members: the results are kept compressed already."""
@@ -74,7 +74,7 @@ class FastExposition:
         return [*devices, *self.results.members(), *gzip_blocks([generate_latest(self.live)])]
 
     def body(self, site: str | None, part: str | None) -> bytes:
-        return b"".join(self.chunks(site, part))
+        return b"".join(map(as_text, self.pieces(site, part)))
 
 
 def _first(query: dict[str, list[str]], name: str) -> str | None:
@@ -129,7 +129,7 @@ class _Handler(BaseHTTPRequestHandler):
             if fast is not None and _takes_text(accept):
                 content_type = CONTENT_TYPE_LATEST
                 site, part = _first(query, "site"), _first(query, "part")
-                body = fast.gzipped(site, part) if gz else fast.chunks(site, part)
+                body = fast.gzipped(site, part) if gz else fast.pieces(site, part)
             else:
                 encoder, content_type = choose_encoder(accept)
                 body = [encoder(self.server.registry)]
@@ -143,16 +143,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, code: int, body: bytes | list[bytes], content_type: str, head: bool,
               extra: dict[str, str] | None = None) -> None:
-        """Answer with ``body`` (pieces are written in blocks, never joined whole)."""
+        """Answer with ``body``: pieces are written in blocks, never joined whole; without
+        Content-Encoding, gzip members among them are unpacked one at a time as they go."""
         pieces = [body] if isinstance(body, bytes) else body
+        plain = "Content-Encoding" not in (extra or {})
+        size = sum(map(text_size, pieces)) if plain else sum(map(len, pieces))
         self.send_response(code)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(sum(len(p) for p in pieces)))
+        self.send_header("Content-Length", str(size))
         for k, v in (extra or {}).items():
             self.send_header(k, v)
         self.end_headers()
         if not head:
-            for block in blocks(pieces):
+            for block in blocks(map(as_text, pieces) if plain else pieces):
                 self.wfile.write(block)
 
     def log_message(self, format: str, *args: object) -> None:

@@ -86,8 +86,11 @@ def test_scrapes_render_no_results_and_gzip_is_the_plain_body() -> None:
     full = CollectorRegistry(auto_describe=False)
     full.register(SnapshotCollector(snap))
     full.register(_registry(hub, meters=True))
+    cache = ExpositionCache(snap)
+    unpacked = cache.body()
+    assert cache.pack() == 400  # as the service's packer thread does: lines kept as gzip
     server = MetricsServer("127.0.0.1", 0, full, fast=FastExposition(
-        ExpositionCache(snap), text, CollectorRegistry())).start()
+        cache, text, CollectorRegistry())).start()
     base = f"http://127.0.0.1:{server.port}/metrics"
     try:
         plain = _get(base)
@@ -97,6 +100,7 @@ def test_scrapes_render_no_results_and_gzip_is_the_plain_body() -> None:
         assert text.renders == 1  # four scrapes, no rendering of the results
         # Several gzip members (the devices' stream, the results kept compressed): one body.
         assert len(plain) > 2 << 20 and gzip.decompress(zipped) == plain
+        assert plain.startswith(unpacked)  # packed lines unpacked while written
         assert zipped.count(b"\x1f\x8b\x08\x00") >= 2
         assert _samples(plain.decode()) == _samples(generate_latest(full).decode())
         assert _samples(part.decode()) == _samples(generate_latest(
