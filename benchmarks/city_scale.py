@@ -17,7 +17,9 @@ scheduler, poller, energy engine, results, /metrics), polling every PDU each ``-
 * peak RSS (``ru_maxrss``);
 * /metrics scrape time over real HTTP: full, gzip, and one ``?site=``, from the second round on;
 * poll lateness: how long after its scheduled time each poll started (APScheduler's scheduled
-  run time against ``PollResult.started``), with polls missed or skipped.
+  run time against ``PollResult.started``), with polls missed or skipped. A poll is **late**
+  when it starts more than ``--late`` seconds (default 1 s) after its scheduled time; the
+  count of late polls is printed for the first round and for the later ones.
 
     .venv/bin/python benchmarks/city_scale.py [--pdus 2000] [--interval 60] [--seconds 180]
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import resource
@@ -106,6 +109,18 @@ class Watch:
     stalls: list[tuple[float, float]] = field(default_factory=list)
     #: Seconds after start of each round of scrapes.
     rounds: list[float] = field(default_factory=list)
+    #: (seconds after start, generation, s) of every garbage collection over 50 ms.
+    collections: list[tuple[float, int, float]] = field(default_factory=list)
+    _gc_start: float = 0.0
+
+    def on_gc(self, phase: str, info: dict[str, int]) -> None:
+        """Time Python's cyclic garbage collections: a full one walks every live object."""
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+            return
+        took = time.perf_counter() - self._gc_start
+        if took > 0.05:
+            self.collections.append((time.time() - self.t0, info["generation"], took))
 
     async def loop_lag(self) -> None:
         """Note how much later than asked a 20 ms sleep wakes up (the loop was busy)."""
@@ -168,6 +183,7 @@ async def run(args: argparse.Namespace, agents: list[Snmpd]) -> dict[str, Any]:
                                | EVENT_JOB_MAX_INSTANCES)
     svc.poller.listeners.append(watch.on_poll)
     lag = asyncio.create_task(watch.loop_lag())
+    gc.callbacks.append(watch.on_gc)
     try:
         await asyncio.sleep(min(args.interval + 5, args.seconds))
         while args.scrape_every > 0 and time.perf_counter() - w0 < args.seconds:
@@ -177,10 +193,14 @@ async def run(args: argparse.Namespace, agents: list[Snmpd]) -> dict[str, Any]:
         await asyncio.sleep(max(0.0, args.seconds - (time.perf_counter() - w0)))
         cpu, wall = time.process_time() - c0, time.perf_counter() - w0
         agent = agent_cpu(agents) - a0
+        rss_end = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf(
+            "SC_PAGE_SIZE") / 2**20
     finally:
+        gc.callbacks.remove(watch.on_gc)
         lag.cancel()
         await stop_service(svc)
-    return {"watch": watch, "cpu": cpu, "wall": wall, "agent": agent, "parse": parse_s}
+    return {"watch": watch, "cpu": cpu, "wall": wall, "agent": agent, "parse": parse_s,
+            "rss_end": rss_end}
 
 
 def agent_cpu(agents: list[Snmpd]) -> float:
@@ -213,14 +233,17 @@ def report(args: argparse.Namespace, r: dict[str, Any], load_before: tuple[float
     print(f"CPU of dcmon: {r['cpu']:.1f} s in {r['wall']:.1f} s = {r['cpu'] / r['wall']:.2f} "
           f"of one core; snmpd: {r['agent'] / r['wall']:.2f} of one core")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of dcmon: {rss:.0f} MiB")
+    print(f"peak RSS of dcmon: {rss:.0f} MiB (ru_maxrss of this process; the agents and curl "
+          f"are other processes); at the end of the run {r['rss_end']:.0f} MiB")
     for name, rows in (("first round", [p for p in w.polls if p[0] < args.interval]),
                        ("later rounds", [p for p in w.polls if p[0] >= args.interval])):
         late = [lateness for _, lateness, _ in rows]
         if late:
+            n_late = sum(1 for x in late if x > args.late)
             print(f"poll start lateness, {name} ({len(late)} polls): median "
                   f"{statistics.median(late) * 1e3:.0f} ms, p95 {pct(late, 0.95) * 1e3:.0f} ms, "
-                  f"p99 {pct(late, 0.99) * 1e3:.0f} ms, max {max(late) * 1e3:.0f} ms")
+                  f"p99 {pct(late, 0.99) * 1e3:.0f} ms, max {max(late) * 1e3:.0f} ms; "
+                  f"late (started > {args.late:g} s after scheduled): {n_late}")
     if w.stalls:
         worst = sorted(w.stalls, key=lambda st: -st[1])[:4]
         print(f"event loop stalls over 50 ms: {len(w.stalls)}, {sum(s for _, s in w.stalls):.1f} s "
@@ -230,6 +253,12 @@ def report(args: argparse.Namespace, r: dict[str, Any], load_before: tuple[float
         print(f"scrape rounds started at {rounds} s")
     else:
         print("event loop stalls over 50 ms: none")
+    if w.collections:
+        print(f"garbage collections over 50 ms: {len(w.collections)}, "
+              f"{sum(s for _, _, s in w.collections):.1f} s in all; " + ", ".join(
+                  f"gen {g} {s * 1e3:.0f} ms at {at:.0f} s" for at, g, s in w.collections[:8]))
+    else:
+        print("garbage collections over 50 ms: none")
     for kind in ("full", "gzip", "site"):
         got = [(s, b) for k, s, b in w.scrapes if k == kind]
         if got:
@@ -247,6 +276,9 @@ def main() -> None:
     ap.add_argument("--sites", type=int, default=20)
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--per-agent", type=int, default=250, help="PDUs (communities) per snmpd")
+    ap.add_argument("--late", type=float, default=1.0,
+                    help="a poll is late when it starts more than this many seconds after "
+                         "its scheduled time")
     ap.add_argument("--scrape-every", type=float, default=30.0,
                     help="seconds between rounds of scrapes (full, gzip, ?site=); 0: none")
     args = ap.parse_args()

@@ -2,11 +2,12 @@
 
 For each ``--devices`` count, a fresh process builds the inventory (one site, two PDUs a rack)
 and the per-device state the service keeps: the Snapshot (last readings and health), the
-ExpositionCache (rendered /metrics samples) and the energy engine behind the ResultsHub
-(accounts, series, key cache; store in a file), then feeds ``--polls`` synthetic apc_rpdu2 polls
-of every device (51 readings each, ``benchmarks/pdu_fleet.py``) through them as the poller does
-and commits. It prints resident memory (RSS) before and after, per device, and then, in another
-fresh process under tracemalloc, the source lines holding the most memory (first count only).
+ExpositionCache (rendered /metrics samples, packed as gzip members) and the energy engine
+behind the ResultsHub (accounts, series, key cache; store in a file), then feeds ``--polls``
+synthetic apc_rpdu2 polls of every device (51 readings each, ``benchmarks/pdu_fleet.py``)
+through them as the poller does and commits. It prints resident memory (RSS) before and
+after, per device, and then, in another fresh process under tracemalloc, the source lines
+holding the most memory (first count only).
 
     .venv/bin/python benchmarks/memory.py [--devices 2000 10000] [--polls 3] [--top 12]
 """
@@ -46,7 +47,8 @@ def rss() -> int:
         return int(f.read().split()[1]) * 4096
 
 
-def build(devices: int, polls: int, db: Path) -> tuple[dict[str, float], tuple[Any, ...]]:
+def build(devices: int, polls: int, db: Path, sources: bool = False
+          ) -> tuple[dict[str, float], tuple[Any, ...]]:
     """Build and feed the per-device state; return RSS figures and the objects (kept alive)."""
     reg = ProfileRegistry.load()
     gc.collect()
@@ -60,15 +62,19 @@ def build(devices: int, polls: int, db: Path) -> tuple[dict[str, float], tuple[A
     # The writer thread commits at least every FLUSH_POLLS polls (sooner: every second).
     flush = getattr(hub, "flush", lambda: None)  # (before it: on_poll committed each poll)
     every = getattr(results, "FLUSH_POLLS", 1)
+    # The service's packer thread turns rendered lines into gzip members every second.
+    pack = getattr(cache, "pack", lambda: 0)
     for k in range(polls):
         for i, d in enumerate(cfg.devices, 1):
-            res = apc_rpdu2_poll(d.id, T0 + k * 30.0, k)
+            res = apc_rpdu2_poll(d.id, T0 + k * 30.0, k, sources=sources)
             snap.record(res)
             cache.on_poll(res)
             hub.on_poll(res)
             if i % every == 0:
                 flush()
+                pack()
         flush()
+        pack()
     gc.collect()
     r2 = rss()
     figures = {"inventory_mb": (r1 - r0) / MB, "state_mb": (r2 - r1) / MB,
@@ -76,12 +82,12 @@ def build(devices: int, polls: int, db: Path) -> tuple[dict[str, float], tuple[A
     return figures, (cfg, snap, cache, hub)
 
 
-def one(devices: int, polls: int, top: int) -> dict[str, Any]:
+def one(devices: int, polls: int, top: int, sources: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         if top:
             tracemalloc.start()
         t = time.perf_counter()
-        built, keep = build(devices, polls, Path(tmp) / "dcmon.sqlite")
+        built, keep = build(devices, polls, Path(tmp) / "dcmon.sqlite", sources)
         figures: dict[str, Any] = dict(built)
         figures["build_s"] = time.perf_counter() - t
         if top:
@@ -103,16 +109,20 @@ def main() -> None:
     ap.add_argument("--polls", type=int, default=3)
     ap.add_argument("--top", type=int, default=12,
                     help="tracemalloc entries, for the first count only (0: none)")
+    ap.add_argument("--sources", action="store_true",
+                    help="readings with a Source and a labels dict each (dcmon before the "
+                         "run path dropped them)")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one is not None:
-        print(json.dumps(one(args.one, args.polls, args.top if args.trace else 0)))
+        print(json.dumps(one(args.one, args.polls, args.top if args.trace else 0,
+                             args.sources)))
         return
     n_readings = len(apc_rpdu2_poll("pdu0", T0, 0).readings)
     for i, n in enumerate(args.devices):
         run = [sys.executable, __file__, "--one", str(n), "--polls", str(args.polls),
-               "--top", str(args.top)]
+               "--top", str(args.top), *(["--sources"] if args.sources else [])]
         plain = json.loads(subprocess.run(run, check=True, capture_output=True,
                                           text=True).stdout)
         print(f"{n:,} PDUs ({n_readings} readings a poll, {args.polls} polls each): "

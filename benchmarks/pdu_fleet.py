@@ -5,7 +5,9 @@ device total (power, apparent power, power factor, energy counter with its "coun
 marker, rated current), one phase (6 metrics), 2 banks, 12 outlets (current, power, energy
 counter) and a temperature/humidity probe. Values move with the poll number, so energy
 accounts book something on every poll. No sockets: this feeds the engine and the exposition
-cache directly, as ``Poller`` does after a poll.
+cache directly, as ``Poller`` does after a poll. As in ``dcmon run``, readings carry no Source
+and share one dict per label set (``sources=True``: a Source each and a dict per reading, as
+``dcmon poll`` and dcmon before it did).
 """
 
 from __future__ import annotations
@@ -17,14 +19,25 @@ BANKS = 2
 RPDU2 = "1.3.6.1.4.1.318.1.1.26"
 
 
+_SHARED: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+SOURCES = [False]  # set by apc_rpdu2_poll for its _r calls
+
+
 def _r(device: str, metric: str, value: float, unit: str, ts: float, level: str, oid: str,
        labels: dict[str, str] | None = None, **kw: object) -> Reading:
-    return Reading(device, metric, value, unit, labels or {}, ts, Source("snmp", oid, int(value)),
-                   level=level, **kw)  # type: ignore[arg-type]
+    labels = labels or {}
+    if SOURCES[0]:
+        return Reading(device, metric, value, unit, labels, ts, Source("snmp", oid, int(value)),
+                       level=level, **kw)  # type: ignore[arg-type]
+    shared = _SHARED.setdefault(tuple(labels.items()), labels)
+    return Reading(device, metric, value, unit, shared, ts, None, level=level,
+                   **kw)  # type: ignore[arg-type]
 
 
-def apc_rpdu2_poll(device: str, ts: float, k: int, interval: float = 30.0) -> PollResult:
+def apc_rpdu2_poll(device: str, ts: float, k: int, interval: float = 30.0, *,
+                   sources: bool = False) -> PollResult:
     """Poll ``k`` of ``device`` at data time ``ts``: 51 readings of the apc_rpdu2 shape."""
+    SOURCES[0] = sources
     watts = 2000.0 + sum(map(ord, device)) % 1000
     joules = 3.6e9 + k * watts * interval
     out = [

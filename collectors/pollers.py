@@ -30,15 +30,17 @@ class DevicePoller(Protocol):
     async def close(self) -> None: ...
 
 
-def _snmp(config: Config, registry: ProfileRegistry) -> SnmpDevices:
-    return SnmpDevices(config, registry.snmp())
+def _snmp(config: Config, registry: ProfileRegistry, sources: bool) -> SnmpDevices:
+    return SnmpDevices(config, registry.snmp(), sources=sources)
 
 
-def _modbus(config: Config, registry: ProfileRegistry) -> ModbusDevices:
-    return ModbusDevices(config)
+def _modbus(config: Config, registry: ProfileRegistry, sources: bool) -> ModbusDevices:
+    return ModbusDevices(config, sources=sources)
 
 
-POLLERS: dict[str, Callable[[Config, ProfileRegistry], DevicePoller]] = {
+#: Protocol name -> poller factory (inventory, profiles, ``sources``: give every Reading its
+#: :class:`~dcmon.model.Source`, as ``dcmon poll`` prints them; ``dcmon run`` keeps none).
+POLLERS: dict[str, Callable[[Config, ProfileRegistry, bool], DevicePoller]] = {
     "snmp": _snmp,
     "modbus": _modbus,
 }

@@ -84,8 +84,11 @@ class _Bus:
 class ModbusCollector:
     """Polls Modbus devices; one instance serves every device and owns the bus connections."""
 
-    def __init__(self, client_factory: Callable[[BusSpec], ModbusClient] = ModbusClient) -> None:
+    def __init__(self, client_factory: Callable[[BusSpec], ModbusClient] = ModbusClient, *,
+                 sources: bool = True) -> None:
         self._client_factory = client_factory
+        #: Give each Reading its Source (``dcmon poll`` prints it; ``dcmon run`` keeps none).
+        self.sources = sources
         self._buses: dict[tuple[str, int], _Bus] = {}
         self._plans: dict[tuple[int, RequestOptions], tuple[CompiledModbusProfile, _Plan]] = {}
         #: Blocks a device refused as a whole (illegal address): read field by field from now on.
@@ -137,7 +140,7 @@ class ModbusCollector:
         if not reachable:
             return PollResult(device.name, profile.name, (), tuple(errors), started,
                               time.monotonic() - t0, ok=False)
-        readings = _readings(device, work, got, errors, clock.now())
+        readings = _readings(device, work, got, errors, clock.now(), self.sources)
         # A unit that refused every request (exception answers only) counts as failed too.
         return PollResult(device.name, profile.name, tuple(readings), tuple(errors), started,
                           time.monotonic() - t0, ok=bool(got) or not work.blocks)
@@ -242,7 +245,7 @@ def _where(f: ModbusField) -> str:
 
 
 def _readings(device: ModbusDevice, work: _Plan, got: dict[Span, list[int]],
-              errors: list[PollError], ts: float) -> list[Reading]:
+              errors: list[PollError], ts: float, sources: bool = True) -> list[Reading]:
     """Decode every field whose registers arrived; sentinels and NaN give no reading."""
     extra: dict[str, str] = {}
     for f, span, _ in work.fields:
@@ -281,7 +284,7 @@ def _readings(device: ModbusDevice, work: _Plan, got: dict[Span, list[int]],
             device=device.name, metric=f.name, value=float(value), unit=f.unit,
             labels={**f.labels, **extra} if extra else f.labels, ts=ts,
             source=Source("modbus", raw=raw, table=f.table, address=f.address,
-                          registers=tuple(regs)),
+                          registers=tuple(regs)) if sources else None,
             kind=f.kind, level=f.level, rack_power=f.rack_power,
             **(_counter(f, factor) if f.kind == "counter" else {}),
         ))

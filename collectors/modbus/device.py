@@ -22,9 +22,10 @@ def modbus_device(d: DeviceSpec) -> ModbusDevice:
 class ModbusDevices:
     """Polls the Modbus devices of one inventory (one connection per gateway, shared)."""
 
-    def __init__(self, config: Config, candidates: Sequence[object] = ()) -> None:
+    def __init__(self, config: Config, candidates: Sequence[object] = (), *,
+                 sources: bool = True) -> None:
         self.config = config
-        self.collector = ModbusCollector()
+        self.collector = ModbusCollector(sources=sources)
 
     async def poll(self, dev: DeviceSpec, profile: object | None) -> PollResult:
         """Poll one device; Modbus has no detection, so the inventory names the profile."""

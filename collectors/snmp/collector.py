@@ -165,8 +165,14 @@ class SnmpCollector:
     """Polls devices through an SnmpClient; one instance serves every device."""
 
     def __init__(self, client: SnmpClient, *, include_outlets: bool = True,
-                 table_walks: bool = True) -> None:
+                 table_walks: bool = True, sources: bool = True) -> None:
         self.client = client
+        #: Give each Reading its Source (OID and raw value): ``dcmon poll`` prints them;
+        #: ``dcmon run`` keeps none, a third of what a reading costs in memory.
+        self.sources = sources
+        #: One shared (never mutated) dict per distinct label set: a city's PDUs repeat the
+        #: same outlet, bank and phase labels, and a dict per reading cost ~10 KiB a device.
+        self._label_sets: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
         self.include_outlets = include_outlets
         #: Walk a profile's columns together in one GETBULK stream (False: one by one, the
         #: plan the equivalence test holds it to).
@@ -404,8 +410,18 @@ class SnmpCollector:
                 out.append(r)
         return out
 
-    @staticmethod
-    def _reading(device: str, m: SnmpMetric, vb: VarBind, labels: dict[str, str],
+    def _shared(self, labels: dict[str, str]) -> dict[str, str]:
+        """The shared copy of a label set (the table is cleared past 100,000 sets, so a
+        device that invents labels cannot grow it for ever)."""
+        key = tuple(labels.items())
+        got = self._label_sets.get(key)
+        if got is None:
+            if len(self._label_sets) >= 100_000:
+                self._label_sets.clear()
+            got = self._label_sets[key] = labels
+        return got
+
+    def _reading(self, device: str, m: SnmpMetric, vb: VarBind, labels: dict[str, str],
                  factor: float, ts: float, errors: list[PollError], marker: str | None = None,
                  *, scale: float | None = None, offset: float | None = None,
                  case: SettingCase | None = None) -> Reading | None:
@@ -428,8 +444,9 @@ class SnmpCollector:
         shown_raw: int | float | str = (text(vb) if isinstance(vb.value, bytes)
                                         else int(raw) if raw.is_integer() else raw)
         return Reading(
-            device=device, metric=m.name, value=value, unit=m.unit, labels=labels, ts=ts,
-            source=Source("snmp", oid=vb.oid, raw=shown_raw), kind=m.kind, level=m.level,
+            device=device, metric=m.name, value=value, unit=m.unit, labels=self._shared(labels),
+            ts=ts, source=Source("snmp", oid=vb.oid, raw=shown_raw) if self.sources else None,
+            kind=m.kind, level=m.level,
             rack_power=m.rack_power, reset_marker=marker, counter_max=counter_max(m),
             counter_capped=m.cap is not None, resettable=m.resettable,
         )

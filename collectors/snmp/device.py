@@ -66,13 +66,15 @@ def budget_of(dev: DeviceSpec) -> PollBudget:
 class SnmpDevices:
     """Polls the SNMP devices of one inventory, detecting profiles where it says ``auto``."""
 
-    def __init__(self, config: Config, candidates: Sequence[CompiledProfile]) -> None:
+    def __init__(self, config: Config, candidates: Sequence[CompiledProfile], *,
+                 sources: bool = True) -> None:
         self.config = config
         self.candidates = list(candidates)
         self.client: SnmpClient = PysnmpClient()
         self.lean: SnmpClient | None = (LeanSnmpClient() if config.poll.snmp_client == "lean"
                                         else None)
-        self._collectors = {id(c): SnmpCollector(c) for c in (self.client, self.lean) if c}
+        self._collectors = {id(c): SnmpCollector(c, sources=sources)
+                            for c in (self.client, self.lean) if c}
         self._detected: dict[str, Detection] = {}
         self._empty: dict[str, int] = {}
         self._credentials: dict[str, ResolvedCredential] = {}

@@ -58,12 +58,15 @@ class Poller:
     """Polls configured devices and records results in the snapshot."""
 
     def __init__(self, config: Config, registry: ProfileRegistry,
-                 snapshot: Snapshot | None = None) -> None:
+                 snapshot: Snapshot | None = None, *, sources: bool = True) -> None:
         self.config = config
         self.registry = registry
         self.snapshot = snapshot or Snapshot([device_info(d) for d in config.devices])
+        #: Readings carry their Source (``dcmon poll`` prints it); ``dcmon run`` passes False:
+        #: the snapshot of a city would spend ~100 MB on OID strings nobody reads.
+        self.sources = sources
         self.protocols: dict[str, DevicePoller] = {
-            name: make(config, registry) for name, make in POLLERS.items()}
+            name: make(config, registry, sources) for name, make in POLLERS.items()}
         self._healthy = asyncio.Semaphore(config.poll.concurrency)
         self._down = asyncio.Semaphore(down_budget(config))
         self._tracks: dict[str, _Track] = {}
@@ -87,7 +90,8 @@ class Poller:
         old = list(self.protocols.values())
         self.config = config
         self.registry = registry
-        self.protocols = {name: make(config, registry) for name, make in POLLERS.items()}
+        self.protocols = {name: make(config, registry, self.sources)
+                          for name, make in POLLERS.items()}
         self._healthy = asyncio.Semaphore(config.poll.concurrency)
         self._down = asyncio.Semaphore(down_budget(config))
         new_devices = {d.id: d for d in config.devices}

@@ -28,6 +28,7 @@ from prometheus_client import CollectorRegistry
 
 from dcmon import clock
 from dcmon.app.alerting import AlertPipeline
+from dcmon.app.gcpace import GcPacer
 from dcmon.app.jobs import ALERTS_JOB, add_poll_job, first_offsets, job_every
 from dcmon.app.live import LIVE_FILE, live_writer
 from dcmon.app.poller import Poller
@@ -53,6 +54,7 @@ from dcmon.exporters.prometheus.collector import SnapshotCollector
 from dcmon.exporters.prometheus.engine import EngineCollector
 from dcmon.exporters.prometheus.exposition import ExpositionCache
 from dcmon.exporters.prometheus.http import FastExposition, MetricsServer
+from dcmon.exporters.prometheus.results import ResultsText
 from dcmon.exporters.prometheus.retrofit import RetrofitCollector
 
 log = logging.getLogger("dcmon.app.service")
@@ -78,6 +80,10 @@ class RunningService:
     influx: InfluxWriter | None = None
     #: Re-reads the inventory (SIGHUP, POST /-/reload); None when it is not a file.
     reloader: Reloader | None = None
+    #: Keeps full garbage collections short (dcmon/app/gcpace.py); None: not started.
+    gc: GcPacer | None = None
+    #: Each device's /metrics lines, packed into gzip members by a thread of its own.
+    exposition: ExpositionCache | None = None
 
     def stop_http(self) -> None:
         self._server.stop()
@@ -126,10 +132,12 @@ class _Pipeline:
     hub: ResultsHub
     #: Everything /metrics serves (the OpenMetrics path and tests read it).
     registry: CollectorRegistry
-    #: The engine's results and the service's own metrics, without the device samples.
+    #: What changes between results runs (alerts delivered, reloads, InfluxDB): per scrape.
     results: CollectorRegistry
     #: Device samples rendered when each poll lands (the text-format /metrics path).
     devices: ExpositionCache
+    #: The engine's results rendered once per results run (the text-format /metrics path).
+    results_text: ResultsText
     influx: InfluxWriter | None
 
 
@@ -194,7 +202,7 @@ def _pipeline(config: Config, profiles: ProfileRegistry, store: Store,
 
     A shard publishes no site-level result (PUE, site power, capacity): with part of the
     devices they would be wrong, not partial-looking (:mod:`dcmon.app.shard`)."""
-    poller = Poller(config, profiles)
+    poller = Poller(config, profiles, sources=False)  # `dcmon poll` shows sources, not /metrics
     hub = ResultsHub(config, EnergyEngine(config, store), poller.snapshot)
     poller.listeners.append(hub.on_poll)
     if sensor_refs(config):  # outdoor sensors that retrofits read, logged hourly
@@ -209,13 +217,20 @@ def _pipeline(config: Config, profiles: ProfileRegistry, store: Store,
     devices = ExpositionCache(poller.snapshot)
     poller.listeners.append(devices.on_poll)
     results = CollectorRegistry()
+    engine, cached = CollectorRegistry(), CollectorRegistry()  # the latter without meters
     if shard is None:
-        results.register(EngineCollector(hub))
-        results.register(CapacityCollector(hub))
-        results.register(CarbonCollector(hub))
-        results.register(RetrofitCollector(hub))
+        engine.register(EngineCollector(hub))
+        engine.register(CapacityCollector(hub))
+        cached.register(EngineCollector(hub, meters=False))
+        cached.register(CapacityCollector(hub))
+        for extra in (CarbonCollector(hub), RetrofitCollector(hub)):
+            engine.register(extra)
+            cached.register(extra)
     else:
-        results.register(ShardResults(EngineCollector(hub), shard))
+        engine.register(ShardResults(EngineCollector(hub), shard))
+        cached.register(ShardResults(EngineCollector(hub, meters=False), shard))
+    results_text = ResultsText(hub, cached)
+    hub.listeners.append(results_text.on_results)  # rendered per results run, not per scrape
     influx = None
     if config.model.exporters.influx is not None:  # exporters/influx/README.md
         influx = InfluxWriter.from_config(config, state_path(config).parent)
@@ -226,8 +241,9 @@ def _pipeline(config: Config, profiles: ProfileRegistry, store: Store,
         influx.start()  # its thread batches, flushes every flush_interval, replays the spool
     registry = CollectorRegistry(auto_describe=False)
     registry.register(SnapshotCollector(poller.snapshot))
+    registry.register(engine)
     registry.register(results)
-    return _Pipeline(poller, store, hub, registry, results, devices, influx)
+    return _Pipeline(poller, store, hub, registry, results, devices, results_text, influx)
 
 
 def _schedule(scheduler: AsyncIOScheduler, config: Config, poller: Poller, hub: ResultsHub,
@@ -275,7 +291,8 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
     host, port = split_listen(address)
     try:
         server = MetricsServer(host, port, pipe.registry, Readiness(pipe.poller, store),
-                               FastExposition(pipe.devices, pipe.results)).start()
+                               FastExposition(pipe.devices, pipe.results_text, pipe.results)
+                               ).start()
     except OSError as exc:
         _abandon(pipe, alert_store)
         raise listen_error(address, exc) from None
@@ -304,9 +321,12 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
     log.info("polling %d devices%s; metrics on http://%s:%d/metrics", len(config.devices),
              "" if shard is None else f" (shard {shard}; API and alerts off: site figures "
              "come from the sharded Prometheus rules)", host, server.port)
+    pipe.devices.start()  # packs what polls rendered into gzip members, every second
+    pacer = GcPacer(asyncio.get_running_loop())
+    pacer.start()  # after the start built the inventory, profiles and jobs: frozen
     return RunningService(pipe.poller, parts.scheduler, pipe.registry, server.port, server,
                           pipe.hub, store, alerts, parts.api, influx=pipe.influx,
-                          reloader=reloader)
+                          reloader=reloader, gc=pacer, exposition=pipe.devices)
 
 
 def _abandon(pipe: _Pipeline, alert_store: AlertStore) -> None:
@@ -331,6 +351,8 @@ def _api_reload(reloader: Reloader, loop: asyncio.AbstractEventLoop) -> Reload:
 async def stop_service(svc: RunningService) -> None:
     """Stop scheduling, wait a grace period for polls in flight, then cancel and close."""
     svc.scheduler.shutdown(wait=False)
+    if svc.gc is not None:
+        svc.gc.stop()
     for t in list(svc.poller.waiting):  # queued for a slot: nothing sent yet, nothing to wait for
         t.cancel()
     pending = [t for t in svc.poller.inflight if not t.done()]
@@ -347,6 +369,8 @@ async def stop_service(svc: RunningService) -> None:
     if svc.api is not None:
         svc.api.stop()
     svc.stop_http()
+    if svc.exposition is not None:
+        svc.exposition.stop()
     svc.store.close()
     if svc.alerts is not None:
         svc.alerts.store.close()

@@ -16,7 +16,8 @@ good PUE. A period under 12 months is flagged *interim*. The GB 40879 electricit
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -106,10 +107,10 @@ def narrow(items: list[_T], ref: MeterRef) -> list[_T]:
     (not total + phases + banks + outlets), else a meter's ``total`` level, and of several
     energy counters the import one.
     """
-    cands = [s for s in items if s.device == ref.device
-             and all(s.labels.get(k) == v for k, v in ref.labels.items())]
     if ref.labels:
-        return cands
+        return [s for s in items if s.device == ref.device
+                and all(s.labels.get(k) == v for k, v in ref.labels.items())]
+    cands = [s for s in items if s.device == ref.device]
     rp = [s for s in cands if s.rack_power]
     if rp:
         return [s for s in cands if s.level == rp[0].level]
@@ -120,6 +121,15 @@ def narrow(items: list[_T], ref: MeterRef) -> list[_T]:
     if imports:
         cands = [s for s in cands if s.metric != "energy" or s in imports]
     return cands
+
+
+def by_device(series: Iterable[Series]) -> dict[str, list[Series]]:
+    """Series grouped by device: choosing a meter's series must not scan every series (at
+    2,000 PDUs in one site's topology that scan made a results run take a minute)."""
+    out: dict[str, list[Series]] = defaultdict(list)
+    for s in series:
+        out[s.device].append(s)
+    return out
 
 
 def select_series(all_series: list[Series], ref: MeterRef) -> list[Series]:
@@ -135,6 +145,14 @@ class PueCalculator:
     def __init__(self, config: Config, engine: EnergyEngine) -> None:
         self.config = config
         self.engine = engine
+        self._groups: tuple[int, dict[str, list[Series]]] = (-1, {})
+
+    def series_of(self, device: str) -> list[Series]:
+        """The engine's series of one device (grouped again when series were added)."""
+        n = len(self.engine.series)
+        if self._groups[0] != n:
+            self._groups = (n, by_device(list(self.engine.series.values())))
+        return self._groups[1].get(device, [])
 
     def sites(self) -> list[tuple[str, EnergyTopology]]:
         return [(s.id, s.energy) for s in self.config.model.sites if s.energy is not None]
@@ -145,10 +163,9 @@ class PueCalculator:
     def _energy(self, refs: list[MeterRef], start: float, end: float
                 ) -> tuple[float, float, int, float]:
         """(joules, covered meter-seconds, meters, mean power W) of a sum of meters."""
-        series = list(self.engine.series.values())
         joules = covered = 0.0
         for ref in refs:
-            chosen = select_series(series, ref)
+            chosen = select_series(self.series_of(ref.device), ref)
             buckets = self.engine.store.window([s.key for s in chosen], start, end)
             joules += sum(b.energy_j for b in buckets.values())
             if chosen:
@@ -247,8 +264,7 @@ class PueCalculator:
         for z in topo.zones:
             refs += ([MeterRef(device=d) for d in self.config.rack_devices(site)]
                      if z.it == "racks" else list(z.it)) + list(z.infra)
-        series = list(self.engine.series.values())
-        lasts = [ts for ref in refs for s in select_series(series, ref)
+        lasts = [ts for ref in refs for s in select_series(self.series_of(ref.device), ref)
                  if (ts := self._last_ts(s.key)) is not None]
         return min(lasts, default=None)
 

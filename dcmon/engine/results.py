@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from dcmon import clock
@@ -67,7 +67,8 @@ class MeterTotal:
 
     device: str
     metric: str
-    labels: dict[str, str]
+    #: The series' own (shared, never mutated) label set: not copied, 130,000 meters a city.
+    labels: Mapping[str, str]
     lifetime_j: float
     wraps: int
     resets: int
@@ -259,7 +260,7 @@ class ResultsHub:
             config = self.config  # one inventory for the whole computation, reload or not
             pue = tuple(self.calc.results(now, settle=self.calc.settle_s()))
             energy = tuple(self._lifetime(sid) for sid, _ in self.calc.sites())
-            meters = tuple(MeterTotal(s.device, s.metric, dict(s.labels), total, wraps, resets)
+            meters = tuple(MeterTotal(s.device, s.metric, s.labels, total, wraps, resets)
                            for s, total, wraps, resets in self.engine.lifetime().values())
             capacity = self.capacity_calc.compute(now, self.snapshot.readings())
             retrofits = self._retrofits.reports(config, self.engine, now, self.grid_factor,
@@ -283,12 +284,11 @@ class ResultsHub:
         topo = next(s.energy for s in self.config.model.sites if s.id == site)
         assert topo is not None
         meters = expand(topo, self.config.rack_devices(site))
-        series = list(self.engine.series.values())
 
         def total(role: str) -> float:
             j = 0.0
             for ref in meters[role]:
-                for s in select_series(series, ref):
+                for s in select_series(self.calc.series_of(ref.device), ref):
                     acc = self.engine.counters.get(s.key) or self.engine.powers.get(s.key)
                     j += acc.total_j if acc is not None else 0.0
             return j
@@ -299,7 +299,8 @@ class ResultsHub:
         if carbon is None:
             return SiteEnergy(site, fac, it)
         meters["renewable"], meters["generators"] = list(carbon.renewable), list(carbon.generators)
-        water = [acc.total_j for ref in carbon.water for s in narrow(series, ref)
+        water = [acc.total_j for ref in carbon.water
+                 for s in narrow(self.calc.series_of(ref.device), ref)
                  if s.key.startswith("W|") and (acc := self.engine.counters.get(s.key))]
         return SiteEnergy(site, fac, it, total("renewable") if carbon.renewable else None,
                           total("generators") if carbon.generators else None,

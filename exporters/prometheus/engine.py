@@ -6,7 +6,7 @@ device, so every scrape is cheap and every channel reports the same numbers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -14,11 +14,30 @@ from prometheus_client.registry import Collector
 from dcmon.engine.results import Results, ResultsHub
 
 
-class EngineCollector(Collector):
-    """PUE per site/window/category, pPUE per zone, lifetime energy per site and meter."""
+def meter_series(labels: Mapping[str, str]) -> str:
+    """The ``series`` label of a meter: its labels as ``k=v`` pairs in name order."""
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
 
-    def __init__(self, hub: ResultsHub) -> None:
+
+#: The per-meter families (three lines per energy counter: most of a city's results).
+METER_FAMILIES = (
+    ("dcmon_meter_energy_joules", "Lifetime energy of a meter's counter, exact across "
+     "wraps, resets and restarts"),
+    ("dcmon_meter_wraps", "Counter wraps seen"),
+    ("dcmon_meter_resets", "Counter resets seen (user resets, meter swaps)"),
+)
+
+
+class EngineCollector(Collector):
+    """PUE per site/window/category, pPUE per zone, lifetime energy per site and meter.
+
+    ``meters=False`` leaves out the per-meter families, for a caller that renders them itself
+    (:mod:`.results`: 390,000 lines in a city, too many for prometheus_client's per-sample cost).
+    """
+
+    def __init__(self, hub: ResultsHub, *, meters: bool = True) -> None:
         self.hub = hub
+        self.meters = meters
 
     def describe(self) -> list[Metric]:
         return []
@@ -79,17 +98,12 @@ class EngineCollector(Collector):
         yield from (fac_w, it_w, inst)
 
         yield from self._site_energy(res)
-
-        life = CounterMetricFamily(
-            "dcmon_meter_energy_joules", "Lifetime energy of a meter's counter, exact across "
-            "wraps, resets and restarts", labels=["device", "series"])
-        wraps = CounterMetricFamily("dcmon_meter_wraps", "Counter wraps seen",
-                                    labels=["device", "series"])
-        resets = CounterMetricFamily("dcmon_meter_resets",
-                                     "Counter resets seen (user resets, meter swaps)",
-                                     labels=["device", "series"])
+        if not self.meters:
+            return
+        life, wraps, resets = (CounterMetricFamily(name, doc, labels=["device", "series"])
+                               for name, doc in METER_FAMILIES)
         for m in res.meters:
-            series = ",".join(f"{k}={v}" for k, v in sorted(m.labels.items()))
+            series = meter_series(m.labels)
             life.add_metric([m.device, series], m.lifetime_j)
             wraps.add_metric([m.device, series], float(m.wraps))
             resets.add_metric([m.device, series], float(m.resets))

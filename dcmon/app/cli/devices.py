@@ -25,7 +25,7 @@ from dcmon.collectors.snmp.detect import Detection
 from dcmon.config.loader import FOREIGN_KEYS
 from dcmon.config.resolved import Config
 from dcmon.errors import ConfigError
-from dcmon.model import PollResult
+from dcmon.model import PollResult, Source
 
 SITE = "command-line"
 
@@ -128,12 +128,13 @@ def one_device(reg: ProfileRegistry, host: str, device: dict[str, Any],
 
 def _print_table(result: PollResult) -> None:
     """Readings with where each came from: OID and raw value (SNMP) or table and address."""
-    modbus = any(r.source.table is not None for r in result.readings)
+    none = Source("")  # `dcmon poll` polls with sources; a reading without one shows None
+    modbus = any((r.source or none).table is not None for r in result.readings)
     where = ("TABLE", "ADDRESS") if modbus else ("OID",)
     rows = [(r.metric, f"{r.value:.6g}", r.unit,
              ",".join(f"{k}={v}" for k, v in sorted(r.labels.items())),
-             *((str(r.source.table), str(r.source.address)) if modbus else (str(r.source.oid),)),
-             str(r.source.raw)) for r in result.readings]
+             *((str(s.table), str(s.address)) if modbus else (str(s.oid),)), str(s.raw))
+            for r in result.readings for s in (r.source or none,)]
     head = ("METRIC", "VALUE", "UNIT", "LABELS", *where, "RAW")
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(head)]

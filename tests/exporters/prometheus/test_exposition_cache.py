@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import shutil
 import subprocess
 
@@ -88,3 +89,23 @@ def test_promtool_accepts_it() -> None:
     body = ExpositionCache(_snapshot()).body()
     proc = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True)
     assert proc.returncode == 0 and proc.stdout + proc.stderr == b"", proc.stderr
+
+
+def test_packed_lines_read_as_the_text_and_a_poll_after_packing_wins() -> None:
+    snap = _snapshot()
+    cache = ExpositionCache(snap)
+    text = cache.body()
+    assert cache.pack() == 3  # every device rendered at start
+    assert all(b[:2] == b"\x1f\x8b" for by in cache._lines.values() for b in by.values())
+    assert cache.body() == text and cache.body("edge") == ExpositionCache(snap).body("edge")
+    assert gzip.decompress(b"".join(cache.members())) == text
+    assert cache.pack() == 0  # nothing new
+    result = PollResult("pdu-2", "apc_rpdu2", (_reading("pdu-2", "voltage", 231.0, "V"),),
+                        (), 20.0, 0.1)
+    snap.record(result)
+    cache.on_poll(result)  # text again for pdu-2, packed lines for the others
+    mixed = cache.body()
+    assert b'dcmon_voltage_volts{device="pdu-2"' in mixed
+    assert b'pdu-2",rack="r02",room="hall",site="dc1"} 2e+12' not in mixed  # its power went
+    assert gzip.decompress(b"".join(cache.members())) == mixed
+    assert cache.pack() == 1 and cache.body() == mixed

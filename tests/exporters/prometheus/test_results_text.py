@@ -1,0 +1,128 @@
+"""The results families are rendered once per results run; a scrape joins cached bytes.
+
+The per-meter families are written by hand (prometheus_client costs ~11 µs a sample, and a
+city has 390,000 of them), so they are held byte for byte to prometheus_client's output. Over
+real HTTP: four scrapes render nothing, a new results run renders once, the gzip body (made
+block by block) decodes to the plain body, and the samples are the collectors' own.
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import subprocess
+import urllib.request
+from types import SimpleNamespace
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+from dcmon.engine.results import MeterTotal, Results, SiteEnergy
+from dcmon.engine.snapshot import DeviceInfo, Snapshot
+from dcmon.exporters.prometheus.capacity import CapacityCollector
+from dcmon.exporters.prometheus.collector import SnapshotCollector
+from dcmon.exporters.prometheus.engine import EngineCollector
+from dcmon.exporters.prometheus.exposition import ExpositionCache
+from dcmon.exporters.prometheus.gzipped import gzip_blocks
+from dcmon.exporters.prometheus.http import FastExposition, MetricsServer
+from dcmon.exporters.prometheus.results import ResultsText, meter_blocks, meter_text
+from dcmon.model import PollResult, Reading
+
+ODD = {"outlet": '7 "rear"', "path": "a\\b\nc"}
+
+
+def _results(joules: float) -> Results:
+    meters = tuple(MeterTotal(f"pdu-{i}", "energy", {"outlet": str(i % 8)} if i % 3 else ODD,
+                              joules * (i + 1), i % 2, i % 5) for i in range(40))
+    return Results(computed=1.0, energy=(SiteEnergy("dc1", 3.6e9, 2.7e9),), meters=meters)
+
+
+def _registry(hub: object, *, meters: bool) -> CollectorRegistry:
+    reg = CollectorRegistry()
+    reg.register(EngineCollector(hub, meters=meters))  # type: ignore[arg-type]
+    reg.register(CapacityCollector(hub))  # type: ignore[arg-type]
+    return reg
+
+
+def _samples(text: str) -> set[tuple[str, tuple[tuple[str, str], ...], float]]:
+    return {(s.name, tuple(sorted(s.labels.items())), s.value)
+            for fam in text_string_to_metric_families(text) for s in fam.samples}
+
+
+def test_meter_text_is_byte_for_byte_prometheus_client() -> None:
+    for res in (_results(1.2345678e9), _results(0.1), Results()):
+        hub = SimpleNamespace(latest=res)
+        engine = CollectorRegistry()
+        engine.register(EngineCollector(hub))  # type: ignore[arg-type]
+        without = CollectorRegistry()
+        without.register(EngineCollector(hub, meters=False))  # type: ignore[arg-type]
+        assert generate_latest(engine) == generate_latest(without) + meter_text(res.meters)
+    assert b'series="outlet=7 \\"rear\\",path=a\\\\b\\nc"' in meter_text(_results(1.0).meters)
+    meters = _results(3.0).meters
+    assert b"".join(meter_blocks(meters, per_block=7)) == meter_text(meters)
+
+
+def _snapshot(devices: int) -> Snapshot:
+    infos = [DeviceInfo(f"pdu-{i}", f"site-{i % 3}", "hall", f"r{i:03d}", "apc_rpdu2")
+             for i in range(devices)]
+    snap = Snapshot(infos)
+    for d in infos:
+        snap.record(PollResult(d.id, "apc_rpdu2", tuple(
+            Reading(d.id, "current", 1.0 + j / 7, "A", {"outlet": str(j)}, 1.0, level="outlet")
+            for j in range(48)), (), 1.0, 0.1))
+    return snap
+
+
+def _get(url: str, **headers: str) -> bytes:
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as r:
+        return bytes(r.read())
+
+
+def test_scrapes_render_no_results_and_gzip_is_the_plain_body() -> None:
+    snap = _snapshot(400)  # ~2.5 MB: the gzip body is made of several blocks
+    hub = SimpleNamespace(latest=_results(1.0e9))
+    text = ResultsText(hub, _registry(hub, meters=False))  # type: ignore[arg-type]
+    text.on_results(hub.latest)  # the hub's listener, after a results run
+    full = CollectorRegistry(auto_describe=False)
+    full.register(SnapshotCollector(snap))
+    full.register(_registry(hub, meters=True))
+    cache = ExpositionCache(snap)
+    unpacked = cache.body()
+    assert cache.pack() == 400  # as the service's packer thread does: lines kept as gzip
+    server = MetricsServer("127.0.0.1", 0, full, fast=FastExposition(
+        cache, text, CollectorRegistry())).start()
+    base = f"http://127.0.0.1:{server.port}/metrics"
+    try:
+        plain = _get(base)
+        zipped = _get(base, **{"Accept-Encoding": "gzip"})
+        part = _get(base + "?part=results")
+        site = _get(base + "?site=site-1")
+        assert text.renders == 1  # four scrapes, no rendering of the results
+        # Several gzip members (the devices' stream, the results kept compressed): one body.
+        assert len(plain) > 2 << 20 and gzip.decompress(zipped) == plain
+        assert plain.startswith(unpacked)  # packed lines unpacked while written
+        assert zipped.count(b"\x1f\x8b\x08\x00") >= 2
+        assert _samples(plain.decode()) == _samples(generate_latest(full).decode())
+        assert _samples(part.decode()) == _samples(generate_latest(
+            _registry(hub, meters=True)).decode())
+        assert b"dcmon_meter_energy_joules_total" not in site and b'site="site-1"' in site
+        hub.latest = _results(2.0e9)  # a new results run
+        text.on_results(hub.latest)
+        again = _get(base).decode()
+        assert text.renders == 2
+        assert 'dcmon_meter_energy_joules_total{device="pdu-0",series="outlet=7 \\"rear\\",' \
+               'path=a\\\\b\\nc"} 2e+09' in again
+        promtool = shutil.which("promtool")
+        if promtool:
+            chk = subprocess.run([promtool, "check", "metrics"], input=plain,
+                                 capture_output=True, timeout=60)
+            assert chk.returncode == 0 and not chk.stdout + chk.stderr, chk.stdout + chk.stderr
+    finally:
+        server.stop()
+
+
+def test_gzip_blocks_is_one_stream_of_the_pieces() -> None:
+    pieces = [f"line {i} {'x' * (i % 97)}\n".encode() for i in range(60_000)]
+    out = gzip_blocks(pieces)
+    assert len(out) > 2 and gzip.decompress(b"".join(out)) == b"".join(pieces)
+    assert gzip.decompress(b"".join(gzip_blocks([]))) == b""
