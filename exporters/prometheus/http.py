@@ -36,7 +36,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, choose_encoder
 
 from dcmon.exporters.prometheus.exposition import ExpositionCache
-from dcmon.exporters.prometheus.gzipped import as_text, blocks, gzip_blocks, text_size
+from dcmon.exporters.prometheus.gzipped import as_text, blocks, gzip_blocks, gzip_member, text_size
 from dcmon.exporters.prometheus.results import ResultsText
 
 log = logging.getLogger("dcmon.exporters.prometheus")
@@ -130,6 +130,8 @@ class _Handler(BaseHTTPRequestHandler):
                 content_type = CONTENT_TYPE_LATEST
                 site, part = _first(query, "site"), _first(query, "part")
                 body = fast.gzipped(site, part) if gz else fast.pieces(site, part)
+                if gz and not body:  # an empty body is not gzip: Go's reader fails on it
+                    body = [gzip_member(b"")]
             else:
                 encoder, content_type = choose_encoder(accept)
                 body = [encoder(self.server.registry)]

@@ -106,6 +106,10 @@ def test_scrapes_render_no_results_and_gzip_is_the_plain_body() -> None:
         assert _samples(part.decode()) == _samples(generate_latest(
             _registry(hub, meters=True)).decode())
         assert b"dcmon_meter_energy_joules_total" not in site and b'site="site-1"' in site
+        # A site with nothing to show is still a valid gzip body (an empty one is not: Go's
+        # reader, hence Prometheus, would fail the scrape).
+        nowhere = _get(base + "?site=nowhere", **{"Accept-Encoding": "gzip"})
+        assert nowhere and gzip.decompress(nowhere) == b""
         hub.latest = _results(2.0e9)  # a new results run
         text.on_results(hub.latest)
         again = _get(base).decode()
