@@ -74,6 +74,17 @@ def test_patterns_are_case_insensitive_and_bounded() -> None:
     assert time.monotonic() - t0 < 0.5
 
 
+@pytest.mark.parametrize("pattern", ["((a)+)+$", "(a|a?)+$", "(a|aa)+$", "(?:x*)*",
+                                     "(a{1,3})+", "a.*a.*a.*x"])
+def test_patterns_that_backtrack_for_long_are_refused(pattern: str) -> None:
+    """Shapes that the text-only check let through: ``(a|a?)+$`` took 31 s on 27 characters,
+    ``a.*a.*a.*x`` 16 s on a 512-character sysDescr; detection runs on the event loop."""
+    with pytest.raises(ValueError, match=r"nested quantifier|more than 2 repeats"):
+        compile_pattern(pattern)
+    for fine in ("^Linux ES_Controller", "a.*b.*c", "(ab)+", "[a-z]+\\d*"):
+        compile_pattern(fine)
+
+
 def test_bad_patterns_fail_with_file_and_key() -> None:
     with pytest.raises(ConfigError) as err:
         _profile(["ok", "(a+)+$", "x" * 201, "[unclosed", ""], "p.yaml")
