@@ -16,6 +16,7 @@ the pacer unfreezes everything and the next full collection walks the whole heap
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import time
 
@@ -48,7 +49,17 @@ class GcPacer:
     def _on_gc(self, phase: str, info: dict[str, int]) -> None:
         # Any thread may collect; the freeze runs on the loop, outside the collection.
         if phase == "stop" and info.get("generation") == 2 and not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self._freeze)
+            # The loop may close between the check and the call: the service is stopping.
+            with contextlib.suppress(RuntimeError):
+                self.loop.call_soon_threadsafe(self._freeze)
+
+    def unfreeze_now(self) -> None:
+        """Let the next full collection walk everything: after a reload, the old inventory,
+        API application and jobs are garbage held in cycles that a freeze would keep until
+        the hourly unfreeze (one set per reload)."""
+        gc.unfreeze()
+        self._unfrozen_at = time.monotonic()
+        self.unfreezes += 1
 
     def _freeze(self) -> None:
         if time.monotonic() - self._unfrozen_at >= self.unfreeze_every_s:

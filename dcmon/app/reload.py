@@ -79,6 +79,8 @@ class Running:
     listen_flags: dict[str, str | None] = field(default_factory=dict)
     #: What of a reloaded inventory this process runs (a shard's devices, see shard.py).
     select: Callable[[Config], Config] = lambda c: c
+    #: Called after a reload is applied (the GC pacer unfreezes, so the old parts are freed).
+    on_applied: list[Callable[[], None]] = field(default_factory=list)
 
 
 class ReloadMetrics:
@@ -164,6 +166,8 @@ class Reloader:
         task = asyncio.create_task(_close_when_done(old_protocols, inflight))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
+        for hook in p.on_applied:
+            hook()
         return ReloadOutcome(True, config.file, len(config.devices), added, removed, changed,
                              restart_needed=tuple(dict.fromkeys(restart)))
 

@@ -324,6 +324,7 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
     pipe.devices.start()  # packs what polls rendered into gzip members, every second
     pacer = GcPacer(asyncio.get_running_loop())
     pacer.start()  # after the start built the inventory, profiles and jobs: frozen
+    parts.on_applied.append(pacer.unfreeze_now)  # a reload's garbage is collectable at once
     return RunningService(pipe.poller, parts.scheduler, pipe.registry, server.port, server,
                           pipe.hub, store, alerts, parts.api, influx=pipe.influx,
                           reloader=reloader, gc=pacer, exposition=pipe.devices)

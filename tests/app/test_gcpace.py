@@ -49,3 +49,28 @@ def test_freeze_after_full_collections_and_unfreeze_hourly() -> None:
         assert pacer._on_gc not in gc.callbacks and gc.get_freeze_count() == 0
 
     asyncio.run(run())
+
+
+def test_a_reload_unfreezes_so_its_garbage_cycles_go_at_the_next_collection() -> None:
+    """After a reload the old inventory, API app and jobs are garbage in cycles; frozen, they
+    would wait for the hourly unfreeze (one set per reload)."""
+    async def run() -> None:
+        pacer = GcPacer(asyncio.get_running_loop(), unfreeze_every_s=3600)
+        pacer.start()
+        try:
+            a, b = Node(), Node()
+            a.other, b.other = b, a
+            gone = weakref.ref(a)
+            gc.collect()
+            await asyncio.sleep(0)  # the cycle is frozen now
+            del a, b
+            gc.collect()
+            await asyncio.sleep(0)
+            assert gone() is not None and gc.get_freeze_count() > 0
+            pacer.unfreeze_now()  # what the reloader calls after applying a reload
+            assert gc.get_freeze_count() == 0 and pacer.unfreezes == 1
+            gc.collect()
+            assert gone() is None
+        finally:
+            pacer.stop()
+    asyncio.run(run())
