@@ -298,6 +298,9 @@ def _setting(m: MetricIn, key: str, file: str, ref: Callable[[list[str] | None, 
     if m.setting is None:
         return None
     s = m.setting
+    if m.fallback is not None:  # a case's scale would replace the fallback OID's own scale
+        problems.append(Problem(file, f"{key}.setting", "a metric with a fallback cannot also "
+                                                        "have a setting"))
     if not s.scalar and m.index is None:
         problems.append(Problem(file, f"{key}.setting.scalar", "a scalar metric's setting must "
                                                                "be a scalar (scalar: true)"))

@@ -122,3 +122,15 @@ def test_absent_must_name_a_case() -> None:
         _profile(oid=UNITS, scalar=True, cases=CASES, absent=2)
     assert [str(p) for p in err.value.problems] == [
         "t.yaml: metrics.0.setting.absent: 2 is none of the cases [0, 1]"]
+
+
+def test_a_setting_and_a_fallback_together_are_refused() -> None:
+    """A case's scale would replace the fallback OID's own (a primary in 0.1 degC with a
+    fallback in whole degrees would read the fallback ten times off)."""
+    with pytest.raises(ConfigError) as err:
+        compile_snmp_profile({"profile": "t", "mib": "TEST-MIB", "metrics": [
+            {"name": "temperature", "oid": TEMP, "unit": "Cel", "index": [{"label": "s"}],
+             "fallback": {"oid": ROW_UNIT, "scale": 1},
+             "setting": {"oid": UNITS, "scalar": True, "cases": CASES}}]}, "p.yaml")
+    assert [str(p) for p in err.value.problems] == [
+        "p.yaml: metrics.0.setting: a metric with a fallback cannot also have a setting"]
