@@ -263,9 +263,11 @@ class ResultsHub:
             meters = tuple(MeterTotal(s.device, s.metric, s.labels, total, wraps, resets)
                            for s, total, wraps, resets in self.engine.lifetime().values())
             capacity = self.capacity_calc.compute(now, self.snapshot.readings())
-            retrofits = self._retrofits.reports(config, self.engine, now, self.grid_factor,
-                                                self.temperatures)
             carbon, water = self.carbon_calc.results(now, settle=self.calc.settle_s(), pue=pue)
+        # Outside the lock: a day's first run reads a year of buckets, and the writer thread
+        # and reloads must not wait for it (the store has a lock of its own).
+        retrofits = self._retrofits.reports(config, self.engine, now, self.grid_factor,
+                                            self.temperatures)
         inst = tuple(instantaneous(config, self.snapshot.readings()))
         res = Results(now, pue, inst, energy, meters, capacity, ceilings(config), retrofits,
                       carbon=tuple(carbon), water=tuple(water))
