@@ -220,7 +220,8 @@ def _pipeline(config: Config, profiles: ProfileRegistry, store: Store,
     A shard publishes no site-level result (PUE, site power, capacity): with part of the
     devices they would be wrong, not partial-looking (:mod:`dcmon.app.shard`)."""
     poller = Poller(config, profiles, sources=False)  # `dcmon poll` shows sources, not /metrics
-    hub = ResultsHub(config, EnergyEngine(config, store), poller.snapshot)
+    hub = ResultsHub(config, EnergyEngine(config, store), poller.snapshot,
+                     retrofits_in_background=True)
     poller.listeners.append(hub.on_poll)
     # Outdoor sensors that retrofits read, logged hourly: always, so that a retrofit a reload
     # adds is logged from then on (a poll only compares its device with the sensors named).

@@ -133,35 +133,68 @@ class RetrofitCache:
     settled, a weather file changes, or a reload changes a retrofit (:func:`cache_key`); the
     results job runs every minute and reuses it in between, instead of reading a year of daily
     rows each time. The hub calls it outside its lock: the computation reads the store (which
-    has its own lock) for many seconds, and polls must keep being written meanwhile.
+    has its own lock) for many seconds, and polls must keep being written meanwhile. With
+    ``background`` (``dcmon run``) it runs in a thread of its own and the results job goes on
+    with the last reports, taking the new ones at its next run.
     """
 
-    def __init__(self, retry_s: float = RETRY_S) -> None:
+    def __init__(self, retry_s: float = RETRY_S, background: bool = False) -> None:
         self._key: tuple[object, ...] | None = None
         self._reports: tuple[MvReport, ...] = ()
-        self._lock = threading.Lock()  # one computation at a time
+        self._state = threading.Lock()  # the fields, held briefly
+        self._run = threading.Lock()  # one computation at a time
         self.retry_s = retry_s
+        self.background = background
+        self._thread: threading.Thread | None = None
         #: The key that last failed, and when (time.monotonic()) to try it again.
         self._failed: tuple[tuple[object, ...], float] | None = None
+
+    def _due(self, key: tuple[object, ...]) -> bool:
+        failed = self._failed
+        backing_off = failed is not None and failed[0] == key and time.monotonic() < failed[1]
+        return key != self._key and not backing_off
 
     def reports(self, config: Config, engine: EnergyEngine, now: float,
                 factor: GridFactor | None = None, temps: TemperatureLog | None = None
                 ) -> tuple[MvReport, ...]:
+        """The reports at ``now``: the cached ones, or computed afresh when due (in the
+        background: started, and the cached ones returned meanwhile)."""
         key = cache_key(config, engine, now, factor)
-        with self._lock:
-            if key == self._key:
+        args = (key, config, engine, now, factor, temps)
+        with self._state:
+            if not self._due(key):
                 return self._reports
-            failed = self._failed
-            if failed is not None and failed[0] == key and time.monotonic() < failed[1]:
+            if self.background:
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(target=self._compute, args=args,
+                                                    name="dcmon-retrofits", daemon=True)
+                    self._thread.start()
                 return self._reports
+        self._compute(*args)
+        return self._reports
+
+    def _compute(self, key: tuple[object, ...], config: Config, engine: EnergyEngine,
+                 now: float, factor: GridFactor | None, temps: TemperatureLog | None) -> None:
+        with self._run:
+            with self._state:
+                if not self._due(key):  # another caller has just done it
+                    return
+                failed = self._failed
             try:
-                self._reports = tuple(retrofit_reports(config, engine, settled(config, engine, now),
-                                                       factor, temps=temps))
+                reports = tuple(retrofit_reports(config, engine, settled(config, engine, now),
+                                                 factor, temps=temps))
             except Exception:  # PUE, capacity and the other channels must not stop with it
                 if failed is None or failed[0] != key:  # logged once per inventory and day
                     log.exception("could not verify the retrofits; keeping the last reports "
                                   "and trying again in %.0f s", self.retry_s)
-                self._failed = (key, time.monotonic() + self.retry_s)
-                return self._reports
-            self._key, self._failed = key, None
-            return self._reports
+                with self._state:
+                    self._failed = (key, time.monotonic() + self.retry_s)
+                return
+            with self._state:
+                self._key, self._reports, self._failed = key, reports, None
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for a background computation (a clean stop, tests)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)

@@ -161,3 +161,40 @@ def test_failure_backs_off_and_is_logged_once(case: tuple[Path, Config, Store],
         for _ in range(2):
             assert again.reports(cfg, engine, LATER, temps=failing) == ()  # type: ignore[arg-type]
     assert failing.calls == 3 and len(caplog.records) == 1
+
+
+class _Gated:
+    """A temperature record that holds the computation until the test opens the gate."""
+
+    def __init__(self, weather: Path) -> None:
+        self.weather, self.gate = load_weather(weather), threading.Event()
+
+    def series(self, ref: SensorRef) -> _Gated:
+        return self
+
+    def mean(self, start: float, end: float) -> float | None:
+        assert self.gate.wait(10.0)
+        return self.weather.mean(start, end)
+
+
+def test_background_verification_does_not_hold_the_results(
+        case: tuple[Path, Config, Store], tmp_path: Path) -> None:
+    """``dcmon run``'s hub: the results job publishes PUE while the retrofits are verified,
+    and takes the reports at its next run."""
+    work, _, store = case
+    folder = tmp_path / "inv"
+    shutil.copytree(work, folder, ignore=shutil.ignore_patterns("dcmon-state"))
+    doc = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))
+    doc["sites"][0]["retrofits"][0]["temperature"] = {
+        "sensor": {"device": "meter1", "metric": "outdoor_temperature"}}
+    (folder / "config.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    cfg, _ = load_with_profiles(folder / "config.yaml")
+    hub = ResultsHub(cfg, EnergyEngine(cfg, store), Snapshot([]), retrofits_in_background=True)
+    temps = _Gated(folder / "weather.csv")
+    hub.temperatures = temps  # type: ignore[assignment]
+    first = hub.recompute(LATER)  # returns with the gate shut: nothing verified yet
+    assert first.retrofits == () and first.pue
+    temps.gate.set()
+    hub._retrofits.join(10.0)
+    [report] = hub.recompute(LATER + 60).retrofits
+    assert report.status == "ok" and report.avoided_kwh is not None
