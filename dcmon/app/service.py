@@ -36,6 +36,7 @@ from dcmon.app.reload import Reloader, ReloadMetrics, Running
 from dcmon.app.shard import Shard, ShardResults
 from dcmon.collectors.registry import ProfileRegistry
 from dcmon.config.resolved import Config
+from dcmon.config.retrofit import SensorRef
 from dcmon.engine.alerts.store import AlertStore, alerts_path
 from dcmon.engine.carbon.factors import grid_factor
 from dcmon.engine.ingest import EnergyEngine
@@ -196,6 +197,22 @@ def listen_error(listen: str, exc: OSError) -> ListenError:
     return ListenError(f"cannot listen on {listen}: {reason}")
 
 
+class _SensorRefs:
+    """The sensors the hub's current inventory names, worked out again only after a reload
+    (every poll asks)."""
+
+    def __init__(self, hub: ResultsHub) -> None:
+        self.hub = hub
+        self._cached: tuple[Config | None, list[SensorRef]] = (None, [])
+
+    def get(self) -> list[SensorRef]:
+        config = self.hub.config
+        cached = self._cached  # one read: a reload on another thread swaps the whole pair
+        if config is not cached[0]:
+            cached = self._cached = (config, sensor_refs(config))
+        return cached[1]
+
+
 def _pipeline(config: Config, profiles: ProfileRegistry, store: Store,
               shard: Shard | None = None) -> _Pipeline:
     """Poller -> engine -> results, their collectors, and the InfluxDB writer if configured.
@@ -203,14 +220,15 @@ def _pipeline(config: Config, profiles: ProfileRegistry, store: Store,
     A shard publishes no site-level result (PUE, site power, capacity): with part of the
     devices they would be wrong, not partial-looking (:mod:`dcmon.app.shard`)."""
     poller = Poller(config, profiles, sources=False)  # `dcmon poll` shows sources, not /metrics
-    hub = ResultsHub(config, EnergyEngine(config, store), poller.snapshot)
+    hub = ResultsHub(config, EnergyEngine(config, store), poller.snapshot,
+                     retrofits_in_background=True)
     poller.listeners.append(hub.on_poll)
-    if sensor_refs(config):  # outdoor sensors that retrofits read, logged hourly
-        temps = TemperatureLog(state_path(config).parent / TEMPERATURE_FILE,
-                               lambda: sensor_refs(hub.config))
-        poller.listeners.append(temps.on_poll)
-        hub.listeners.append(lambda _: temps.flush())
-        hub.temperatures = temps
+    # Outdoor sensors that retrofits read, logged hourly: always, so that a retrofit a reload
+    # adds is logged from then on (a poll only compares its device with the sensors named).
+    temps = TemperatureLog(state_path(config).parent / TEMPERATURE_FILE, _SensorRefs(hub).get)
+    poller.listeners.append(temps.on_poll)
+    hub.listeners.append(lambda _: temps.flush())
+    hub.temperatures = temps
     # The latest readings for `dcmon report capacity` beside the service (dcmon/app/live.py).
     hub.listeners.append(live_writer(state_path(config).parent / LIVE_FILE,
                                      poller.snapshot.readings))

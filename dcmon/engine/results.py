@@ -155,7 +155,8 @@ class ResultsHub:
     """Owns the engine in ``dcmon run``: ingests polls, recomputes results, serves copies."""
 
     def __init__(self, config: Config, engine: EnergyEngine, snapshot: Snapshot, *,
-                 flush_interval_s: float = FLUSH_INTERVAL_S) -> None:
+                 flush_interval_s: float = FLUSH_INTERVAL_S,
+                 retrofits_in_background: bool = False) -> None:
         self.config = config
         self.engine = engine
         self.snapshot = snapshot
@@ -179,7 +180,8 @@ class ResultsHub:
         self.grid_factor: GridFactor | None = grid_factor
         #: Outdoor sensors' hourly log for retrofits that name one (``dcmon run`` sets it).
         self.temperatures: TemperatureLog | None = None
-        self._retrofits = RetrofitCache()
+        #: ``dcmon run`` verifies retrofits in a thread of their own (RetrofitCache).
+        self._retrofits = RetrofitCache(background=retrofits_in_background)
 
     def reconfigure(self, config: Config) -> None:
         """Take a reloaded inventory between two computations: the engine keeps its accounts
@@ -237,6 +239,7 @@ class ResultsHub:
             self._stop.set()
             self._wake.set()
             writer.join(timeout)
+        self._retrofits.join(timeout)  # it reads the store the caller is about to close
         self.flush()
 
     def _write_loop(self) -> None:
@@ -263,9 +266,11 @@ class ResultsHub:
             meters = tuple(MeterTotal(s.device, s.metric, s.labels, total, wraps, resets)
                            for s, total, wraps, resets in self.engine.lifetime().values())
             capacity = self.capacity_calc.compute(now, self.snapshot.readings())
-            retrofits = self._retrofits.reports(config, self.engine, now, self.grid_factor,
-                                                self.temperatures)
             carbon, water = self.carbon_calc.results(now, settle=self.calc.settle_s(), pue=pue)
+        # Outside the lock: a day's first run reads a year of buckets, and the writer thread
+        # and reloads must not wait for it (the store has a lock of its own).
+        retrofits = self._retrofits.reports(config, self.engine, now, self.grid_factor,
+                                            self.temperatures)
         inst = tuple(instantaneous(config, self.snapshot.readings()))
         res = Results(now, pue, inst, energy, meters, capacity, ceilings(config), retrofits,
                       carbon=tuple(carbon), water=tuple(water))

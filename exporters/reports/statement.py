@@ -62,7 +62,12 @@ ZH_NOTES = {
     "no_tariff": "无电费：站点未配置电价",
     "no_factor": "无碳排放：未提供电网排放因子",
     "pue": "本月站点 PUE 不予给出：{reason}",
+    "facility_gap": "{hours} 个小时的总电量缺失或低于 IT 电量（计量缺口）：其公共电量按本月 PUE "
+                    "{pue} 计算，站点合计为分摊的电量，而非总电表读数",
 }
+#: A facility gap in a month without a PUE: its overhead is 0.
+ZH_GAP_NO_PUE = ("{hours} 个小时的总电量缺失或低于 IT 电量（计量缺口）：本月无 PUE，其公共电量"
+                 "按 0 计算，站点合计为分摊的电量，而非总电表读数")
 #: Tariff period names as Chinese provinces publish them; other names are shown as given.
 ZH_PERIODS = {"peak": "峰", "flat": "平", "valley": "谷", "sharp": "尖", "critical": "尖峰",
               "deep_valley": "深谷"}
@@ -91,6 +96,8 @@ def note_text(note: Note, lang: str) -> str:
     if template is None:
         return note.text
     args = dict(note.args)
+    if note.code == "facility_gap" and args.get("pue") is None:
+        template = ZH_GAP_NO_PUE
     if note.code == "pue":
         args["reason"] = reason_text(report_text("zh"), str(args.get("reason_code", "")),
                                      args.get("reason_args", {}), str(args.get("reason")))

@@ -14,7 +14,7 @@ from dcmon.engine.carbon.factors import constant_factor
 from dcmon.engine.carbon.factors import grid_factor as grid_factor_of
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.mv.report import GridFactor, MvReport
-from dcmon.engine.mv.run import retrofit_reports
+from dcmon.engine.mv.run import retrofit_reports, settled
 from dcmon.engine.mv.sensor import FILE as TEMPERATURE_FILE
 from dcmon.engine.mv.sensor import TemperatureLog
 from dcmon.engine.store import Store
@@ -83,8 +83,9 @@ def retrofit(config_file: str, site: str | None, retrofit: str | None,
     try:
         factor: GridFactor = (grid_factor_of if grid_factor is None else constant_factor(
             grid_factor, f"{grid_factor} kg CO2/kWh (--grid-factor)"))
-        reports = retrofit_reports(cfg, EnergyEngine(cfg, store), time.time(), factor, site,
-                                   retrofit, temps)
+        engine = EnergyEngine(cfg, store)  # a day counts once its last hour has settled
+        reports = retrofit_reports(cfg, engine, settled(cfg, engine, time.time()), factor,
+                                   site, retrofit, temps)
     finally:
         store.close()
         if temps is not None:

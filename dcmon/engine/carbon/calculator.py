@@ -109,7 +109,7 @@ class CarbonCalculator:
                      for e in c.diesel)
         status, reason, code, args = self._status(pue, min(pue.coverage, cov_ren, cov_gen),
                                                   ren + gen)
-        ok = status != "withheld" and pue.it_kwh > 0
+        ok = status == "ok" and pue.it_kwh > 0  # a metering fault publishes no figure
         fac = pue.facility_kwh
         return CarbonResult(
             site=site, window=window, start=start, end=end, status=status, reason=reason,

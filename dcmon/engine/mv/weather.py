@@ -23,6 +23,9 @@ from dcmon.errors import ConfigError, Problem
 
 #: Temperatures outside this range (°C) are a unit or sentinel fault, not weather.
 PLAUSIBLE_C = (-60.0, 60.0)
+#: Timestamps outside [2000-01-01, 2100-01-01) UTC (Unix seconds) are refused: a millisecond
+#: epoch (1.7e12) or a sentinel would otherwise land centuries away and match no day.
+PLAUSIBLE_TS = (946_684_800.0, 4_102_444_800.0)
 #: More lines than this are refused: a century of hourly observations, not a weather record.
 MAX_LINES = 1_000_000
 
@@ -46,13 +49,18 @@ class Weather:
 def _timestamp(text: str) -> float:
     text = text.strip()
     try:
-        return float(text)
+        ts = float(text)
     except ValueError:
-        pass
-    when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if when.tzinfo is None:
-        raise ValueError(f"timestamp {text!r} has no UTC offset (write +08:00 or Z)")
-    return when.timestamp()
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if when.tzinfo is None:
+            raise ValueError(f"timestamp {text!r} has no UTC offset (write +08:00 or Z)"
+                             ) from None
+        ts = when.timestamp()
+    if not math.isfinite(ts) or not PLAUSIBLE_TS[0] <= ts < PLAUSIBLE_TS[1]:
+        millis = PLAUSIBLE_TS[0] * 1000 <= ts < PLAUSIBLE_TS[1] * 1000
+        hint = " (milliseconds? write Unix seconds)" if millis else ""
+        raise ValueError(f"timestamp {text!r} is not between 2000 and 2100{hint}")
+    return ts
 
 
 def load_weather(path: str | Path) -> Weather:
@@ -88,6 +96,9 @@ def load_weather(path: str | Path) -> Weather:
         raise ConfigError([Problem(file, "", f"cannot read: {exc.strerror}")]) from None
     except UnicodeDecodeError:
         raise ConfigError([Problem(file, "", "not a UTF-8 text file")]) from None
+    except csv.Error as exc:  # e.g. a field over the csv module's 131,072-character limit
+        raise ConfigError([Problem(file, f"line {reader.line_num}", f"not CSV: {exc}")]
+                          ) from None
     if problems:
         raise ConfigError(problems)
     ordered = sorted(rows.items())

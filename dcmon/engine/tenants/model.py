@@ -10,7 +10,8 @@ from typing import Any
 class Note:
     """A note as a stable code with its parameters, so a statement can say it in Chinese;
     ``text`` is the English. Codes: no_energy, unmetered_tenant (tenant), unpriced (hours,
-    first), no_tariff, no_factor, pue (status, reason_code, reason_args, reason)."""
+    first), no_tariff, no_factor, facility_gap (hours, pue: None when the month has none),
+    pue (status, reason_code, reason_args, reason)."""
 
     code: str
     text: str

@@ -7,6 +7,8 @@ The rule, hour by hour (docs/tenants.md has the reasoning and a worked example):
 - the hour's overhead, facility minus IT energy, is split between the lines in proportion to
   their IT energy in that hour: each line carries the site's PUE of that hour. Overhead of an
   hour without IT energy (IT meters silent) is split by the lines' IT energy over the month;
+  an hour whose facility energy is missing or below IT (a metering gap) has its overhead at the
+  month's PUE (:func:`month_pue`), or none without one, and a ``facility_gap`` note;
 - CO2 is the line's energy (IT + overhead) of each hour times the grid factor at that hour,
   and cost is that energy times the tariff's price for the hour (time-of-use by the local hour
   of the site), so the overhead is charged at the hours it was drawn.
@@ -99,16 +101,36 @@ class Prices:
                 if t.effective <= last and starts[i + 1] > first]
 
 
+def month_pue(hours: SiteHours) -> float | None:
+    """Facility over IT energy of the month's complete hours (both metered, facility at least
+    IT); None when there is none: the PUE a metering gap's overhead is charged at."""
+    fac = it = 0.0
+    for hour, it_h in hours.it.items():
+        f = hours.facility.get(hour)
+        if it_h > 0 and f is not None and f >= it_h:
+            fac, it = fac + f, it + it_h
+    return fac / it if it > 0 else None
+
+
 def allocate(hours: SiteHours, price: Callable[[float], tuple[str, float] | None],
-             factor: Callable[[float], float] | None) -> tuple[dict[str, _Exact], list[float]]:
-    """Each line's exact month, hour by hour; and the hours that had no tariff."""
+             factor: Callable[[float], float] | None
+             ) -> tuple[dict[str, _Exact], list[float], int]:
+    """Each line's exact month, hour by hour; the hours that had no tariff; and the number of
+    facility-gap hours (facility energy missing or below IT: overhead at the month's PUE)."""
     out = {line: _Exact() for line in hours.lines}
     month_it = {line: sum(h.values()) for line, h in hours.lines.items()}
     it_total = sum(month_it.values())
+    pue = month_pue(hours)
     unpriced: list[float] = []
+    gaps = 0
     for hour in hours.hours():
         it_h = hours.it.get(hour, 0.0)
-        overhead = hours.facility.get(hour, 0.0) - it_h
+        facility = hours.facility.get(hour)
+        if it_h > 0 and (facility is None or facility < it_h):  # a gap, not negative cooling
+            gaps += 1
+            overhead = it_h * (pue - 1) if pue is not None else 0.0
+        else:
+            overhead = (facility or 0.0) - it_h
         tariff = price(hour)
         if tariff is None:
             unpriced.append(hour)
@@ -123,7 +145,7 @@ def allocate(hours: SiteHours, price: Callable[[float], tuple[str, float] | None
                 share = 1.0 if line == UNASSIGNED else 0.0
             period, rate = tariff if tariff is not None else (None, None)
             out[line].book(mine, mine + overhead * share, period, rate, f)
-    return out, unpriced
+    return out, unpriced, gaps
 
 
 @dataclass(frozen=True)
@@ -223,7 +245,7 @@ def statement(config: Config, engine: EnergyEngine, site_id: str, month: str | N
         sources[source] = None
         return value
 
-    exact, unpriced = allocate(hours, prices.at, factor if grid_factor else None)
+    exact, unpriced, gaps = allocate(hours, prices.at, factor if grid_factor else None)
     keep = {k: v for k, v in exact.items() if k == UNASSIGNED or hours.racks.get(k)}
     exact = {k: keep[k] for k in [*[k for k in keep if k != UNASSIGNED], UNASSIGNED]}
     in_effect = prices.in_effect(start, end)
@@ -238,6 +260,7 @@ def statement(config: Config, engine: EnergyEngine, site_id: str, month: str | N
         total=lines[-1], pue=pue.value, pue_status=pue.status, coverage=pue.coverage,
         factor_sources=tuple(sources), tariffs=tuple(_describe(t) for t in in_effect),
         notes=tuple(_notes(hours, unpriced, grid_factor is None, site, tz)
+                    + _gap_notes(gaps, month_pue(hours))
                     + ([Note("pue", f"site PUE over the month {pue.status}: {pue.reason}",
                              {"status": pue.status, "reason_code": pue.reason_code,
                               "reason_args": dict(pue.reason_args), "reason": pue.reason})]
@@ -259,6 +282,18 @@ def _describe(t: Tariff) -> str:
         return f"from {t.effective}: flat {t.price:g} {t.currency}/kWh"
     parts = ", ".join(f"{p.name} {'+'.join(p.hours)} {p.price:g}" for p in t.periods)
     return f"from {t.effective}: {parts} {t.currency}/kWh"
+
+
+def _gap_notes(gaps: int, pue: float | None) -> list[Note]:
+    """Hours whose facility energy was missing or below IT: the site line is then the energy
+    attributed, not the facility meters' reading."""
+    if not gaps:
+        return []
+    basis = f"the month's PUE {pue:.3f}" if pue is not None else "0 (the month has no PUE)"
+    return [Note("facility_gap", f"{gaps} hour(s) had facility energy missing or below IT "
+                 f"energy (a metering gap): their overhead is charged at {basis}, so the site "
+                 "line is the energy attributed, not the facility meters' reading",
+                 {"hours": gaps, "pue": None if pue is None else round(pue, 3)})]
 
 
 def _notes(hours: SiteHours, unpriced: list[float], no_factor: bool, site: Site, tz: str

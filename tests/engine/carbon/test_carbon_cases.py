@@ -6,6 +6,7 @@ and held to the hand computation within 0.1 %."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +53,24 @@ def test_carbon_case(case: str) -> None:
     for device, want in exp.get("water_accounts", {}).items():
         (acc,) = [a for a in out["water_accounts"].values() if a["device"] == device]
         _close(acc, want)
+
+
+def test_metering_fault_publishes_status_and_reason_but_no_figure(tmp_path: Path) -> None:
+    """PV read ten times too high (1,200 kWh of a 720 kWh E_DC): the metering is wrong, so CUE
+    and REF computed from it would be wrong too; only the verdict and its reason are shown."""
+    folder = tmp_path / "case"
+    shutil.copytree(CASES / "cue_grid_pv_diesel", folder)
+    lines = []
+    for line in (folder / "readings.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        if row["device"] == "pv1":
+            row["value"] *= 10
+        lines.append(json.dumps(row))
+    (folder / "readings.jsonl").write_text("\n".join(lines) + "\n")
+    out = _replay(folder, "24h")
+    (carbon,) = [r for r in out["carbon"] if r["window"] == "24h"]
+    assert carbon["status"] == "metering_fault"
+    assert carbon["reason_code"] == "sources_exceed_facility"
+    assert "exceeds facility energy (720.000 kWh)" in carbon["reason"]
+    assert carbon["renewable_kwh"] == pytest.approx(1200.0, rel=1e-3)
+    assert (carbon["cue"], carbon["cue_market"], carbon["ref"]) == (None, None, None)

@@ -13,7 +13,8 @@ from dcmon.app.inventory import load_config
 from dcmon.app.statements import statement_from_readings
 from dcmon.collectors.registry import ProfileRegistry
 from dcmon.config.resolved import Config
-from dcmon.engine.tenants.model import Statement, StatementLine
+from dcmon.engine.tenants.model import Note, Statement, StatementLine
+from dcmon.exporters.reports.statement import note_text
 from tests.support.paths import CASES
 
 CASES = CASES / "tenants"
@@ -102,3 +103,33 @@ def test_month_without_tariff_has_no_cost(tmp_path: Path) -> None:
     assert st.total.cost is None and st.currency is None
     assert "no cost: the site has no tariff" in st.note_texts
     assert st.total.total_kwh == 18.0
+
+
+def test_facility_gap_is_billed_at_the_month_pue_with_a_note() -> None:
+    """meter1 silent after 09:00 local: the 09-10 hour (IT 4 kWh: health 1, school 2,
+    unassigned 1) has no facility energy. Its overhead is 4 x (13/9 - 1) = 16/9 kWh at the PUE
+    of the two complete hours (facility 13 kWh over IT 9), not -4 kWh; the site line is the
+    energy attributed, 13 + 4 + 16/9 = 18.78 kWh, and a note in both languages says so."""
+    folder = CASES / "tou_unassigned"
+    cfg = load_config(folder / "config.yaml")
+    lines = [line for line in (folder / "readings.jsonl").read_text().splitlines()
+             if not (json.loads(line)["device"] == "meter1"
+                     and json.loads(line)["ts"] > 1768438800)]
+    st = statement_from_readings(cfg, ProfileRegistry.load(), lines, "r", "dc1", "2026-01")
+    got = {line.tenant: line for line in st.lines}
+    assert got["health"].total_kwh == round(3.0 + 4.2 + 0.25 * (4 + 16 / 9), 2)
+    assert got["school"].total_kwh == round(1.5 + 1.4 + 0.5 * (4 + 16 / 9), 2)
+    for line in st.lines:
+        assert line.total_kwh >= line.it_kwh
+    assert st.total.total_kwh == 18.78
+    assert sum(_cents(x.total_kwh) for x in st.lines) == _cents(st.total.total_kwh)
+    [gap] = [n for n in st.notes if n.code == "facility_gap"]
+    assert gap.args == {"hours": 1, "pue": 1.444}
+    assert note_text(gap, "en") == (
+        "1 hour(s) had facility energy missing or below IT energy (a metering gap): their "
+        "overhead is charged at the month's PUE 1.444, so the site line is the energy "
+        "attributed, not the facility meters' reading")
+    assert note_text(gap, "zh").startswith("1 个小时的总电量缺失或低于 IT 电量（计量缺口）："
+                                           "其公共电量按本月 PUE 1.444 计算")
+    no_pue = Note("facility_gap", "x", {"hours": 3, "pue": None})
+    assert "本月无 PUE，其公共电量按 0 计算" in note_text(no_pue, "zh")
