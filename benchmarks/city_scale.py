@@ -36,6 +36,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,6 +112,8 @@ class Watch:
     rounds: list[float] = field(default_factory=list)
     #: (seconds after start, generation, s) of every garbage collection over 50 ms.
     collections: list[tuple[float, int, float]] = field(default_factory=list)
+    #: (seconds after start, resident MiB), once a second: when the peak came.
+    rss: list[tuple[float, float]] = field(default_factory=list)
     _gc_start: float = 0.0
 
     def on_gc(self, phase: str, info: dict[str, int]) -> None:
@@ -121,6 +124,14 @@ class Watch:
         took = time.perf_counter() - self._gc_start
         if took > 0.05:
             self.collections.append((time.time() - self.t0, info["generation"], took))
+
+    async def sample_rss(self) -> None:
+        """Note the resident memory every second, to place the peak in the run."""
+        page = os.sysconf("SC_PAGE_SIZE") / 2**20
+        while True:
+            with open("/proc/self/statm") as f:
+                self.rss.append((time.time() - self.t0, int(f.read().split()[1]) * page))
+            await asyncio.sleep(1.0)
 
     async def loop_lag(self) -> None:
         """Note how much later than asked a 20 ms sleep wakes up (the loop was busy)."""
@@ -175,6 +186,7 @@ async def run(args: argparse.Namespace, agents: list[Snmpd]) -> dict[str, Any]:
                          interval=args.interval, state_dir=tempfile.mkdtemp(prefix="dcmon-city-"),
                          concurrency=args.concurrency)
     cfg = parse_config(inv, "<city>", reg)
+    del inv  # dcmon run keeps the parsed inventory, not the document it was read from
     parse_s = time.perf_counter() - t_parse
     c0, a0, w0 = time.process_time(), agent_cpu(agents), time.perf_counter()
     watch = Watch(time.time())
@@ -183,6 +195,7 @@ async def run(args: argparse.Namespace, agents: list[Snmpd]) -> dict[str, Any]:
                                | EVENT_JOB_MAX_INSTANCES)
     svc.poller.listeners.append(watch.on_poll)
     lag = asyncio.create_task(watch.loop_lag())
+    sampler = asyncio.create_task(watch.sample_rss())
     gc.callbacks.append(watch.on_gc)
     try:
         await asyncio.sleep(min(args.interval + 5, args.seconds))
@@ -195,12 +208,27 @@ async def run(args: argparse.Namespace, agents: list[Snmpd]) -> dict[str, Any]:
         agent = agent_cpu(agents) - a0
         rss_end = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf(
             "SC_PAGE_SIZE") / 2**20
+        if args.trace:
+            print_traced(args.trace)
     finally:
         gc.callbacks.remove(watch.on_gc)
         lag.cancel()
+        sampler.cancel()
         await stop_service(svc)
     return {"watch": watch, "cpu": cpu, "wall": wall, "agent": agent, "parse": parse_s,
             "rss_end": rss_end}
+
+
+def print_traced(top: int) -> None:
+    """The source lines holding the most memory now (``--trace``: slow, for small cities)."""
+    snap = tracemalloc.take_snapshot().filter_traces(
+        [tracemalloc.Filter(False, tracemalloc.__file__)])
+    traced = sum(s.size for s in snap.statistics("filename"))
+    print(f"tracemalloc: {traced / 2**20:.1f} MiB traced; top lines, then files:")
+    for stat in snap.statistics("lineno")[:top]:
+        print(f"  {stat.size / 2**20:7.1f} MiB {stat.count:9d} blocks  {stat.traceback[0]}")
+    for stat in snap.statistics("filename")[:top]:
+        print(f"  {stat.size / 2**20:7.1f} MiB  {stat.traceback[0].filename}")
 
 
 def agent_cpu(agents: list[Snmpd]) -> float:
@@ -235,6 +263,11 @@ def report(args: argparse.Namespace, r: dict[str, Any], load_before: tuple[float
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of dcmon: {rss:.0f} MiB (ru_maxrss of this process; the agents and curl "
           f"are other processes); at the end of the run {r['rss_end']:.0f} MiB")
+    if w.rss:
+        at, top = max(w.rss, key=lambda x: x[1])
+        marks = ", ".join(f"{mib:.0f} at {t:.0f} s" for t, mib in w.rss[::30])
+        print(f"resident memory sampled each second: highest {top:.0f} MiB at {at:.0f} s; "
+              f"{marks}")
     for name, rows in (("first round", [p for p in w.polls if p[0] < args.interval]),
                        ("later rounds", [p for p in w.polls if p[0] >= args.interval])):
         late = [lateness for _, lateness, _ in rows]
@@ -281,7 +314,11 @@ def main() -> None:
                          "its scheduled time")
     ap.add_argument("--scrape-every", type=float, default=30.0,
                     help="seconds between rounds of scrapes (full, gzip, ?site=); 0: none")
+    ap.add_argument("--trace", type=int, default=0,
+                    help="trace allocations and print this many top lines at the end (slow)")
     args = ap.parse_args()
+    if args.trace:
+        tracemalloc.start()
     if not Snmpd.available():
         print("missing: /usr/sbin/snmpd (Debian package snmpd)", file=sys.stderr)
         sys.exit(2)

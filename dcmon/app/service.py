@@ -29,6 +29,7 @@ from prometheus_client import CollectorRegistry
 from dcmon import clock
 from dcmon.app.alerting import AlertPipeline
 from dcmon.app.gcpace import GcPacer
+from dcmon.app.malloc import tune_malloc
 from dcmon.app.jobs import ALERTS_JOB, add_poll_job, first_offsets, job_every
 from dcmon.app.live import LIVE_FILE, live_writer
 from dcmon.app.poller import Poller
@@ -283,6 +284,7 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
     reload keeps to them); the API and the engine's alerts are off, as they would tell
     partial site figures.
     """
+    tune_malloc()  # before the service's threads start allocating (dcmon/app/malloc.py)
     if shard is not None:
         config = shard.select(config)
     store, alert_store = _open_stores(config)
