@@ -99,8 +99,13 @@ class Watch:
     t0: float
     #: device -> scheduled run time (epoch s) of its job now running.
     scheduled: dict[str, float] = field(default_factory=dict)
+    #: device -> when the scheduler handed its job to the event loop (epoch s).
+    submitted: dict[str, float] = field(default_factory=dict)
     #: (seconds after start, lateness s, ok) per poll.
     polls: list[tuple[float, float, bool]] = field(default_factory=list)
+    #: (seconds after start, scheduler delay s, wait for a slot and the loop s) per poll:
+    #: lateness = scheduled -> submitted (APScheduler) + submitted -> started (dcmon).
+    parts: list[tuple[float, float, float]] = field(default_factory=list)
     missed: int = 0
     skipped: int = 0
     samples: int = 0
@@ -147,6 +152,7 @@ class Watch:
             return
         if event.code == EVENT_JOB_SUBMITTED and isinstance(event, JobSubmissionEvent):
             self.scheduled[event.job_id[5:]] = max(event.scheduled_run_times).timestamp()
+            self.submitted[event.job_id[5:]] = time.time()
         elif event.code == EVENT_JOB_MISSED:
             self.missed += 1
         elif event.code == EVENT_JOB_MAX_INSTANCES:
@@ -156,6 +162,8 @@ class Watch:
         due = self.scheduled.get(result.device)
         if due is not None:
             self.polls.append((time.time() - self.t0, result.started - due, result.ok))
+            sub = self.submitted.get(result.device, due)
+            self.parts.append((time.time() - self.t0, sub - due, result.started - sub))
         self.samples += len(result.readings)
 
 
@@ -277,6 +285,15 @@ def report(args: argparse.Namespace, r: dict[str, Any], load_before: tuple[float
                   f"{statistics.median(late) * 1e3:.0f} ms, p95 {pct(late, 0.95) * 1e3:.0f} ms, "
                   f"p99 {pct(late, 0.99) * 1e3:.0f} ms, max {max(late) * 1e3:.0f} ms; "
                   f"late (started > {args.late:g} s after scheduled): {n_late}")
+    later = [(a, b) for at, a, b in w.parts if at >= args.interval]
+    if later:
+        slow = [(a, b) for a, b in later if a + b > args.late]
+        print(f"later rounds, what lateness is made of: scheduler delay (scheduled -> "
+              f"submitted) p95 {pct([a for a, _ in later], 0.95) * 1e3:.0f} ms, max "
+              f"{max(a for a, _ in later) * 1e3:.0f} ms; submitted -> started (a slot, the "
+              f"loop) p95 {pct([b for _, b in later], 0.95) * 1e3:.0f} ms, max "
+              f"{max(b for _, b in later) * 1e3:.0f} ms; of the {len(slow)} late polls, "
+              f"{sum(1 for a, b in slow if b >= a)} waited mostly after submission")
     if w.stalls:
         worst = sorted(w.stalls, key=lambda st: -st[1])[:4]
         print(f"event loop stalls over 50 ms: {len(w.stalls)}, {sum(s for _, s in w.stalls):.1f} s "
