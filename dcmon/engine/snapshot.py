@@ -36,7 +36,7 @@ class DeviceInfo:
     feed: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DeviceHealth:
     """Poll health of one device, as the self-metrics expose it."""
 
