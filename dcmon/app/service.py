@@ -32,7 +32,7 @@ from dcmon.app.alerting import AlertPipeline
 from dcmon.app.gcpace import GcPacer
 from dcmon.app.jobs import ALERTS_JOB, add_poll_job, first_offsets, job_every
 from dcmon.app.live import LIVE_FILE, live_writer
-from dcmon.app.malloc import tune_malloc
+from dcmon.app.malloc import trim_malloc, tune_malloc
 from dcmon.app.poller import Poller
 from dcmon.app.reload import Reloader, ReloadMetrics, Running
 from dcmon.app.shard import Shard, ShardResults
@@ -253,6 +253,12 @@ def _pipeline(config: Config, profiles: ProfileRegistry, store: Store,
     return _Pipeline(poller, store, hub, registry, results, devices, results_text, influx)
 
 
+def _recompute(hub: ResultsHub) -> None:
+    """The results job (a worker thread): recompute, then return the burst's freed memory."""
+    hub.recompute()
+    trim_malloc()
+
+
 def _schedule(scheduler: AsyncIOScheduler, config: Config, poller: Poller, hub: ResultsHub,
               alerts: AlertPipeline | None) -> None:
     """Add the poll, results and alert jobs (none for a shard: Prometheus alerts), start."""
@@ -263,8 +269,8 @@ def _schedule(scheduler: AsyncIOScheduler, config: Config, poller: Poller, hub: 
     offsets = first_offsets(config.devices) if spread else {d.id: 0.0 for d in config.devices}
     for dev in config.devices:
         add_poll_job(scheduler, poller, dev, now, offsets.get(dev.id), spread=spread)
-    scheduler.add_job(hub.recompute, IntervalTrigger(seconds=job_every(RESULTS_INTERVAL_S)),
-                      id="results",
+    scheduler.add_job(_recompute, IntervalTrigger(seconds=job_every(RESULTS_INTERVAL_S)),
+                      args=(hub,), id="results",
                       name="PUE and energy results", max_instances=1, coalesce=True,
                       next_run_time=now + timedelta(seconds=3.0))
     if alerts is None:
