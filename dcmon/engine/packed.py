@@ -114,13 +114,20 @@ class Packer:
 
 class ReadingsView(Mapping[str, tuple[Reading, ...]]):
     """Every device's stored readings, made into Readings one device at a time as a reader
-    asks (a full copy of a city's Readings would be the 70 MB that packing saves)."""
+    asks (a full copy of a city's Readings would be the 70 MB that packing saves). The last
+    device made is kept: readers ask for one device several times in a row (capacity)."""
 
     def __init__(self, stored: dict[str, Stored]) -> None:
         self._stored = stored
+        self._last: tuple[str, tuple[Reading, ...]] | None = None
 
     def __getitem__(self, device: str) -> tuple[Reading, ...]:
-        return unpack(self._stored[device])
+        last = self._last
+        if last is not None and last[0] == device:
+            return last[1]
+        readings = unpack(self._stored[device])
+        self._last = (device, readings)
+        return readings
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._stored)

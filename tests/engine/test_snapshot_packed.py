@@ -111,3 +111,13 @@ def test_packed_readings_cost_a_fraction_of_the_readings() -> None:
     objects = _traced(lambda: [tuple(dataclasses.replace(r) for r in rs) for rs in polls])
     packed = _traced(lambda: [packer.pack(rs) for rs in polls])
     assert packed * 4 < objects, (packed, objects)
+
+
+def test_a_view_makes_a_device_once_for_repeated_asks() -> None:
+    snap = Snapshot([DeviceInfo(d, "s", "r", "k", "apc_rpdu2") for d in ("a", "b")])
+    for d in ("a", "b"):
+        snap.record(PollResult(d, "apc_rpdu2", poll_readings(d, 1.0, 0), (), 1.0, 0.1))
+    view = snap.readings()
+    first = view["a"]
+    assert view["a"] is first and view.get("a") is first  # asked again: the same tuple
+    assert view["b"] == poll_readings("b", 1.0, 0) and view["a"] == first
