@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from array import array
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,11 +102,11 @@ class Watch:
     scheduled: dict[str, float] = field(default_factory=dict)
     #: device -> when the scheduler handed its job to the event loop (epoch s).
     submitted: dict[str, float] = field(default_factory=dict)
-    #: (seconds after start, lateness s, ok) per poll.
-    polls: list[tuple[float, float, bool]] = field(default_factory=list)
-    #: (seconds after start, scheduler delay s, wait for a slot and the loop s) per poll:
-    #: lateness = scheduled -> submitted (APScheduler) + submitted -> started (dcmon).
-    parts: list[tuple[float, float, float]] = field(default_factory=list)
+    #: Per poll, five floats (an array, not tuples: 30,000 polls of tuples were ~8 MB of this
+    #: process's peak that are not dcmon's): seconds after start, lateness s, ok (1/0),
+    #: scheduler delay s, wait for a slot and the loop s; lateness = scheduled -> submitted
+    #: (APScheduler) + submitted -> started (dcmon).
+    rows: array[float] = field(default_factory=lambda: array("d"))
     missed: int = 0
     skipped: int = 0
     samples: int = 0
@@ -161,10 +162,22 @@ class Watch:
     def on_poll(self, result: PollResult) -> None:
         due = self.scheduled.get(result.device)
         if due is not None:
-            self.polls.append((time.time() - self.t0, result.started - due, result.ok))
             sub = self.submitted.get(result.device, due)
-            self.parts.append((time.time() - self.t0, sub - due, result.started - sub))
+            self.rows.extend((time.time() - self.t0, result.started - due, float(result.ok),
+                              sub - due, result.started - sub))
         self.samples += len(result.readings)
+
+    @property
+    def polls(self) -> list[tuple[float, float, bool]]:
+        """(seconds after start, lateness s, ok) per poll."""
+        rows = self.rows
+        return [(rows[i], rows[i + 1], rows[i + 2] > 0) for i in range(0, len(rows), 5)]
+
+    @property
+    def parts(self) -> list[tuple[float, float, float]]:
+        """(seconds after start, scheduler delay s, slot and loop wait s) per poll."""
+        rows = self.rows
+        return [(rows[i], rows[i + 3], rows[i + 4]) for i in range(0, len(rows), 5)]
 
 
 async def curl(url: str, gzip: bool) -> tuple[float, int]:
@@ -214,6 +227,7 @@ async def run(args: argparse.Namespace, agents: list[Snmpd]) -> dict[str, Any]:
         await asyncio.sleep(max(0.0, args.seconds - (time.perf_counter() - w0)))
         cpu, wall = time.process_time() - c0, time.perf_counter() - w0
         agent = agent_cpu(agents) - a0
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the report
         rss_end = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf(
             "SC_PAGE_SIZE") / 2**20
         if args.trace:
@@ -224,7 +238,7 @@ async def run(args: argparse.Namespace, agents: list[Snmpd]) -> dict[str, Any]:
         sampler.cancel()
         await stop_service(svc)
     return {"watch": watch, "cpu": cpu, "wall": wall, "agent": agent, "parse": parse_s,
-            "rss_end": rss_end}
+            "rss_end": rss_end, "peak": peak}
 
 
 def print_traced(top: int) -> None:
@@ -262,22 +276,22 @@ def report(args: argparse.Namespace, r: dict[str, Any], load_before: tuple[float
           f"{r['wall']:.0f} s; {os.cpu_count()} CPUs, load average before {load_before[0]:.2f}, "
           f"after {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(f"inventory parsed in {r['parse']:.1f} s")
-    ok = sum(1 for _, _, good in w.polls if good)
-    print(f"polls: {len(w.polls)} ({ok} ok; {len(w.polls) / r['wall']:.1f}/s, asked "
+    polls = w.polls
+    ok = sum(1 for _, _, good in polls if good)
+    print(f"polls: {len(polls)} ({ok} ok; {len(polls) / r['wall']:.1f}/s, asked "
           f"{args.pdus / args.interval:.1f}/s), {w.missed} missed, {w.skipped} skipped "
           f"(previous poll still running); {w.samples} samples")
     print(f"CPU of dcmon: {r['cpu']:.1f} s in {r['wall']:.1f} s = {r['cpu'] / r['wall']:.2f} "
           f"of one core; snmpd: {r['agent'] / r['wall']:.2f} of one core")
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of dcmon: {rss:.0f} MiB (ru_maxrss of this process; the agents and curl "
+    print(f"peak RSS of dcmon: {r['peak']:.0f} MiB (ru_maxrss of this process; the agents and curl "
           f"are other processes); at the end of the run {r['rss_end']:.0f} MiB")
     if w.rss:
         at, top = max(w.rss, key=lambda x: x[1])
         marks = ", ".join(f"{mib:.0f} at {t:.0f} s" for t, mib in w.rss[::30])
         print(f"resident memory sampled each second: highest {top:.0f} MiB at {at:.0f} s; "
               f"{marks}")
-    for name, rows in (("first round", [p for p in w.polls if p[0] < args.interval]),
-                       ("later rounds", [p for p in w.polls if p[0] >= args.interval])):
+    for name, rows in (("first round", [p for p in polls if p[0] < args.interval]),
+                       ("later rounds", [p for p in polls if p[0] >= args.interval])):
         late = [lateness for _, lateness, _ in rows]
         if late:
             n_late = sum(1 for x in late if x > args.late)
