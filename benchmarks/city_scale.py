@@ -230,6 +230,7 @@ async def run(args: argparse.Namespace, agents: list[Snmpd]) -> dict[str, Any]:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the report
         rss_end = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf(
             "SC_PAGE_SIZE") / 2**20
+        heap = pymalloc_summary()
         if args.trace:
             print_traced(args.trace)
     finally:
@@ -238,7 +239,33 @@ async def run(args: argparse.Namespace, agents: list[Snmpd]) -> dict[str, Any]:
         sampler.cancel()
         await stop_service(svc)
     return {"watch": watch, "cpu": cpu, "wall": wall, "agent": agent, "parse": parse_s,
-            "rss_end": rss_end, "peak": peak}
+            "rss_end": rss_end, "peak": peak, "heap": heap}
+
+
+def pymalloc_summary() -> str:
+    """Python's small-object allocator at the end of the run: its arenas (what is resident of
+    Python's objects up to 512 bytes) against the bytes its live blocks use; the rest is
+    slack (free blocks and pools in arenas that one live object keeps)."""
+    with tempfile.TemporaryFile() as f:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(f.fileno(), 2)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        f.seek(0)
+        text = f.read().decode(errors="replace")
+    got: dict[str, int] = {}
+    for line in text.splitlines():
+        name, _, value = line.partition("=")
+        if name.startswith("# ") and value.strip().replace(",", "").isdigit():
+            got[" ".join(name[2:].split()[:4])] = int(value.strip().replace(",", ""))
+    arenas = got.get("arenas allocated current", 0)
+    used = got.get("bytes in allocated blocks", 0)
+    return (f"Python's small-object arenas at the end: {arenas} MiB (1 MiB each), of which live "
+            f"objects {used / 2**20:.0f} MiB")
 
 
 def print_traced(top: int) -> None:
@@ -285,6 +312,7 @@ def report(args: argparse.Namespace, r: dict[str, Any], load_before: tuple[float
           f"of one core; snmpd: {r['agent'] / r['wall']:.2f} of one core")
     print(f"peak RSS of dcmon: {r['peak']:.0f} MiB (ru_maxrss of this process; the agents and curl "
           f"are other processes); at the end of the run {r['rss_end']:.0f} MiB")
+    print(r["heap"])
     if w.rss:
         at, top = max(w.rss, key=lambda x: x[1])
         marks = ", ".join(f"{mib:.0f} at {t:.0f} s" for t, mib in w.rss[::30])
