@@ -36,6 +36,8 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
+from array import array
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,8 +100,13 @@ class Watch:
     t0: float
     #: device -> scheduled run time (epoch s) of its job now running.
     scheduled: dict[str, float] = field(default_factory=dict)
-    #: (seconds after start, lateness s, ok) per poll.
-    polls: list[tuple[float, float, bool]] = field(default_factory=list)
+    #: device -> when the scheduler handed its job to the event loop (epoch s).
+    submitted: dict[str, float] = field(default_factory=dict)
+    #: Per poll, five floats (an array, not tuples: 30,000 polls of tuples were ~8 MB of this
+    #: process's peak that are not dcmon's): seconds after start, lateness s, ok (1/0),
+    #: scheduler delay s, wait for a slot and the loop s; lateness = scheduled -> submitted
+    #: (APScheduler) + submitted -> started (dcmon).
+    rows: array[float] = field(default_factory=lambda: array("d"))
     missed: int = 0
     skipped: int = 0
     samples: int = 0
@@ -111,6 +118,8 @@ class Watch:
     rounds: list[float] = field(default_factory=list)
     #: (seconds after start, generation, s) of every garbage collection over 50 ms.
     collections: list[tuple[float, int, float]] = field(default_factory=list)
+    #: (seconds after start, resident MiB), once a second: when the peak came.
+    rss: list[tuple[float, float]] = field(default_factory=list)
     _gc_start: float = 0.0
 
     def on_gc(self, phase: str, info: dict[str, int]) -> None:
@@ -121,6 +130,14 @@ class Watch:
         took = time.perf_counter() - self._gc_start
         if took > 0.05:
             self.collections.append((time.time() - self.t0, info["generation"], took))
+
+    async def sample_rss(self) -> None:
+        """Note the resident memory every second, to place the peak in the run."""
+        page = os.sysconf("SC_PAGE_SIZE") / 2**20
+        while True:
+            with open("/proc/self/statm") as f:
+                self.rss.append((time.time() - self.t0, int(f.read().split()[1]) * page))
+            await asyncio.sleep(1.0)
 
     async def loop_lag(self) -> None:
         """Note how much later than asked a 20 ms sleep wakes up (the loop was busy)."""
@@ -136,6 +153,7 @@ class Watch:
             return
         if event.code == EVENT_JOB_SUBMITTED and isinstance(event, JobSubmissionEvent):
             self.scheduled[event.job_id[5:]] = max(event.scheduled_run_times).timestamp()
+            self.submitted[event.job_id[5:]] = time.time()
         elif event.code == EVENT_JOB_MISSED:
             self.missed += 1
         elif event.code == EVENT_JOB_MAX_INSTANCES:
@@ -144,8 +162,22 @@ class Watch:
     def on_poll(self, result: PollResult) -> None:
         due = self.scheduled.get(result.device)
         if due is not None:
-            self.polls.append((time.time() - self.t0, result.started - due, result.ok))
+            sub = self.submitted.get(result.device, due)
+            self.rows.extend((time.time() - self.t0, result.started - due, float(result.ok),
+                              sub - due, result.started - sub))
         self.samples += len(result.readings)
+
+    @property
+    def polls(self) -> list[tuple[float, float, bool]]:
+        """(seconds after start, lateness s, ok) per poll."""
+        rows = self.rows
+        return [(rows[i], rows[i + 1], rows[i + 2] > 0) for i in range(0, len(rows), 5)]
+
+    @property
+    def parts(self) -> list[tuple[float, float, float]]:
+        """(seconds after start, scheduler delay s, slot and loop wait s) per poll."""
+        rows = self.rows
+        return [(rows[i], rows[i + 3], rows[i + 4]) for i in range(0, len(rows), 5)]
 
 
 async def curl(url: str, gzip: bool) -> tuple[float, int]:
@@ -175,6 +207,7 @@ async def run(args: argparse.Namespace, agents: list[Snmpd]) -> dict[str, Any]:
                          interval=args.interval, state_dir=tempfile.mkdtemp(prefix="dcmon-city-"),
                          concurrency=args.concurrency)
     cfg = parse_config(inv, "<city>", reg)
+    del inv  # dcmon run keeps the parsed inventory, not the document it was read from
     parse_s = time.perf_counter() - t_parse
     c0, a0, w0 = time.process_time(), agent_cpu(agents), time.perf_counter()
     watch = Watch(time.time())
@@ -183,6 +216,7 @@ async def run(args: argparse.Namespace, agents: list[Snmpd]) -> dict[str, Any]:
                                | EVENT_JOB_MAX_INSTANCES)
     svc.poller.listeners.append(watch.on_poll)
     lag = asyncio.create_task(watch.loop_lag())
+    sampler = asyncio.create_task(watch.sample_rss())
     gc.callbacks.append(watch.on_gc)
     try:
         await asyncio.sleep(min(args.interval + 5, args.seconds))
@@ -193,14 +227,57 @@ async def run(args: argparse.Namespace, agents: list[Snmpd]) -> dict[str, Any]:
         await asyncio.sleep(max(0.0, args.seconds - (time.perf_counter() - w0)))
         cpu, wall = time.process_time() - c0, time.perf_counter() - w0
         agent = agent_cpu(agents) - a0
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the report
         rss_end = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf(
             "SC_PAGE_SIZE") / 2**20
+        heap = pymalloc_summary()
+        if args.trace:
+            print_traced(args.trace)
     finally:
         gc.callbacks.remove(watch.on_gc)
         lag.cancel()
+        sampler.cancel()
         await stop_service(svc)
     return {"watch": watch, "cpu": cpu, "wall": wall, "agent": agent, "parse": parse_s,
-            "rss_end": rss_end}
+            "rss_end": rss_end, "peak": peak, "heap": heap}
+
+
+def pymalloc_summary() -> str:
+    """Python's small-object allocator at the end of the run: its arenas (what is resident of
+    Python's objects up to 512 bytes) against the bytes its live blocks use; the rest is
+    slack (free blocks and pools in arenas that one live object keeps)."""
+    with tempfile.TemporaryFile() as f:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(f.fileno(), 2)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        f.seek(0)
+        text = f.read().decode(errors="replace")
+    got: dict[str, int] = {}
+    for line in text.splitlines():
+        name, _, value = line.partition("=")
+        if name.startswith("# ") and value.strip().replace(",", "").isdigit():
+            got[" ".join(name[2:].split()[:4])] = int(value.strip().replace(",", ""))
+    arenas = got.get("arenas allocated current", 0)
+    used = got.get("bytes in allocated blocks", 0)
+    return (f"Python's small-object arenas at the end: {arenas} MiB (1 MiB each), of which live "
+            f"objects {used / 2**20:.0f} MiB")
+
+
+def print_traced(top: int) -> None:
+    """The source lines holding the most memory now (``--trace``: slow, for small cities)."""
+    snap = tracemalloc.take_snapshot().filter_traces(
+        [tracemalloc.Filter(False, tracemalloc.__file__)])
+    traced = sum(s.size for s in snap.statistics("filename"))
+    print(f"tracemalloc: {traced / 2**20:.1f} MiB traced; top lines, then files:")
+    for stat in snap.statistics("lineno")[:top]:
+        print(f"  {stat.size / 2**20:7.1f} MiB {stat.count:9d} blocks  {stat.traceback[0]}")
+    for stat in snap.statistics("filename")[:top]:
+        print(f"  {stat.size / 2**20:7.1f} MiB  {stat.traceback[0].filename}")
 
 
 def agent_cpu(agents: list[Snmpd]) -> float:
@@ -226,17 +303,23 @@ def report(args: argparse.Namespace, r: dict[str, Any], load_before: tuple[float
           f"{r['wall']:.0f} s; {os.cpu_count()} CPUs, load average before {load_before[0]:.2f}, "
           f"after {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(f"inventory parsed in {r['parse']:.1f} s")
-    ok = sum(1 for _, _, good in w.polls if good)
-    print(f"polls: {len(w.polls)} ({ok} ok; {len(w.polls) / r['wall']:.1f}/s, asked "
+    polls = w.polls
+    ok = sum(1 for _, _, good in polls if good)
+    print(f"polls: {len(polls)} ({ok} ok; {len(polls) / r['wall']:.1f}/s, asked "
           f"{args.pdus / args.interval:.1f}/s), {w.missed} missed, {w.skipped} skipped "
           f"(previous poll still running); {w.samples} samples")
     print(f"CPU of dcmon: {r['cpu']:.1f} s in {r['wall']:.1f} s = {r['cpu'] / r['wall']:.2f} "
           f"of one core; snmpd: {r['agent'] / r['wall']:.2f} of one core")
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of dcmon: {rss:.0f} MiB (ru_maxrss of this process; the agents and curl "
+    print(f"peak RSS of dcmon: {r['peak']:.0f} MiB (ru_maxrss of this process; the agents and curl "
           f"are other processes); at the end of the run {r['rss_end']:.0f} MiB")
-    for name, rows in (("first round", [p for p in w.polls if p[0] < args.interval]),
-                       ("later rounds", [p for p in w.polls if p[0] >= args.interval])):
+    print(r["heap"])
+    if w.rss:
+        at, top = max(w.rss, key=lambda x: x[1])
+        marks = ", ".join(f"{mib:.0f} at {t:.0f} s" for t, mib in w.rss[::30])
+        print(f"resident memory sampled each second: highest {top:.0f} MiB at {at:.0f} s; "
+              f"{marks}")
+    for name, rows in (("first round", [p for p in polls if p[0] < args.interval]),
+                       ("later rounds", [p for p in polls if p[0] >= args.interval])):
         late = [lateness for _, lateness, _ in rows]
         if late:
             n_late = sum(1 for x in late if x > args.late)
@@ -244,6 +327,15 @@ def report(args: argparse.Namespace, r: dict[str, Any], load_before: tuple[float
                   f"{statistics.median(late) * 1e3:.0f} ms, p95 {pct(late, 0.95) * 1e3:.0f} ms, "
                   f"p99 {pct(late, 0.99) * 1e3:.0f} ms, max {max(late) * 1e3:.0f} ms; "
                   f"late (started > {args.late:g} s after scheduled): {n_late}")
+    later = [(a, b) for at, a, b in w.parts if at >= args.interval]
+    if later:
+        slow = [(a, b) for a, b in later if a + b > args.late]
+        print(f"later rounds, what lateness is made of: scheduler delay (scheduled -> "
+              f"submitted) p95 {pct([a for a, _ in later], 0.95) * 1e3:.0f} ms, max "
+              f"{max(a for a, _ in later) * 1e3:.0f} ms; submitted -> started (a slot, the "
+              f"loop) p95 {pct([b for _, b in later], 0.95) * 1e3:.0f} ms, max "
+              f"{max(b for _, b in later) * 1e3:.0f} ms; of the {len(slow)} late polls, "
+              f"{sum(1 for a, b in slow if b >= a)} waited mostly after submission")
     if w.stalls:
         worst = sorted(w.stalls, key=lambda st: -st[1])[:4]
         print(f"event loop stalls over 50 ms: {len(w.stalls)}, {sum(s for _, s in w.stalls):.1f} s "
@@ -281,7 +373,11 @@ def main() -> None:
                          "its scheduled time")
     ap.add_argument("--scrape-every", type=float, default=30.0,
                     help="seconds between rounds of scrapes (full, gzip, ?site=); 0: none")
+    ap.add_argument("--trace", type=int, default=0,
+                    help="trace allocations and print this many top lines at the end (slow)")
     args = ap.parse_args()
+    if args.trace:
+        tracemalloc.start()
     if not Snmpd.available():
         print("missing: /usr/sbin/snmpd (Debian package snmpd)", file=sys.stderr)
         sys.exit(2)

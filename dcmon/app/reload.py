@@ -22,10 +22,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Gauge
 
 from dcmon.app.alerting import AlertPipeline
@@ -37,9 +37,12 @@ from dcmon.collectors.registry import ProfileRegistry
 from dcmon.config.resolved import Config
 from dcmon.engine.results import ResultsHub
 from dcmon.errors import ConfigError, Problem
-from dcmon.exporters.api.server import ApiServer
-from dcmon.exporters.influx.exporter import InfluxWriter
-from dcmon.exporters.influx.lineproto import Place
+
+if TYPE_CHECKING:  # imported by the service only when configured (dcmon/app/service.py)
+    from fastapi import FastAPI
+
+    from dcmon.exporters.api.server import ApiServer
+    from dcmon.exporters.influx.exporter import InfluxWriter
 
 log = logging.getLogger("dcmon.reload")
 
@@ -161,6 +164,7 @@ class Reloader:
         await asyncio.to_thread(p.alerts.reconfigure, config)
         self._reschedule(config, removed, added + changed)
         if p.influx is not None:
+            from dcmon.exporters.influx.lineproto import Place
             p.influx.places = {d.id: Place(d.site, d.room, d.rack) for d in config.devices}
         restart += self._swap_api(config)
         task = asyncio.create_task(_close_when_done(old_protocols, inflight))

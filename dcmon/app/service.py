@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -31,6 +32,7 @@ from dcmon.app.alerting import AlertPipeline
 from dcmon.app.gcpace import GcPacer
 from dcmon.app.jobs import ALERTS_JOB, add_poll_job, first_offsets, job_every
 from dcmon.app.live import LIVE_FILE, live_writer
+from dcmon.app.malloc import trim_malloc, tune_malloc
 from dcmon.app.poller import Poller
 from dcmon.app.reload import Reloader, ReloadMetrics, Running
 from dcmon.app.shard import Shard, ShardResults
@@ -44,10 +46,6 @@ from dcmon.engine.mv.sensor import FILE as TEMPERATURE_FILE
 from dcmon.engine.mv.sensor import TemperatureLog, sensor_refs
 from dcmon.engine.results import RESULTS_INTERVAL_S, ResultsHub
 from dcmon.engine.store import Store
-from dcmon.exporters.api.ops import Reload, ReloadOut
-from dcmon.exporters.api.server import ApiServer, build_app, start_api
-from dcmon.exporters.influx.exporter import InfluxWriter
-from dcmon.exporters.influx.metrics import InfluxCollector
 from dcmon.exporters.notify.metrics import NotifyCollector
 from dcmon.exporters.prometheus.capacity import CapacityCollector
 from dcmon.exporters.prometheus.carbon import CarbonCollector
@@ -57,6 +55,13 @@ from dcmon.exporters.prometheus.exposition import ExpositionCache
 from dcmon.exporters.prometheus.http import FastExposition, MetricsServer
 from dcmon.exporters.prometheus.results import ResultsText
 from dcmon.exporters.prometheus.retrofit import RetrofitCollector
+
+if TYPE_CHECKING:  # the API (FastAPI) and InfluxDB clients are imported when configured
+    from fastapi import FastAPI
+
+    from dcmon.exporters.api.ops import Reload, ReloadOut
+    from dcmon.exporters.api.server import ApiServer
+    from dcmon.exporters.influx.exporter import InfluxWriter
 
 log = logging.getLogger("dcmon.app.service")
 
@@ -251,6 +256,8 @@ def _pipeline(config: Config, profiles: ProfileRegistry, store: Store,
     hub.listeners.append(results_text.on_results)  # rendered per results run, not per scrape
     influx = None
     if config.model.exporters.influx is not None:  # exporters/influx/README.md
+        from dcmon.exporters.influx.exporter import InfluxWriter
+        from dcmon.exporters.influx.metrics import InfluxCollector
         influx = InfluxWriter.from_config(config, state_path(config).parent)
         poller.listeners.append(influx.on_poll)
         if shard is None:
@@ -264,6 +271,12 @@ def _pipeline(config: Config, profiles: ProfileRegistry, store: Store,
     return _Pipeline(poller, store, hub, registry, results, devices, results_text, influx)
 
 
+def _recompute(hub: ResultsHub) -> None:
+    """The results job (a worker thread): recompute, then return the burst's freed memory."""
+    hub.recompute()
+    trim_malloc()
+
+
 def _schedule(scheduler: AsyncIOScheduler, config: Config, poller: Poller, hub: ResultsHub,
               alerts: AlertPipeline | None) -> None:
     """Add the poll, results and alert jobs (none for a shard: Prometheus alerts), start."""
@@ -274,8 +287,8 @@ def _schedule(scheduler: AsyncIOScheduler, config: Config, poller: Poller, hub: 
     offsets = first_offsets(config.devices) if spread else {d.id: 0.0 for d in config.devices}
     for dev in config.devices:
         add_poll_job(scheduler, poller, dev, now, offsets.get(dev.id), spread=spread)
-    scheduler.add_job(hub.recompute, IntervalTrigger(seconds=job_every(RESULTS_INTERVAL_S)),
-                      id="results",
+    scheduler.add_job(_recompute, IntervalTrigger(seconds=job_every(RESULTS_INTERVAL_S)),
+                      args=(hub,), id="results",
                       name="PUE and energy results", max_instances=1, coalesce=True,
                       next_run_time=now + timedelta(seconds=3.0))
     if alerts is None:
@@ -301,6 +314,7 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
     reload keeps to them); the API and the engine's alerts are off, as they would tell
     partial site figures.
     """
+    tune_malloc()  # before the service's threads start allocating (dcmon/app/malloc.py)
     if shard is not None:
         config = shard.select(config)
     store, alert_store = _open_stores(config)
@@ -325,11 +339,10 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
     reloader = Reloader(parts, metrics) if Path(config.file).is_file() else None
     reload = _api_reload(reloader, asyncio.get_running_loop()) if reloader else None
     if shard is None:
-        parts.make_api = lambda cfg: build_app(cfg, pipe.hub, alerts=active, reload=reload,
-                                               grid_factor=grid_factor)[0]
+        parts.make_api = lambda cfg: _build_api(cfg, pipe.hub, active, reload)
     try:
-        parts.api = start_api(config, pipe.hub, listen=api_listen, alerts=active,
-                              reload=reload, grid_factor=grid_factor) if shard is None else None
+        parts.api = _start_api(config, pipe.hub, api_listen, active, reload) \
+            if shard is None else None
     except OSError as exc:
         server.stop()
         _abandon(pipe, alert_store)
@@ -356,9 +369,30 @@ def _abandon(pipe: _Pipeline, alert_store: AlertStore) -> None:
     alert_store.close()
 
 
+def _build_api(config: Config, hub: ResultsHub, alerts: Callable[[], list[Any]],
+               reload: Reload | None) -> FastAPI | None:
+    """The API app for a reloaded inventory (None when off); FastAPI is imported only when
+    an inventory turns the API on (~12 MB resident, with its models)."""
+    if not config.model.api.enabled:
+        return None
+    from dcmon.exporters.api.server import build_app
+    return build_app(config, hub, alerts=alerts, reload=reload, grid_factor=grid_factor)[0]
+
+
+def _start_api(config: Config, hub: ResultsHub, listen: str | None,
+               alerts: Callable[[], list[Any]], reload: Reload | None) -> ApiServer | None:
+    """``start_api`` when the inventory turns the API on; None, importing nothing, when off."""
+    if not config.model.api.enabled:
+        return None
+    from dcmon.exporters.api.server import start_api
+    return start_api(config, hub, listen=listen, alerts=alerts, reload=reload,
+                     grid_factor=grid_factor)
+
+
 def _api_reload(reloader: Reloader, loop: asyncio.AbstractEventLoop) -> Reload:
     """``POST /-/reload``: run the reload on the service's loop, wait for its outcome."""
     def reload() -> ReloadOut:
+        from dcmon.exporters.api.ops import ReloadOut  # the API is on: FastAPI is loaded
         fut = asyncio.run_coroutine_threadsafe(reloader.reload("POST /-/reload"), loop)
         o = fut.result(timeout=120)
         return ReloadOut(status="success" if o.ok else "error", file=o.file, devices=o.devices,

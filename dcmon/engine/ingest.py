@@ -24,9 +24,11 @@ from dcmon.model import Reading
 
 log = logging.getLogger("dcmon.engine.ingest")
 
-#: Series keys cached per kind before the cache starts over (labels in another order, or
-#: devices removed by reloads, only add entries).
+#: Bounds of the series key cache before it starts over (labels in another order, or devices
+#: removed by reloads, only add entries): shared identities, devices, series per device.
 _KEY_CACHE_MAX = 200_000
+_KEY_CACHE_DEVICES = 200_000
+_KEY_CACHE_PER_DEVICE = 10_000
 
 
 class EnergyEngine:
@@ -38,11 +40,11 @@ class EnergyEngine:
         self.max_gap_intervals = config.model.engine.max_gap_intervals
         self._interval = {d.id: d.interval for d in config.devices}
         self._default_interval = default_interval
+        self._gaps: dict[float, float] = {}
         self.counters = store.load_counters()
         self.powers = store.load_powers(default_interval * self.max_gap_intervals)
         for acc in self.powers.values():  # per-device gap limit
             acc.max_gap_s = self._max_gap(acc.key.split("|")[1])
-        self._pairs: dict[tuple[str, str], tuple[str, str]] = {}
         self._labels: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}
         self.series: dict[str, Series] = {s.key: replace(s, labels=self._shared(s.labels))
                                           for s in store.load_series()}
@@ -51,8 +53,9 @@ class EnergyEngine:
         self._dirty_p: dict[str, PowerAccount] = {}
         self._new_series: dict[str, Series] = {}
         self._unwritten: Batch | None = None
-        #: (device, metric, level, *labels) -> series key, one cache per kind ("E", "P", "W").
-        self._keys: dict[str, dict[tuple[object, ...], str]] = {"E": {}, "P": {}, "W": {}}
+        #: device -> (kind, metric, level, *labels) -> series key; kind is "E", "P" or "W".
+        self._keys: dict[str, dict[tuple[object, ...], str]] = {}
+        self._idents: dict[tuple[object, ...], tuple[object, ...]] = {}
 
     def reconfigure(self, config: Config) -> None:
         """Take a reloaded inventory: accounts and series carry over, gap limits follow the
@@ -64,7 +67,9 @@ class EnergyEngine:
             acc.max_gap_s = self._max_gap(acc.key.split("|")[1])
 
     def _max_gap(self, device: str) -> float:
-        return self._interval.get(device, self._default_interval) * self.max_gap_intervals
+        """One float object per distinct limit, shared by the power accounts (~14 a PDU)."""
+        gap = self._interval.get(device, self._default_interval) * self.max_gap_intervals
+        return self._gaps.setdefault(gap, gap)
 
     def _series(self, key: str, r: Reading) -> None:
         if key not in self.series:
@@ -84,20 +89,29 @@ class EnergyEngine:
 
     def _key(self, kind: str, r: Reading) -> str:
         """``series_key`` through a cache: building the key (sorting and joining the labels)
-        cost more than the accounting itself, and a series is read again on every poll."""
-        cache = self._keys[kind]
+        cost more than the accounting itself, and a series is read again on every poll.
+
+        The cache is one small dict per device, keyed by (kind, metric, level, *labels): that
+        identity is the same on every device of a profile, so one interned tuple serves them
+        all, where a tuple per series was ~2 KiB per PDU (benchmarks/memory.py)."""
         try:
-            ident = (r.device, r.metric, r.level, *r.labels.items())
-            key = cache.get(ident)
+            ident: tuple[object, ...] = (kind, r.metric, r.level, *r.labels.items())
+            per = self._keys.get(r.device)
+            key = per.get(ident) if per is not None else None
         except TypeError:  # a label value that cannot be hashed (replayed JSON): no cache
             return series_key(kind, r)
         if key is None:
-            if len(cache) >= _KEY_CACHE_MAX:
-                cache.clear()
-            pairs = self._pairs  # the label pairs are the same on every device: keep one each
-            ident = (r.device, r.metric, r.level,
-                     *(pairs.setdefault(p, p) for p in r.labels.items()))
-            key = cache[ident] = series_key(kind, r)
+            if per is None:
+                if len(self._keys) >= _KEY_CACHE_DEVICES:
+                    self._keys.clear()
+                per = self._keys[r.device] = {}
+            elif len(per) >= _KEY_CACHE_PER_DEVICE:
+                per.clear()
+            idents = self._idents
+            if len(idents) >= _KEY_CACHE_MAX:
+                idents.clear()
+            ident = idents.setdefault(ident, ident)  # one copy for every device
+            key = per[ident] = series_key(kind, r)
         return key
 
     def ingest(self, readings: Iterable[Reading]) -> None:

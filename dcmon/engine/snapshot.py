@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from dcmon.engine.packed import Packer, ReadingsView, Stored, unpack
 from dcmon.model import PollResult, Reading
 
 log = logging.getLogger("dcmon.health")
@@ -35,7 +36,7 @@ class DeviceInfo:
     feed: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DeviceHealth:
     """Poll health of one device, as the self-metrics expose it."""
 
@@ -58,7 +59,10 @@ class Snapshot:
 
     def __init__(self, devices: list[DeviceInfo] | None = None) -> None:
         self._lock = threading.Lock()
-        self._readings: dict[str, tuple[Reading, ...]] = {}
+        #: Each device's last readings, packed (one shared shape per profile and label set,
+        #: the values in an array): a city's Reading objects were its largest cost per device.
+        self._readings: dict[str, Stored] = {}
+        self._packer = Packer()
         self._health: dict[str, DeviceHealth] = {}
         #: Bumped when the device list changes (a reload), so caches of it can resync.
         self.generation = 0
@@ -73,7 +77,7 @@ class Snapshot:
             errors = Counter(old.errors)
             missing = sum(1 for e in result.errors if e.reason == "no_such_object")
             if result.ok:
-                self._readings[result.device] = result.readings
+                self._readings[result.device] = self._packer.pack(result.readings)
                 new = replace(
                     old, profile=result.profile, up=True, polls=old.polls + 1,
                     last_poll_ts=result.started, last_success_ts=result.started + result.duration,
@@ -114,15 +118,20 @@ class Snapshot:
             for gone in set(self._readings) - set(self._health):
                 del self._readings[gone]
 
-    def readings(self) -> dict[str, tuple[Reading, ...]]:
+    def readings(self) -> Mapping[str, tuple[Reading, ...]]:
+        """Every device's last readings; each device's are made into Readings when read."""
         with self._lock:
-            return dict(self._readings)
+            return ReadingsView(dict(self._readings))
 
     def health(self) -> dict[str, DeviceHealth]:
         with self._lock:
             return dict(self._health)
 
-    def device(self, device_id: str) -> tuple[tuple[Reading, ...], DeviceHealth | None]:
-        """One device's latest readings and health, without copying every device's."""
+    def device(self, device_id: str, *, readings: bool = True
+               ) -> tuple[tuple[Reading, ...], DeviceHealth | None]:
+        """One device's latest readings (none with ``readings=False``: the caller has them)
+        and health, without copying every device's."""
         with self._lock:
-            return self._readings.get(device_id, ()), self._health.get(device_id)
+            stored = self._readings.get(device_id, ()) if readings else ()
+            health = self._health.get(device_id)
+        return unpack(stored), health

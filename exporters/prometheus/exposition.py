@@ -155,11 +155,15 @@ class ExpositionCache:
             self.refresh(device)
 
     def on_poll(self, result: PollResult) -> None:
-        """The poller's listener: render the device whose poll just landed."""
-        self.refresh(result.device)
+        """The poller's listener: render the device whose poll just landed, from the poll's
+        own readings (the snapshot keeps them packed, and has just stored them: a failed
+        poll leaves none)."""
+        self.refresh(result.device, result.readings if result.ok else ())
 
-    def refresh(self, device: str) -> None:
-        readings, health = self.snapshot.device(device)
+    def refresh(self, device: str, polled: tuple[Reading, ...] | None = None) -> None:
+        readings, health = self.snapshot.device(device, readings=polled is None)
+        if polled is not None:
+            readings = polled
         if health is None:
             return
         place = (health.info.site, health.info.room, health.info.rack, device)

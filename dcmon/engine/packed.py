@@ -1,0 +1,136 @@
+"""Readings kept compactly: one shared shape per profile and label set, the values in arrays.
+
+The snapshot keeps every device's last poll for as long as the next one takes. A ``Reading`` is
+a 14-slot object (144 bytes) plus its value: 51 of them per PDU were 7.2 KiB, 70 MB at 10,000
+PDUs. Everything in a reading but its value and time is the same from poll to poll, and the same
+on every device of a profile with the same labels, so a device's readings are kept as
+
+* a *shape*: the tuple of each reading's fixed fields (metric, unit, labels, kind, level, ...),
+  interned, so all the PDUs of a profile share one;
+* the values, and the times (one float when the poll stamped every reading alike), as arrays.
+
+``Reading`` objects are made again, equal field for field, only when a reader asks for a
+device. Readings that do not fit (a ``Source``, mixed devices, values that are not floats) are
+kept as they came: packing never changes what a reader gets.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from dcmon.model import Reading
+
+#: The fixed fields of a reading, in ``Reading``'s order after ``device``, ``value``,
+#: ``ts`` and ``source``: metric, unit, labels, kind, level, rack_power, reset_marker,
+#: counter_max, counter_capped, resettable.
+Proto = tuple[Any, ...]
+
+#: Interned protos and shapes before the tables start over (label sets or reset markers that
+#: differ per device only add entries; what is already packed keeps its references).
+_INTERN_MAX = 200_000
+
+
+class Packed:
+    """One device's readings: a shared shape, its values and its time(s)."""
+
+    __slots__ = ("device", "shape", "ts", "values")
+
+    def __init__(self, device: str, shape: tuple[Proto, ...], values: array[float],
+                 ts: float | array[float]) -> None:
+        self.device = device
+        self.shape = shape
+        self.values = values
+        self.ts = ts
+
+    def readings(self) -> tuple[Reading, ...]:
+        device, ts = self.device, self.ts
+        if isinstance(ts, float):
+            return tuple(Reading(device, m, v, u, lab, ts, None, k, lv, rp, rm, cm, cc, rs)
+                         for (m, u, lab, k, lv, rp, rm, cm, cc, rs), v
+                         in zip(self.shape, self.values, strict=True))
+        return tuple(Reading(device, m, v, u, lab, t, None, k, lv, rp, rm, cm, cc, rs)
+                     for (m, u, lab, k, lv, rp, rm, cm, cc, rs), v, t
+                     in zip(self.shape, self.values, ts, strict=True))
+
+
+#: What the snapshot keeps per device: packed, or the readings as they came.
+Stored = Packed | tuple[Reading, ...]
+
+
+def unpack(stored: Stored) -> tuple[Reading, ...]:
+    return stored if isinstance(stored, tuple) else stored.readings()
+
+
+class Packer:
+    """Packs readings against interned shapes; one per snapshot (not thread-safe: the
+    snapshot calls it under its lock)."""
+
+    def __init__(self) -> None:
+        self._protos: dict[tuple[Any, ...], Proto] = {}
+        #: Keyed by the ids of the protos: a shape holds its protos, so the ids stay theirs.
+        self._shapes: dict[tuple[int, ...], tuple[Proto, ...]] = {}
+        self._labels: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}
+
+    def pack(self, readings: tuple[Reading, ...]) -> Stored:
+        if not readings:
+            return readings
+        device, ts0 = readings[0].device, readings[0].ts
+        protos, labels_of = self._protos, self._labels
+        shape: list[Proto] = []
+        same_ts = True
+        for r in readings:
+            if (r.source is not None or r.device != device or type(r.value) is not float
+                    or type(r.ts) is not float):
+                return readings
+            same_ts = same_ts and r.ts == ts0
+            try:
+                lk = tuple(r.labels.items())
+                key = (r.metric, r.unit, lk, r.kind, r.level, r.rack_power, r.reset_marker,
+                       r.counter_max, r.counter_capped, r.resettable)
+                proto = protos.get(key)
+            except TypeError:  # a label value that cannot be hashed: keep as it came
+                return readings
+            if proto is None:
+                if len(protos) >= _INTERN_MAX:
+                    protos.clear()
+                    labels_of.clear()
+                labels = labels_of.get(lk)
+                if labels is None:
+                    labels = labels_of[lk] = dict(lk)
+                proto = protos[key] = (r.metric, r.unit, labels, *key[3:])
+            shape.append(proto)
+        ident = tuple(map(id, shape))
+        interned = self._shapes.get(ident)
+        if interned is None:
+            if len(self._shapes) >= _INTERN_MAX // 10:
+                self._shapes.clear()
+            interned = self._shapes[ident] = tuple(shape)
+        values = array("d", [r.value for r in readings])
+        ts: float | array[float] = ts0 if same_ts else array("d", [r.ts for r in readings])
+        return Packed(device, interned, values, ts)
+
+
+class ReadingsView(Mapping[str, tuple[Reading, ...]]):
+    """Every device's stored readings, made into Readings one device at a time as a reader
+    asks (a full copy of a city's Readings would be the 70 MB that packing saves). The last
+    device made is kept: readers ask for one device several times in a row (capacity)."""
+
+    def __init__(self, stored: dict[str, Stored]) -> None:
+        self._stored = stored
+        self._last: tuple[str, tuple[Reading, ...]] | None = None
+
+    def __getitem__(self, device: str) -> tuple[Reading, ...]:
+        last = self._last
+        if last is not None and last[0] == device:
+            return last[1]
+        readings = unpack(self._stored[device])
+        self._last = (device, readings)
+        return readings
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stored)
+
+    def __len__(self) -> int:
+        return len(self._stored)
