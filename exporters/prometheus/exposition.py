@@ -140,19 +140,29 @@ class ExpositionCache:
         self._stop = threading.Event()
         self._site: dict[str, str] = {}
         self._generation = -1
+        self._resync_lock = threading.Lock()
         self._resync()
 
     def _resync(self) -> None:
         """Render every configured device and forget removed ones (at start and after a
-        reload changed the device list)."""
-        self._generation = self.snapshot.generation
-        devices = self.snapshot.health()
-        with self._lock:
-            for by_device in self._lines.values():
-                for gone in set(by_device) - set(devices):
-                    del by_device[gone]
-        for device in devices:
-            self.refresh(device)
+        reload changed the device list). One resync at a time; the generation is taken when
+        it begins and marked done only at its end, so a scrape meanwhile resyncs too rather
+        than serving the removed devices."""
+        with self._resync_lock:
+            generation = self.snapshot.generation
+            if generation == self._generation:
+                return  # another scrape's resync did it
+            devices = self.snapshot.health()
+            with self._lock:
+                for by_device in self._lines.values():
+                    for gone in set(by_device) - set(devices):
+                        del by_device[gone]
+                for gone in set(self._site) - set(devices):
+                    del self._site[gone]
+                self._fresh &= set(devices)
+            for device in devices:
+                self.refresh(device)
+            self._generation = generation
 
     def on_poll(self, result: PollResult) -> None:
         """The poller's listener: render the device whose poll just landed, from the poll's

@@ -109,3 +109,17 @@ def test_packed_lines_read_as_the_text_and_a_poll_after_packing_wins() -> None:
     assert b'pdu-2",rack="r02",room="hall",site="dc1"} 2e+12' not in mixed  # its power went
     assert gzip.decompress(b"".join(cache.members())) == mixed
     assert cache.pack() == 1 and cache.body() == mixed
+
+
+def test_a_device_removed_by_a_reload_leaves_nothing_behind() -> None:
+    """After a reload drops a device, no scrape shows it, and the cache keeps no trace of it
+    (ids that come and go must not grow the cache)."""
+    snap = _snapshot()
+    cache = ExpositionCache(snap)
+    assert b'device="pdu-2"' in cache.body()
+    snap.set_devices([DeviceInfo("pdu-1", "dc1", "hall", "r01", "apc_rpdu2"),
+                      DeviceInfo("ups-9", "edge", "", "", "ups_mib")])
+    body = cache.body()
+    assert b'device="pdu-2"' not in body and b'device="pdu-1"' in body
+    assert "pdu-2" not in cache._site  # the leak this test is about
+    assert all("pdu-2" not in by_device for by_device in cache._lines.values())
