@@ -10,6 +10,7 @@ after, per device, and then, in another fresh process under tracemalloc, the sou
 holding the most memory (first count only).
 
     .venv/bin/python benchmarks/memory.py [--devices 2000 10000] [--polls 3] [--top 12]
+        [--sources] [--restart]
 """
 
 from __future__ import annotations
