@@ -10,6 +10,7 @@ after, per device, and then, in another fresh process under tracemalloc, the sou
 holding the most memory (first count only).
 
     .venv/bin/python benchmarks/memory.py [--devices 2000 10000] [--polls 3] [--top 12]
+        [--sources] [--restart]
 """
 
 from __future__ import annotations
@@ -47,9 +48,15 @@ def rss() -> int:
         return int(f.read().split()[1]) * 4096
 
 
-def build(devices: int, polls: int, db: Path, sources: bool = False
+def build(devices: int, polls: int, db: Path, sources: bool = False, restart: bool = False
           ) -> tuple[dict[str, float], tuple[Any, ...]]:
-    """Build and feed the per-device state; return RSS figures and the objects (kept alive)."""
+    """Build and feed the per-device state; return RSS figures and the objects (kept alive).
+
+    ``restart``: another process first feeds the polls into the store, and this one starts
+    from that store (as ``dcmon run`` does after a restart) and feeds one more poll."""
+    if restart:
+        subprocess.run([sys.executable, __file__, "--one", str(devices), "--polls", str(polls),
+                        "--top", "0", "--db", str(db)], check=True, capture_output=True)
     reg = ProfileRegistry.load()
     gc.collect()
     r0 = rss()
@@ -64,7 +71,7 @@ def build(devices: int, polls: int, db: Path, sources: bool = False
     every = getattr(results, "FLUSH_POLLS", 1)
     # The service's packer thread turns rendered lines into gzip members every second.
     pack = getattr(cache, "pack", lambda: 0)
-    for k in range(polls):
+    for k in range(polls, polls + 1) if restart else range(polls):
         for i, d in enumerate(cfg.devices, 1):
             res = apc_rpdu2_poll(d.id, T0 + k * 30.0, k, sources=sources)
             snap.record(res)
@@ -82,12 +89,14 @@ def build(devices: int, polls: int, db: Path, sources: bool = False
     return figures, (cfg, snap, cache, hub)
 
 
-def one(devices: int, polls: int, top: int, sources: bool = False) -> dict[str, Any]:
+def one(devices: int, polls: int, top: int, sources: bool = False, restart: bool = False,
+        db: str | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         if top:
             tracemalloc.start()
         t = time.perf_counter()
-        built, keep = build(devices, polls, Path(tmp) / "dcmon.sqlite", sources)
+        built, keep = build(devices, polls, Path(db or Path(tmp) / "dcmon.sqlite"), sources,
+                            restart)
         figures: dict[str, Any] = dict(built)
         figures["build_s"] = time.perf_counter() - t
         if top:
@@ -112,17 +121,22 @@ def main() -> None:
     ap.add_argument("--sources", action="store_true",
                     help="readings with a Source and a labels dict each (dcmon before the "
                          "run path dropped them)")
+    ap.add_argument("--restart", action="store_true",
+                    help="start from a store another process filled with the polls (as after "
+                         "a restart of dcmon run) and feed one more poll")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--db", help=argparse.SUPPRESS)
     ap.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one is not None:
         print(json.dumps(one(args.one, args.polls, args.top if args.trace else 0,
-                             args.sources)))
+                             args.sources, args.restart, args.db)))
         return
     n_readings = len(apc_rpdu2_poll("pdu0", T0, 0).readings)
     for i, n in enumerate(args.devices):
         run = [sys.executable, __file__, "--one", str(n), "--polls", str(args.polls),
-               "--top", str(args.top), *(["--sources"] if args.sources else [])]
+               "--top", str(args.top), *(["--sources"] if args.sources else []),
+               *(["--restart"] if args.restart else [])]
         plain = json.loads(subprocess.run(run, check=True, capture_output=True,
                                           text=True).stdout)
         print(f"{n:,} PDUs ({n_readings} readings a poll, {args.polls} polls each): "

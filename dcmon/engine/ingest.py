@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 
 from dcmon import clock
 from dcmon.config.resolved import Config
@@ -41,13 +40,13 @@ class EnergyEngine:
         self._interval = {d.id: d.interval for d in config.devices}
         self._default_interval = default_interval
         self._gaps: dict[float, float] = {}
-        self.counters = store.load_counters()
-        self.powers = store.load_powers(default_interval * self.max_gap_intervals)
+        self._labels: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}
+        self.series: dict[str, Series] = store.load_series(self._shared)
+        self.counters = store.load_counters(self._same_key)
+        self.powers = store.load_powers(default_interval * self.max_gap_intervals,
+                                        self._same_key)
         for acc in self.powers.values():  # per-device gap limit
             acc.max_gap_s = self._max_gap(acc.key.split("|")[1])
-        self._labels: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}
-        self.series: dict[str, Series] = {s.key: replace(s, labels=self._shared(s.labels))
-                                          for s in store.load_series()}
         self._rollup = Rollup()
         self._dirty_c: dict[str, CounterAccount] = {}
         self._dirty_p: dict[str, PowerAccount] = {}
@@ -65,6 +64,14 @@ class EnergyEngine:
         self._interval = {d.id: d.interval for d in config.devices}
         for acc in self.powers.values():
             acc.max_gap_s = self._max_gap(acc.key.split("|")[1])
+
+    def _same_key(self, key: str) -> str:
+        """The series' own key string for a key loaded from the store or built again: each
+        store row brings its own copy of the key, and after a restart the series, the accounts
+        and the key cache each held one (~3 KiB per PDU more; benchmarks/memory.py
+        --restart)."""
+        s = self.series.get(key)
+        return key if s is None else s.key
 
     def _max_gap(self, device: str) -> float:
         """One float object per distinct limit, shared by the power accounts (~14 a PDU)."""
@@ -111,7 +118,7 @@ class EnergyEngine:
             if len(idents) >= _KEY_CACHE_MAX:
                 idents.clear()
             ident = idents.setdefault(ident, ident)  # one copy for every device
-            key = per[ident] = series_key(kind, r)
+            key = per[ident] = self._same_key(series_key(kind, r))
         return key
 
     def ingest(self, readings: Iterable[Reading]) -> None:

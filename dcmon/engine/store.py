@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from sys import intern
 
 from dcmon.engine.energy import HOUR, CounterAccount, HourBucket, PowerAccount, Series
 
@@ -157,23 +157,33 @@ class Store:
 
     # ---------------------------------------------------------------------------- accounts
 
-    def load_counters(self) -> dict[str, CounterAccount]:
+    def load_counters(self, same: Callable[[str], str] = str) -> dict[str, CounterAccount]:
+        """The counter accounts; ``same`` maps each key to the string to keep (the engine's
+        series key, so a restart keeps one copy of each key, not one per table)."""
         with self._lock:
             rows = self._db.execute("SELECT key, total_j, last_value, last_ts, last_marker, "
                                     "wraps, resets, false_zeros, held_zero FROM counters")
-            return {r[0]: CounterAccount(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
-                                         bool(r[8])) for r in rows}
+            return {k: CounterAccount(k, r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]))
+                    for r in rows for k in (same(r[0]),)}
 
-    def load_powers(self, max_gap_s: float) -> dict[str, PowerAccount]:
+    def load_powers(self, max_gap_s: float, same: Callable[[str], str] = str
+                    ) -> dict[str, PowerAccount]:
+        """The power accounts (``same`` as for :meth:`load_counters`)."""
         with self._lock:
             rows = self._db.execute("SELECT key, total_j, last_w, last_ts, gaps FROM powers")
-            return {r[0]: PowerAccount(r[0], max_gap_s, r[1], r[2], r[3], r[4]) for r in rows}
+            return {k: PowerAccount(k, max_gap_s, r[1], r[2], r[3], r[4])
+                    for r in rows for k in (same(r[0]),)}
 
-    def load_series(self) -> list[Any]:
+    def load_series(self, labels: Callable[[dict[str, str]], Mapping[str, str]] = dict
+                    ) -> dict[str, Series]:
+        """Every series by key, row by row (no list of all rows at once: a city has ~270,000),
+        with one copy of each device, metric and level string and the labels through
+        ``labels`` (the engine shares one dict per distinct label set)."""
         with self._lock:
             rows = self._db.execute("SELECT key, device, metric, level, labels, rack_power "
-                                    "FROM series").fetchall()
-        return [Series(r[0], r[1], r[2], r[3], json.loads(r[4]), bool(r[5])) for r in rows]
+                                    "FROM series")
+            return {r[0]: Series(r[0], intern(r[1]), intern(r[2]), intern(r[3]),
+                                 labels(json.loads(r[4])), bool(r[5])) for r in rows}
 
     def write(self, batch: Batch) -> None:
         """Write a batch's accounts and add its hour buckets, atomically."""

@@ -49,3 +49,30 @@ def test_series_of_many_devices_share_one_copy_of_each_label_set() -> None:
     again = EnergyEngine(engine.config, engine.store)
     a, b = (again.series[f"E|{d}|energy|outlet|name=srv,outlet=1"] for d in ("m", "n"))
     assert a.labels is b.labels and dict(a.labels) == {"outlet": "1", "name": "srv"}
+
+
+def test_a_restart_keeps_one_copy_of_each_key_and_carries_on_counting() -> None:
+    """Each store row brings its own strings: after a restart the series, the accounts and the
+    key cache share the series' key string, and the series one device, metric and level
+    string (benchmarks/memory.py --restart); the energy goes on from the stored totals."""
+    engine = EnergyEngine(parse_config(INVENTORY, "<t>", ProfileRegistry.load()),
+                          Store(":memory:"))
+    power = Reading("m", "power", 200.0, "W", {"outlet": "1"}, 0.0, Source("t"), "gauge", "outlet")
+    engine.ingest([_counter(0, 100, {"outlet": "1"}), _counter(0, 5, {"outlet": "2"}), power])
+    engine.ingest([_counter(10, 160, {"outlet": "1"}), _counter(10, 25, {"outlet": "2"})])
+    engine.flush()
+    again = EnergyEngine(engine.config, engine.store)
+    again.ingest([_counter(20, 200, {"outlet": "1"}), _counter(20, 30, {"outlet": "2"}),
+                  Reading("m", "power", 100.0, "W", {"outlet": "1"}, 10.0, Source("t"), "gauge",
+                          "outlet")])
+    assert {k: a.total_j for k, a in again.counters.items()} == {
+        "E|m|energy|outlet|outlet=1": 100.0, "E|m|energy|outlet|outlet=2": 25.0}
+    assert again.powers["P|m|power|outlet|outlet=1"].total_j == 1500.0
+    for table in (again.counters, again.powers):
+        for key, acc in table.items():
+            s = again.series[key]
+            assert acc.key is s.key and next(k for k in table if k == key) is s.key
+    cached = [k for per in again._keys.values() for k in per.values()]
+    assert len(cached) == 3 and all(k is again.series[k].key for k in cached)
+    one, two = (again.series[f"E|m|energy|outlet|outlet={n}"] for n in (1, 2))
+    assert one.device is two.device and one.metric is two.metric and one.level is two.level
