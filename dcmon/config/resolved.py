@@ -10,6 +10,7 @@ uses it (an SNMP credential by a poll, see :meth:`Config.credential`), so ``dcmo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +169,7 @@ class Config:
         return f"Config({self.file!r}, {len(self.devices)} devices)"
 
     file: str
+    #: The document as validated, without its device entries: those are in ``devices``.
     model: ConfigModel
     devices: tuple[DeviceSpec, ...]
     #: The folder the inventory's relative paths (secret files, profile directories) start at.
@@ -216,6 +218,19 @@ class Config:
                             f"({shown}): their IT energy is not measured", "racks_unmetered",
                             (("missing", len(missing)), ("racks", len(racks)), ("shown", shown)))
         return Metering(n_metered, len(racks), claim, claim, "")
+
+    def in_rack(self, site: str, room: str, rack: str) -> list[DeviceSpec]:
+        """The devices of one rack, in inventory order (the document keeps no device entries
+        once they are resolved)."""
+        return self._by_rack.get((site, room, rack), [])
+
+    @cached_property
+    def _by_rack(self) -> dict[tuple[str, str, str], list[DeviceSpec]]:
+        out: dict[tuple[str, str, str], list[DeviceSpec]] = {}
+        for d in self.devices:
+            if d.rack:
+                out.setdefault((d.site, d.room, d.rack), []).append(d)
+        return out
 
     def rack_devices(self, site: str) -> list[str]:
         """Devices that sit in a rack of ``site`` (the default IT meters: rack PDUs)."""

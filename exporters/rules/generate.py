@@ -103,7 +103,7 @@ def policy_group(cfg: Config) -> Rule:
                 if rack_kw:
                     rules.append({"record": "dcmon:rack_rated_power_watts",
                                   "expr": f"vector({num(rack_kw * 1000)})", "labels": where})
-                feeds = {d.feed for d in rack.devices}
+                feeds = {d.feed for d in cfg.in_rack(site.id, room.id, rack.id)}
                 if feed_kw and {"A", "B"} <= feeds:
                     rules.append({"record": "dcmon:rack_feed_rated_power_watts",
                                   "expr": f"vector({num(feed_kw * 1000)})", "labels": where})

@@ -229,7 +229,7 @@ def _rated_rack(cfg: Config, feed: bool) -> tuple[Site, str, str, float, list[st
         for room in site.rooms:
             for rack in room.racks:
                 rack_kw, feed_kw = rack_rated_kw(site, rack), pol.rack_rating(rack.id)[1]
-                devs = [d for d in rack.devices]
+                devs = cfg.in_rack(site.id, room.id, rack.id)
                 if feed and feed_kw and {"A", "B"} <= {d.feed for d in devs}:
                     return site, room.id, rack.id, feed_kw, [d.id for d in devs if d.feed]
                 if not feed and rack_kw and devs:
@@ -267,7 +267,7 @@ def _rack_loads(cfg: Config, site: Site) -> dict[str, float]:
     out: dict[str, float] = {}
     for room in site.rooms:
         for i, rack in enumerate(room.racks):
-            devs = [d.id for d in rack.devices]
+            devs = [d.id for d in cfg.in_rack(site.id, room.id, rack.id)]
             usable = rack_usable_kw(cfg, site, rack)
             rack_w = 1200.0 + 100 * i if usable is None else round(usable * 500) + 100 * i
             for d in devs:
@@ -302,8 +302,8 @@ def _sample(expr: str, labels: dict[str, str], value: float | None, scale: float
 def capacity_recording_tests(cfg: Config) -> list[Test]:
     """The capacity recording rules against the engine's own capacity, for the first site with
     racks: live loads on every rack device, the engine computes, Prometheus must agree."""
-    site = next((s for s in cfg.model.sites if any(r.devices for ro in s.rooms
-                                                    for r in ro.racks)), None)
+    site = next((s for s in cfg.model.sites if any(cfg.in_rack(s.id, ro.id, r.id)
+                                                    for ro in s.rooms for r in ro.racks)), None)
     if site is None:
         return []
     loads = _rack_loads(cfg, site)
