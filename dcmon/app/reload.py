@@ -219,7 +219,7 @@ def restart_needed(old: Config, new: Config, flags: dict[str, str | None]) -> li
 
 
 def _credential(config: Config, name: str) -> object:
-    return config.model.credentials.get(name)  # as written: secrets are read at the poll
+    return config.credentials.get(name)  # as written: secrets are read at the poll
 
 
 def _names(ids: tuple[str, ...], most: int = 10) -> str:

@@ -27,7 +27,7 @@ from dcmon.config.inventory import (
     Device,
     Site,
 )
-from dcmon.config.resolved import Config, DeviceSpec, credential_problems
+from dcmon.config.resolved import Config, Credentials, DeviceSpec, credential_problems
 from dcmon.config.retrofit import retrofit_problems
 from dcmon.config.tenants import tenant_problems
 from dcmon.config.topology import validate as validate_topology
@@ -121,11 +121,13 @@ def parse_config(data: Any, file: str, profiles: CatalogFactory,
     problems.extend(retrofit_problems(m.sites, file, base, parents))
     if problems:
         raise ConfigError(problems)
-    return Config(file=file, model=_without_devices(m), devices=tuple(devices), base=base)
+    return Config(file=file, model=_without_devices(m), devices=tuple(devices), base=base,
+                  credentials=Credentials(m.credentials))
 
 
 def _without_devices(m: ConfigModel) -> ConfigModel:
-    """The document with its device entries dropped once they are resolved.
+    """The document with its device entries dropped once they are resolved, and its
+    credentials (kept compact in :class:`Credentials`).
 
     Every reader takes devices from :attr:`Config.devices` (see :meth:`Config.in_rack`); the
     validated entries would keep ~1.8 kB each (a pydantic model with 27 fields), ~18 MB at
@@ -136,7 +138,7 @@ def _without_devices(m: ConfigModel) -> ConfigModel:
         room.model_copy(update={"devices": [], "racks": [
             rack.model_copy(update={"devices": []}) for rack in room.racks]})
         for room in site.rooms]}) for site in m.sites]
-    return m.model_copy(update={"sites": sites})
+    return m.model_copy(update={"sites": sites, "credentials": {}})
 
 
 def _first_seen(ids: Iterable[tuple[str, str]], what: str, file: str,

@@ -36,8 +36,8 @@ def check_config(file: str) -> None:
         click.echo(f"{file}: {len(exc.problems)} problem(s)", err=True)
         sys.exit(1)
     click.echo(f"{file}: OK: {len(cfg.model.sites)} site(s), {len(cfg.devices)} device(s), "
-               f"{len(cfg.model.credentials)} credential(s)")
-    for name, cred in sorted(cfg.model.credentials.items()):
+               f"{len(cfg.credentials)} credential(s)")
+    for name, cred in sorted(cfg.credentials.items()):
         click.echo(f"  credential {name}: {security(cred)}")
     for site in cfg.model.sites:
         _print_site_metering(cfg, site.id)
