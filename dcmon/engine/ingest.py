@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 
 from dcmon import clock
 from dcmon.config.resolved import Config
-from dcmon.engine.energy import CounterAccount, PowerAccount, Rollup, Series, series_key
+from dcmon.engine.energy import Rollup, Series, series_key
 from dcmon.engine.store import Batch, Store
 from dcmon.model import Reading
 
@@ -45,11 +45,11 @@ class EnergyEngine:
         self.counters = store.load_counters(self._same_key)
         self.powers = store.load_powers(default_interval * self.max_gap_intervals,
                                         self._same_key)
-        for acc in self.powers.values():  # per-device gap limit
-            acc.max_gap_s = self._max_gap(acc.key.split("|")[1])
+        self._gap_limits()
         self._rollup = Rollup()
-        self._dirty_c: dict[str, CounterAccount] = {}
-        self._dirty_p: dict[str, PowerAccount] = {}
+        #: series key -> row of the accounts changed since the last take
+        self._dirty_c: dict[str, int] = {}
+        self._dirty_p: dict[str, int] = {}
         self._new_series: dict[str, Series] = {}
         self._unwritten: Batch | None = None
         #: device -> (kind, metric, level, *labels) -> series key; kind is "E", "P" or "W".
@@ -62,8 +62,13 @@ class EnergyEngine:
         self.config = config
         self.max_gap_intervals = config.model.engine.max_gap_intervals
         self._interval = {d.id: d.interval for d in config.devices}
-        for acc in self.powers.values():
-            acc.max_gap_s = self._max_gap(acc.key.split("|")[1])
+        self._gap_limits()
+
+    def _gap_limits(self) -> None:
+        """Each power account's gap limit from its device's interval."""
+        gaps = self.powers.max_gap_s
+        for row, key in enumerate(self.powers.keys_):
+            gaps[row] = self._max_gap(key.split("|")[1])
 
     def _same_key(self, key: str) -> str:
         """The series' own key string for a key loaded from the store or built again: each
@@ -128,39 +133,40 @@ class EnergyEngine:
         for r in readings:
             if r.kind == "counter" and r.unit == "J":
                 key = self._key("E", r)
-                acc = counters.get(key)
-                if acc is None:
-                    acc = counters[key] = CounterAccount(key)
+                row = counters.row(key)
+                if row is None:
+                    row = counters.add(key)
                     self._series(key, r)
-                step = acc.update(r.value, r.ts, counter_max=r.counter_max,
-                                  capped=r.counter_capped, marker=r.reset_marker)
+                step = counters.update(row, r.value, r.ts, r.counter_max, r.counter_capped,
+                                       r.reset_marker)
                 add(key, step)
-                dirty_c[key] = acc
+                dirty_c[key] = row
             elif r.kind == "counter" and r.unit == "m3":
                 self._water(r)
             elif r.metric == "power" and r.unit == "W":
                 key = self._key("P", r)
-                pacc = powers.get(key)
-                if pacc is None:
-                    pacc = powers[key] = PowerAccount(key, self._max_gap(r.device))
+                row = powers.row(key)
+                if row is None:
+                    row = powers.add(key, self._max_gap(r.device))
                     self._series(key, r)
-                step = pacc.update(r.value, r.ts)
+                step = powers.update(row, r.value, r.ts)
                 add(key, step, watts=r.value)
-                dirty_p[key] = pacc
+                dirty_p[key] = row
 
     def _water(self, r: Reading) -> None:
         """A water meter is a counter like an energy meter (wraps, resets, false zeros), kept
         under ``W|`` keys so no energy sum can take it: its account holds m3 where an energy
         account holds joules."""
         key = self._key("W", r)
-        acc = self.counters.get(key)
-        if acc is None:
-            acc = self.counters[key] = CounterAccount(key)
+        counters = self.counters
+        row = counters.row(key)
+        if row is None:
+            row = counters.add(key)
             self._series(key, r)
-        step = acc.update(r.value, r.ts, counter_max=r.counter_max, capped=r.counter_capped,
-                          marker=r.reset_marker)
+        step = counters.update(row, r.value, r.ts, r.counter_max, r.counter_capped,
+                               r.reset_marker)
         self._rollup.add(key, step)
-        self._dirty_c[key] = acc
+        self._dirty_c[key] = row
 
     def flush(self) -> None:
         """Persist dirty accounts, new series and rollups in one transaction."""
@@ -174,7 +180,8 @@ class EnergyEngine:
         unwritten, self._unwritten = self._unwritten, None
         if not (self._dirty_c or self._dirty_p or self._rollup.hours):
             return unwritten
-        batch = Batch.of(self._dirty_c.values(), self._dirty_p.values(), self._rollup.hours,
+        batch = Batch.of(map(self.counters.record, self._dirty_c.values()),
+                         map(self.powers.record, self._dirty_p.values()), self._rollup.hours,
                          self._new_series.values())
         self._dirty_c, self._dirty_p, self._rollup = {}, {}, Rollup()
         self._new_series = {}
@@ -191,13 +198,16 @@ class EnergyEngine:
 
     def lifetime(self) -> dict[str, tuple[Series, float, int, int]]:
         """Lifetime joules per energy counter series with its wraps and resets (for export)."""
-        return {k: (self.series[k], a.total_j, a.wraps, a.resets)
-                for k, a in self.counters.items() if k in self.series and k[0] == "E"}
+        return self._lifetime("E")
 
     def water_lifetime(self) -> dict[str, tuple[Series, float, int, int]]:
         """Lifetime m3 per water counter series with its wraps and resets."""
-        return {k: (self.series[k], a.total_j, a.wraps, a.resets)
-                for k, a in self.counters.items() if k in self.series and k[0] == "W"}
+        return self._lifetime("W")
+
+    def _lifetime(self, kind: str) -> dict[str, tuple[Series, float, int, int]]:
+        c, series = self.counters, self.series
+        return {k: (series[k], c.total_j[i], c.wraps[i], c.resets[i])
+                for i, k in enumerate(c.keys_) if k[0] == kind and k in series}
 
     def now(self) -> float:
         return clock.now()

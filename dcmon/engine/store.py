@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from sys import intern
 
-from dcmon.engine.energy import HOUR, CounterAccount, HourBucket, PowerAccount, Series
+from dcmon.engine.energy import HOUR, CounterTable, HourBucket, PowerTable, Series
 
 DAY = 86400.0
 
@@ -110,11 +110,10 @@ class Batch:
     series: dict[str, SeriesRow] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, counters: Iterable[CounterAccount], powers: Iterable[PowerAccount],
+    def of(cls, counters: Iterable[CounterRow], powers: Iterable[PowerRow],
            hours: dict[tuple[str, float], HourBucket], series: Iterable[Series]) -> Batch:
-        return cls({a.key: (a.key, a.total_j, a.last_value, a.last_ts, a.last_marker, a.wraps,
-                            a.resets, a.false_zeros, int(a.held_zero)) for a in counters},
-                   {a.key: (a.key, a.total_j, a.last_w, a.last_ts, a.gaps) for a in powers},
+        """A batch of account rows (``CounterTable.record``), hour buckets and new series."""
+        return cls({r[0]: r for r in counters}, {r[0]: r for r in powers},
                    hours,
                    {s.key: (s.key, s.device, s.metric, s.level, json.dumps(dict(s.labels)),
                             int(s.rack_power)) for s in series})
@@ -157,22 +156,26 @@ class Store:
 
     # ---------------------------------------------------------------------------- accounts
 
-    def load_counters(self, same: Callable[[str], str] = str) -> dict[str, CounterAccount]:
+    def load_counters(self, same: Callable[[str], str] = str) -> CounterTable:
         """The counter accounts; ``same`` maps each key to the string to keep (the engine's
         series key, so a restart keeps one copy of each key, not one per table)."""
         with self._lock:
             rows = self._db.execute("SELECT key, total_j, last_value, last_ts, last_marker, "
                                     "wraps, resets, false_zeros, held_zero FROM counters")
-            return {k: CounterAccount(k, r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]))
-                    for r in rows for k in (same(r[0]),)}
+            table = CounterTable()
+            for r in rows:
+                table.add(same(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]))
+            return table
 
     def load_powers(self, max_gap_s: float, same: Callable[[str], str] = str
-                    ) -> dict[str, PowerAccount]:
+                    ) -> PowerTable:
         """The power accounts (``same`` as for :meth:`load_counters`)."""
         with self._lock:
             rows = self._db.execute("SELECT key, total_j, last_w, last_ts, gaps FROM powers")
-            return {k: PowerAccount(k, max_gap_s, r[1], r[2], r[3], r[4])
-                    for r in rows for k in (same(r[0]),)}
+            table = PowerTable()
+            for r in rows:
+                table.add(same(r[0]), max_gap_s, r[1], r[2], r[3], r[4])
+            return table
 
     def load_series(self, labels: Callable[[dict[str, str]], Mapping[str, str]] = dict
                     ) -> dict[str, Series]:
