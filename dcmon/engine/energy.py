@@ -34,7 +34,7 @@ import logging
 from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self, TypeVar
 
 from dcmon.model import Reading
 
@@ -59,7 +59,46 @@ def _opt(x: float) -> float | None:
     return None if x != x else x
 
 
-class CounterTable(Mapping[str, "CounterAccount"]):
+_V = TypeVar("_V")
+
+
+class _Rows(Mapping[str, _V]):
+    """Rows of columns keyed by series key, read as a mapping of views (the two account
+    tables share this; each adds its own columns, ``add`` and ``update``)."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, int] = {}
+        self.keys_: list[str] = []
+
+    def _new_row(self, key: str) -> int:
+        row = self._rows[key] = len(self.keys_)
+        self.keys_.append(key)
+        return row
+
+    def _view(self, row: int) -> _V:
+        raise NotImplementedError
+
+    def row(self, key: str) -> int | None:
+        return self._rows.get(key)
+
+    def __getitem__(self, key: str) -> _V:
+        return self._view(self._rows[key])
+
+    def get(self, key: str, default: Any = None) -> Any:
+        row = self._rows.get(key)
+        return default if row is None else self._view(row)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
+class CounterTable(_Rows["CounterAccount"]):
     """Every counter account of an engine as columns, one row per series key.
 
     A city has ~13 counter accounts per PDU; as objects each was ~200 bytes (the object, a
@@ -67,8 +106,7 @@ class CounterTable(Mapping[str, "CounterAccount"]):
     here is ~50 bytes of columns plus its index entry. ``table[key]`` is a view on the row."""
 
     def __init__(self) -> None:
-        self._rows: dict[str, int] = {}
-        self.keys_: list[str] = []
+        super().__init__()
         self.total_j = array("d")
         self.last_value = array("d")
         self.last_ts = array("d")
@@ -82,8 +120,7 @@ class CounterTable(Mapping[str, "CounterAccount"]):
             last_ts: float | None = None, last_marker: str | None = None, wraps: int = 0,
             resets: int = 0, false_zeros: int = 0, held_zero: bool = False) -> int:
         """A new account's row (the key must not have one yet)."""
-        row = self._rows[key] = len(self.keys_)
-        self.keys_.append(key)
+        row = self._new_row(key)
         self.total_j.append(total_j)
         self.last_value.append(_NONE if last_value is None else last_value)
         self.last_ts.append(_NONE if last_ts is None else last_ts)
@@ -94,24 +131,8 @@ class CounterTable(Mapping[str, "CounterAccount"]):
         self.held_zero.append(1 if held_zero else 0)
         return row
 
-    def row(self, key: str) -> int | None:
-        return self._rows.get(key)
-
-    def __getitem__(self, key: str) -> CounterAccount:
-        return CounterAccount.at(self, self._rows[key])
-
-    def get(self, key: str, default: Any = None) -> Any:
-        row = self._rows.get(key)
-        return default if row is None else CounterAccount.at(self, row)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._rows
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._rows)
-
-    def __len__(self) -> int:
-        return len(self._rows)
+    def _view(self, row: int) -> CounterAccount:
+        return CounterAccount.at(self, row)
 
     def record(self, row: int) -> tuple[str, float, float | None, float | None, str | None,
                                          int, int, int, int]:
@@ -168,13 +189,26 @@ class CounterTable(Mapping[str, "CounterAccount"]):
         return Step(delta, t0, ts, event)
 
 
-class CounterAccount:
+class _RowView:
+    """A view on one row of a table: ``at`` makes one without building a one-row table."""
+
+    __slots__ = ("_i", "_t")
+    _t: Any
+    _i: int
+
+    @classmethod
+    def at(cls, table: Any, row: int) -> Self:
+        view = cls.__new__(cls)
+        view._t, view._i = table, row
+        return view
+
+
+class CounterAccount(_RowView):
     """State of one energy counter series: a view on a row of a :class:`CounterTable` (its
     own one-row table when built on its own)."""
 
-    __slots__ = ("_i", "_t")
+    __slots__ = ()
     _t: CounterTable
-    _i: int
 
     def __init__(self, key: str, total_j: float = 0.0, last_value: float | None = None,
                  last_ts: float | None = None, last_marker: str | None = None, wraps: int = 0,
@@ -182,12 +216,6 @@ class CounterAccount:
         self._t = CounterTable()
         self._i = self._t.add(key, total_j, last_value, last_ts, last_marker, wraps, resets,
                               false_zeros, held_zero)
-
-    @classmethod
-    def at(cls, table: CounterTable, row: int) -> CounterAccount:
-        view = cls.__new__(cls)
-        view._t, view._i = table, row
-        return view
 
     def update(self, value: float, ts: float, *, counter_max: float | None = None,
                capped: bool = False, marker: str | None = None) -> Step:
@@ -236,12 +264,11 @@ def _unit(key: str) -> str:
     return "m3" if key.startswith("W|") else "J"
 
 
-class PowerTable(Mapping[str, "PowerAccount"]):
+class PowerTable(_Rows["PowerAccount"]):
     """Every power account of an engine as columns (see :class:`CounterTable`)."""
 
     def __init__(self) -> None:
-        self._rows: dict[str, int] = {}
-        self.keys_: list[str] = []
+        super().__init__()
         self.max_gap_s = array("d")
         self.total_j = array("d")
         self.last_w = array("d")
@@ -251,8 +278,7 @@ class PowerTable(Mapping[str, "PowerAccount"]):
     def add(self, key: str, max_gap_s: float, total_j: float = 0.0,
             last_w: float | None = None, last_ts: float | None = None, gaps: int = 0) -> int:
         """A new account's row (the key must not have one yet)."""
-        row = self._rows[key] = len(self.keys_)
-        self.keys_.append(key)
+        row = self._new_row(key)
         self.max_gap_s.append(max_gap_s)
         self.total_j.append(total_j)
         self.last_w.append(_NONE if last_w is None else last_w)
@@ -260,24 +286,8 @@ class PowerTable(Mapping[str, "PowerAccount"]):
         self.gaps.append(gaps)
         return row
 
-    def row(self, key: str) -> int | None:
-        return self._rows.get(key)
-
-    def __getitem__(self, key: str) -> PowerAccount:
-        return PowerAccount.at(self, self._rows[key])
-
-    def get(self, key: str, default: Any = None) -> Any:
-        row = self._rows.get(key)
-        return default if row is None else PowerAccount.at(self, row)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._rows
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._rows)
-
-    def __len__(self) -> int:
-        return len(self._rows)
+    def _view(self, row: int) -> PowerAccount:
+        return PowerAccount.at(self, row)
 
     def record(self, row: int) -> tuple[str, float, float | None, float | None, int]:
         """The store's row of an account (a copy)."""
@@ -301,25 +311,18 @@ class PowerTable(Mapping[str, "PowerAccount"]):
         return Step(joules, t0, ts)
 
 
-class PowerAccount:
+class PowerAccount(_RowView):
     """State of one power series integrated into energy (a meter without a counter): a view on
     a row of a :class:`PowerTable`."""
 
-    __slots__ = ("_i", "_t")
+    __slots__ = ()
     _t: PowerTable
-    _i: int
 
     def __init__(self, key: str, max_gap_s: float, total_j: float = 0.0,
                  last_w: float | None = None, last_ts: float | None = None,
                  gaps: int = 0) -> None:
         self._t = PowerTable()
         self._i = self._t.add(key, max_gap_s, total_j, last_w, last_ts, gaps)
-
-    @classmethod
-    def at(cls, table: PowerTable, row: int) -> PowerAccount:
-        view = cls.__new__(cls)
-        view._t, view._i = table, row
-        return view
 
     def update(self, watts: float, ts: float) -> Step:
         """Trapezoid between the previous and this reading, unless the gap is too long."""
