@@ -131,8 +131,11 @@ class EnergyEngine:
         counters, powers, add = self.counters, self.powers, self._rollup.add
         dirty_c, dirty_p = self._dirty_c, self._dirty_p
         for r in readings:
-            if r.kind == "counter" and r.unit == "J":
-                key = self._key("E", r)
+            if r.kind == "counter" and (r.unit == "J" or r.unit == "m3"):
+                # A water meter is a counter like an energy meter (wraps, resets, false
+                # zeros), kept under W| keys so no energy sum can take it: its account holds
+                # m3 where an energy account holds joules.
+                key = self._key("E" if r.unit == "J" else "W", r)
                 row = counters.row(key)
                 if row is None:
                     row = counters.add(key)
@@ -141,8 +144,6 @@ class EnergyEngine:
                                        r.reset_marker)
                 add(key, step)
                 dirty_c[key] = row
-            elif r.kind == "counter" and r.unit == "m3":
-                self._water(r)
             elif r.metric == "power" and r.unit == "W":
                 key = self._key("P", r)
                 row = powers.row(key)
@@ -152,21 +153,6 @@ class EnergyEngine:
                 step = powers.update(row, r.value, r.ts)
                 add(key, step, watts=r.value)
                 dirty_p[key] = row
-
-    def _water(self, r: Reading) -> None:
-        """A water meter is a counter like an energy meter (wraps, resets, false zeros), kept
-        under ``W|`` keys so no energy sum can take it: its account holds m3 where an energy
-        account holds joules."""
-        key = self._key("W", r)
-        counters = self.counters
-        row = counters.row(key)
-        if row is None:
-            row = counters.add(key)
-            self._series(key, r)
-        step = counters.update(row, r.value, r.ts, r.counter_max, r.counter_capped,
-                               r.reset_marker)
-        self._rollup.add(key, step)
-        self._dirty_c[key] = row
 
     def flush(self) -> None:
         """Persist dirty accounts, new series and rollups in one transaction."""
