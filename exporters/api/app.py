@@ -47,6 +47,7 @@ from dcmon.engine.results import ResultsHub
 from dcmon.engine.snapshot import Snapshot
 from dcmon.engine.tenants.statement import GridFactor
 from dcmon.exporters.api.carbon import carbon_router
+from dcmon.exporters.api.csvout import CSV_RESPONSE, Format, Limit, Offset, csv_rows, wants_csv
 from dcmon.exporters.api.docs import mount_assets, swagger_page
 from dcmon.exporters.api.ops import Reload, health_router, reload_router
 from dcmon.exporters.api.retrofit import retrofit_router
@@ -54,7 +55,7 @@ from dcmon.exporters.api.status.routes import COOKIE, status_router
 from dcmon.exporters.api.tenants import tenant_router
 from dcmon.exporters.api.throttle import FailureThrottle, client_address
 from dcmon.exporters.reports.capacity import render_csv, render_html, render_json
-from dcmon.exporters.reports.tabular import flatten, to_csv
+from dcmon.exporters.reports.tabular import flatten
 
 PREFIX = "/api/v1"
 
@@ -71,7 +72,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     429: {"model": ErrorBody, "description": "Too many wrong tokens from this address lately; "
                                              "retry after the Retry-After header's seconds"},
 }
-_CSV = {"content": {"text/csv": {"schema": {"type": "string"}}}}
 #: Columns left out of CSV: the forecast's daily points (up to 90 x 2 columns; JSON has them).
 _NO_CSV = ("forecast.daily",)
 
@@ -178,22 +178,6 @@ def _summary(obj: Any, cls: type[BaseModel]) -> Any:
     return cls(**{f: getattr(obj, f) for f in cls.model_fields})
 
 
-def _wants_csv(request: Request, fmt: str | None) -> bool:
-    if fmt is not None:
-        return fmt == "csv"
-    return "text/csv" in request.headers.get("accept", "")
-
-
-def _csv(name: str, rows: list[dict[str, Any]]) -> Response:
-    return Response(to_csv(rows).encode("utf-8"), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-
-
-Format = Annotated[Literal["json", "csv"] | None,
-                   Query(description="csv for a spreadsheet (UTF-8 with BOM); default json, "
-                                     "or text/csv when the Accept header asks for it")]
-Limit = Annotated[int, Query(ge=1, le=1000, description="Page size")]
-Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")]
 
 
 class TokenCheck:
@@ -335,15 +319,15 @@ def _capacity_routes(api: APIRouter, latest: _Latest) -> None:
             goal_ratio=cap.goal_ratio, totals=cap.totals, quality=cap.quality,
             settings=dataclasses.asdict(cap.settings))
 
-    @api.get("/sites", response_model=SitePage, tags=["capacity"], responses={200: _CSV})
+    @api.get("/sites", response_model=SitePage, tags=["capacity"], responses=CSV_RESPONSE)
     def sites(request: Request, limit: Limit = 100, offset: Offset = 0,
               format: Format = None) -> Any:
         """Sites with totals, headroom, forecast and data quality (rooms and racks: below)."""
         cap = capacity()
         items = [_summary(s, SiteSummary) for s in cap.sites]
         page = items[offset:offset + limit]
-        if _wants_csv(request, format):
-            return _csv("sites", [flatten(s, skip=_NO_CSV) for s in page])
+        if wants_csv(request, format):
+            return csv_rows("sites", [flatten(s, skip=_NO_CSV) for s in page])
         return SitePage(items=page, total=len(items), limit=limit, offset=offset,
                         computed=cap.computed)
 
@@ -353,7 +337,7 @@ def _capacity_routes(api: APIRouter, latest: _Latest) -> None:
         """One site in full: its rooms and their racks with feeds."""
         return latest.site_or_404(site_id)
 
-    @api.get("/rooms", response_model=RoomPage, tags=["capacity"], responses={200: _CSV})
+    @api.get("/rooms", response_model=RoomPage, tags=["capacity"], responses=CSV_RESPONSE)
     def rooms(request: Request, site: str | None = None, limit: Limit = 100,
               offset: Offset = 0, format: Format = None) -> Any:
         """Rooms with totals, cooling, headroom (binding limit named) and forecast."""
@@ -362,12 +346,12 @@ def _capacity_routes(api: APIRouter, latest: _Latest) -> None:
                                          for r in s.rooms]
         items = [_summary(r, RoomSummary) for r in all_rooms]
         page = items[offset:offset + limit]
-        if _wants_csv(request, format):
-            return _csv("rooms", [flatten(r, skip=_NO_CSV) for r in page])
+        if wants_csv(request, format):
+            return csv_rows("rooms", [flatten(r, skip=_NO_CSV) for r in page])
         return RoomPage(items=page, total=len(items), limit=limit, offset=offset,
                         computed=cap.computed)
 
-    @api.get("/racks", response_model=RackPage, tags=["capacity"], responses={200: _CSV})
+    @api.get("/racks", response_model=RackPage, tags=["capacity"], responses=CSV_RESPONSE)
     def racks(request: Request, site: str | None = None, room: str | None = None,
               min_utilisation: Annotated[float | None, Query(ge=0, le=100)] = None,
               limit: Limit = 100, offset: Offset = 0, format: Format = None) -> Any:
@@ -380,8 +364,8 @@ def _capacity_routes(api: APIRouter, latest: _Latest) -> None:
                  if min_utilisation is None
                  or (r.utilisation is not None and r.utilisation >= min_utilisation)]
         page = items[offset:offset + limit]
-        if _wants_csv(request, format):
-            return _csv("racks", [flatten(r) for r in page])
+        if wants_csv(request, format):
+            return csv_rows("racks", [flatten(r) for r in page])
         return RackPage(items=page, total=len(items), limit=limit, offset=offset,
                         computed=cap.computed)
 
@@ -389,7 +373,7 @@ def _capacity_routes(api: APIRouter, latest: _Latest) -> None:
 def _pue_and_alert_routes(api: APIRouter, hub: ResultsHub, alerts: AlertSource | None) -> None:
     """PUE results and active alerts (docs/energy.md, docs/alerts.md)."""
 
-    @api.get("/pue", response_model=PuePage, tags=["pue"], responses={200: _CSV})
+    @api.get("/pue", response_model=PuePage, tags=["pue"], responses=CSV_RESPONSE)
     def pue(request: Request, site: str | None = None, window: str | None = None,
             limit: Limit = 100, offset: Offset = 0, format: Format = None) -> Any:
         """Energy-based PUE per site, window and zone, with category, coverage and status."""
@@ -398,12 +382,12 @@ def _pue_and_alert_routes(api: APIRouter, hub: ResultsHub, alerts: AlertSource |
                                  and window in (None, p.window)]
         items = [_summary(p, PueOut) for p in rows]
         page = items[offset:offset + limit]
-        if _wants_csv(request, format):
-            return _csv("pue", [flatten(p) for p in page])
+        if wants_csv(request, format):
+            return csv_rows("pue", [flatten(p) for p in page])
         return PuePage(items=page, total=len(items), limit=limit, offset=offset,
                        computed=res.computed or None)
 
-    @api.get("/alerts", response_model=AlertPage, tags=["alerts"], responses={200: _CSV})
+    @api.get("/alerts", response_model=AlertPage, tags=["alerts"], responses=CSV_RESPONSE)
     def active_alerts(request: Request, site: str | None = None, limit: Limit = 100,
                       offset: Offset = 0, format: Format = None) -> Any:
         """Active (pending and firing) alerts."""
@@ -419,8 +403,8 @@ def _pue_and_alert_routes(api: APIRouter, hub: ResultsHub, alerts: AlertSource |
                     found.append(AlertOut.model_validate(
                         {k: d.get(k) for k in AlertOut.model_fields if k in d}))
         page = found[offset:offset + limit]
-        if _wants_csv(request, format):
-            return _csv("alerts", [flatten(a) for a in page])
+        if wants_csv(request, format):
+            return csv_rows("alerts", [flatten(a) for a in page])
         return AlertPage(items=page, total=len(found), limit=limit, offset=offset,
                          computed=hub.latest.computed or None, note=note)
 

@@ -8,14 +8,14 @@ the verification, and "the baseline is too short" is its answer.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from dcmon.engine.results import ResultsHub
-from dcmon.exporters.reports.tabular import flatten, to_csv
+from dcmon.exporters.api.csvout import CSV_RESPONSE, Format, csv_rows, wants_csv
+from dcmon.exporters.reports.tabular import flatten
 
 
 class NormalisedOut(BaseModel):
@@ -75,19 +75,14 @@ def retrofit_router(hub: ResultsHub) -> APIRouter:
     router = APIRouter()
 
     @router.get("/retrofits", response_model=RetrofitPage, tags=["retrofits"],
-                responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
-    def retrofits(request: Request, site: str | None = None,
-                  format: Annotated[Literal["json", "csv"] | None, Query()] = None) -> Any:
+                responses=CSV_RESPONSE)
+    def retrofits(request: Request, site: str | None = None, format: Format = None) -> Any:
         """Avoided energy and CO2 of each retrofit, with uncertainty, or why it is refused."""
         res = hub.current()
         items = [RetrofitOut.model_validate(r.as_dict()) for r in res.retrofits
                  if site in (None, r.site)]
-        if format == "csv" or (format is None and "text/csv" in request.headers.get("accept",
-                                                                                    "")):
-            rows = [flatten(i.model_dump()) for i in items]
-            return Response(to_csv(rows).encode("utf-8"), media_type="text/csv; charset=utf-8",
-                            headers={"Content-Disposition":
-                                     'attachment; filename="retrofits.csv"'})
+        if wants_csv(request, format):
+            return csv_rows("retrofits", [flatten(i.model_dump()) for i in items])
         return RetrofitPage(total=len(items), computed=res.computed or None, items=items)
 
     return router

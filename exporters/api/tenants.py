@@ -23,6 +23,7 @@ from dcmon import clock
 from dcmon.engine.results import ResultsHub
 from dcmon.engine.tenants.model import Statement
 from dcmon.engine.tenants.statement import GridFactor, statement
+from dcmon.exporters.api.csvout import csv_text, wants_csv
 from dcmon.exporters.reports.statement import render_csv, render_markdown
 
 #: Statements kept per results run: a few sites times a few months.
@@ -116,12 +117,8 @@ def tenant_router(hub: ResultsHub, grid_factor: GridFactor | None) -> APIRouter:
             out = [statements.get(s, month) for s in sites]
         except ValueError as exc:
             raise HTTPException(404, str(exc)) from None
-        if format == "csv" or (format is None and "text/csv" in
-                               request.headers.get("accept", "")):
-            return Response(render_csv(out).encode("utf-8"),
-                            media_type="text/csv; charset=utf-8",
-                            headers={"Content-Disposition":
-                                     'attachment; filename="statement.csv"'})
+        if wants_csv(request, format):
+            return csv_text("statement", render_csv(out))
         if format == "md":
             return Response("\n".join(render_markdown(st, lang) for st in out),
                             media_type="text/markdown; charset=utf-8")
