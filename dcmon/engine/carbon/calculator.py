@@ -174,12 +174,12 @@ class CarbonCalculator:
     def water_m3(self, refs: Iterable[MeterRef], start: float, end: float
                  ) -> tuple[float, float]:
         """(m3, coverage) of a sum of water meters over [start, end)."""
-        series = list(self.engine.series.values())
         m3 = covered = 0.0
         n = 0
         for ref in refs:
             n += 1
-            chosen = [s for s in narrow(series, ref) if s.key.startswith("W|")]
+            chosen = [s for s in narrow(self.pue.series_of(ref.device), ref)
+                      if s.key.startswith("W|")]
             buckets = self.engine.store.window([s.key for s in chosen], start, end)
             m3 += sum(b.energy_j for b in buckets.values())
             if chosen:
