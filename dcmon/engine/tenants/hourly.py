@@ -19,7 +19,7 @@ from dcmon.config.tenants import UNASSIGNED
 from dcmon.config.topology import MeterRef, expand
 from dcmon.engine.energy import Series
 from dcmon.engine.ingest import EnergyEngine
-from dcmon.engine.pue import select_series
+from dcmon.engine.pue import by_device, select_series
 
 #: Joules per kWh.
 KWH_J = 3.6e6
@@ -39,15 +39,6 @@ class SiteHours:
 
     def hours(self) -> list[float]:
         return sorted(set(self.facility) | set(self.it))
-
-
-def _by_device(engine: EnergyEngine) -> dict[str, list[Series]]:
-    """The engine's series by device: a meter's series are chosen among its device's only, so
-    a site of thousands of meters is not scanned once per meter."""
-    out: dict[str, list[Series]] = defaultdict(list)
-    for s in list(engine.series.values()):
-        out[s.device].append(s)
-    return out
 
 
 def _sum_hours(engine: EnergyEngine, series: dict[str, list[Series]], refs: list[MeterRef],
@@ -74,7 +65,7 @@ def site_hours(config: Config, engine: EnergyEngine, site: Site, start: float, e
     assert site.energy is not None
     meters = expand(site.energy, config.rack_devices(site.id))
     # Each IT meter read once: the site's IT sum and the tenants' are made of the same hours.
-    series = _by_device(engine)
+    series = by_device(list(engine.series.values()))
     it_refs = [_sum_hours(engine, series, [ref], start, end) for ref in meters["it"]]
     out = SiteHours(it=_merge(it_refs))
     if meters["facility"]:
