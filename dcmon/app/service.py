@@ -33,6 +33,7 @@ from dcmon.app.gcpace import GcPacer
 from dcmon.app.jobs import ALERTS_JOB, add_poll_job, first_offsets, job_every
 from dcmon.app.live import LIVE_FILE, live_writer
 from dcmon.app.malloc import trim_malloc, tune_malloc
+from dcmon.app.paths import state_path
 from dcmon.app.poller import Poller
 from dcmon.app.reload import Reloader, ReloadMetrics, Running
 from dcmon.app.shard import Shard, ShardResults
@@ -93,12 +94,6 @@ class RunningService:
 
     def stop_http(self) -> None:
         self._server.stop()
-
-
-def state_path(config: Config) -> Path:
-    """The SQLite store: ``state_dir`` (relative to the inventory file) / dcmon.sqlite."""
-    base = Path(config.file).resolve().parent if Path(config.file).exists() else Path.cwd()
-    return base / config.model.state_dir / "dcmon.sqlite"
 
 
 def split_listen(listen: str) -> tuple[str, int]:

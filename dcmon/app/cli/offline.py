@@ -12,6 +12,7 @@ import click
 
 from dcmon.app.cli.common import fail, load_or_exit, site_or_exit
 from dcmon.app.inventory import load_with_profiles
+from dcmon.app.paths import state_path
 from dcmon.app.replay import replay as run_replay
 from dcmon.config.resolved import Config, security
 from dcmon.engine.ingest import EnergyEngine
@@ -90,7 +91,7 @@ def pue(config_file: str, site: str | None, windows: tuple[str, ...], fmt: str) 
     site_or_exit(cfg, site)
     if site is not None and all(s.energy is None for s in cfg.model.sites if s.id == site):
         fail([f"site {site!r} has no energy topology (sites[].energy, docs/energy.md): no PUE"])
-    state = Path(config_file).resolve().parent / cfg.model.state_dir / "dcmon.sqlite"
+    state = state_path(cfg)
     if not state.exists():
         fail([f"no state store at {state}: run `dcmon run --config {config_file}` first"])
     engine = EnergyEngine(cfg, Store(state))

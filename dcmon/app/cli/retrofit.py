@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import sys
 import time
-from pathlib import Path
 
 import click
 
 from dcmon.app.cli.common import fail, load_or_exit, site_or_exit
+from dcmon.app.paths import state_path
 from dcmon.engine.carbon.factors import constant_factor
 from dcmon.engine.carbon.factors import grid_factor as grid_factor_of
 from dcmon.engine.ingest import EnergyEngine
@@ -74,7 +74,7 @@ def retrofit(config_file: str, site: str | None, retrofit: str | None,
     Exit 0 when every report is verified, 1 when one is refused (the reason is printed)."""
     cfg, _ = load_or_exit(config_file)
     site_or_exit(cfg, site)
-    state = Path(config_file).resolve().parent / cfg.model.state_dir / "dcmon.sqlite"
+    state = state_path(cfg)
     if not state.exists():
         fail([f"no state store at {state}: run `dcmon run --config {config_file}` first"])
     store = Store(state)

@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from dcmon.app.cli.common import fail, load_or_exit, site_or_exit
+from dcmon.app.paths import state_path
 from dcmon.app.statements import statement_from_readings, statement_from_store
 from dcmon.engine.carbon.factors import constant_factor
 from dcmon.engine.carbon.factors import grid_factor as grid_factor_of
@@ -55,7 +56,7 @@ def statement(config_file: str, site: str | None, month: str | None, fmt: str, l
     sites = [s.id for s in cfg.model.sites if s.energy is not None and site in (None, s.id)]
     if not sites:
         fail([f"{config_file}: no site with an energy topology: no statement"])
-    store = Path(config_file).resolve().parent / cfg.model.state_dir / "dcmon.sqlite"
+    store = state_path(cfg)
     if readings is None and not store.exists():
         fail([f"no state store at {store}: run `dcmon run --config {config_file}` first, or "
               "give --readings"])
