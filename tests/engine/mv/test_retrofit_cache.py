@@ -88,6 +88,18 @@ def test_weather_file_change_and_reload(case: tuple[Path, Config, Store], tmp_pa
     assert "milliseconds?" in broken.reason
 
 
+
+def _with_sensor(work: Path, tmp_path: Path) -> tuple[Path, Config]:
+    """The case's inventory copied, its retrofit reading an outdoor sensor instead of the CSV."""
+    folder = tmp_path / "inv"
+    shutil.copytree(work, folder, ignore=shutil.ignore_patterns("dcmon-state"))
+    doc = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))
+    doc["sites"][0]["retrofits"][0]["temperature"] = {
+        "sensor": {"device": "meter1", "metric": "outdoor_temperature"}}
+    (folder / "config.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    cfg, _ = load_with_profiles(folder / "config.yaml")
+    return folder, cfg
+
 class _Blocking:
     """A temperature record that, while the retrofit computation reads it, has another thread
     flush the hub (the writer thread's work): it must not wait for the computation."""
@@ -111,13 +123,7 @@ class _Blocking:
 def test_computed_outside_the_hub_lock(case: tuple[Path, Config, Store], tmp_path: Path
                                        ) -> None:
     work, _, store = case
-    folder = tmp_path / "inv"
-    shutil.copytree(work, folder, ignore=shutil.ignore_patterns("dcmon-state"))
-    doc = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))
-    doc["sites"][0]["retrofits"][0]["temperature"] = {
-        "sensor": {"device": "meter1", "metric": "outdoor_temperature"}}
-    (folder / "config.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
-    cfg, _ = load_with_profiles(folder / "config.yaml")
+    folder, cfg = _with_sensor(work, tmp_path)
     hub = ResultsHub(cfg, EnergyEngine(cfg, store), Snapshot([]))
     temps = _Blocking(hub, folder / "weather.csv")
     hub.temperatures = temps  # type: ignore[assignment]
@@ -139,13 +145,7 @@ def test_failure_backs_off_and_is_logged_once(case: tuple[Path, Config, Store],
                                               tmp_path: Path,
                                               caplog: pytest.LogCaptureFixture) -> None:
     work, _, store = case
-    folder = tmp_path / "inv"
-    shutil.copytree(work, folder, ignore=shutil.ignore_patterns("dcmon-state"))
-    doc = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))
-    doc["sites"][0]["retrofits"][0]["temperature"] = {
-        "sensor": {"device": "meter1", "metric": "outdoor_temperature"}}
-    (folder / "config.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
-    cfg, _ = load_with_profiles(folder / "config.yaml")
+    _, cfg = _with_sensor(work, tmp_path)
     engine, failing = EnergyEngine(cfg, store), _Failing()
     cache = RetrofitCache(retry_s=3600.0)
     with caplog.at_level(logging.ERROR, logger="dcmon.engine.mv"):
@@ -182,13 +182,7 @@ def test_background_verification_does_not_hold_the_results(
     """``dcmon run``'s hub: the results job publishes PUE while the retrofits are verified,
     and takes the reports at its next run."""
     work, _, store = case
-    folder = tmp_path / "inv"
-    shutil.copytree(work, folder, ignore=shutil.ignore_patterns("dcmon-state"))
-    doc = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))
-    doc["sites"][0]["retrofits"][0]["temperature"] = {
-        "sensor": {"device": "meter1", "metric": "outdoor_temperature"}}
-    (folder / "config.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
-    cfg, _ = load_with_profiles(folder / "config.yaml")
+    folder, cfg = _with_sensor(work, tmp_path)
     hub = ResultsHub(cfg, EnergyEngine(cfg, store), Snapshot([]), retrofits_in_background=True)
     temps = _Gated(folder / "weather.csv")
     hub.temperatures = temps  # type: ignore[assignment]
