@@ -30,6 +30,7 @@ from prometheus_client import CollectorRegistry
 from dcmon import clock
 from dcmon.app.alerting import AlertPipeline
 from dcmon.app.gcpace import GcPacer
+from dcmon.app.gil import tune_switch_interval
 from dcmon.app.jobs import ALERTS_JOB, add_poll_job, first_offsets, job_every
 from dcmon.app.live import LIVE_FILE, live_writer
 from dcmon.app.malloc import trim_malloc, tune_malloc
@@ -310,6 +311,7 @@ def start_service(config: Config, profiles: ProfileRegistry, *,
     partial site figures.
     """
     tune_malloc()  # before the service's threads start allocating (dcmon/app/malloc.py)
+    tune_switch_interval()  # the loop gets the interpreter back sooner (dcmon/app/gil.py)
     if shard is not None:
         config = shard.select(config)
     store, alert_store = _open_stores(config)

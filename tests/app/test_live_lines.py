@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
+from pathlib import Path
 
-from dcmon.app.live import reading_line
+from dcmon.app.live import reading_line, write_live
 from dcmon.app.replay import parse_lines
-from dcmon.model import Reading
+from dcmon.engine.packed import Packed, ReadingsView
+from dcmon.engine.snapshot import Snapshot
+from dcmon.model import PollResult, Reading, Source
 
 
 def _dumps(r: Reading) -> str:
@@ -40,3 +44,35 @@ def test_lines_are_json_dumps_and_read_back() -> None:
     assert [(r.device, r.metric, r.value, dict(r.labels), r.reset_marker, r.counter_max)
             for r in back] == [(r.device, r.metric, r.value, dict(r.labels), r.reset_marker,
                                 r.counter_max) for r in READINGS]
+
+
+def _poll(device: str, readings: list[Reading]) -> PollResult:
+    return PollResult(device, "p", tuple(readings), (), 1.0, 0.1)
+
+
+def test_packed_devices_are_written_as_json_dumps(tmp_path: Path) -> None:
+    """Packed devices go through one template per shape: the file must be what json.dumps of
+    each reading gives, in device order, including labels holding '%' (the template's own
+    marker), times that differ within a poll, values that are not finite, and Sources."""
+    def pdu(dev: str, v: float, ts: float = 5.5) -> list[Reading]:
+        return [Reading(dev, "power", v, "W", {"bank": "50%", "x": "%s%r"}, ts, level="bank",
+                        rack_power=True),
+                Reading(dev, "energy", v * 10, "J", {}, ts, None, "counter", "total", False,
+                        None, 4294967295.0, True, True)]
+
+    snap = Snapshot()
+    polls = {"b": pdu("b", 1.0), "a": pdu("a", 1e-300), "c": pdu("c", float("nan")),
+             "d": pdu("d", 2.0)[:1] + pdu("d", 3.0, ts=6.5)[1:],
+             "e": [dataclasses.replace(r, source=Source("snmp", "1.3.6.1.4.1.318.1", 1))
+                   for r in pdu("e", 4.0)]}
+    for dev, rs in polls.items():
+        snap.record(_poll(dev, rs))
+    view = snap.readings()
+    assert isinstance(view, ReadingsView)
+    assert isinstance(view.stored("a"), Packed) and isinstance(view.stored("e"), tuple)
+    path = tmp_path / "live.jsonl"
+    write_live(path, view)
+    want = "".join(_dumps(r) + "\n" for dev in sorted(polls) for r in polls[dev])
+    assert path.read_text() == want
+    write_live(path, dict(view))  # a plain mapping: reading by reading, same bytes
+    assert path.read_text() == want
