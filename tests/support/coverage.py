@@ -51,10 +51,23 @@ _ENEXUS = (
     "setting. The recording's load energy log (277 Wh/h at 54 V = 5.1 A) agrees with dcmon."
 )
 
-#: Sensors where LibreNMS's value contradicts the device's MIB and its own configuration, so
-#: dcmon deliberately reads a different value. Scored as "disputed" (neither right nor wrong);
-#: each entry says why. Keep this list short and justified.
+_SETTING = (
+    "The MIB declares this object read-write: a value the operator configures for the device's "
+    "own power calculation, not a measurement. LibreNMS shows it as a sensor; dcmon does not "
+    "read a setting as a reading."
+)
+
+#: Sensors where LibreNMS's value contradicts the device's MIB and its own configuration, or
+#: where LibreNMS shows a configured setting as a measurement, so dcmon deliberately reads a
+#: different value or none. Scored as "disputed" (neither right nor wrong); each entry says why.
+#: Keep this list short and justified.
 DISPUTED: dict[tuple[str, str], str] = {
+    # PowerNet-MIB rPDUIdentDeviceLinetoLineVoltage: "Getting/Setting this OID will return/set
+    # the Line to Line Voltage ... must be configured for best accuracy".
+    ("apc_ap7900b", "1.3.6.1.4.1.318.1.1.12.1.15.0"): _SETTING,
+    # Sentry3-MIB systemPowerFactor: "The power factor used in power calculations performed by
+    # the system", MAX-ACCESS read-write, INTEGER(50..100).
+    ("sentry3_3phase", "1.3.6.1.4.1.1718.3.1.10.0"): _SETTING,
     ("enexus", "1.3.6.1.4.1.12148.10.5.2.5.0"): _ENEXUS,
     ("enexus", "1.3.6.1.4.1.12148.10.9.2.5.0"): _ENEXUS,
     ("enexus_smartpacks", "1.3.6.1.4.1.12148.10.9.2.5.0"): _ENEXUS,

@@ -57,7 +57,9 @@ def rpdu2_objects(outlets: int = 8, banks: int = 2) -> Objects:
         f"{props}.2.1": ("integer", 1),
         f"{props}.9.1": ("integer", 32),                    # max current rating
         f"{props}.12.1": ("integer", 32),                   # max phase current rating
+        f"{props}.13.1": ("integer", 37),                   # power rating, tenths of kW
         f"{RPDU}.1.15.0": ("integer", 230),                 # rPDUIdentDeviceLinetoLineVoltage
+                                                            # (a setting: not read)
         f"{RPDU}.1.16.0": ("integer", 3120),                # rPDUIdentDevicePowerWatts
     }
     for col, value in ((2, 1), (3, 1), (5, 136), (6, 230), (7, 312), (8, 328), (9, 95)):

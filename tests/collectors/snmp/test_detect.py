@@ -72,9 +72,9 @@ def test_a_generic_sys_object_id_gets_the_vendor_profile_that_reads() -> None:
     assert found is not None and found.profile is not None
     assert found.profile.name == "cyberpower_ups"
     tried = {c.profile.name: c.readings for c in found.candidates}
-    assert tried["cyberpower_ups"] == 12 and tried["ups_mib"] == 0
+    assert tried["cyberpower_ups"] == 16 and tried["ups_mib"] == 0
     assert _readings(res)[("power", "point=output")] == 1050.0
-    assert len(res.readings) == 12
+    assert len(res.readings) == 16
 
 
 def test_sys_object_id_zero_and_absent_are_detected_by_content() -> None:
@@ -128,7 +128,7 @@ def test_the_standard_mibs_complete_a_vendor_profile_without_counting_twice() ->
     assert found.profile.name == "cyberpower_ups"
     assert [p.name for p in found.complements] == ["entity_sensor"]
     got = _readings(res)
-    assert len(got) == 13
+    assert len(got) == 17
     assert got[("humidity", "sensor=9,sensor_name=Inlet RH,source=entity_sensor")] == 38.0
     assert not [k for k in got if "source=entity_sensor" in k[1] and k[0] != "humidity"]
 
@@ -191,7 +191,7 @@ def test_a_refused_object_costs_only_itself() -> None:
     res = asyncio.run(go())
     assert res.ok
     got = _readings(res)
-    assert len(got) == 11 and ("power", "point=output") not in got
+    assert len(got) == 15 and ("power", "point=output") not in got
     assert got[("voltage", "point=input")] == pytest.approx(230.2, rel=1e-12)
     refused = {e.oid for e in res.errors if e.reason == "error_status"}
     # Empty columns whose GETBULK runs on into a broken object are refused too: they cost
