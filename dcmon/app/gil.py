@@ -22,7 +22,7 @@ from __future__ import annotations
 import sys
 
 #: Seconds a thread may hold the interpreter while another one waits for it.
-SWITCH_INTERVAL_S = 0.0005
+SWITCH_INTERVAL_S = 0.0001
 
 
 def tune_switch_interval() -> float:

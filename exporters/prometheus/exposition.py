@@ -29,7 +29,7 @@ from dcmon.exporters.prometheus.collector import (
     family_name,
     label_name,
 )
-from dcmon.exporters.prometheus.gzipped import GZIP_MAGIC, as_text, gzip_member
+from dcmon.exporters.prometheus.gzipped import Chunk, as_member, is_packed, pack_piece, texts
 from dcmon.model import PollResult, Reading
 
 HEALTH_LABELS = ("site", "room", "rack", "device", "profile")
@@ -122,20 +122,21 @@ class ExpositionCache:
     """Each device's rendered samples, by family; refreshed by :meth:`on_poll`.
 
     A poll stores its lines as text; :meth:`pack` (a thread of the service, every second)
-    turns them into gzip members, a quarter of the size (7.3 -> 2 KiB a PDU, 53 MB for a
-    city). Compressing is left out of the poll on purpose: the poll runs on the event loop.
+    packs them (:func:`gzipped.pack_piece`: raw deflate that a gzip scrape wraps as members
+    and a plain scrape inflates in runs), a quarter of the size (7.3 -> 2 KiB a PDU). Compressing
+    is left out of the poll on purpose: the poll runs on the event loop.
     """
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self._lock = threading.Lock()
         self._families: dict[str, Family] = {f.name: f for f in HEALTH_FAMILIES}
-        #: family name -> device -> that device's sample lines of the family (text, or a gzip
-        #: member once packed: a member starts with gzip's magic, text never does).
+        #: family name -> device -> that device's sample lines of the family (text, or a
+        #: packed piece: it starts with NUL, text never does).
         self._lines: dict[str, dict[str, bytes]] = {}
         #: Devices refreshed since the last :meth:`pack`.
         self._fresh: set[str] = set()
-        self._headers: dict[str, bytes] = {}  # family name -> its header as a gzip member
+        self._headers: dict[str, bytes] = {}  # family name -> its header, packed
         self._packer: threading.Thread | None = None
         self._stop = threading.Event()
         self._site: dict[str, str] = {}
@@ -203,8 +204,8 @@ class ExpositionCache:
         for device in fresh:
             with self._lock:
                 text = [(by_device, b) for by_device in self._lines.values()
-                        if (b := by_device.get(device)) is not None and b[:2] != GZIP_MAGIC]
-            packed = [(by_device, b, gzip_member(b)) for by_device, b in text]
+                        if (b := by_device.get(device)) is not None and not is_packed(b)]
+            packed = [(by_device, b, pack_piece(b)) for by_device, b in text]
             with self._lock:
                 for by_device, b, member in packed:
                     if by_device.get(device) is b:  # not refreshed meanwhile
@@ -233,15 +234,16 @@ class ExpositionCache:
     def chunks(self, site: str | None = None) -> list[bytes]:
         """:meth:`body` in pieces (headers and each device's lines), not joined: a listener
         writes them out without building a 100 MB copy of the city."""
-        return [as_text(b) for b in self.pieces(site)]
+        return [bytes(c) for c in texts(self.pieces(site))]
 
-    def members(self, site: str | None = None) -> list[bytes]:
-        """:meth:`body` as gzip members, one after the other: a gzip body as it is kept."""
-        return [b if b[:2] == GZIP_MAGIC else gzip_member(b) for b in self.pieces(site)]
+    def members(self, site: str | None = None) -> list[Chunk]:
+        """:meth:`body` as gzip members, one after the other, in parts (packed pieces are
+        wrapped, not compressed again)."""
+        return [part for b in self.pieces(site) for part in as_member(b)]
 
     def pieces(self, site: str | None = None) -> list[bytes]:
-        """Headers (as gzip members) and each device's lines (text or gzip members), as kept:
-        a plain scrape unpacks them one at a time while writing (:func:`gzipped.as_text`)."""
+        """Headers (packed) and each device's lines (text or packed), as kept: a plain scrape
+        inflates them in runs while writing (:func:`gzipped.texts`)."""
         if self._generation != self.snapshot.generation:
             self._resync()
         out: list[bytes] = []
@@ -253,7 +255,7 @@ class ExpositionCache:
                 if chunks:
                     header = self._headers.get(name)
                     if header is None:
-                        header = self._headers[name] = gzip_member(self._families[name].header())
+                        header = self._headers[name] = pack_piece(self._families[name].header())
                     out.append(header)
                     out.extend(chunks)
         return out

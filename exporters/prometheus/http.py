@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -36,7 +36,14 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, choose_encoder
 
 from dcmon.exporters.prometheus.exposition import ExpositionCache
-from dcmon.exporters.prometheus.gzipped import as_text, blocks, gzip_blocks, gzip_member, text_size
+from dcmon.exporters.prometheus.gzipped import (
+    Chunk,
+    blocks,
+    gzip_blocks,
+    gzip_member,
+    text_size,
+    texts,
+)
 from dcmon.exporters.prometheus.results import ResultsText
 
 log = logging.getLogger("dcmon.exporters.prometheus")
@@ -59,14 +66,14 @@ class FastExposition:
     live: CollectorRegistry
 
     def pieces(self, site: str | None, part: str | None) -> list[bytes]:
-        """The body in pieces as they are kept, text or gzip members (:func:`as_text` reads
-        either): devices (all, or one site's), then the results."""
+        """The body in pieces as they are kept, text, gzip members or packed
+        (:func:`gzipped.texts` reads them all): devices (all, or one site's), then the results."""
         devices = [] if part == "results" else self.devices.pieces(site)
         if site is not None and part != "results":
             return devices
         return [*devices, *self.results.members(), generate_latest(self.live)]
 
-    def gzipped(self, site: str | None, part: str | None) -> list[bytes]:
+    def gzipped(self, site: str | None, part: str | None) -> list[Chunk]:
         """The same body as gzip members: the results are kept compressed already."""
         devices = [] if part == "results" else self.devices.members(site)
         if site is not None and part != "results":
@@ -74,7 +81,7 @@ class FastExposition:
         return [*devices, *self.results.members(), *gzip_blocks([generate_latest(self.live)])]
 
     def body(self, site: str | None, part: str | None) -> bytes:
-        return b"".join(map(as_text, self.pieces(site, part)))
+        return b"".join(texts(self.pieces(site, part)))
 
 
 def _first(query: dict[str, list[str]], name: str) -> str | None:
@@ -143,11 +150,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(200, body, content_type, head, extra)
 
-    def _send(self, code: int, body: bytes | list[bytes], content_type: str, head: bool,
+    def _send(self, code: int, body: bytes | Sequence[Chunk], content_type: str, head: bool,
               extra: dict[str, str] | None = None) -> None:
         """Answer with ``body``: pieces are written in blocks, never joined whole; without
-        Content-Encoding, gzip members among them are unpacked one at a time as they go."""
-        pieces = [body] if isinstance(body, bytes) else body
+        Content-Encoding, the pieces as kept are made text as they go (:func:`gzipped.texts`)."""
+        pieces: Sequence[Chunk] = [body] if isinstance(body, bytes) else body
         plain = "Content-Encoding" not in (extra or {})
         size = sum(map(text_size, pieces)) if plain else sum(map(len, pieces))
         self.send_response(code)
@@ -157,7 +164,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         if not head:
-            for block in blocks(map(as_text, pieces) if plain else pieces):
+            for block in blocks(texts(pieces) if plain else pieces):
                 self.wfile.write(block)
 
     def log_message(self, format: str, *args: object) -> None:

@@ -23,7 +23,16 @@ from dcmon.exporters.prometheus.capacity import CapacityCollector
 from dcmon.exporters.prometheus.collector import SnapshotCollector
 from dcmon.exporters.prometheus.engine import EngineCollector
 from dcmon.exporters.prometheus.exposition import ExpositionCache
-from dcmon.exporters.prometheus.gzipped import gzip_blocks
+from dcmon.exporters.prometheus.gzipped import (
+    as_member,
+    as_text,
+    gzip_blocks,
+    gzip_member,
+    is_packed,
+    pack_piece,
+    text_size,
+    texts,
+)
 from dcmon.exporters.prometheus.http import FastExposition, MetricsServer
 from dcmon.exporters.prometheus.results import ResultsText, meter_blocks, meter_text
 from dcmon.model import PollResult, Reading
@@ -130,3 +139,22 @@ def test_gzip_blocks_is_one_stream_of_the_pieces() -> None:
     out = gzip_blocks(pieces)
     assert len(out) > 2 and gzip.decompress(b"".join(out)) == b"".join(pieces)
     assert gzip.decompress(b"".join(gzip_blocks([]))) == b""
+
+
+def test_packed_pieces_read_as_members_and_as_one_stream() -> None:
+    """Packed pieces (raw deflate, sync-flushed): a gzip scrape wraps each as a member, a
+    plain scrape inflates runs of them in one call; both give the text back byte for byte,
+    including an empty piece, runs longer than one inflate call and text between them."""
+    import random
+
+    rng = random.Random(7)
+    texts_in = [b"", b"a 1\n", bytes(rng.getrandbits(8) for _ in range(70_000)),
+                b'm{x="y"} 2e+12\n' * 300, b"\x1f\x8b is text here\n"]
+    pieces = [pack_piece(t) for t in texts_in]
+    assert all(is_packed(p) for p in pieces) and [as_text(p) for p in pieces] == texts_in
+    assert [text_size(p) for p in pieces] == [len(t) for t in texts_in]
+    mixed = [*pieces, b"plain 1\n", gzip_member(b"member 2\n"), *pieces]
+    want = b"".join(texts_in) + b"plain 1\nmember 2\n" + b"".join(texts_in)
+    assert b"".join(texts(mixed)) == want
+    members = b"".join(part for p in mixed for part in as_member(p))
+    assert gzip.decompress(members) == want
