@@ -29,7 +29,7 @@ from dcmon.exporters.prometheus.collector import (
     family_name,
     label_name,
 )
-from dcmon.exporters.prometheus.gzipped import Chunk, as_member, is_packed, pack_piece, texts
+from dcmon.exporters.prometheus.gzipped import as_member, is_packed, pack_piece, texts
 from dcmon.model import PollResult, Reading
 
 HEALTH_LABELS = ("site", "room", "rack", "device", "profile")
@@ -122,8 +122,8 @@ class ExpositionCache:
     """Each device's rendered samples, by family; refreshed by :meth:`on_poll`.
 
     A poll stores its lines as text; :meth:`pack` (a thread of the service, every second)
-    packs them (:func:`gzipped.pack_piece`: raw deflate that a gzip scrape wraps as members
-    and a plain scrape inflates in runs), a quarter of the size (7.3 -> 2 KiB a PDU). Compressing
+    packs them (:func:`gzipped.pack_piece`: gzip members that a plain scrape inflates in
+    runs), a quarter of the size (7.3 -> 2 KiB a PDU). Compressing
     is left out of the poll on purpose: the poll runs on the event loop.
     """
 
@@ -132,7 +132,7 @@ class ExpositionCache:
         self._lock = threading.Lock()
         self._families: dict[str, Family] = {f.name: f for f in HEALTH_FAMILIES}
         #: family name -> device -> that device's sample lines of the family (text, or a
-        #: packed piece: it starts with NUL, text never does).
+        #: packed piece, a gzip member: it starts with gzip's magic, text never does).
         self._lines: dict[str, dict[str, bytes]] = {}
         #: Devices refreshed since the last :meth:`pack`.
         self._fresh: set[str] = set()
@@ -236,10 +236,9 @@ class ExpositionCache:
         writes them out without building a 100 MB copy of the city."""
         return [bytes(c) for c in texts(self.pieces(site))]
 
-    def members(self, site: str | None = None) -> list[Chunk]:
-        """:meth:`body` as gzip members, one after the other, in parts (packed pieces are
-        wrapped, not compressed again)."""
-        return [part for b in self.pieces(site) for part in as_member(b)]
+    def members(self, site: str | None = None) -> list[bytes]:
+        """:meth:`body` as gzip members, one after the other: a gzip body as it is kept."""
+        return [as_member(b) for b in self.pieces(site)]
 
     def pieces(self, site: str | None = None) -> list[bytes]:
         """Headers (packed) and each device's lines (text or packed), as kept: a plain scrape

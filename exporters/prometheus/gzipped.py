@@ -7,16 +7,16 @@ is also the unit at which the polling event loop gets a turn. Several gzip membe
 the other are one valid gzip body (RFC 1952, section 2.2); Prometheus's reader (Go's
 ``compress/gzip``) and Python's read them as one stream.
 
-**Packed pieces** (:func:`pack_piece`) keep each device's lines as raw deflate data ending in
-a sync flush (RFC 1951: non-final blocks, byte-aligned, no reference outside the piece), with
-the text's CRC-32 and length. Two uses of one form:
+**Packed pieces** (:func:`pack_piece`) are gzip members whose deflate data ends each device's
+lines with a sync flush (RFC 1951: non-final blocks, byte-aligned, no reference outside the
+piece) before the empty final block. Two uses of one form:
 
-* a gzip scrape wraps each piece as a member of its own (a 10-byte header, the piece, an empty
-  final block, its CRC-32 and length), without compressing again;
-* a plain scrape inflates runs of pieces as *one* stream, since sync-flushed pieces one after
-  the other are a valid deflate stream. Inflating 130,000 gzip members one at a time made
-  130,000 zlib calls that each let go of the interpreter and had to win it back from the
-  busy threads (the results run, the polls' loop): a city's plain scrape took 2-7 s.
+* a gzip scrape sends them as they are, as any gzip member;
+* a plain scrape inflates runs of them as *one* deflate stream (the data between each one's
+  header and final block, one after the other, is a valid stream). Unpacking 130,000 members
+  one at a time made 130,000 zlib calls that each let go of the interpreter and had to win it
+  back from the busy threads (the results run, the polls' loop): a city's plain scrape took
+  2-7 s.
 """
 
 from __future__ import annotations
@@ -66,49 +66,41 @@ def gunzip_member(member: Chunk) -> bytes:
     return zlib.decompress(member, wbits=GZIP_WBITS)
 
 
-#: The first byte of a packed piece: text (the exposition format) never starts with NUL.
-PACKED = b"\x00"
-#: A gzip member's header: deflate, no name, no time, no extra flags, OS unknown.
-_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+#: A packed piece's gzip header: deflate, no name, no time, no extra flags, OS "unknown"
+#: (zlib writes OS 3, so members zlib made are told apart from packed pieces).
+_PACKED_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 #: An empty final block (fixed Huffman: BFINAL 1, BTYPE 01, end-of-block), byte-aligned.
 _FINAL_BLOCK = b"\x03\x00"
+#: Header bytes before a packed piece's deflate data; final block and trailer bytes after it.
+_HEAD, _TAIL = len(_PACKED_HEADER), len(_FINAL_BLOCK) + 8
 #: Compressed bytes of packed pieces inflated in one zlib call by a plain scrape.
 INFLATE_RUN = 1 << 16
 
-#: What a body is written from: bytes, or views into kept pieces (a gzip scrape's wrapping).
+#: What a body is written from: bytes, or views into kept pieces.
 Chunk = bytes | memoryview
 
 
 def pack_piece(text: bytes) -> bytes:
-    """``text`` as a packed piece: raw deflate (level 1) ending in a sync flush, then its
-    CRC-32 and length (as a gzip trailer has them)."""
+    """``text`` as a packed piece: a gzip member (level 1) whose deflate data ends in a sync
+    flush before its final block."""
     z = zlib.compressobj(1, zlib.DEFLATED, -15)
-    return b"".join((PACKED, z.compress(text), z.flush(zlib.Z_SYNC_FLUSH),
+    return b"".join((_PACKED_HEADER, z.compress(text), z.flush(zlib.Z_SYNC_FLUSH), _FINAL_BLOCK,
                      struct.pack("<II", zlib.crc32(text), len(text) & 0xFFFFFFFF)))
 
 
 def is_packed(piece: Chunk) -> bool:
-    return piece[:1] == PACKED
+    return bytes(piece[:_HEAD]) == _PACKED_HEADER if isinstance(piece, memoryview) \
+        else piece.startswith(_PACKED_HEADER)
 
 
-def as_member(piece: bytes) -> list[Chunk]:
-    """A piece (text, gzip member or packed) as one gzip member, in parts: a packed piece is
-    wrapped, not compressed again."""
-    if piece[:2] == GZIP_MAGIC:
-        return [piece]
-    if not is_packed(piece):
-        return [gzip_member(piece)]
-    view = memoryview(piece)
-    return [_GZIP_HEADER, view[1:-8], _FINAL_BLOCK, view[-8:]]
+def as_member(piece: bytes) -> bytes:
+    """A piece (text, or a gzip member such as a packed piece) as a gzip member."""
+    return piece if piece[:2] == GZIP_MAGIC else gzip_member(piece)
 
 
 def as_text(piece: Chunk) -> Chunk:
-    """A piece that may be text, a gzip member or packed, as text."""
-    if piece[:2] == GZIP_MAGIC:
-        return gunzip_member(piece)
-    if is_packed(piece):
-        return zlib.decompressobj(-15).decompress(memoryview(piece)[1:-8])
-    return piece
+    """A piece that may be text or a gzip member (packed or not), as text."""
+    return gunzip_member(piece) if piece[:2] == GZIP_MAGIC else piece
 
 
 def texts(pieces: Iterable[Chunk]) -> Iterator[Chunk]:
@@ -118,7 +110,7 @@ def texts(pieces: Iterable[Chunk]) -> Iterator[Chunk]:
     size = 0
     for piece in pieces:
         if is_packed(piece):
-            run.append(memoryview(piece)[1:-8])
+            run.append(memoryview(piece)[_HEAD:-_TAIL])
             size += len(piece)
             if size < INFLATE_RUN:
                 continue
@@ -133,7 +125,5 @@ def texts(pieces: Iterable[Chunk]) -> Iterator[Chunk]:
 
 
 def text_size(piece: Chunk) -> int:
-    """The length of :func:`as_text` without unpacking: a member's (or a packed piece's)
-    trailer ends with it."""
-    return (int.from_bytes(piece[-4:], "little") if piece[:2] == GZIP_MAGIC or is_packed(piece)
-            else len(piece))
+    """The length of :func:`as_text` without unpacking: a member's trailer ends with it."""
+    return int.from_bytes(piece[-4:], "little") if piece[:2] == GZIP_MAGIC else len(piece)

@@ -73,7 +73,7 @@ class FastExposition:
             return devices
         return [*devices, *self.results.members(), generate_latest(self.live)]
 
-    def gzipped(self, site: str | None, part: str | None) -> list[Chunk]:
+    def gzipped(self, site: str | None, part: str | None) -> list[bytes]:
         """The same body as gzip members: the results are kept compressed already."""
         devices = [] if part == "results" else self.devices.members(site)
         if site is not None and part != "results":

@@ -142,8 +142,8 @@ def test_gzip_blocks_is_one_stream_of_the_pieces() -> None:
 
 
 def test_packed_pieces_read_as_members_and_as_one_stream() -> None:
-    """Packed pieces (raw deflate, sync-flushed): a gzip scrape wraps each as a member, a
-    plain scrape inflates runs of them in one call; both give the text back byte for byte,
+    """Packed pieces (gzip members, sync-flushed inside): a gzip scrape sends them as they
+    are, a plain scrape inflates runs of them in one call; both give the text back byte for byte,
     including an empty piece, runs longer than one inflate call and text between them."""
     import random
 
@@ -156,5 +156,5 @@ def test_packed_pieces_read_as_members_and_as_one_stream() -> None:
     mixed = [*pieces, b"plain 1\n", gzip_member(b"member 2\n"), *pieces]
     want = b"".join(texts_in) + b"plain 1\nmember 2\n" + b"".join(texts_in)
     assert b"".join(texts(mixed)) == want
-    members = b"".join(part for p in mixed for part in as_member(p))
+    members = b"".join(as_member(p) for p in mixed)
     assert gzip.decompress(members) == want
