@@ -13,7 +13,7 @@ store with its metadata, so meters in the topology can be resolved to series aft
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from dcmon import clock
 from dcmon.config.resolved import Config
@@ -191,9 +191,15 @@ class EnergyEngine:
         return self._lifetime("W")
 
     def _lifetime(self, kind: str) -> dict[str, tuple[Series, float, int, int]]:
+        return {s.key: (s, total, wraps, resets)
+                for s, total, wraps, resets in self.lifetime_rows(kind)}
+
+    def lifetime_rows(self, kind: str = "E") -> Iterator[tuple[Series, float, int, int]]:
+        """:meth:`lifetime`'s rows one at a time (the results run keeps them as columns)."""
         c, series = self.counters, self.series
-        return {k: (series[k], c.total_j[i], c.wraps[i], c.resets[i])
-                for i, k in enumerate(c.keys_) if k[0] == kind and k in series}
+        for i, k in enumerate(c.keys_):
+            if k[0] == kind and (s := series.get(k)) is not None:
+                yield s, c.total_j[i], c.wraps[i], c.resets[i]
 
     def now(self) -> float:
         return clock.now()

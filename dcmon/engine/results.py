@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from array import array
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 from dcmon import clock
 from dcmon.config.policy import SitePolicy
@@ -23,6 +25,7 @@ from dcmon.engine.capacity.model import CityCapacity
 from dcmon.engine.carbon.calculator import CarbonCalculator
 from dcmon.engine.carbon.factors import grid_factor
 from dcmon.engine.carbon.model import CarbonResult, WaterResult
+from dcmon.engine.energy import Series
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.mv.report import GridFactor, MvReport
 from dcmon.engine.mv.run import RetrofitCache
@@ -74,6 +77,55 @@ class MeterTotal:
     resets: int
 
 
+class MeterTotals(Sequence[MeterTotal]):
+    """Every energy meter's :class:`MeterTotal`, kept as columns and made one at a time.
+
+    A city has 130,000 energy counters. As objects their totals were ~11 MB per results run,
+    and twice that while a run replaced the last one's: the series (shared with the engine)
+    and three arrays hold the same at ~3 MB.
+    """
+
+    __slots__ = ("_resets", "_series", "_total", "_wraps")
+
+    def __init__(self, rows: Iterable[tuple[Series, float, int, int]] = ()) -> None:
+        self._series: list[Series] = []
+        self._total, self._wraps, self._resets = array("d"), array("q"), array("q")
+        for s, total, wraps, resets in rows:
+            self._series.append(s)
+            self._total.append(total)
+            self._wraps.append(wraps)
+            self._resets.append(resets)
+
+    def _make(self, i: int) -> MeterTotal:
+        s = self._series[i]
+        return MeterTotal(s.device, s.metric, s.labels, self._total[i], self._wraps[i],
+                          self._resets[i])
+
+    @overload
+    def __getitem__(self, i: int) -> MeterTotal: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[MeterTotal]: ...
+
+    def __getitem__(self, i: int | slice) -> MeterTotal | list[MeterTotal]:
+        if isinstance(i, slice):
+            return [self._make(j) for j in range(*i.indices(len(self._series)))]
+        return self._make(range(len(self._series))[i])
+
+    def __len__(self) -> int:
+        return len(self._series)
+
+    def __iter__(self) -> Iterator[MeterTotal]:
+        return map(self._make, range(len(self._series)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str | bytes):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 @dataclass(frozen=True, slots=True)
 class Ceiling:
     """The PUE ceiling in force at a site with a topology (edge sites have none)."""
@@ -89,7 +141,7 @@ class Results:
     pue: tuple[PueResult, ...] = ()
     instant: tuple[InstantPue, ...] = ()
     energy: tuple[SiteEnergy, ...] = ()
-    meters: tuple[MeterTotal, ...] = ()
+    meters: Sequence[MeterTotal] = ()
     #: Capacity per rack, room, site and city (docs/capacity.md); None before the first run.
     capacity: CityCapacity | None = None
     #: Sites with a topology and a ceiling (not edge).
@@ -263,8 +315,7 @@ class ResultsHub:
             config = self.config  # one inventory for the whole computation, reload or not
             pue = tuple(self.calc.results(now, settle=self.calc.settle_s()))
             energy = tuple(self._lifetime(sid) for sid, _ in self.calc.sites())
-            meters = tuple(MeterTotal(s.device, s.metric, s.labels, total, wraps, resets)
-                           for s, total, wraps, resets in self.engine.lifetime().values())
+            meters = MeterTotals(self.engine.lifetime_rows())
             capacity = self.capacity_calc.compute(now, self.snapshot.readings())
             carbon, water = self.carbon_calc.results(now, settle=self.calc.settle_s(), pue=pue)
         # Outside the lock: a day's first run reads a year of buckets, and the writer thread

@@ -22,7 +22,7 @@ import logging
 import sys
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, cast
@@ -103,6 +103,8 @@ def sample(tp: Any) -> Any:
         return args[0]
     if origin in (tuple, list):
         return origin([sample(args[0])])
+    if origin is Sequence:
+        return (sample(args[0]),)
     if origin in (dict, Mapping) or tp is dict:
         return {"x": sample(args[1]) if args else "x"}
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
