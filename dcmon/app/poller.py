@@ -145,7 +145,7 @@ class Poller:
         """Which profile the device gets and why (or why its protocol cannot tell)."""
         return await self.protocols[dev.protocol].detect(dev)
 
-    async def scheduled_poll(self, dev: DeviceSpec, *, spread: bool = False) -> None:
+    async def scheduled_poll(self, dev: DeviceSpec, spread: bool = False) -> None:
         """The scheduler's job: skip while backing off, otherwise poll in the device's budget.
 
         ``spread``: the scheduler spread the first polls over the interval, so a device's first

@@ -75,7 +75,7 @@ class ResultsText:
         self.hub = hub
         self.registry = registry
         self.meters = meters
-        self._lock = threading.Lock()  # one rendering at a time; scrapes wait for it
+        self._lock = threading.Lock()  # one rendering at a time
         self._for: Results | None = None
         #: The text as gzip members of ~0.5 MB: a city's results are 35 MB of text, 2 MB so.
         self._members: list[bytes] = []
@@ -91,9 +91,16 @@ class ResultsText:
         return b"".join(map(gunzip_member, self.members()))
 
     def members(self) -> list[bytes]:
-        """:meth:`text` as gzip members, rendered if they are not yet."""
+        """:meth:`text` as gzip members, rendered if they are not yet. While another thread
+        renders newer results (the results job: 1-2 s for a city), a scrape gets the last
+        rendered text at once rather than waiting (a results run older by one interval);
+        only the very first rendering is waited for."""
         res = self.hub.latest
-        with self._lock:
+        if res is self._for:
+            return self._members
+        if not self._lock.acquire(blocking=self._for is None):
+            return self._members
+        try:
             if res is not self._for:
                 pieces = itertools.chain([generate_latest(self.registry)],
                                          meter_blocks(res.meters) if self.meters else ())
@@ -101,3 +108,5 @@ class ResultsText:
                 self._for = res
                 self.renders += 1
             return self._members
+        finally:
+            self._lock.release()

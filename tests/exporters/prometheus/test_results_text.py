@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import shutil
 import subprocess
+import time
 import urllib.request
 from types import SimpleNamespace
 
@@ -158,3 +159,19 @@ def test_packed_pieces_read_as_members_and_as_one_stream() -> None:
     assert b"".join(texts(mixed)) == want
     members = b"".join(as_member(p) for p in mixed)
     assert gzip.decompress(members) == want
+
+
+def test_a_scrape_during_a_rendering_gets_the_last_text_at_once() -> None:
+    """The results job renders under the text's lock (1-2 s for a city); a scrape meanwhile
+    gets the previous run's text instead of waiting, and the next one gets the new text."""
+    hub = SimpleNamespace(latest=_results(1.0e9))
+    text = ResultsText(hub, _registry(hub, meters=False))  # type: ignore[arg-type]
+    first = text.text()
+    assert b"} 1e+09" in first and text.renders == 1
+    hub.latest = _results(2.0e9)
+    with text._lock:  # a rendering under way in the results job's thread
+        t0 = time.perf_counter()
+        during = text.text()
+        assert time.perf_counter() - t0 < 1.0 and during == first and text.renders == 1
+    after = text.text()
+    assert text.renders == 2 and b"} 2e+09" in after and b"} 1e+09" not in after
