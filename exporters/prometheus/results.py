@@ -13,9 +13,8 @@ those of :class:`~dcmon.exporters.prometheus.engine.EngineCollector` and
 
 from __future__ import annotations
 
-import itertools
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Protocol
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -28,20 +27,28 @@ from dcmon.exporters.prometheus.gzipped import BLOCK, blocks, gunzip_member, gzi
 
 def meter_text(meters: Sequence[MeterTotal]) -> bytes:
     """The three per-meter counter families as prometheus_client writes them."""
-    return b"".join(meter_blocks(meters))
+    return b"".join(map(gunzip_member, meter_members(meters)))
 
 
-def meter_blocks(meters: Sequence[MeterTotal], per_block: int = 5000) -> Iterator[bytes]:
-    """:func:`meter_text` in blocks of ``per_block`` lines (~0.5 MB): a city's 35 MB of them
-    is never one string, nor a list of 390,000."""
-    labels = [f'{{device="{escape(m.device)}",series="{escape(meter_series(m.labels))}"}} '
-              for m in meters]
-    for (name, doc), value in zip(METER_FAMILIES, (_lifetime, _wraps, _resets), strict=True):
-        fam = Family(name + "_total", "counter", doc)
-        yield fam.header()
-        for i in range(0, len(meters), per_block):
-            yield "".join(f"{fam.name}{lab}{go_float(value(m))}\n" for m, lab in zip(
-                meters[i:i + per_block], labels[i:i + per_block], strict=True)).encode()
+def meter_members(meters: Sequence[MeterTotal], per_block: int = 5000) -> list[bytes]:
+    """:func:`meter_text` as gzip members of ``per_block`` lines (~0.5 MB of text each).
+
+    A block's label strings are made once for the three families and dropped: the first
+    family's members are the start of the text, the other two families' members wait,
+    compressed, until it is done. A city's 35 MB of text is never whole, and its 130,000
+    label strings (~18 MB) are never all held at once.
+    """
+    fams = [Family(name + "_total", "counter", doc) for name, doc in METER_FAMILIES]
+    out: list[list[bytes]] = [[gzip_member(fam.header())] for fam in fams]
+    for i in range(0, len(meters), per_block):
+        block = meters[i:i + per_block]
+        labels = [f'{{device="{escape(m.device)}",series="{escape(meter_series(m.labels))}"}} '
+                  for m in block]
+        for fam, value, members in zip(fams, (_lifetime, _wraps, _resets), out, strict=True):
+            members.append(gzip_member("".join(
+                f"{fam.name}{lab}{go_float(value(m))}\n"
+                for m, lab in zip(block, labels, strict=True)).encode()))
+    return [m for members in out for m in members]
 
 
 def _lifetime(m: MeterTotal) -> float:
@@ -102,9 +109,9 @@ class ResultsText:
             return self._members
         try:
             if res is not self._for:
-                pieces = itertools.chain([generate_latest(self.registry)],
-                                         meter_blocks(res.meters) if self.meters else ())
-                self._members = [gzip_member(b) for b in blocks(pieces, BLOCK // 2)]
+                members = [gzip_member(b) for b in blocks([generate_latest(self.registry)],
+                                                          BLOCK // 2)]
+                self._members = members + (meter_members(res.meters) if self.meters else [])
                 self._for = res
                 self.renders += 1
             return self._members

@@ -35,7 +35,7 @@ from dcmon.exporters.prometheus.gzipped import (
     texts,
 )
 from dcmon.exporters.prometheus.http import FastExposition, MetricsServer
-from dcmon.exporters.prometheus.results import ResultsText, meter_blocks, meter_text
+from dcmon.exporters.prometheus.results import ResultsText, meter_members, meter_text
 from dcmon.model import PollResult, Reading
 
 ODD = {"outlet": '7 "rear"', "path": "a\\b\nc"}
@@ -69,7 +69,7 @@ def test_meter_text_is_byte_for_byte_prometheus_client() -> None:
         assert generate_latest(engine) == generate_latest(without) + meter_text(res.meters)
     assert b'series="outlet=7 \\"rear\\",path=a\\\\b\\nc"' in meter_text(_results(1.0).meters)
     meters = _results(3.0).meters
-    assert b"".join(meter_blocks(meters, per_block=7)) == meter_text(meters)
+    assert gzip.decompress(b"".join(meter_members(meters, per_block=7))) == meter_text(meters)
 
 
 def _snapshot(devices: int) -> Snapshot:
