@@ -67,7 +67,8 @@ _TABLES: list[tuple[str, list[tuple[str, str, str]], list[tuple[str, str]]]] = [
       ("rPDU2DeviceStatusPowerFactor", f"{_D}.17")]),
     ("rPDU2DevicePropertiesIndex", [("rPDU2DevicePropertiesModule", f"{_P}.2", "gauge")],
      [("rPDU2DevicePropertiesMaxCurrentRating", f"{_P}.9"),
-      ("rPDU2DevicePropertiesMaxPhaseCurrentRating", f"{_P}.12")]),
+      ("rPDU2DevicePropertiesMaxPhaseCurrentRating", f"{_P}.12"),
+      ("rPDU2DevicePropertiesDevicePowerRating", f"{_P}.13")]),
     ("rPDU2PhaseStatusIndex",
      [("rPDU2PhaseStatusModule", f"{RPDU2}.6.3.1.2", "gauge"),
       ("rPDU2PhaseStatusNumber", f"{RPDU2}.6.3.1.3", "gauge")],
@@ -98,8 +99,7 @@ _TABLES: list[tuple[str, list[tuple[str, str, str]], list[tuple[str, str]]]] = [
       ("rPDULoadStatusBankNumber", f"{RPDU}.2.3.1.1.5", "gauge")],
      [("rPDULoadStatusLoad", f"{RPDU}.2.3.1.1.2")]),
 ]
-_SCALARS = [("rPDUIdentDevicePowerWatts", f"{RPDU}.1.16"),
-            ("rPDUIdentDeviceLinetoLineVoltage", f"{RPDU}.1.15")]
+_SCALARS = [("rPDUIdentDevicePowerWatts", f"{RPDU}.1.16")]
 
 
 def exporter_module(scalars: list[str], columns: list[str], max_repetitions: int) -> dict[str, Any]:
