@@ -42,13 +42,13 @@ def test_detect_lists_the_candidates_and_the_winner() -> None:
     lines = out.splitlines()
     assert "profile:     cyberpower_ups" in lines
     why = next(line for line in lines if line.startswith("why:"))
-    assert "cyberpower_ups reads 13 distinct readings (12 its own), found by probe " \
+    assert "cyberpower_ups reads 17 distinct readings (16 its own), found by probe " \
            "1.3.6.1.4.1.3808.1.1.1.1.1.1.0 answers" in why
     assert "completed by entity_sensor" in why
     rows = {line.split()[1] if line.split()[0] in "*+" else line.split()[0]: line
             for line in lines[lines.index(next(x for x in lines if x.startswith("candidates")))
                               + 2:]}
-    assert rows["cyberpower_ups"].split()[:4] == ["*", "cyberpower_ups", "12", "13"]
+    assert rows["cyberpower_ups"].split()[:4] == ["*", "cyberpower_ups", "16", "17"]
     assert rows["entity_sensor"].split()[:4] == ["+", "entity_sensor", "10", "10"]
     assert rows["ups_mib"].split()[:3] == ["ups_mib", "0", "0"]
 
