@@ -234,7 +234,7 @@ class ExpositionCache:
     def chunks(self, site: str | None = None) -> list[bytes]:
         """:meth:`body` in pieces (headers and each device's lines), not joined: a listener
         writes them out without building a 100 MB copy of the city."""
-        return [bytes(c) for c in texts(self.pieces(site))]
+        return list(texts(self.pieces(site)))
 
     def members(self, site: str | None = None) -> list[bytes]:
         """:meth:`body` as gzip members, one after the other: a gzip body as it is kept."""

@@ -33,9 +33,9 @@ GZIP_WBITS = 31
 GZIP_MAGIC = b"\x1f\x8b"
 
 
-def blocks(chunks: Iterable[Chunk], size: int = BLOCK) -> Iterator[bytes]:
+def blocks(chunks: Iterable[bytes], size: int = BLOCK) -> Iterator[bytes]:
     """Pieces joined into blocks of at least ``size`` bytes (the last may be smaller)."""
-    pending: list[Chunk] = []
+    pending: list[bytes] = []
     n = 0
     for c in chunks:
         pending.append(c)
@@ -61,7 +61,7 @@ def gzip_member(block: bytes) -> bytes:
     return zlib.compress(block, 1, wbits=GZIP_WBITS)
 
 
-def gunzip_member(member: Chunk) -> bytes:
+def gunzip_member(member: bytes) -> bytes:
     """The text of one gzip member made by :func:`gzip_member`."""
     return zlib.decompress(member, wbits=GZIP_WBITS)
 
@@ -76,10 +76,6 @@ _HEAD, _TAIL = len(_PACKED_HEADER), len(_FINAL_BLOCK) + 8
 #: Compressed bytes of packed pieces inflated in one zlib call by a plain scrape.
 INFLATE_RUN = 1 << 16
 
-#: What a body is written from: bytes, or views into kept pieces.
-Chunk = bytes | memoryview
-
-
 def pack_piece(text: bytes) -> bytes:
     """``text`` as a packed piece: a gzip member (level 1) whose deflate data ends in a sync
     flush before its final block."""
@@ -88,9 +84,8 @@ def pack_piece(text: bytes) -> bytes:
                      struct.pack("<II", zlib.crc32(text), len(text) & 0xFFFFFFFF)))
 
 
-def is_packed(piece: Chunk) -> bool:
-    return bytes(piece[:_HEAD]) == _PACKED_HEADER if isinstance(piece, memoryview) \
-        else piece.startswith(_PACKED_HEADER)
+def is_packed(piece: bytes) -> bool:
+    return piece.startswith(_PACKED_HEADER)
 
 
 def as_member(piece: bytes) -> bytes:
@@ -98,12 +93,12 @@ def as_member(piece: bytes) -> bytes:
     return piece if piece[:2] == GZIP_MAGIC else gzip_member(piece)
 
 
-def as_text(piece: Chunk) -> Chunk:
+def as_text(piece: bytes) -> bytes:
     """A piece that may be text or a gzip member (packed or not), as text."""
     return gunzip_member(piece) if piece[:2] == GZIP_MAGIC else piece
 
 
-def texts(pieces: Iterable[Chunk]) -> Iterator[Chunk]:
+def texts(pieces: Iterable[bytes]) -> Iterator[bytes]:
     """The pieces as text, in order; each run of packed pieces is inflated together (one zlib
     call per ~64 KB of them), not piece by piece."""
     run: list[memoryview] = []
@@ -112,18 +107,23 @@ def texts(pieces: Iterable[Chunk]) -> Iterator[Chunk]:
         if is_packed(piece):
             run.append(memoryview(piece)[_HEAD:-_TAIL])
             size += len(piece)
-            if size < INFLATE_RUN:
-                continue
-            piece = b""
+            if size >= INFLATE_RUN:
+                yield _inflate(run)
+                run, size = [], 0
+            continue
         if run:
-            yield zlib.decompressobj(-15).decompress(b"".join(run))
+            yield _inflate(run)
             run, size = [], 0
-        if piece:
-            yield as_text(piece)
+        yield as_text(piece)
     if run:
-        yield zlib.decompressobj(-15).decompress(b"".join(run))
+        yield _inflate(run)
 
 
-def text_size(piece: Chunk) -> int:
+def _inflate(run: list[memoryview]) -> bytes:
+    """Packed pieces' deflate data, one after the other, as one stream."""
+    return zlib.decompressobj(-15).decompress(b"".join(run))
+
+
+def text_size(piece: bytes) -> int:
     """The length of :func:`as_text` without unpacking: a member's trailer ends with it."""
     return int.from_bytes(piece[-4:], "little") if piece[:2] == GZIP_MAGIC else len(piece)

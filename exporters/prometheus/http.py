@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -37,7 +37,6 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, choose_encoder
 
 from dcmon.exporters.prometheus.exposition import ExpositionCache
 from dcmon.exporters.prometheus.gzipped import (
-    Chunk,
     blocks,
     gzip_blocks,
     gzip_member,
@@ -150,11 +149,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(200, body, content_type, head, extra)
 
-    def _send(self, code: int, body: bytes | Sequence[Chunk], content_type: str, head: bool,
+    def _send(self, code: int, body: bytes | list[bytes], content_type: str, head: bool,
               extra: dict[str, str] | None = None) -> None:
         """Answer with ``body``: pieces are written in blocks, never joined whole; without
         Content-Encoding, the pieces as kept are made text as they go (:func:`gzipped.texts`)."""
-        pieces: Sequence[Chunk] = [body] if isinstance(body, bytes) else body
+        pieces = [body] if isinstance(body, bytes) else body
         plain = "Content-Encoding" not in (extra or {})
         size = sum(map(text_size, pieces)) if plain else sum(map(len, pieces))
         self.send_response(code)
