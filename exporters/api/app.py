@@ -47,7 +47,7 @@ from dcmon.engine.results import ResultsHub
 from dcmon.engine.snapshot import Snapshot
 from dcmon.engine.tenants.statement import GridFactor
 from dcmon.exporters.api.carbon import carbon_router
-from dcmon.exporters.api.csvout import CSV_RESPONSE, Format, Limit, Offset, csv_rows, wants_csv
+from dcmon.exporters.api.csvout import CSV_RESPONSE, Format, Limit, Offset, answer_page
 from dcmon.exporters.api.docs import mount_assets, swagger_page
 from dcmon.exporters.api.ops import Reload, health_router, reload_router
 from dcmon.exporters.api.retrofit import retrofit_router
@@ -74,6 +74,11 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 #: Columns left out of CSV: the forecast's daily points (up to 90 x 2 columns; JSON has them).
 _NO_CSV = ("forecast.daily",)
+
+
+def _flat_summary(item: Any) -> dict[str, Any]:
+    """A site or room summary as a CSV row, without the daily forecast series."""
+    return flatten(item, skip=_NO_CSV)
 
 
 class Page(BaseModel):
@@ -325,11 +330,8 @@ def _capacity_routes(api: APIRouter, latest: _Latest) -> None:
         """Sites with totals, headroom, forecast and data quality (rooms and racks: below)."""
         cap = capacity()
         items = [_summary(s, SiteSummary) for s in cap.sites]
-        page = items[offset:offset + limit]
-        if wants_csv(request, format):
-            return csv_rows("sites", [flatten(s, skip=_NO_CSV) for s in page])
-        return SitePage(items=page, total=len(items), limit=limit, offset=offset,
-                        computed=cap.computed)
+        return answer_page(request, format, "sites", items, SitePage, limit, offset,
+                           _flat_summary, computed=cap.computed)
 
     @api.get("/sites/{site_id}", response_model=SiteCapacity, tags=["capacity"],
              responses={404: {"model": ErrorBody, "description": "Unknown site"}})
@@ -345,11 +347,8 @@ def _capacity_routes(api: APIRouter, latest: _Latest) -> None:
         all_rooms: list[RoomCapacity] = [r for s in cap.sites if site in (None, s.site)
                                          for r in s.rooms]
         items = [_summary(r, RoomSummary) for r in all_rooms]
-        page = items[offset:offset + limit]
-        if wants_csv(request, format):
-            return csv_rows("rooms", [flatten(r, skip=_NO_CSV) for r in page])
-        return RoomPage(items=page, total=len(items), limit=limit, offset=offset,
-                        computed=cap.computed)
+        return answer_page(request, format, "rooms", items, RoomPage, limit, offset,
+                           _flat_summary, computed=cap.computed)
 
     @api.get("/racks", response_model=RackPage, tags=["capacity"], responses=CSV_RESPONSE)
     def racks(request: Request, site: str | None = None, room: str | None = None,
@@ -363,11 +362,8 @@ def _capacity_routes(api: APIRouter, latest: _Latest) -> None:
                  if room in (None, ro.room) for r in ro.racks
                  if min_utilisation is None
                  or (r.utilisation is not None and r.utilisation >= min_utilisation)]
-        page = items[offset:offset + limit]
-        if wants_csv(request, format):
-            return csv_rows("racks", [flatten(r) for r in page])
-        return RackPage(items=page, total=len(items), limit=limit, offset=offset,
-                        computed=cap.computed)
+        return answer_page(request, format, "racks", items, RackPage, limit, offset,
+                           computed=cap.computed)
 
 
 def _pue_and_alert_routes(api: APIRouter, hub: ResultsHub, alerts: AlertSource | None) -> None:
@@ -381,11 +377,8 @@ def _pue_and_alert_routes(api: APIRouter, hub: ResultsHub, alerts: AlertSource |
         rows: list[PueResult] = [p for p in res.pue if site in (None, p.site)
                                  and window in (None, p.window)]
         items = [_summary(p, PueOut) for p in rows]
-        page = items[offset:offset + limit]
-        if wants_csv(request, format):
-            return csv_rows("pue", [flatten(p) for p in page])
-        return PuePage(items=page, total=len(items), limit=limit, offset=offset,
-                       computed=res.computed or None)
+        return answer_page(request, format, "pue", items, PuePage, limit, offset,
+                           computed=res.computed or None)
 
     @api.get("/alerts", response_model=AlertPage, tags=["alerts"], responses=CSV_RESPONSE)
     def active_alerts(request: Request, site: str | None = None, limit: Limit = 100,
@@ -402,11 +395,8 @@ def _pue_and_alert_routes(api: APIRouter, hub: ResultsHub, alerts: AlertSource |
                 if site is None or d.get("labels", {}).get("site") == site:
                     found.append(AlertOut.model_validate(
                         {k: d.get(k) for k in AlertOut.model_fields if k in d}))
-        page = found[offset:offset + limit]
-        if wants_csv(request, format):
-            return csv_rows("alerts", [flatten(a) for a in page])
-        return AlertPage(items=page, total=len(found), limit=limit, offset=offset,
-                         computed=hub.latest.computed or None, note=note)
+        return answer_page(request, format, "alerts", found, AlertPage, limit, offset,
+                           computed=hub.latest.computed or None, note=note)
 
 
 def _report_and_admin_routes(api: APIRouter, latest: _Latest, admin: Any) -> None:

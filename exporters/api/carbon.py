@@ -14,8 +14,7 @@ from pydantic import BaseModel
 
 from dcmon.engine.carbon.model import CarbonResult, WaterResult
 from dcmon.engine.results import ResultsHub
-from dcmon.exporters.api.csvout import CSV_RESPONSE, Format, Limit, Offset, csv_rows, wants_csv
-from dcmon.exporters.reports.tabular import flatten
+from dcmon.exporters.api.csvout import CSV_RESPONSE, Format, Limit, Offset, answer_page
 
 
 class CarbonPage(BaseModel):
@@ -45,11 +44,8 @@ def carbon_router(hub: ResultsHub) -> APIRouter:
         window, with the grid factor and its source, coverage and status."""
         res = hub.latest
         rows = [c for c in res.carbon if site in (None, c.site) and window in (None, c.window)]
-        page = rows[offset:offset + limit]
-        if wants_csv(request, format):
-            return csv_rows("carbon", [flatten(c) for c in page])
-        return CarbonPage(items=page, total=len(rows), limit=limit, offset=offset,
-                          computed=res.computed or None)
+        return answer_page(request, format, "carbon", rows, CarbonPage, limit, offset,
+                           computed=res.computed or None)
 
     @api.get("/water", response_model=WaterPage, tags=["carbon"], responses=CSV_RESPONSE)
     def water(request: Request, site: str | None = None, window: str | None = None,
@@ -57,10 +53,7 @@ def carbon_router(hub: ResultsHub) -> APIRouter:
         """WUE (litres per IT kWh) and site water per window, for sites with water meters."""
         res = hub.latest
         rows = [w for w in res.water if site in (None, w.site) and window in (None, w.window)]
-        page = rows[offset:offset + limit]
-        if wants_csv(request, format):
-            return csv_rows("water", [flatten(w) for w in page])
-        return WaterPage(items=page, total=len(rows), limit=limit, offset=offset,
-                         computed=res.computed or None)
+        return answer_page(request, format, "water", rows, WaterPage, limit, offset,
+                           computed=res.computed or None)
 
     return api

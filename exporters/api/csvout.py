@@ -7,12 +7,13 @@ it (a spreadsheet opens the file as it is: UTF-8 with a BOM, formula-safe cells;
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import Query, Request
 from fastapi.responses import Response
 
-from dcmon.exporters.reports.tabular import to_csv
+from dcmon.exporters.reports.tabular import flatten, to_csv
 
 #: The OpenAPI ``responses`` entry of a route that can answer CSV.
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -41,3 +42,14 @@ def csv_text(name: str, text: str) -> Response:
 def csv_rows(name: str, rows: list[dict[str, Any]]) -> Response:
     """Flat rows as a CSV download (formula-safe, see ``to_csv``)."""
     return csv_text(name, to_csv(rows))
+
+
+def answer_page(request: Request, fmt: str | None, name: str, items: Sequence[Any],
+                page: Callable[..., Any], limit: int, offset: int,
+                row: Callable[[Any], dict[str, Any]] = flatten, **fields: Any) -> Any:
+    """One page of ``items``: CSV rows (``row`` flattens each) when asked for, otherwise the
+    ``page`` model with the items, their total, the paging and ``fields``."""
+    items_on_page = list(items[offset:offset + limit])
+    if wants_csv(request, fmt):
+        return csv_rows(name, [row(x) for x in items_on_page])
+    return page(items=items_on_page, total=len(items), limit=limit, offset=offset, **fields)
