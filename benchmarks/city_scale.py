@@ -16,12 +16,17 @@ scheduler, poller, energy engine, results, /metrics), polling every PDU each ``-
 * CPU of this process as a fraction of one core (dcmon; the scrapes are made by ``curl``);
 * peak RSS (``ru_maxrss``);
 * /metrics scrape time over real HTTP: full, gzip, and one ``?site=``, from the second round on;
+* the results runs: wall and CPU seconds of each (the job's own thread);
 * poll lateness: how long after its scheduled time each poll started (APScheduler's scheduled
   run time against ``PollResult.started``), with polls missed or skipped. A poll is **late**
   when it starts more than ``--late`` seconds (default 1 s) after its scheduled time; the
   count of late polls is printed for the first round and for the later ones.
 
     .venv/bin/python benchmarks/city_scale.py [--pdus 2000] [--interval 60] [--seconds 180]
+        [--switch-interval S]
+
+``--switch-interval`` replaces the interpreter's switch interval that ``dcmon run`` sets
+(dcmon/app/gil.py), e.g. 0.005 for CPython's default, to measure what it does.
 """
 
 from __future__ import annotations
@@ -120,7 +125,19 @@ class Watch:
     collections: list[tuple[float, int, float]] = field(default_factory=list)
     #: (seconds after start, resident MiB), once a second: when the peak came.
     rss: list[tuple[float, float]] = field(default_factory=list)
+    #: (wall s, CPU s of its thread) of each results run.
+    results_runs: list[tuple[float, float]] = field(default_factory=list)
     _gc_start: float = 0.0
+
+    def time_results(self, recompute: Any) -> Any:
+        """``recompute`` timed: the results job calls the hub's method in its own thread."""
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            t, c = time.perf_counter(), time.thread_time()
+            try:
+                return recompute(*args, **kwargs)
+            finally:
+                self.results_runs.append((time.perf_counter() - t, time.thread_time() - c))
+        return timed
 
     def on_gc(self, phase: str, info: dict[str, int]) -> None:
         """Time Python's cyclic garbage collections: a full one walks every live object."""
@@ -212,6 +229,9 @@ async def run(args: argparse.Namespace, agents: list[Snmpd]) -> dict[str, Any]:
     c0, a0, w0 = time.process_time(), agent_cpu(agents), time.perf_counter()
     watch = Watch(time.time())
     svc = start_service(cfg, reg)
+    if args.switch_interval is not None:
+        sys.setswitchinterval(args.switch_interval)
+    svc.hub.recompute = watch.time_results(svc.hub.recompute)  # type: ignore[method-assign]
     svc.scheduler.add_listener(watch.on_job, EVENT_JOB_SUBMITTED | EVENT_JOB_MISSED
                                | EVENT_JOB_MAX_INSTANCES)
     svc.poller.listeners.append(watch.on_poll)
@@ -351,6 +371,9 @@ def report(args: argparse.Namespace, r: dict[str, Any], load_before: tuple[float
                   f"gen {g} {s * 1e3:.0f} ms at {at:.0f} s" for at, g, s in w.collections[:8]))
     else:
         print("garbage collections over 50 ms: none")
+    if w.results_runs:
+        print(f"switch interval {sys.getswitchinterval() * 1e3:g} ms; results runs (wall s, "
+              "CPU s): " + ", ".join(f"{a:.2f}/{b:.2f}" for a, b in w.results_runs))
     for kind in ("full", "gzip", "site"):
         got = [(s, b) for k, s, b in w.scrapes if k == kind]
         if got:
@@ -373,6 +396,8 @@ def main() -> None:
                          "its scheduled time")
     ap.add_argument("--scrape-every", type=float, default=30.0,
                     help="seconds between rounds of scrapes (full, gzip, ?site=); 0: none")
+    ap.add_argument("--switch-interval", type=float, default=None,
+                    help="the interpreter's switch interval (s) instead of dcmon run's")
     ap.add_argument("--trace", type=int, default=0,
                     help="trace allocations and print this many top lines at the end (slow)")
     args = ap.parse_args()
