@@ -11,11 +11,11 @@ interpreter ~200 times a second, so replies queued and polls started seconds lat
 loop was never stalled for long (the "convoy effect").
 
 With a 0.1 ms interval the loop waits at most that long each time. Measured at 10,000 PDUs every
-60 s (docs/performance.md, "A city", third pass): polls starting more than 1 s late in the
-later rounds went from 1,925 of 15,000 (5 ms) to 11 (0.5 ms) without scrapes, and to 0 of
-20,000 (0.1 ms) with full scrapes every ~30 s, at the same CPU (0.46-0.56 of one core). The
-cost is more frequent switches between two busy threads, which only happens while one of them
-is the loop.
+60 s with full scrapes every ~30 s (docs/performance.md, "A city", third pass): polls starting
+more than 1 s late in the later rounds went from 1,925 of 15,000 (5 ms) to none of 20,000 in
+most runs at 0.1 ms (two of seven runs still had 159 and 1,183), at about the same CPU
+(0.46-0.66 of one core). The cost is more frequent switches between two busy threads, which
+only happens while one of them is the loop.
 """
 
 from __future__ import annotations

@@ -68,11 +68,11 @@ def _fixed(metric: str, unit: str, labels: Mapping[str, str], kind: str, level: 
 class _Templates:
     """One ``%`` template per packed shape: a device's lines in one formatting operation.
 
-    A city's results run wrote 440,000 lines a reading at a time (~1.5 s of pure Python with
-    the interpreter held, while the polls waited for it). Every PDU of a profile shares its
-    shape, so the fixed parts of its lines are made once and only the time, the device and the
-    values are filled in (``%r`` of a float is ``float.__repr__``, what ``json.dumps`` writes
-    for a finite number)."""
+    A city's results run wrote 440,000 lines a reading at a time, pure Python with the
+    interpreter held while the polls waited for it (docs/performance.md, "Third pass"). Every
+    PDU of a profile shares its shape, so the fixed parts of its lines are made once and only
+    the time, the device and the values are filled in (``%r`` of a float is
+    ``float.__repr__``, what ``json.dumps`` writes for a finite number)."""
 
     LIMIT = 2_000  # shapes kept; the snapshot interns them, so a city has a few dozen
 
