@@ -127,16 +127,20 @@ class Watch:
     rss: list[tuple[float, float]] = field(default_factory=list)
     #: (wall s, CPU s of its thread) of each results run.
     results_runs: list[tuple[float, float]] = field(default_factory=list)
+    #: (start, end) in seconds after start of each results run and each scrape: what ran when
+    #: the resident memory peaked.
+    busy: list[tuple[str, float, float]] = field(default_factory=list)
     _gc_start: float = 0.0
 
     def time_results(self, recompute: Any) -> Any:
         """``recompute`` timed: the results job calls the hub's method in its own thread."""
         def timed(*args: Any, **kwargs: Any) -> Any:
-            t, c = time.perf_counter(), time.thread_time()
+            t, c, at = time.perf_counter(), time.thread_time(), time.time() - self.t0
             try:
                 return recompute(*args, **kwargs)
             finally:
                 self.results_runs.append((time.perf_counter() - t, time.thread_time() - c))
+                self.busy.append(("results", at, time.time() - self.t0))
         return timed
 
     def on_gc(self, phase: str, info: dict[str, int]) -> None:
@@ -149,12 +153,12 @@ class Watch:
             self.collections.append((time.time() - self.t0, info["generation"], took))
 
     async def sample_rss(self) -> None:
-        """Note the resident memory every second, to place the peak in the run."""
+        """Note the resident memory every 0.1 s, to place the peak in the run."""
         page = os.sysconf("SC_PAGE_SIZE") / 2**20
         while True:
             with open("/proc/self/statm") as f:
                 self.rss.append((time.time() - self.t0, int(f.read().split()[1]) * page))
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(0.1)
 
     async def loop_lag(self) -> None:
         """Note how much later than asked a 20 ms sleep wakes up (the loop was busy)."""
@@ -213,8 +217,10 @@ async def scrape_all(port: int, watch: Watch) -> None:
     watch.rounds.append(time.time() - watch.t0)
     for kind, url, gz in (("full", base, False), ("gzip", base, True),
                           ("site", f"{base}?site=site01", False)):
+        at = time.time() - watch.t0
         seconds, size = await curl(url, gz)
         watch.scrapes.append((kind, seconds, size))
+        watch.busy.append((kind, at, time.time() - watch.t0))
 
 
 async def run(args: argparse.Namespace, agents: list[Snmpd]) -> dict[str, Any]:
@@ -335,9 +341,11 @@ def report(args: argparse.Namespace, r: dict[str, Any], load_before: tuple[float
     print(r["heap"])
     if w.rss:
         at, top = max(w.rss, key=lambda x: x[1])
-        marks = ", ".join(f"{mib:.0f} at {t:.0f} s" for t, mib in w.rss[::30])
-        print(f"resident memory sampled each second: highest {top:.0f} MiB at {at:.0f} s; "
-              f"{marks}")
+        marks = ", ".join(f"{mib:.0f} at {t:.0f} s" for t, mib in w.rss[::300])
+        during = ", ".join(f"{what} {a:.1f}-{b:.1f} s" for what, a, b in w.busy
+                           if a - 0.2 <= at <= b + 0.2) or "no results run or scrape"
+        print(f"resident memory sampled each 0.1 s: highest {top:.0f} MiB at {at:.1f} s "
+              f"(during: {during}); {marks}")
     for name, rows in (("first round", [p for p in polls if p[0] < args.interval]),
                        ("later rounds", [p for p in polls if p[0] >= args.interval])):
         late = [lateness for _, lateness, _ in rows]

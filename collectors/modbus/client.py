@@ -20,9 +20,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pymodbus import FramerType
-from pymodbus.client import AsyncModbusSerialClient, AsyncModbusTcpClient
-from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
 
 Transport = Literal["tcp", "rtu-over-tcp", "serial"]
 
@@ -119,6 +116,11 @@ class ModbusClient:
         self._client: Any = None
 
     def _make(self) -> Any:
+        """The pymodbus client, imported here: an inventory without Modbus devices never
+        loads pymodbus and the serial modules it brings (docs/performance.md)."""
+        from pymodbus import FramerType
+        from pymodbus.client import AsyncModbusSerialClient, AsyncModbusTcpClient
+
         b = self.bus
         # retries=0: one attempt per call (the collector retries); reconnect_delay=0: no
         # background reconnect task, the next read() reconnects when it needs to.
@@ -141,6 +143,8 @@ class ModbusClient:
 
     async def read(self, table: str, address: int, count: int, unit: int) -> list[int]:
         """Read ``count`` registers (or bits, as 0/1) of ``table`` at the 0-based ``address``."""
+        from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
+
         device = f"{self.bus.describe()} unit {unit}"
 
         def fail(reason: str, message: str, code: int | None = None) -> ModbusDeviceError:

@@ -23,7 +23,6 @@ from pydantic import SecretStr
 
 from dcmon import clock
 from dcmon.collectors.snmp.api import PollBudget, SnmpClient, SnmpError, SnmpTarget, WalkLimits
-from dcmon.collectors.snmp.client import PysnmpClient
 from dcmon.collectors.snmp.collector import SnmpCollector
 from dcmon.collectors.snmp.complete import complete
 from dcmon.collectors.snmp.detect import Detection, detect
@@ -70,14 +69,31 @@ class SnmpDevices:
                  sources: bool = True) -> None:
         self.config = config
         self.candidates = list(candidates)
-        self.client: SnmpClient = PysnmpClient()
+        self.sources = sources
+        self._pysnmp: SnmpClient | None = None
         self.lean: SnmpClient | None = (LeanSnmpClient() if config.poll.snmp_client == "lean"
                                         else None)
-        self._collectors = {id(c): SnmpCollector(c, sources=sources)
-                            for c in (self.client, self.lean) if c}
+        self._collectors = {id(self.lean): SnmpCollector(self.lean, sources=sources)
+                            } if self.lean is not None else {}
+        if self.lean is None or config.credentials.any_v3():
+            self._make_pysnmp()  # now, so that no poll's deadline pays the import
         self._detected: dict[str, Detection] = {}
         self._empty: dict[str, int] = {}
         self._credentials: dict[str, ResolvedCredential] = {}
+
+    @property
+    def client(self) -> SnmpClient:
+        """The pysnmp client (SNMPv3, and v1/v2c where the inventory asks for it), made and
+        imported at its first use: an inventory of v1/v2c devices polled by the lean client
+        never loads pysnmp, ~11 MiB of modules (docs/performance.md)."""
+        return self._pysnmp if self._pysnmp is not None else self._make_pysnmp()
+
+    def _make_pysnmp(self) -> SnmpClient:
+        from dcmon.collectors.snmp.client import PysnmpClient
+
+        client = self._pysnmp = PysnmpClient()
+        self._collectors[id(client)] = SnmpCollector(client, sources=self.sources)
+        return client
 
     def _client_for(self, target: SnmpTarget) -> SnmpClient:
         return self.lean if self.lean is not None and target.version != "3" else self.client
@@ -164,6 +180,7 @@ class SnmpDevices:
             self._empty[device_id] = 0
 
     async def close(self) -> None:
-        await self.client.close()
+        if self._pysnmp is not None:
+            await self._pysnmp.close()
         if self.lean is not None:
             await self.lean.close()

@@ -191,6 +191,10 @@ class Credentials(Mapping[str, Credential]):
     def __len__(self) -> int:
         return len(self._items)
 
+    def any_v3(self) -> bool:
+        """Whether any credential is SNMPv3 (its devices need the pysnmp client)."""
+        return any(not isinstance(item, tuple) for item in self._items.values())
+
 
 @dataclass(frozen=True, repr=False)
 class Config:
