@@ -234,6 +234,7 @@ async def run(args: argparse.Namespace, agents: list[Snmpd]) -> dict[str, Any]:
     parse_s = time.perf_counter() - t_parse
     c0, a0, w0 = time.process_time(), agent_cpu(agents), time.perf_counter()
     watch = Watch(time.time())
+    print(f"t0 {watch.t0:.3f}", file=sys.stderr)
     svc = start_service(cfg, reg)
     if args.switch_interval is not None:
         sys.setswitchinterval(args.switch_interval)

@@ -14,15 +14,16 @@ those of :class:`~dcmon.exporters.prometheus.engine.EngineCollector` and
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.metrics_core import Metric
 
 from dcmon.engine.results import MeterTotal, Results
 from dcmon.exporters.prometheus.engine import METER_FAMILIES, meter_series
 from dcmon.exporters.prometheus.exposition import Family, escape, go_float
-from dcmon.exporters.prometheus.gzipped import BLOCK, blocks, gunzip_member, gzip_member
+from dcmon.exporters.prometheus.gzipped import BLOCK, gunzip_member, gzip_member
 
 
 def meter_text(meters: Sequence[MeterTotal]) -> bytes:
@@ -49,6 +50,36 @@ def meter_members(meters: Sequence[MeterTotal], per_block: int = 5000) -> list[b
                 f"{fam.name}{lab}{go_float(value(m))}\n"
                 for m, lab in zip(block, labels, strict=True)).encode()))
     return [m for members in out for m in members]
+
+
+class _One:
+    """One metric family as a registry: :func:`generate_latest` renders what ``collect``
+    yields."""
+
+    def __init__(self, metric: Metric) -> None:
+        self.metric = metric
+
+    def collect(self) -> Iterator[Metric]:
+        yield self.metric
+
+
+def registry_members(registry: CollectorRegistry, size: int = BLOCK // 2) -> list[bytes]:
+    """What ``generate_latest(registry)`` writes, as gzip members of about ``size`` bytes of
+    text, rendered one family at a time: the whole text as one string, then encoded, held
+    ~10 MB at once for a city's capacity families (a spike of the service's peak memory)."""
+    out: list[bytes] = []
+    pending: list[bytes] = []
+    n = 0
+    for metric in registry.collect():
+        text = generate_latest(_One(metric))
+        pending.append(text)
+        n += len(text)
+        if n >= size:
+            out.append(gzip_member(b"".join(pending)))
+            pending, n = [], 0
+    if pending:
+        out.append(gzip_member(b"".join(pending)))
+    return out
 
 
 def _lifetime(m: MeterTotal) -> float:
@@ -109,8 +140,7 @@ class ResultsText:
             return self._members
         try:
             if res is not self._for:
-                members = [gzip_member(b) for b in blocks([generate_latest(self.registry)],
-                                                          BLOCK // 2)]
+                members = registry_members(self.registry)
                 self._members = members + (meter_members(res.meters) if self.meters else [])
                 self._for = res
                 self.renders += 1

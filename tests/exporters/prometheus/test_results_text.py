@@ -35,7 +35,12 @@ from dcmon.exporters.prometheus.gzipped import (
     texts,
 )
 from dcmon.exporters.prometheus.http import FastExposition, MetricsServer
-from dcmon.exporters.prometheus.results import ResultsText, meter_members, meter_text
+from dcmon.exporters.prometheus.results import (
+    ResultsText,
+    meter_members,
+    meter_text,
+    registry_members,
+)
 from dcmon.model import PollResult, Reading
 
 ODD = {"outlet": '7 "rear"', "path": "a\\b\nc"}
@@ -175,3 +180,16 @@ def test_a_scrape_during_a_rendering_gets_the_last_text_at_once() -> None:
         assert time.perf_counter() - t0 < 1.0 and during == first and text.renders == 1
     after = text.text()
     assert text.renders == 2 and b"} 2e+09" in after and b"} 1e+09" not in after
+
+
+def test_registry_members_are_prometheus_clients_text_family_by_family() -> None:
+    """The non-meter results, rendered one family at a time into members of about ``size``
+    bytes, are byte for byte what generate_latest writes for the whole registry."""
+    hub = SimpleNamespace(latest=_results(3.6e6))
+    reg = _registry(hub, meters=True)
+    whole = generate_latest(reg)
+    for size in (1, 200, 1 << 20):
+        members = registry_members(reg, size)
+        assert b"".join(map(as_text, members)) == whole
+        assert all(m[:2] == b"\x1f\x8b" for m in members)
+    assert len(registry_members(reg, 1)) > len(registry_members(reg, 1 << 20)) == 1
