@@ -250,6 +250,10 @@ def _pipeline(config: Config, profiles: ProfileRegistry, store: Store,
         cached.register(ShardResults(EngineCollector(hub, meters=False), shard))
     results_text = ResultsText(hub, cached)
     hub.listeners.append(results_text.on_results)  # rendered per results run, not per scrape
+    # Rendered now, before the listener starts: a scrape takes the last rendered results and
+    # waits only for a first rendering, which would otherwise be the first results run's
+    # (seconds for a city, past the first scrapes' deadline).
+    results_text.members()
     influx = None
     if config.model.exporters.influx is not None:  # exporters/influx/README.md
         from dcmon.exporters.influx.exporter import InfluxWriter
