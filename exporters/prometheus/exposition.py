@@ -15,8 +15,10 @@ several Prometheus jobs, or a site's own Prometheus can take only its share.
 from __future__ import annotations
 
 import threading
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import cast
 
 from prometheus_client.utils import floatToGoString
@@ -29,7 +31,14 @@ from dcmon.exporters.prometheus.collector import (
     family_name,
     label_name,
 )
-from dcmon.exporters.prometheus.gzipped import as_member, is_packed, pack_piece, texts
+from dcmon.exporters.prometheus.gzipped import (
+    BLOCK,
+    INFLATE_RUN,
+    PACKED_HEAD,
+    PACKED_TAIL,
+    inflate_run,
+    pack_piece,
+)
 from dcmon.model import PollResult, Reading
 
 HEALTH_LABELS = ("site", "room", "rack", "device", "profile")
@@ -118,28 +127,62 @@ def render_health(device: str, h: DeviceHealth) -> Iterator[tuple[Family, str]]:
         yield errs, sample_line(errs.name, [*labels, ("reason", reason)], float(n))
 
 
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """One device's samples as the cache keeps them: each family's lines, one family after
+    the other in one bytes object (text, or packed pieces when ``packed``).
+
+    One object per device, not one per family and device: a city's 130,000 small pieces cost
+    ~45 bytes each in object headers and dict entries, and as objects under 512 bytes that
+    live a minute and are replaced by every poll they scattered over Python's small-object
+    arenas and kept ~40 MiB of them from being reused or handed back."""
+
+    site: str
+    #: Its families, in name order (one shared tuple per distinct set of families).
+    names: tuple[str, ...]
+    data: bytes
+    #: End offset in ``data`` of each family's part.
+    ends: array[int]
+    #: Length of the text of all its parts.
+    text_len: int
+    packed: bool
+
+    def parts(self) -> Iterator[bytes]:
+        start = 0
+        for end in self.ends:
+            yield self.data[start:end]
+            start = end
+
+
+def keep(site: str, names: tuple[str, ...], parts: list[bytes], text_len: int,
+         packed: bool) -> Kept:
+    return Kept(site, names, b"".join(parts), array("I", accumulate(map(len, parts))),
+                text_len, packed)
+
+
 class ExpositionCache:
     """Each device's rendered samples, by family; refreshed by :meth:`on_poll`.
 
     A poll stores its lines as text; :meth:`pack` (a thread of the service, every second)
     packs them (:func:`gzipped.pack_piece`: gzip members that a plain scrape inflates in
     runs), a quarter of the size (7.3 -> 2 KiB a PDU). Compressing
-    is left out of the poll on purpose: the poll runs on the event loop.
+    is left out of the poll on purpose: the poll runs on the event loop. A scrape packs what
+    is still text, then writes each family's header and every device's part of it.
     """
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self._lock = threading.Lock()
         self._families: dict[str, Family] = {f.name: f for f in HEALTH_FAMILIES}
-        #: family name -> device -> that device's sample lines of the family (text, or a
-        #: packed piece, a gzip member: it starts with gzip's magic, text never does).
-        self._lines: dict[str, dict[str, bytes]] = {}
+        #: device -> its samples as kept.
+        self._kept: dict[str, Kept] = {}
+        #: Each distinct set of family names: its one shared tuple, and name -> index in it.
+        self._shapes: dict[tuple[str, ...], tuple[tuple[str, ...], dict[str, int]]] = {}
         #: Devices refreshed since the last :meth:`pack`.
         self._fresh: set[str] = set()
         self._headers: dict[str, bytes] = {}  # family name -> its header, packed
         self._packer: threading.Thread | None = None
         self._stop = threading.Event()
-        self._site: dict[str, str] = {}
         self._generation = -1
         self._resync_lock = threading.Lock()
         self._resync()
@@ -155,11 +198,8 @@ class ExpositionCache:
                 return  # another scrape's resync did it
             devices = self.snapshot.health()
             with self._lock:
-                for by_device in self._lines.values():
-                    for gone in set(by_device) - set(devices):
-                        del by_device[gone]
-                for gone in set(self._site) - set(devices):
-                    del self._site[gone]
+                for gone in set(self._kept) - set(devices):
+                    del self._kept[gone]
                 self._fresh &= set(devices)
             for device in devices:
                 self.refresh(device)
@@ -185,16 +225,21 @@ class ExpositionCache:
                 rendered[fam.name] = []
                 families.append(fam)
             rendered[fam.name].append(line)
+        parts = [("".join(rendered[name])).encode() for name in sorted(rendered)]
         with self._lock:
-            self._site[device] = health.info.site
             for fam in families:
                 self._families.setdefault(fam.name, fam)
-            for name, by_device in self._lines.items():
-                if name not in rendered:
-                    by_device.pop(device, None)
-            for name, lines in rendered.items():
-                self._lines.setdefault(name, {})[device] = "".join(lines).encode()
+            names = self._shape(tuple(sorted(rendered)))
+            self._kept[device] = keep(health.info.site, names, parts, sum(map(len, parts)),
+                                      packed=False)
             self._fresh.add(device)
+
+    def _shape(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """The shared copy of a set of family names (under the lock)."""
+        got = self._shapes.get(names)
+        if got is None:
+            got = self._shapes[names] = (names, {name: i for i, name in enumerate(names)})
+        return got[0]
 
     def pack(self) -> int:
         """Compress what polls stored as text since the last call; returns the devices packed.
@@ -203,13 +248,13 @@ class ExpositionCache:
             fresh, self._fresh = self._fresh, set()
         for device in fresh:
             with self._lock:
-                text = [(by_device, b) for by_device in self._lines.values()
-                        if (b := by_device.get(device)) is not None and not is_packed(b)]
-            packed = [(by_device, b, pack_piece(b)) for by_device, b in text]
+                kept = self._kept.get(device)
+            if kept is None or kept.packed:
+                continue
+            packed = _packed(kept)
             with self._lock:
-                for by_device, b, member in packed:
-                    if by_device.get(device) is b:  # not refreshed meanwhile
-                        by_device[device] = member
+                if self._kept.get(device) is kept:  # not refreshed meanwhile
+                    self._kept[device] = packed
         return len(fresh)
 
     def start(self, every_s: float = 1.0) -> None:
@@ -229,32 +274,77 @@ class ExpositionCache:
 
     def body(self, site: str | None = None) -> bytes:
         """The text exposition of every device (or of one site's), families in name order."""
-        return b"".join(self.chunks(site))
-
-    def chunks(self, site: str | None = None) -> list[bytes]:
-        """:meth:`body` in pieces (headers and each device's lines), not joined: a listener
-        writes them out without building a 100 MB copy of the city."""
-        return list(texts(self.pieces(site)))
+        return b"".join(self.plain(site)[1])
 
     def members(self, site: str | None = None) -> list[bytes]:
-        """:meth:`body` as gzip members, one after the other: a gzip body as it is kept."""
-        return [as_member(b) for b in self.pieces(site)]
+        """:meth:`body` gzipped, in blocks of gzip members (as a gzip scrape writes it)."""
+        return list(self.gzipped(site)[1])
 
-    def pieces(self, site: str | None = None) -> list[bytes]:
-        """Headers (packed) and each device's lines (text or packed), as kept: a plain scrape
-        inflates them in runs while writing (:func:`gzipped.texts`)."""
+    def plain(self, site: str | None = None) -> tuple[int, Iterator[bytes]]:
+        """The length of :meth:`body` and its text in blocks, made as they are written: the
+        deflate data of ~64 KB of packed pieces at a time is inflated as one stream (one
+        zlib call; see :mod:`gzipped`)."""
+        kept, names = self._taken(site)
+        size = sum(k.text_len for k in kept) + sum(len(self._families[n].header())
+                                                    for n in names)
+        runs = self._runs(kept, names, INFLATE_RUN, PACKED_HEAD, PACKED_TAIL)
+        return size, map(inflate_run, runs)
+
+    def gzipped(self, site: str | None = None) -> tuple[int, Iterator[bytes]]:
+        """The length of the gzip body and its gzip members joined in blocks of ~1 MB."""
+        kept, names = self._taken(site)
+        size = sum(len(k.data) for k in kept) + sum(len(self._header(n)) for n in names)
+        return size, map(b"".join, self._runs(kept, names, BLOCK, 0, 0))
+
+    def _taken(self, site: str | None) -> tuple[list[Kept], list[str]]:
+        """The devices' samples (of one site, or all), every one packed, and the names of
+        the families they have, in order."""
         if self._generation != self.snapshot.generation:
             self._resync()
-        out: list[bytes] = []
         with self._lock:
-            for name in sorted(self._lines):
-                by_device = self._lines[name]
-                chunks = [b for d, b in by_device.items()
-                          if site is None or self._site.get(d) == site]
-                if chunks:
-                    header = self._headers.get(name)
-                    if header is None:
-                        header = self._headers[name] = pack_piece(self._families[name].header())
-                    out.append(header)
-                    out.extend(chunks)
-        return out
+            kept = [k for k in self._kept.values() if site is None or k.site == site]
+        kept = [k if k.packed else _packed(k) for k in kept]  # polled in the last second
+        shapes = {k.names for k in kept}
+        names = sorted({n for shape in shapes for n in shape})
+        return kept, names
+
+    def _header(self, name: str) -> bytes:
+        header = self._headers.get(name)
+        if header is None:
+            header = self._headers[name] = pack_piece(self._families[name].header())
+        return header
+
+    def _runs(self, kept: list[Kept], names: list[str], size: int, head: int, tail: int
+              ) -> Iterator[list[bytes]]:
+        """Each family's header, then every device's part of it, as packed pieces less
+        ``head`` and ``tail`` bytes (their deflate data, or whole), in lists of ~``size``
+        bytes. The pieces are cut out of each device's data as they are needed: a list of
+        the city's 130,000 pieces (or views of them) would be ~10 MB more per scrape."""
+        by_shape: dict[tuple[str, ...], list[Kept]] = {}
+        for k in kept:
+            by_shape.setdefault(k.names, []).append(k)
+        run: list[bytes] = []
+        n = 0
+        for name in names:
+            header = self._header(name)
+            run.append(header[head:len(header) - tail])
+            for shape, group in by_shape.items():
+                i = self._shapes[shape][1].get(name)
+                if i is None:
+                    continue
+                for k in group:
+                    ends = k.ends
+                    piece = k.data[(ends[i - 1] if i else 0) + head:ends[i] - tail]
+                    run.append(piece)
+                    n += len(piece)
+                    if n >= size:
+                        yield run
+                        run, n = [], 0
+        if run:
+            yield run
+
+
+def _packed(kept: Kept) -> Kept:
+    """``kept`` with each part packed (:func:`gzipped.pack_piece`)."""
+    return keep(kept.site, kept.names, [pack_piece(p) for p in kept.parts()], kept.text_len,
+                packed=True)

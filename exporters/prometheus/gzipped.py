@@ -72,7 +72,7 @@ _PACKED_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 #: An empty final block (fixed Huffman: BFINAL 1, BTYPE 01, end-of-block), byte-aligned.
 _FINAL_BLOCK = b"\x03\x00"
 #: Header bytes before a packed piece's deflate data; final block and trailer bytes after it.
-_HEAD, _TAIL = len(_PACKED_HEADER), len(_FINAL_BLOCK) + 8
+PACKED_HEAD, PACKED_TAIL = len(_PACKED_HEADER), len(_FINAL_BLOCK) + 8
 #: Compressed bytes of packed pieces inflated in one zlib call by a plain scrape.
 INFLATE_RUN = 1 << 16
 
@@ -105,22 +105,23 @@ def texts(pieces: Iterable[bytes]) -> Iterator[bytes]:
     size = 0
     for piece in pieces:
         if is_packed(piece):
-            run.append(memoryview(piece)[_HEAD:-_TAIL])
+            run.append(memoryview(piece)[PACKED_HEAD:-PACKED_TAIL])
             size += len(piece)
             if size >= INFLATE_RUN:
-                yield _inflate(run)
+                yield inflate_run(run)
                 run, size = [], 0
             continue
         if run:
-            yield _inflate(run)
+            yield inflate_run(run)
             run, size = [], 0
         yield as_text(piece)
     if run:
-        yield _inflate(run)
+        yield inflate_run(run)
 
 
-def _inflate(run: list[memoryview]) -> bytes:
-    """Packed pieces' deflate data, one after the other, as one stream."""
+def inflate_run(run: list[memoryview] | list[bytes]) -> bytes:
+    """Packed pieces' deflate data (each without its ``PACKED_HEAD`` and ``PACKED_TAIL``
+    bytes), one after the other, as one stream."""
     return zlib.decompressobj(-15).decompress(b"".join(run))
 
 

@@ -27,9 +27,10 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import chain
 from urllib.parse import parse_qs, urlsplit
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -64,23 +65,35 @@ class FastExposition:
     results: ResultsText
     live: CollectorRegistry
 
-    def pieces(self, site: str | None, part: str | None) -> list[bytes]:
-        """The body in pieces as they are kept, text, gzip members or packed
-        (:func:`gzipped.texts` reads them all): devices (all, or one site's), then the results."""
-        devices = [] if part == "results" else self.devices.pieces(site)
-        if site is not None and part != "results":
-            return devices
-        return [*devices, *self.results.members(), generate_latest(self.live)]
+    def plain(self, site: str | None, part: str | None) -> Body:
+        """The text body's length and its text in blocks, made as they are written: devices
+        (all, or one site's), then the results."""
+        parts: list[Body] = [] if part == "results" else [self.devices.plain(site)]
+        if site is None or part == "results":
+            members = self.results.members()
+            live = generate_latest(self.live)
+            parts += [(sum(map(text_size, members)), texts(members)), (len(live), [live])]
+        return _joined(parts)
 
-    def gzipped(self, site: str | None, part: str | None) -> list[bytes]:
+    def gzipped(self, site: str | None, part: str | None) -> Body:
         """The same body as gzip members: the results are kept compressed already."""
-        devices = [] if part == "results" else self.devices.members(site)
-        if site is not None and part != "results":
-            return devices
-        return [*devices, *self.results.members(), *gzip_blocks([generate_latest(self.live)])]
+        parts: list[Body] = [] if part == "results" else [self.devices.gzipped(site)]
+        if site is None or part == "results":
+            members = self.results.members()
+            live = gzip_blocks([generate_latest(self.live)])
+            parts += [(sum(map(len, members)), members), (sum(map(len, live)), live)]
+        return _joined(parts)
 
     def body(self, site: str | None, part: str | None) -> bytes:
-        return b"".join(texts(self.pieces(site, part)))
+        return b"".join(self.plain(site, part)[1])
+
+
+#: A body's length and its bytes in pieces, written as they come.
+Body = tuple[int, Iterable[bytes]]
+
+
+def _joined(parts: list[Body]) -> Body:
+    return sum(n for n, _ in parts), chain.from_iterable(it for _, it in parts)
 
 
 def _first(query: dict[str, list[str]], name: str) -> str | None:
@@ -135,13 +148,15 @@ class _Handler(BaseHTTPRequestHandler):
             if fast is not None and _takes_text(accept):
                 content_type = CONTENT_TYPE_LATEST
                 site, part = _first(query, "site"), _first(query, "part")
-                body = fast.gzipped(site, part) if gz else fast.pieces(site, part)
-                if gz and not body:  # an empty body is not gzip: Go's reader fails on it
-                    body = [gzip_member(b"")]
+                body = fast.gzipped(site, part) if gz else fast.plain(site, part)
+                if gz and not body[0]:  # an empty body is not gzip: Go's reader fails on it
+                    empty = gzip_member(b"")
+                    body = (len(empty), [empty])
             else:
                 encoder, content_type = choose_encoder(accept)
-                body = [encoder(self.server.registry)]
-                body = gzip_blocks(body) if gz else body
+                text = encoder(self.server.registry)
+                pieces = gzip_blocks([text]) if gz else [text]
+                body = (sum(map(len, pieces)), pieces)
         except Exception:  # a collector's fault: say so, keep serving
             log.exception("a metrics collector failed")
             self._send(500, b"collecting metrics failed; see dcmon's log\n",
@@ -149,13 +164,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(200, body, content_type, head, extra)
 
-    def _send(self, code: int, body: bytes | list[bytes], content_type: str, head: bool,
+    def _send(self, code: int, body: bytes | Body, content_type: str, head: bool,
               extra: dict[str, str] | None = None) -> None:
-        """Answer with ``body``: pieces are written in blocks, never joined whole; without
-        Content-Encoding, the pieces as kept are made text as they go (:func:`gzipped.texts`)."""
-        pieces = [body] if isinstance(body, bytes) else body
-        plain = "Content-Encoding" not in (extra or {})
-        size = sum(map(text_size, pieces)) if plain else sum(map(len, pieces))
+        """Answer with ``body``: its pieces are written in blocks as they are made, never
+        joined whole."""
+        size, pieces = (len(body), [body]) if isinstance(body, bytes) else body
         self.send_response(code)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(size))
@@ -163,7 +176,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         if not head:
-            for block in blocks(texts(pieces) if plain else pieces):
+            for block in blocks(pieces):
                 self.wfile.write(block)
 
     def log_message(self, format: str, *args: object) -> None:
