@@ -383,6 +383,9 @@ def report(args: argparse.Namespace, r: dict[str, Any], load_before: tuple[float
     if w.results_runs:
         print(f"switch interval {sys.getswitchinterval() * 1e3:g} ms; results runs (wall s, "
               "CPU s): " + ", ".join(f"{a:.2f}/{b:.2f}" for a, b in w.results_runs))
+    if w.busy:
+        print("each scrape and results run (start s: what, seconds): " + ", ".join(
+            f"{a:.0f}: {what} {b - a:.2f}" for what, a, b in sorted(w.busy, key=lambda x: x[1])))
     for kind in ("full", "gzip", "site"):
         got = [(s, b) for k, s, b in w.scrapes if k == kind]
         if got:
