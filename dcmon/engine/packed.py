@@ -55,6 +55,42 @@ class Packed:
                      in zip(self.shape, self.values, ts, strict=True))
 
 
+    def for_meters(self) -> tuple[Reading, ...]:
+        """Only the readings that choosing a meter's power looks at (:func:`for_meters`),
+        made without making the others (a PUE of the city now needs them of every device)."""
+        return tuple(_subset(self, _meter_rows(self.shape)))
+
+
+def for_meters(metric: str, unit: str, level: str, rack_power: bool) -> bool:
+    """Whether a reading can matter to the power of a meter as PUE chooses it
+    (``pue.select_readings``): powers in watts, and the readings that decide which level
+    counts (rack power, and a meter's ``total`` or ``device`` level)."""
+    return (metric == "power" and unit == "W") or rack_power or level in ("total", "device")
+
+
+#: Shape (by id; the entry holds the shape) -> the rows of its readings for meters.
+_METER_ROWS: dict[int, tuple[tuple[Proto, ...], tuple[int, ...]]] = {}
+
+
+def _meter_rows(shape: tuple[Proto, ...]) -> tuple[int, ...]:
+    got = _METER_ROWS.get(id(shape))
+    if got is None or got[0] is not shape:
+        if len(_METER_ROWS) >= _INTERN_MAX // 10:
+            _METER_ROWS.clear()
+        got = _METER_ROWS[id(shape)] = (shape, tuple(
+            i for i, (m, u, _, _, lv, rp, *_rest) in enumerate(shape)
+            if for_meters(m, u, lv, rp)))
+    return got[1]
+
+
+def _subset(p: Packed, rows: tuple[int, ...]) -> Iterator[Reading]:
+    device, ts, shape, values = p.device, p.ts, p.shape, p.values
+    for i in rows:
+        m, u, lab, k, lv, rp, rm, cm, cc, rs = shape[i]
+        t = ts if isinstance(ts, float) else ts[i]
+        yield Reading(device, m, values[i], u, lab, t, None, k, lv, rp, rm, cm, cc, rs)
+
+
 #: What the snapshot keeps per device: packed, or the readings as they came.
 Stored = Packed | tuple[Reading, ...]
 
@@ -134,6 +170,15 @@ class ReadingsView(Mapping[str, tuple[Reading, ...]]):
             del self._made[next(iter(self._made))]  # the oldest made
         self._made[device] = readings
         return readings
+
+    def for_meters(self, device: str) -> tuple[Reading, ...]:
+        """The device's readings that choosing a meter's power looks at (:func:`for_meters`;
+        none for a device not kept), without making its other readings."""
+        made = self._made.get(device)
+        stored = self._stored.get(device, ()) if made is None else made
+        if isinstance(stored, Packed):
+            return stored.for_meters()
+        return tuple(r for r in stored if for_meters(r.metric, r.unit, r.level, r.rack_power))
 
     def stored(self, device: str) -> Stored:
         """The device's readings as kept (packed or as they came), for writers that need no

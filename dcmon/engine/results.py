@@ -19,7 +19,6 @@ from typing import overload
 from dcmon import clock
 from dcmon.config.policy import SitePolicy
 from dcmon.config.resolved import Config
-from dcmon.config.topology import expand
 from dcmon.engine.capacity.calculator import CapacityCalculator
 from dcmon.engine.capacity.model import CityCapacity
 from dcmon.engine.carbon.calculator import CarbonCalculator
@@ -337,9 +336,7 @@ class ResultsHub:
         return res
 
     def _lifetime(self, site: str) -> SiteEnergy:
-        topo = next(s.energy for s in self.config.model.sites if s.id == site)
-        assert topo is not None
-        meters = expand(topo, self.config.rack_devices(site))
+        meters = self.config.meters(site)
 
         def total(role: str) -> float:
             j = 0.0

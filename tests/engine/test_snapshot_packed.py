@@ -121,3 +121,55 @@ def test_a_view_makes_a_device_once_for_repeated_asks() -> None:
     first = view["a"]
     assert view["a"] is first and view.get("a") is first  # asked again: the same tuple
     assert view["b"] == poll_readings("b", 1.0, 0) and view["a"] == first
+
+
+def _meter_cases(device: str, ts: float) -> dict[str, tuple[Reading, ...]]:
+    """Devices whose meter power each rule of ``pue.narrow`` decides."""
+    d = device
+    return {
+        f"{d}-rack": poll_readings(f"{d}-rack", ts, 1),  # rack power at the total level
+        # powers per phase only, and an energy total: the total level wins and has no power
+        f"{d}-phases": tuple(
+            [Reading(f"{d}-phases", "power", 10.0 * p, "W", {"phase": str(p)}, ts,
+                     level="phase") for p in (1, 2, 3)]
+            + [Reading(f"{d}-phases", "energy", 5.0, "J", {}, ts, kind="counter",
+                       level="total")]),
+        # rack power declared on a bank level, other powers beside it
+        f"{d}-bank": tuple(
+            [Reading(f"{d}-bank", "power", 7.0 + b, "W", {"bank": str(b)}, ts, level="bank",
+                     rack_power=True) for b in (1, 2)]
+            + [Reading(f"{d}-bank", "power", 30.0, "W", {}, ts, level="device"),
+               Reading(f"{d}-bank", "current", 2.0, "A", {}, ts, level="device")]),
+        # a meter's power with a direction label, and a voltage
+        f"{d}-meter": (
+            Reading(f"{d}-meter", "power", 99.0, "W", {"direction": "import"}, ts),
+            Reading(f"{d}-meter", "voltage", 230.0, "V", {}, ts)),
+    }
+
+
+def test_readings_for_meters_choose_the_same_power_as_all_readings() -> None:
+    """``for_meters`` makes only some of a device's readings; PUE's choice of each meter's
+    power from them is the choice it makes from all of them, packed or not."""
+    from dcmon.config.topology import MeterRef
+    from dcmon.engine.packed import ReadingsView
+    from dcmon.engine.pue import select_readings
+
+    packer = Packer()
+    cases = _meter_cases("dev", 1000.0)
+    view = ReadingsView({d: packer.pack(rs) for d, rs in cases.items()})
+    plain = ReadingsView(dict(cases))  # kept as they came
+    refs = [MeterRef(device=d) for d in cases] + [
+        MeterRef(device="dev-rack", labels={"outlet": "3"}),
+        MeterRef(device="dev-bank", labels={"bank": "2"}),
+        MeterRef(device="dev-meter", labels={"direction": "import"})]
+    chosen = 0
+    for ref in refs:
+        want = select_readings(list(cases[ref.device]), ref)
+        for v in (view, plain):
+            some = v.for_meters(ref.device)
+            assert fields(tuple(select_readings(list(some), ref))) == fields(tuple(want))
+        chosen += len(want)
+    assert chosen == 1 + 0 + 2 + 1 + 1 + 1 + 1  # rack total; phases: none; banks; ...
+    assert view.for_meters("nowhere") == ()
+    # left out: the outlet energy and the temperature (17 -> 15), the voltage (2 -> 1)
+    assert [len(view.for_meters(d)) for d in cases] == [15, 4, 4, 1]

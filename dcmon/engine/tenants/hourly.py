@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from dcmon.config.inventory import Site
 from dcmon.config.resolved import Config
 from dcmon.config.tenants import UNASSIGNED
-from dcmon.config.topology import MeterRef, expand
+from dcmon.config.topology import MeterRef
 from dcmon.engine.energy import Series
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.pue import by_device, select_series
@@ -63,7 +63,7 @@ def site_hours(config: Config, engine: EnergyEngine, site: Site, start: float, e
                ) -> SiteHours:
     """The hourly energy of ``site`` in [start, end) (its topology must be set)."""
     assert site.energy is not None
-    meters = expand(site.energy, config.rack_devices(site.id))
+    meters = config.meters(site.id)
     # Each IT meter read once: the site's IT sum and the tenants' are made of the same hours.
     series = by_device(list(engine.series.values()))
     it_refs = [_sum_hours(engine, series, [ref], start, end) for ref in meters["it"]]
