@@ -14,7 +14,9 @@ scheduler, poller, energy engine, results, /metrics), polling every PDU each ``-
 ``--seconds``. Printed:
 
 * CPU of this process as a fraction of one core (dcmon; the scrapes are made by ``curl``);
-* peak RSS (``ru_maxrss``);
+* peak RSS (``ru_maxrss``), the resident memory sampled every 0.1 s and what ran at its highest
+  sample (each scrape and results run is listed with its start; the run's start time, epoch
+  seconds, goes to stderr as ``t0``, for samplers outside the process);
 * /metrics scrape time over real HTTP: full, gzip, and one ``?site=``, from the second round on;
 * the results runs: wall and CPU seconds of each (the job's own thread);
 * poll lateness: how long after its scheduled time each poll started (APScheduler's scheduled

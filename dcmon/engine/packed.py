@@ -17,7 +17,7 @@ kept as they came: packing never changes what a reader gets.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from dcmon.model import Reading
@@ -55,10 +55,18 @@ class Packed:
                      in zip(self.shape, self.values, ts, strict=True))
 
 
-    def for_meters(self) -> tuple[Reading, ...]:
-        """Only the readings that choosing a meter's power looks at (:func:`for_meters`),
-        made without making the others (a PUE of the city now needs them of every device)."""
-        return tuple(_subset(self, _meter_rows(self.shape)))
+    def some(self, rows: Rows) -> tuple[Reading, ...]:
+        """Only the readings at ``rows(shape)``, made without making the others."""
+        return tuple(_subset(self, _rows_of(rows, self.shape)))
+
+    def latest_ts(self) -> float:
+        ts = self.ts
+        return ts if isinstance(ts, float) else max(ts)
+
+
+#: Chooses some of a device's readings by their fixed fields (a shape's protos, or the protos
+#: of readings kept as they came): the rows chosen, in order.
+Rows = Callable[[Sequence[Proto]], tuple[int, ...]]
 
 
 def for_meters(metric: str, unit: str, level: str, rack_power: bool) -> bool:
@@ -68,19 +76,29 @@ def for_meters(metric: str, unit: str, level: str, rack_power: bool) -> bool:
     return (metric == "power" and unit == "W") or rack_power or level in ("total", "device")
 
 
-#: Shape (by id; the entry holds the shape) -> the rows of its readings for meters.
-_METER_ROWS: dict[int, tuple[tuple[Proto, ...], tuple[int, ...]]] = {}
+def meter_rows(shape: Sequence[Proto]) -> tuple[int, ...]:
+    """The readings :func:`for_meters`."""
+    return tuple(i for i, (m, u, _, _, lv, rp, *_rest) in enumerate(shape)
+                 if for_meters(m, u, lv, rp))
 
 
-def _meter_rows(shape: tuple[Proto, ...]) -> tuple[int, ...]:
-    got = _METER_ROWS.get(id(shape))
+#: (rule, shape id) -> (the shape, its rows): shapes are interned, so a rule runs once per
+#: profile and label set; the entry holds the shape, so its id stays its own.
+_ROWS: dict[tuple[Rows, int], tuple[tuple[Proto, ...], tuple[int, ...]]] = {}
+
+
+def _rows_of(rows: Rows, shape: tuple[Proto, ...]) -> tuple[int, ...]:
+    got = _ROWS.get((rows, id(shape)))
     if got is None or got[0] is not shape:
-        if len(_METER_ROWS) >= _INTERN_MAX // 10:
-            _METER_ROWS.clear()
-        got = _METER_ROWS[id(shape)] = (shape, tuple(
-            i for i, (m, u, _, _, lv, rp, *_rest) in enumerate(shape)
-            if for_meters(m, u, lv, rp)))
+        if len(_ROWS) >= _INTERN_MAX // 10:
+            _ROWS.clear()
+        got = _ROWS[(rows, id(shape))] = (shape, rows(shape))
     return got[1]
+
+
+def _proto(r: Reading) -> Proto:
+    return (r.metric, r.unit, r.labels, r.kind, r.level, r.rack_power, r.reset_marker,
+            r.counter_max, r.counter_capped, r.resettable)
 
 
 def _subset(p: Packed, rows: tuple[int, ...]) -> Iterator[Reading]:
@@ -171,14 +189,29 @@ class ReadingsView(Mapping[str, tuple[Reading, ...]]):
         self._made[device] = readings
         return readings
 
-    def for_meters(self, device: str) -> tuple[Reading, ...]:
-        """The device's readings that choosing a meter's power looks at (:func:`for_meters`;
-        none for a device not kept), without making its other readings."""
+    def some(self, device: str, rows: Rows) -> tuple[Reading, ...]:
+        """The device's readings that ``rows`` chooses (none for a device not kept), without
+        making its other readings: a results run needs a few readings of every device."""
         made = self._made.get(device)
         stored = self._stored.get(device, ()) if made is None else made
         if isinstance(stored, Packed):
-            return stored.for_meters()
-        return tuple(r for r in stored if for_meters(r.metric, r.unit, r.level, r.rack_power))
+            return stored.some(rows)
+        return tuple(stored[i] for i in rows([_proto(r) for r in stored]))
+
+    def for_meters(self, device: str) -> tuple[Reading, ...]:
+        """The device's readings that choosing a meter's power looks at (:func:`for_meters`)."""
+        return self.some(device, meter_rows)
+
+    def has(self, device: str) -> bool:
+        """The device has readings kept."""
+        return bool(self._stored.get(device))
+
+    def latest_ts(self, device: str) -> float | None:
+        """The time of the device's latest reading (None without readings)."""
+        stored = self._stored.get(device)
+        if not stored:
+            return None
+        return stored.latest_ts() if isinstance(stored, Packed) else max(r.ts for r in stored)
 
     def stored(self, device: str) -> Stored:
         """The device's readings as kept (packed or as they came), for writers that need no

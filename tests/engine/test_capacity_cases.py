@@ -5,6 +5,7 @@ sites by id, and the city, each compared key by key (lists element by element)."
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -60,3 +61,37 @@ def test_capacity_case(case: str, tmp_path: Path) -> None:
     _match(got, exp.get("city", {}), "city")
     # Whatever the case: JSON-serialisable, no NaN or infinity.
     json.dumps(got, allow_nan=False)
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir() if p.is_dir()))
+def test_capacity_from_the_snapshots_view_is_the_same(case: str, tmp_path: Path) -> None:
+    """``dcmon run`` hands capacity the snapshot's view, which makes only the readings
+    capacity reads (packed, or kept as they came); the figures are those of all readings."""
+    from dcmon.app.replay import counter_specs, parse_lines
+    from dcmon.engine.capacity.calculator import CapacityCalculator, latest_readings
+    from dcmon.engine.ingest import EnergyEngine
+    from dcmon.engine.packed import Packed, Packer, ReadingsView
+    from dcmon.engine.store import Store
+
+    folder = CASES / case
+    cfg = load_config(folder / "config.yaml")
+    lines = (folder / "readings.jsonl").read_text().splitlines()
+    readings = sorted(parse_lines(lines, str(folder), counter_specs(cfg, ProfileRegistry.load())),
+                      key=lambda r: r.ts)
+    store = Store(tmp_path / "state.sqlite")
+    try:
+        engine = EnergyEngine(cfg, store)
+        engine.ingest(readings)
+        engine.flush()
+        latest = latest_readings(readings)
+        packer = Packer()  # dcmon run keeps no Source, so the snapshot packs every device
+        packed = {d: packer.pack(tuple(dataclasses.replace(r, source=None) for r in rs))
+                  for d, rs in latest.items()}
+        assert all(isinstance(p, Packed) for p in packed.values())
+        calc = CapacityCalculator(cfg, engine)
+        at = max(r.ts for r in readings)
+        want = calc.compute(at, latest).as_dict()
+        assert calc.compute(at, ReadingsView(packed)).as_dict() == want
+        assert calc.compute(at, ReadingsView(dict(latest))).as_dict() == want
+    finally:
+        store.close()
