@@ -20,7 +20,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Literal
 
-
 Transport = Literal["tcp", "rtu-over-tcp", "serial"]
 
 # Every timeout is reported to the caller as data (a PollError); pymodbus would also log each at
