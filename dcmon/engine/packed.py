@@ -178,6 +178,8 @@ class ReadingsView(Mapping[str, tuple[Reading, ...]]):
     def __init__(self, stored: dict[str, Stored]) -> None:
         self._stored = stored
         self._made: dict[str, tuple[Reading, ...]] = {}
+        #: The last few subsets made (a rack's figures, then its feeds', read the same PDUs).
+        self._some: dict[tuple[str, Rows], tuple[Reading, ...]] = {}
 
     def __getitem__(self, device: str) -> tuple[Reading, ...]:
         made = self._made.get(device)
@@ -192,11 +194,19 @@ class ReadingsView(Mapping[str, tuple[Reading, ...]]):
     def some(self, device: str, rows: Rows) -> tuple[Reading, ...]:
         """The device's readings that ``rows`` chooses (none for a device not kept), without
         making its other readings: a results run needs a few readings of every device."""
+        got = self._some.get((device, rows))
+        if got is not None:
+            return got
         made = self._made.get(device)
         stored = self._stored.get(device, ()) if made is None else made
         if isinstance(stored, Packed):
-            return stored.some(rows)
-        return tuple(stored[i] for i in rows([_proto(r) for r in stored]))
+            got = stored.some(rows)
+        else:
+            got = tuple(stored[i] for i in rows([_proto(r) for r in stored]))
+        if len(self._some) >= self.KEEP:
+            del self._some[next(iter(self._some))]  # the oldest made
+        self._some[(device, rows)] = got
+        return got
 
     def for_meters(self, device: str) -> tuple[Reading, ...]:
         """The device's readings that choosing a meter's power looks at (:func:`for_meters`)."""

@@ -140,6 +140,16 @@ def _meter_cases(device: str, ts: float) -> dict[str, tuple[Reading, ...]]:
                      rack_power=True) for b in (1, 2)]
             + [Reading(f"{d}-bank", "power", 30.0, "W", {}, ts, level="device"),
                Reading(f"{d}-bank", "current", 2.0, "A", {}, ts, level="device")]),
+        # powers per phase and no total at all: every power counts
+        f"{d}-onlyphases": tuple(
+            Reading(f"{d}-onlyphases", "power", 5.0 * p, "W", {"phase": str(p)}, ts,
+                    level="phase") for p in (1, 2, 3)),
+        # rack power marked on one bank reading of two: the level counts, both banks do
+        f"{d}-onerp": (
+            Reading(f"{d}-onerp", "power", 11.0, "W", {"bank": "1"}, ts, level="bank",
+                    rack_power=True),
+            Reading(f"{d}-onerp", "power", 12.0, "W", {"bank": "2"}, ts, level="bank"),
+            Reading(f"{d}-onerp", "power", 1.0, "W", {"outlet": "1"}, ts, level="outlet")),
         # a meter's power with a direction label, and a voltage
         f"{d}-meter": (
             Reading(f"{d}-meter", "power", 99.0, "W", {"direction": "import"}, ts),
@@ -169,7 +179,40 @@ def test_readings_for_meters_choose_the_same_power_as_all_readings() -> None:
             some = v.for_meters(ref.device)
             assert fields(tuple(select_readings(list(some), ref))) == fields(tuple(want))
         chosen += len(want)
-    assert chosen == 1 + 0 + 2 + 1 + 1 + 1 + 1  # rack total; phases: none; banks; ...
+    assert chosen == 1 + 0 + 2 + 3 + 2 + 1 + 1 + 1 + 1  # rack total; phases: none; banks...
     assert view.for_meters("nowhere") == ()
     # left out: the outlet energy and the temperature (17 -> 15), the voltage (2 -> 1)
-    assert [len(view.for_meters(d)) for d in cases] == [15, 4, 4, 1]
+    assert [len(view.for_meters(d)) for d in cases] == [15, 4, 4, 3, 3, 1]
+
+
+def test_capacity_rows_choose_the_same_power_and_current_as_all_readings() -> None:
+    """Capacity reads a PDU through ``pdu_rows``: the power PUE's choice makes for the whole
+    device and the feed current are those of all its readings, with fewer readings made."""
+    from dcmon.config.topology import MeterRef
+    from dcmon.engine.capacity.rack import _current_a, _power_w, pdu_rows
+    from dcmon.engine.packed import ReadingsView
+    from dcmon.engine.pue import select_readings
+
+    packer = Packer()
+    cases = _meter_cases("dev", 1000.0)
+    cases["dev-feed"] = tuple(
+        [Reading("dev-feed", "current", 3.0 + p, "A", {"phase": str(p)}, 1000.0, level="phase")
+         for p in (1, 2)]
+        + [Reading("dev-feed", "current", 0.5, "A", {"outlet": "1"}, 1000.0, level="outlet"),
+           Reading("dev-feed", "power", 900.0, "W", {}, 1000.0, level="total")])
+    view = ReadingsView({d: packer.pack(rs) for d, rs in cases.items()})
+    sizes = []
+    for d, rs in cases.items():
+        some = view.some(d, pdu_rows)
+        sizes.append(len(some))
+        ref = MeterRef(device=d)
+        assert fields(tuple(select_readings(list(some), ref))) == \
+            fields(tuple(select_readings(list(rs), ref)))
+        assert _power_w(some, d) == _power_w(rs, d)
+        assert _current_a(some) == _current_a(rs)
+    assert [_power_w(rs, d) for d, rs in cases.items()] == [2001.0, 0, 17.0, 30.0, 23.0,
+                                                             99.0, 900.0]
+    assert _current_a(cases["dev-feed"]) == 5.0
+    # not made: outlet powers, energies and currents, temperatures, voltages, and the phase
+    # powers of a device whose total level decides
+    assert sizes == [3, 1, 4, 3, 2, 1, 3]

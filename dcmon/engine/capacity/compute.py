@@ -51,6 +51,7 @@ from dcmon.engine.capacity.rack import (
     _r,
     _rack,
     _sum,
+    watts_rows,
 )
 
 # ------------------------------------------------------------------------------- rooms and sites
@@ -68,7 +69,7 @@ def _cooling(room: Any, inp: CapacityInputs) -> tuple[float | None, list[str], l
         if u.rated_kw is not None:
             total = (total or 0.0) + u.rated_kw
             continue
-        rs = inp.fresh(u.device)
+        rs = inp.fresh(u.device, watts_rows)
         got = [r.value for r in rs or () if r.metric == u.metric and r.unit == "W"
                and all(r.labels.get(k) == v for k, v in u.labels.items())]
         if got:

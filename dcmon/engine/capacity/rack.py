@@ -22,13 +22,15 @@ from dcmon.engine.capacity.model import (
     Quality,
     RackCapacity,
 )
-from dcmon.engine.packed import Proto, ReadingsView, for_meters
+from dcmon.engine.packed import Proto, ReadingsView, Rows
 from dcmon.engine.pue import select_readings
 from dcmon.model import Reading
 
 _EPS = 1e-9
 #: Levels tried for a feed's current, most specific to the breaker first.
 _CURRENT_LEVELS = ("phase", "inlet", "total", "device", "unit", "")
+#: The levels ``pue.narrow`` takes for a whole meter when no reading is rack power.
+_METER_LEVELS = ("total", "device")
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,9 @@ class CapacityInputs:
     #: Seconds after which a device's latest reading is stale, per device.
     max_age: Mapping[str, float] = field(default_factory=dict)
 
-    def fresh(self, device: str) -> Sequence[Reading] | None:
-        """The device's latest readings that capacity reads (:func:`capacity_rows`), or None
-        when it has none or they are stale. From the snapshot's view only those are made: a
+    def fresh(self, device: str, rows: Rows | None = None) -> Sequence[Reading] | None:
+        """The device's latest readings, or None when it has none or they are stale. From the
+        snapshot's view only those ``rows`` chooses are made (default :func:`pdu_rows`): a
         city's 10,000 PDUs' 44 readings each, made for a few, were ~1 s of each results run."""
         view = self.readings
         if not isinstance(view, ReadingsView):
@@ -62,7 +64,7 @@ class CapacityInputs:
         age = self.max_age.get(device)
         if age is not None and self.now - latest > age:
             return None
-        return view.some(device, capacity_rows)
+        return view.some(device, rows or pdu_rows)
 
     def has(self, device: str) -> bool:
         """The device has readings now."""
@@ -80,14 +82,28 @@ class CapacityInputs:
         return bool(select_readings(list(rs), MeterRef(device=device)))
 
 
-def capacity_rows(shape: Sequence[Proto]) -> tuple[int, ...]:
-    """The readings capacity reads of a device: those that choose its power
-    (:func:`~dcmon.engine.packed.for_meters`), every reading in watts (a cooling unit's
-    output), and the currents at the levels :func:`_current_a` tries."""
+def pdu_rows(shape: Sequence[Proto]) -> tuple[int, ...]:
+    """The readings a rack's and its feeds' figures read of a device: the powers that
+    ``select_readings`` chooses for the whole device (``pue.narrow`` without labels: the rack
+    power's level, else the ``total`` and ``device`` levels, else every power), the readings
+    that make that choice, and the currents at the levels :func:`_current_a` tries."""
+    rp_level: str | None = next((p[4] for p in shape if p[5]), None)
+    totals = any(p[4] in _METER_LEVELS for p in shape)
     rp_levels = {p[4] for p in shape if p[5]}
+
+    def counts(lv: str) -> bool:
+        if rp_level is not None:
+            return lv == rp_level
+        return lv in _METER_LEVELS if totals else True
+
     return tuple(i for i, (m, u, _, _, lv, rp, *_rest) in enumerate(shape)
-                 if for_meters(m, u, lv, rp) or u == "W"
+                 if rp or lv in _METER_LEVELS or (m == "power" and u == "W" and counts(lv))
                  or (m == "current" and u == "A" and (lv in _CURRENT_LEVELS or lv in rp_levels)))
+
+
+def watts_rows(shape: Sequence[Proto]) -> tuple[int, ...]:
+    """Every reading in watts (what a cooling unit's output is read from)."""
+    return tuple(i for i, p in enumerate(shape) if p[1] == "W")
 
 
 def _r(v: float | None, nd: int = 6) -> float | None:
