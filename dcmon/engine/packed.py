@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from dcmon.model import Reading
 
@@ -26,6 +26,8 @@ from dcmon.model import Reading
 #: ``ts`` and ``source``: metric, unit, labels, kind, level, rack_power, reset_marker,
 #: counter_max, counter_capped, resettable.
 Proto = tuple[Any, ...]
+
+_K = TypeVar("_K")
 
 #: Interned protos and shapes before the tables start over (label sets or reset markers that
 #: differ per device only add entries; what is already packed keeps its references).
@@ -69,17 +71,12 @@ class Packed:
 Rows = Callable[[Sequence[Proto]], tuple[int, ...]]
 
 
-def for_meters(metric: str, unit: str, level: str, rack_power: bool) -> bool:
-    """Whether a reading can matter to the power of a meter as PUE chooses it
+def meter_rows(shape: Sequence[Proto]) -> tuple[int, ...]:
+    """The readings that can matter to the power of a meter as PUE chooses it
     (``pue.select_readings``): powers in watts, and the readings that decide which level
     counts (rack power, and a meter's ``total`` or ``device`` level)."""
-    return (metric == "power" and unit == "W") or rack_power or level in ("total", "device")
-
-
-def meter_rows(shape: Sequence[Proto]) -> tuple[int, ...]:
-    """The readings :func:`for_meters`."""
     return tuple(i for i, (m, u, _, _, lv, rp, *_rest) in enumerate(shape)
-                 if for_meters(m, u, lv, rp))
+                 if (m == "power" and u == "W") or rp or lv in ("total", "device"))
 
 
 #: (rule, shape id) -> (the shape, its rows): shapes are interned, so a rule runs once per
@@ -107,6 +104,22 @@ def _subset(p: Packed, rows: tuple[int, ...]) -> Iterator[Reading]:
         m, u, lab, k, lv, rp, rm, cm, cc, rs = shape[i]
         t = ts if isinstance(ts, float) else ts[i]
         yield Reading(device, m, values[i], u, lab, t, None, k, lv, rp, rm, cm, cc, rs)
+
+
+def _remember(made: dict[_K, tuple[Reading, ...]], key: _K, value: tuple[Reading, ...],
+              keep: int) -> None:
+    """``made[key] = value``, forgetting the oldest entry beyond ``keep``."""
+    if len(made) >= keep:
+        del made[next(iter(made))]
+    made[key] = value
+
+
+def view_of(readings: Mapping[str, Sequence[Reading]]) -> ReadingsView:
+    """``readings`` as a view (itself when it is one): readers that take a few readings of a
+    device (``some``) read a plain mapping, a replay's, the same way as the snapshot's."""
+    if isinstance(readings, ReadingsView):
+        return readings
+    return ReadingsView({d: tuple(rs) for d, rs in readings.items()})
 
 
 #: What the snapshot keeps per device: packed, or the readings as they came.
@@ -186,31 +199,20 @@ class ReadingsView(Mapping[str, tuple[Reading, ...]]):
         if made is not None:
             return made
         readings = unpack(self._stored[device])
-        if len(self._made) >= self.KEEP:
-            del self._made[next(iter(self._made))]  # the oldest made
-        self._made[device] = readings
+        _remember(self._made, device, readings, self.KEEP)
         return readings
 
     def some(self, device: str, rows: Rows) -> tuple[Reading, ...]:
         """The device's readings that ``rows`` chooses (none for a device not kept), without
         making its other readings: a results run needs a few readings of every device."""
         got = self._some.get((device, rows))
-        if got is not None:
-            return got
-        made = self._made.get(device)
-        stored = self._stored.get(device, ()) if made is None else made
-        if isinstance(stored, Packed):
-            got = stored.some(rows)
-        else:
-            got = tuple(stored[i] for i in rows([_proto(r) for r in stored]))
-        if len(self._some) >= self.KEEP:
-            del self._some[next(iter(self._some))]  # the oldest made
-        self._some[(device, rows)] = got
+        if got is None:
+            made = self._made.get(device)
+            stored = self._stored.get(device, ()) if made is None else made
+            got = stored.some(rows) if isinstance(stored, Packed) else tuple(
+                stored[i] for i in rows([_proto(r) for r in stored]))
+            _remember(self._some, (device, rows), got, self.KEEP)
         return got
-
-    def for_meters(self, device: str) -> tuple[Reading, ...]:
-        """The device's readings that choosing a meter's power looks at (:func:`for_meters`)."""
-        return self.some(device, meter_rows)
 
     def has(self, device: str) -> bool:
         """The device has readings kept."""

@@ -27,7 +27,7 @@ from dcmon.config.resolved import Config
 from dcmon.config.topology import EnergyTopology, MeterRef, category_label, expand
 from dcmon.engine.energy import HOUR, HourBucket, Series
 from dcmon.engine.ingest import EnergyEngine
-from dcmon.engine.packed import ReadingsView
+from dcmon.engine.packed import meter_rows, view_of
 from dcmon.model import Reading
 
 
@@ -365,10 +365,9 @@ class InstantPue:
 def instantaneous(config: Config, readings: Mapping[str, tuple[Reading, ...]]
                   ) -> list[InstantPue]:
     out = []
-    # From the snapshot's view, only the readings that choosing a meter's power looks at are
-    # made (a city: 10,000 devices' 44 readings each, made for a few, were ~1 s of each run).
-    some = readings.for_meters if isinstance(readings, ReadingsView) else (
-        lambda device: tuple(readings.get(device, ())))
+    # Only the readings that choosing a meter's power looks at are made (a city: 10,000
+    # devices' 44 readings each, made for a few, were ~1 s of each run).
+    view = view_of(readings)
     for s in config.model.sites:
         if s.energy is None:
             continue
@@ -378,7 +377,7 @@ def instantaneous(config: Config, readings: Mapping[str, tuple[Reading, ...]]
         for role in ("facility", "facility_components", "it"):
             total = 0.0
             for ref in meters[role]:
-                got = select_readings(list(some(ref.device)), ref)
+                got = select_readings(list(view.some(ref.device, meter_rows)), ref)
                 if not got:
                     missing.append(ref.device)
                 total += sum(r.value for r in got)

@@ -157,11 +157,11 @@ def _meter_cases(device: str, ts: float) -> dict[str, tuple[Reading, ...]]:
     }
 
 
-def test_readings_for_meters_choose_the_same_power_as_all_readings() -> None:
-    """``for_meters`` makes only some of a device's readings; PUE's choice of each meter's
+def test_meter_rows_choose_the_same_power_as_all_readings() -> None:
+    """``meter_rows`` makes only some of a device's readings; PUE's choice of each meter's
     power from them is the choice it makes from all of them, packed or not."""
     from dcmon.config.topology import MeterRef
-    from dcmon.engine.packed import ReadingsView
+    from dcmon.engine.packed import ReadingsView, meter_rows
     from dcmon.engine.pue import select_readings
 
     packer = Packer()
@@ -176,13 +176,13 @@ def test_readings_for_meters_choose_the_same_power_as_all_readings() -> None:
     for ref in refs:
         want = select_readings(list(cases[ref.device]), ref)
         for v in (view, plain):
-            some = v.for_meters(ref.device)
+            some = v.some(ref.device, meter_rows)
             assert fields(tuple(select_readings(list(some), ref))) == fields(tuple(want))
         chosen += len(want)
     assert chosen == 1 + 0 + 2 + 3 + 2 + 1 + 1 + 1 + 1  # rack total; phases: none; banks...
-    assert view.for_meters("nowhere") == ()
+    assert view.some("nowhere", meter_rows) == ()
     # left out: the outlet energy and the temperature (17 -> 15), the voltage (2 -> 1)
-    assert [len(view.for_meters(d)) for d in cases] == [15, 4, 4, 3, 3, 1]
+    assert [len(view.some(d, meter_rows)) for d in cases] == [15, 4, 4, 3, 3, 1]
 
 
 def test_capacity_rows_choose_the_same_power_and_current_as_all_readings() -> None:

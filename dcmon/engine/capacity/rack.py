@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from dcmon.config.capacity import CapacitySettings, FeedRating
 from dcmon.config.resolved import Config, DeviceSpec
@@ -22,7 +22,7 @@ from dcmon.engine.capacity.model import (
     Quality,
     RackCapacity,
 )
-from dcmon.engine.packed import Proto, ReadingsView, Rows
+from dcmon.engine.packed import Proto, ReadingsView, Rows, meter_rows, view_of
 from dcmon.engine.pue import select_readings
 from dcmon.model import Reading
 
@@ -45,40 +45,36 @@ class CapacityInputs:
     #: Seconds after which a device's latest reading is stale, per device.
     max_age: Mapping[str, float] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Read through a view: only the readings a figure uses are made (a city's 10,000
+        # PDUs' 44 readings each, made for a few, were ~1 s of each results run).
+        object.__setattr__(self, "readings", view_of(self.readings))
+
+    @property
+    def view(self) -> ReadingsView:
+        return cast(ReadingsView, self.readings)
+
     def fresh(self, device: str, rows: Rows | None = None) -> Sequence[Reading] | None:
-        """The device's latest readings, or None when it has none or they are stale. From the
-        snapshot's view only those ``rows`` chooses are made (default :func:`pdu_rows`): a
-        city's 10,000 PDUs' 44 readings each, made for a few, were ~1 s of each results run."""
-        view = self.readings
-        if not isinstance(view, ReadingsView):
-            rs = view.get(device)
-            if not rs:
-                return None
-            age = self.max_age.get(device)
-            if age is not None and self.now - max(r.ts for r in rs) > age:
-                return None
-            return rs
-        latest = view.latest_ts(device)
+        """The device's latest readings that ``rows`` chooses (default :func:`pdu_rows`), or
+        None when it has none or they are stale."""
+        latest = self.view.latest_ts(device)
         if latest is None:
             return None
         age = self.max_age.get(device)
         if age is not None and self.now - latest > age:
             return None
-        return view.some(device, rows or pdu_rows)
+        return self.view.some(device, rows or pdu_rows)
 
     def has(self, device: str) -> bool:
         """The device has readings now."""
-        view = self.readings
-        return view.has(device) if isinstance(view, ReadingsView) else bool(view.get(device))
+        return self.view.has(device)
 
     def has_power(self, device: str) -> bool:
         """The device has produced rack power, now or in its history."""
         h = self.history.get(device)
         if h is not None and h.source != "none":
             return True
-        view = self.readings
-        rs = (view.for_meters(device) if isinstance(view, ReadingsView)
-              else view.get(device) or ())
+        rs = self.view.some(device, meter_rows)
         return bool(select_readings(list(rs), MeterRef(device=device)))
 
 
