@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from dcmon.config.resolved import Config
 from dcmon.config.topology import EnergyTopology, MeterRef, category_label, expand
-from dcmon.engine.energy import HOUR, HourBucket, Series
+from dcmon.engine.energy import HOUR, Series
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.packed import meter_rows, view_of
 from dcmon.model import Reading
@@ -140,36 +140,37 @@ def select_series(all_series: list[Series], ref: MeterRef) -> list[Series]:
     return energy or [s for s in cands if s.key.startswith("P|")]
 
 
-#: Keys per query of the store's window (SQLite allows 999 variables in old builds).
-WINDOW_KEYS = 900
-
-
 class PueCalculator:
     """Computes PueResults from the engine's store for the sites that declare a topology."""
 
     def __init__(self, config: Config, engine: EnergyEngine) -> None:
         self.config = config
         self.engine = engine
-        self._groups: tuple[int, dict[str, list[Series]]] = (-1, {})
-        self._chosen: tuple[int, dict[tuple[object, ...], list[str]]] = (-1, {})
+        #: For the engine's series count they were made at: the series by device, and each
+        #: meter's chosen series keys (both made again when series were added).
+        self._seen = -1
+        self._groups: dict[str, list[Series]] = {}
+        self._chosen: dict[tuple[object, ...], list[str]] = {}
+
+    def _current(self) -> None:
+        n = len(self.engine.series)
+        if self._seen != n:
+            self._groups, self._chosen = by_device(list(self.engine.series.values())), {}
+            self._seen = n
 
     def series_of(self, device: str) -> list[Series]:
-        """The engine's series of one device (grouped again when series were added)."""
-        n = len(self.engine.series)
-        if self._groups[0] != n:
-            self._groups = (n, by_device(list(self.engine.series.values())))
-        return self._groups[1].get(device, [])
+        """The engine's series of one device."""
+        self._current()
+        return self._groups.get(device, [])
 
     def _chosen_keys(self, ref: MeterRef) -> list[str]:
-        """The keys of :func:`select_series` for a meter, chosen again only when series were
-        added: a results run sums every meter of a city in 9 windows (90,000 choices)."""
-        n = len(self.engine.series)
-        if self._chosen[0] != n:
-            self._chosen = (n, {})
+        """The keys of :func:`select_series` for a meter: a results run sums every meter of
+        a city in 9 windows (90,000 choices)."""
+        self._current()
         ident = (ref.device, tuple(sorted(ref.labels.items())))
-        keys = self._chosen[1].get(ident)
+        keys = self._chosen.get(ident)
         if keys is None:
-            keys = self._chosen[1][ident] = [
+            keys = self._chosen[ident] = [
                 s.key for s in select_series(self.series_of(ref.device), ref)]
         return keys
 
@@ -182,20 +183,12 @@ class PueCalculator:
             return self.config.meters(site)
         return expand(topo, self.config.rack_devices(site))
 
-    def _window(self, keys: list[str], start: float, end: float) -> dict[str, HourBucket]:
-        """The store's window of many keys, ``WINDOW_KEYS`` a query: one query per meter was
-        90,000 a results run for a city."""
-        out: dict[str, HourBucket] = {}
-        for i in range(0, len(keys), WINDOW_KEYS):
-            out.update(self.engine.store.window(keys[i:i + WINDOW_KEYS], start, end))
-        return out
-
     def _energy(self, refs: list[MeterRef], start: float, end: float
                 ) -> tuple[float, float, int, float]:
         """(joules, covered meter-seconds, meters, mean power W) of a sum of meters."""
         joules = covered = 0.0
         chosen = [self._chosen_keys(ref) for ref in refs]
-        buckets = self._window(sorted({k for keys in chosen for k in keys}), start, end)
+        buckets = self.engine.store.window(sorted({k for keys in chosen for k in keys}), start, end)
         for keys in chosen:
             got = [b for k in sorted(set(keys)) if (b := buckets.get(k)) is not None]
             joules += sum(b.energy_j for b in got)
