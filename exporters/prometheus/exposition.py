@@ -249,13 +249,17 @@ class ExpositionCache:
         for device in fresh:
             with self._lock:
                 kept = self._kept.get(device)
-            if kept is None or kept.packed:
-                continue
-            packed = _packed(kept)
-            with self._lock:
-                if self._kept.get(device) is kept:  # not refreshed meanwhile
-                    self._kept[device] = packed
+            if kept is not None and not kept.packed:
+                self._put_packed([(device, kept, _packed(kept))])
         return len(fresh)
+
+    def _put_packed(self, done: list[tuple[str, Kept, Kept]]) -> None:
+        """Keep the packed form of each device's samples unless a poll refreshed them since
+        they were taken."""
+        with self._lock:
+            for device, kept, packed in done:
+                if self._kept.get(device) is kept:
+                    self._kept[device] = packed
 
     def start(self, every_s: float = 1.0) -> None:
         """Pack every ``every_s`` seconds in a thread of its own (``dcmon run``)."""
@@ -302,8 +306,12 @@ class ExpositionCache:
         if self._generation != self.snapshot.generation:
             self._resync()
         with self._lock:
-            kept = [k for k in self._kept.values() if site is None or k.site == site]
-        kept = [k if k.packed else _packed(k) for k in kept]  # polled in the last second
+            taken = [(d, k) for d, k in self._kept.items() if site is None or k.site == site]
+        # Polled since the packer's last turn: packed here, and kept packed for the next.
+        done = [(d, k, _packed(k)) for d, k in taken if not k.packed]
+        self._put_packed(done)
+        packed = {d: p for d, _, p in done}
+        kept = [packed.get(d, k) for d, k in taken]
         shapes = {k.names for k in kept}
         names = sorted({n for shape in shapes for n in shape})
         return kept, names

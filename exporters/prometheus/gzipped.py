@@ -84,47 +84,20 @@ def pack_piece(text: bytes) -> bytes:
                      struct.pack("<II", zlib.crc32(text), len(text) & 0xFFFFFFFF)))
 
 
-def is_packed(piece: bytes) -> bool:
-    return piece.startswith(_PACKED_HEADER)
 
 
-def as_member(piece: bytes) -> bytes:
-    """A piece (text, or a gzip member such as a packed piece) as a gzip member."""
-    return piece if piece[:2] == GZIP_MAGIC else gzip_member(piece)
 
 
-def as_text(piece: bytes) -> bytes:
-    """A piece that may be text or a gzip member (packed or not), as text."""
-    return gunzip_member(piece) if piece[:2] == GZIP_MAGIC else piece
 
 
-def texts(pieces: Iterable[bytes]) -> Iterator[bytes]:
-    """The pieces as text, in order; each run of packed pieces is inflated together (one zlib
-    call per ~64 KB of them), not piece by piece."""
-    run: list[memoryview] = []
-    size = 0
-    for piece in pieces:
-        if is_packed(piece):
-            run.append(memoryview(piece)[PACKED_HEAD:-PACKED_TAIL])
-            size += len(piece)
-            if size >= INFLATE_RUN:
-                yield inflate_run(run)
-                run, size = [], 0
-            continue
-        if run:
-            yield inflate_run(run)
-            run, size = [], 0
-        yield as_text(piece)
-    if run:
-        yield inflate_run(run)
 
 
-def inflate_run(run: list[memoryview] | list[bytes]) -> bytes:
+def inflate_run(run: list[bytes]) -> bytes:
     """Packed pieces' deflate data (each without its ``PACKED_HEAD`` and ``PACKED_TAIL``
     bytes), one after the other, as one stream."""
     return zlib.decompressobj(-15).decompress(b"".join(run))
 
 
-def text_size(piece: bytes) -> int:
-    """The length of :func:`as_text` without unpacking: a member's trailer ends with it."""
-    return int.from_bytes(piece[-4:], "little") if piece[:2] == GZIP_MAGIC else len(piece)
+def text_size(member: bytes) -> int:
+    """The length of a gzip member's text without unpacking it: its trailer ends with it."""
+    return int.from_bytes(member[-4:], "little")

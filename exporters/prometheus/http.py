@@ -39,10 +39,10 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, choose_encoder
 from dcmon.exporters.prometheus.exposition import ExpositionCache
 from dcmon.exporters.prometheus.gzipped import (
     blocks,
+    gunzip_member,
     gzip_blocks,
     gzip_member,
     text_size,
-    texts,
 )
 from dcmon.exporters.prometheus.results import ResultsText
 
@@ -72,7 +72,8 @@ class FastExposition:
         if site is None or part == "results":
             members = self.results.members()
             live = generate_latest(self.live)
-            parts += [(sum(map(text_size, members)), texts(members)), (len(live), [live])]
+            parts += [(sum(map(text_size, members)), map(gunzip_member, members)),
+                      (len(live), [live])]
         return _joined(parts)
 
     def gzipped(self, site: str | None, part: str | None) -> Body:

@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from dcmon.engine.snapshot import DeviceInfo, Snapshot
 from dcmon.exporters.prometheus.collector import SnapshotCollector
 from dcmon.exporters.prometheus.exposition import ExpositionCache
-from dcmon.exporters.prometheus.gzipped import is_packed
+from dcmon.exporters.prometheus.gzipped import GZIP_MAGIC
 from dcmon.model import PollError, PollResult, Reading, Source
 
 SRC = Source("snmp", "1.3.6.1.4.1.318.1.1.26.4.3.1.5.1", 12)
@@ -97,7 +97,8 @@ def test_packed_lines_read_as_the_text_and_a_poll_after_packing_wins() -> None:
     cache = ExpositionCache(snap)
     text = cache.body()
     assert cache.pack() == 3  # every device rendered at start
-    assert all(k.packed and all(map(is_packed, k.parts())) for k in cache._kept.values())
+    assert all(k.packed and all(p[:2] == GZIP_MAGIC for p in k.parts())
+               for k in cache._kept.values())
     assert cache.body() == text and cache.body("edge") == ExpositionCache(snap).body("edge")
     assert gzip.decompress(b"".join(cache.members())) == text
     assert cache.pack() == 0  # nothing new
@@ -105,7 +106,9 @@ def test_packed_lines_read_as_the_text_and_a_poll_after_packing_wins() -> None:
                         (), 20.0, 0.1)
     snap.record(result)
     cache.on_poll(result)  # text again for pdu-2, packed lines for the others
+    assert not cache._kept["pdu-2"].packed
     mixed = cache.body()
+    assert cache._kept["pdu-2"].packed  # the scrape packed it once, for the next ones too
     assert b'dcmon_voltage_volts{device="pdu-2"' in mixed
     assert b'pdu-2",rack="r02",room="hall",site="dc1"} 2e+12' not in mixed  # its power went
     assert gzip.decompress(b"".join(cache.members())) == mixed

@@ -25,14 +25,14 @@ from dcmon.exporters.prometheus.collector import SnapshotCollector
 from dcmon.exporters.prometheus.engine import EngineCollector
 from dcmon.exporters.prometheus.exposition import ExpositionCache
 from dcmon.exporters.prometheus.gzipped import (
-    as_member,
-    as_text,
+    PACKED_HEAD,
+    PACKED_TAIL,
+    gunzip_member,
     gzip_blocks,
     gzip_member,
-    is_packed,
+    inflate_run,
     pack_piece,
     text_size,
-    texts,
 )
 from dcmon.exporters.prometheus.http import FastExposition, MetricsServer
 from dcmon.exporters.prometheus.results import (
@@ -149,21 +149,20 @@ def test_gzip_blocks_is_one_stream_of_the_pieces() -> None:
 
 def test_packed_pieces_read_as_members_and_as_one_stream() -> None:
     """Packed pieces (gzip members, sync-flushed inside): a gzip scrape sends them as they
-    are, a plain scrape inflates runs of them in one call; both give the text back byte for byte,
-    including an empty piece, runs longer than one inflate call and text between them."""
+    are, a plain scrape inflates the deflate data of a run of them in one call; both give the
+    text back byte for byte, including an empty piece and text that looks like gzip."""
     import random
 
     rng = random.Random(7)
     texts_in = [b"", b"a 1\n", bytes(rng.getrandbits(8) for _ in range(70_000)),
                 b'm{x="y"} 2e+12\n' * 300, b"\x1f\x8b is text here\n"]
     pieces = [pack_piece(t) for t in texts_in]
-    assert all(is_packed(p) for p in pieces) and [as_text(p) for p in pieces] == texts_in
+    assert [gunzip_member(p) for p in pieces] == texts_in
     assert [text_size(p) for p in pieces] == [len(t) for t in texts_in]
-    mixed = [*pieces, b"plain 1\n", gzip_member(b"member 2\n"), *pieces]
-    want = b"".join(texts_in) + b"plain 1\nmember 2\n" + b"".join(texts_in)
-    assert b"".join(texts(mixed)) == want
-    members = b"".join(as_member(p) for p in mixed)
-    assert gzip.decompress(members) == want
+    want = b"".join(texts_in)
+    assert gzip.decompress(b"".join([*pieces, gzip_member(b"member\n")])) == want + b"member\n"
+    inner = [p[PACKED_HEAD:len(p) - PACKED_TAIL] for p in pieces]
+    assert inflate_run(inner) == want and inflate_run(inner[1:2]) == b"a 1\n"
 
 
 def test_a_scrape_during_a_rendering_gets_the_last_text_at_once() -> None:
@@ -190,6 +189,6 @@ def test_registry_members_are_prometheus_clients_text_family_by_family() -> None
     whole = generate_latest(reg)
     for size in (1, 200, 1 << 20):
         members = registry_members(reg, size)
-        assert b"".join(map(as_text, members)) == whole
+        assert b"".join(map(gunzip_member, members)) == whole
         assert all(m[:2] == b"\x1f\x8b" for m in members)
     assert len(registry_members(reg, 1)) > len(registry_members(reg, 1 << 20)) == 1
