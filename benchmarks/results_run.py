@@ -11,6 +11,10 @@ seconds; no other thread runs). Two inventories:
 * ``topology``: ``benchmarks/memory.py``'s one site whose ``energy`` topology sums every rack
   PDU as IT (``it: racks``), so PUE's windows and the instantaneous PUE run too.
 
+A last run is paced as ``dcmon run`` paces its results job (``dcmon.pace``): it prints that
+run's wall and CPU time, its rests, and the longest stretch of work between two rests (the
+longest the job holds the interpreter against the polls' event loop).
+
 ``--profile N`` also prints cProfile's top N functions of one more run (slower under the
 profiler).
 
@@ -47,6 +51,7 @@ from dcmon.engine.store import Store
 from dcmon.exporters.prometheus.capacity import CapacityCollector
 from dcmon.exporters.prometheus.engine import EngineCollector
 from dcmon.exporters.prometheus.results import ResultsText
+from dcmon.pace import REST_S, WORK_S, paced
 
 T0 = 1.8e9
 
@@ -91,6 +96,13 @@ def main() -> None:
             times.append((time.perf_counter() - t, time.process_time() - c))
         print(f"{args.pdus} PDUs, inventory {args.inventory}, {args.polls} polls each: results "
               "run (wall s / CPU s): " + ", ".join(f"{w:.2f}/{c:.2f}" for w, c in times))
+        t, c = time.perf_counter(), time.process_time()
+        with paced() as pacer:  # as dcmon run's results job runs it
+            hub.recompute()
+        print(f"paced as dcmon run paces it ({WORK_S * 1e3:g} ms of work, {REST_S * 1e3:g} ms "
+              f"of rest): wall {time.perf_counter() - t:.2f} s, CPU "
+              f"{time.process_time() - c:.2f} s, {pacer.rests} rests, longest stretch of work "
+              f"between two {pacer.longest_s * 1e3:.1f} ms")
         if args.profile:
             prof = cProfile.Profile()
             prof.enable()

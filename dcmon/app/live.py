@@ -26,6 +26,7 @@ from dcmon.app.replay import parse_lines
 from dcmon.engine.packed import Packed, Proto, ReadingsView
 from dcmon.engine.results import Results
 from dcmon.model import Reading
+from dcmon.pace import pace
 
 log = logging.getLogger("dcmon.app.live")
 
@@ -119,6 +120,7 @@ def write_live(path: Path, readings: Mapping[str, Sequence[Reading]],
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             for device in sorted(readings):
+                pace()  # one device is a small step of the results job (dcmon.pace)
                 packed = stored(device) if stored is not None else None
                 text = templates.text(packed) if isinstance(packed, Packed) else None
                 f.write(text if text is not None

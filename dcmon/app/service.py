@@ -57,6 +57,7 @@ from dcmon.exporters.prometheus.exposition import ExpositionCache
 from dcmon.exporters.prometheus.http import FastExposition, MetricsServer
 from dcmon.exporters.prometheus.results import ResultsText
 from dcmon.exporters.prometheus.retrofit import RetrofitCollector
+from dcmon.pace import paced
 
 if TYPE_CHECKING:  # the API (FastAPI) and InfluxDB clients are imported when configured
     from fastapi import FastAPI
@@ -272,8 +273,10 @@ def _pipeline(config: Config, profiles: ProfileRegistry, store: Store,
 
 
 def _recompute(hub: ResultsHub) -> None:
-    """The results job (a worker thread): recompute, then return the burst's freed memory."""
-    hub.recompute()
+    """The results job (a worker thread): recompute, paced so the polls' event loop keeps the
+    interpreter (:mod:`dcmon.pace`), then return the burst's freed memory."""
+    with paced():
+        hub.recompute()
     trim_malloc()
 
 

@@ -39,6 +39,7 @@ from dcmon.engine.pue import (
 )
 from dcmon.engine.snapshot import Snapshot
 from dcmon.model import PollResult, Reading
+from dcmon.pace import pace
 
 log = logging.getLogger("dcmon.engine.results")
 
@@ -89,7 +90,9 @@ class MeterTotals(Sequence[MeterTotal]):
     def __init__(self, rows: Iterable[tuple[Series, float, int, int]] = ()) -> None:
         self._series: list[Series] = []
         self._total, self._wraps, self._resets = array("d"), array("q"), array("q")
-        for s, total, wraps, resets in rows:
+        for i, (s, total, wraps, resets) in enumerate(rows):
+            if not i & 1023:
+                pace()  # 1,024 meters are a small step of the results job (dcmon.pace)
             self._series.append(s)
             self._total.append(total)
             self._wraps.append(wraps)

@@ -16,6 +16,7 @@ from prometheus_client.registry import Collector
 
 from dcmon.engine.capacity.model import CityCapacity, Forecast, Headroom, Quality, Totals
 from dcmon.engine.results import ResultsHub
+from dcmon.pace import pace
 
 DAY_S = 86400.0
 
@@ -73,6 +74,7 @@ def _racks(f: _Families, cap: CityCapacity) -> None:
     for site in cap.sites:
         for room in site.rooms:
             for r in room.racks:
+                pace()  # a rack is a small step of the results job (dcmon.pace)
                 v = [r.site, r.room, r.rack]
                 f.add("dcmon_rack_metered", "1 if the rack has power metering (0: flagged, "
                       "left out of sums, not counted as empty)", lab, v, float(r.metered))

@@ -24,6 +24,7 @@ from dcmon.engine.results import MeterTotal, Results
 from dcmon.exporters.prometheus.engine import METER_FAMILIES, meter_series
 from dcmon.exporters.prometheus.exposition import Family, escape, go_float
 from dcmon.exporters.prometheus.gzipped import BLOCK, gunzip_member, gzip_member
+from dcmon.pace import pace
 
 
 def meter_text(meters: Sequence[MeterTotal]) -> bytes:
@@ -31,8 +32,9 @@ def meter_text(meters: Sequence[MeterTotal]) -> bytes:
     return b"".join(map(gunzip_member, meter_members(meters)))
 
 
-def meter_members(meters: Sequence[MeterTotal], per_block: int = 5000) -> list[bytes]:
-    """:func:`meter_text` as gzip members of ``per_block`` lines (~0.5 MB of text each).
+def meter_members(meters: Sequence[MeterTotal], per_block: int = 1000) -> list[bytes]:
+    """:func:`meter_text` as gzip members of ``per_block`` lines (~0.1 MB of text each, a
+    few ms of work between two :func:`~dcmon.pace.pace` calls).
 
     A block's label strings are made once for the three families and dropped: the first
     family's members are the start of the text, the other two families' members wait,
@@ -46,6 +48,7 @@ def meter_members(meters: Sequence[MeterTotal], per_block: int = 5000) -> list[b
         labels = [f'{{device="{escape(m.device)}",series="{escape(meter_series(m.labels))}"}} '
                   for m in block]
         for fam, value, members in zip(fams, (_lifetime, _wraps, _resets), out, strict=True):
+            pace()
             members.append(gzip_member("".join(
                 f"{fam.name}{lab}{go_float(value(m))}\n"
                 for m, lab in zip(block, labels, strict=True)).encode()))
@@ -63,23 +66,42 @@ class _One:
         yield self.metric
 
 
-def registry_members(registry: CollectorRegistry, size: int = BLOCK // 2) -> list[bytes]:
+def registry_members(registry: CollectorRegistry, size: int = BLOCK // 2,
+                     per_part: int = 250) -> list[bytes]:
     """What ``generate_latest(registry)`` writes, as gzip members of about ``size`` bytes of
-    text, rendered one family at a time: the whole text as one string, then encoded, held
-    ~10 MB at once for a city's capacity families (a spike of the service's peak memory)."""
+    text, rendered ``per_part`` samples at a time: the whole text as one string, then encoded,
+    held ~10 MB at once for a city's capacity families (a spike of the service's peak memory),
+    and a family of a rack each is ~50 ms of work between two :func:`~dcmon.pace.pace` calls."""
     out: list[bytes] = []
     pending: list[bytes] = []
     n = 0
     for metric in registry.collect():
-        text = generate_latest(_One(metric))
-        pending.append(text)
-        n += len(text)
-        if n >= size:
-            out.append(gzip_member(b"".join(pending)))
-            pending, n = [], 0
+        for text in _parts(metric, per_part):
+            pace()
+            pending.append(text)
+            n += len(text)
+            if n >= size:
+                out.append(gzip_member(b"".join(pending)))
+                pending, n = [], 0
     if pending:
         out.append(gzip_member(b"".join(pending)))
     return out
+
+
+def _parts(metric: Metric, per_part: int) -> Iterator[bytes]:
+    """One family's text, ``per_part`` samples at a time; its HELP and TYPE lines (the first
+    two lines ``generate_latest`` writes for a family, escaped to one line each) come once.
+    A family with OpenMetrics samples (``_created``...: written after the others, under
+    headers of their own) is rendered whole."""
+    samples = metric.samples
+    om = {metric.name + suffix for suffix in ("_created", "_gsum", "_gcount")}
+    if any(s.name in om for s in samples):
+        per_part = max(len(samples), 1)
+    for i in range(0, max(len(samples), 1), per_part):
+        part = Metric(metric.name, metric.documentation, metric.type, metric.unit)
+        part.samples = samples[i:i + per_part]
+        text = generate_latest(_One(part))
+        yield text if i == 0 else text.split(b"\n", 2)[2]
 
 
 def _lifetime(m: MeterTotal) -> float:

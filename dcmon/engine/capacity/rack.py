@@ -25,6 +25,7 @@ from dcmon.engine.capacity.model import (
 from dcmon.engine.packed import Proto, ReadingsView, Rows, meter_rows, view_of
 from dcmon.engine.pue import select_readings
 from dcmon.model import Reading
+from dcmon.pace import pace
 
 _EPS = 1e-9
 #: Levels tried for a feed's current, most specific to the breaker first.
@@ -259,6 +260,7 @@ class _RackOut:
 
 def _rack(cfg: Config, site: Any, room: Any, rack: Any, devs: list[DeviceSpec],
           inp: CapacityInputs) -> _RackOut:
+    pace()  # a rack is a small step of the results job (dcmon.pace)
     s: CapacitySettings = cfg.model.capacity
     flags: list[str] = []
     stale: list[str] = []

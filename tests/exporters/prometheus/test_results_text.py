@@ -13,9 +13,12 @@ import shutil
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
 from types import SimpleNamespace
 
 from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 
 from dcmon.engine.results import MeterTotal, Results, SiteEnergy
@@ -186,9 +189,27 @@ def test_registry_members_are_prometheus_clients_text_family_by_family() -> None
     bytes, are byte for byte what generate_latest writes for the whole registry."""
     hub = SimpleNamespace(latest=_results(3.6e6))
     reg = _registry(hub, meters=True)
+    reg.register(_Odd())
     whole = generate_latest(reg)
+    assert b"# HELP dcmon_odd line one\\nline two" in whole and b"_created" in whole
     for size in (1, 200, 1 << 20):
-        members = registry_members(reg, size)
-        assert b"".join(map(gunzip_member, members)) == whole
-        assert all(m[:2] == b"\x1f\x8b" for m in members)
+        for per_part in (1, 2, 3, 250):  # families cut into parts of samples
+            members = registry_members(reg, size, per_part)
+            assert b"".join(map(gunzip_member, members)) == whole
+            assert all(m[:2] == b"\x1f\x8b" for m in members)
     assert len(registry_members(reg, 1)) > len(registry_members(reg, 1 << 20)) == 1
+
+
+class _Odd:
+    """A family with a two-line HELP, one with ``_created`` samples, one with no sample."""
+
+    def collect(self) -> Iterator[Metric]:
+        fam = GaugeMetricFamily("dcmon_odd", "line one\nline two", labels=["k"])
+        for i in range(5):
+            fam.add_metric([str(i)], i / 3)
+        yield fam
+        made = CounterMetricFamily("dcmon_made", "with created", labels=["k"])
+        for i in range(4):
+            made.add_metric([str(i)], i, created=1.7e9 + i)
+        yield made
+        yield GaugeMetricFamily("dcmon_none", "no samples", labels=["k"])
