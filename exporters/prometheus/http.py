@@ -19,7 +19,9 @@ collectors only read immutable snapshots. Those threads share the interpreter wi
 loop that polls, so a scrape does little in Python: it takes the cached pieces (each device's
 lines, the results rendered at their last run), joins them into blocks of about 1 MB, and
 gzips and writes block by block (zlib and the socket let go of the interpreter while they
-work). A city's body is never copied whole: a 97 MB scrape used to hold three copies.
+work). A city's body is never copied whole: a 97 MB scrape used to hold three copies. While a
+scrape is served the results job rests (:func:`dcmon.pace.urgent`), so a scrape that meets a
+results run is not slowed by it.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from dcmon.exporters.prometheus.gzipped import (
     text_size,
 )
 from dcmon.exporters.prometheus.results import ResultsText
+from dcmon.pace import urgent
 
 log = logging.getLogger("dcmon.exporters.prometheus")
 
@@ -127,7 +130,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         text = "text/plain; charset=utf-8"
         if path == "/metrics":
-            self._metrics(head, parse_qs(urlsplit(self.path).query))
+            with urgent():  # the results job makes way (dcmon.pace)
+                self._metrics(head, parse_qs(urlsplit(self.path).query))
         elif path == "/-/healthy":
             self._send(200, b"dcmon is Healthy.\n", text, head)
         elif path == "/-/ready":
