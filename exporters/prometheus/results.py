@@ -142,30 +142,32 @@ class ResultsText:
         #: How many times the text was rendered (one per results run; tests read it).
         self.renders = 0
 
-    def on_results(self, _: Results) -> None:
-        """The hub's listener: render now, in the results job's thread, not in a scrape."""
-        self.members()
+    def on_results(self, res: Results) -> None:
+        """The hub's listener: render now, in the results job's thread (paced), not in a
+        scrape."""
+        with self._lock:
+            if res is not self._for:
+                self._render(res)
 
     def text(self) -> bytes:
-        """The results families of ``hub.latest`` in the text format."""
+        """The results families of the last rendered results in the text format."""
         return b"".join(map(gunzip_member, self.members()))
 
     def members(self) -> list[bytes]:
-        """:meth:`text` as gzip members, rendered if they are not yet. While another thread
-        renders newer results (the results job: 1-2 s for a city), a scrape gets the last
-        rendered text at once rather than waiting (a results run older by one interval);
-        only the very first rendering is waited for."""
-        res = self.hub.latest
-        if res is self._for:
+        """:meth:`text` as gzip members. A scrape renders only when nothing was rendered yet
+        (and then waits for a rendering under way); newer results are rendered by the hub's
+        listener. A scrape that found new results and rendered them itself (1-2 s for a city)
+        raced the results job for them and won, unpaced, beside the polls."""
+        if self._for is not None:
             return self._members
-        if not self._lock.acquire(blocking=self._for is None):
+        with self._lock:
+            if self._for is None:
+                self._render(self.hub.latest)
             return self._members
-        try:
-            if res is not self._for:
-                members = registry_members(self.registry)
-                self._members = members + (meter_members(res.meters) if self.meters else [])
-                self._for = res
-                self.renders += 1
-            return self._members
-        finally:
-            self._lock.release()
+
+    def _render(self, res: Results) -> None:
+        """Render ``res`` (under the lock)."""
+        members = registry_members(self.registry)
+        self._members = members + (meter_members(res.meters) if self.meters else [])
+        self._for = res
+        self.renders += 1

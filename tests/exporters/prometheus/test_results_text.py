@@ -168,20 +168,26 @@ def test_packed_pieces_read_as_members_and_as_one_stream() -> None:
     assert inflate_run(inner) == want and inflate_run(inner[1:2]) == b"a 1\n"
 
 
-def test_a_scrape_during_a_rendering_gets_the_last_text_at_once() -> None:
-    """The results job renders under the text's lock (1-2 s for a city); a scrape meanwhile
-    gets the previous run's text instead of waiting, and the next one gets the new text."""
+def test_a_scrape_never_renders_new_results_the_results_job_does() -> None:
+    """The results job renders under the text's lock (1-2 s for a city, paced); a scrape
+    meanwhile, or before the job's listener has run, gets the previous run's text at once and
+    renders nothing (a scrape that rendered would do it unpaced, beside the polls); after the
+    listener, the new text. Only a scrape before any rendering renders (the first)."""
     hub = SimpleNamespace(latest=_results(1.0e9))
     text = ResultsText(hub, _registry(hub, meters=False))  # type: ignore[arg-type]
     first = text.text()
     assert b"} 1e+09" in first and text.renders == 1
     hub.latest = _results(2.0e9)
+    assert text.text() == first and text.renders == 1  # the listener has not run yet
     with text._lock:  # a rendering under way in the results job's thread
         t0 = time.perf_counter()
         during = text.text()
         assert time.perf_counter() - t0 < 1.0 and during == first and text.renders == 1
+    text.on_results(hub.latest)
     after = text.text()
     assert text.renders == 2 and b"} 2e+09" in after and b"} 1e+09" not in after
+    text.on_results(hub.latest)  # the same results again: nothing to render
+    assert text.renders == 2
 
 
 def test_registry_members_are_prometheus_clients_text_family_by_family() -> None:
