@@ -141,7 +141,7 @@ def _history(hub: ResultsHub, res: Results) -> tuple[HistoryPoint, ...]:
     """The hub's history, with the latest results appended when they are newer."""
     hist = hub.history
     if res.computed and (not hist or res.computed > hist[-1].ts):
-        hist = (*hist, history_point(res))
+        hist = (*hist, history_point(res, hist[-1] if hist else None))
     return hist
 
 
