@@ -106,3 +106,46 @@ def test_capacity_from_some_readings_is_capacity_from_all(case: str, tmp_path: P
         assert some == [calc.compute(at, latest).as_dict()] * 2
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir() if p.is_dir()))
+def test_history_summed_per_group_is_history_meter_by_meter(case: str, tmp_path: Path) -> None:
+    """``dcmon run`` keeps each rack's and each feed's hours and days summed, not every
+    meter's every hour; capacity from those sums is exactly capacity from every meter's
+    history (each case, summed and not), and no meter with history keeps its hours."""
+    from dcmon.app.replay import counter_specs, parse_lines
+    from dcmon.engine.capacity.calculator import CapacityCalculator, latest_readings
+    from dcmon.engine.capacity.compute import compute_capacity
+    from dcmon.engine.capacity.history import device_history
+    from dcmon.engine.capacity.rack import CapacityInputs
+    from dcmon.engine.ingest import EnergyEngine
+    from dcmon.engine.store import Store
+
+    folder = CASES / case
+    cfg = load_config(folder / "config.yaml")
+    lines = (folder / "readings.jsonl").read_text().splitlines()
+    readings = sorted(parse_lines(lines, str(folder), counter_specs(cfg, ProfileRegistry.load())),
+                      key=lambda r: r.ts)
+    store = Store(tmp_path / "state.sqlite")
+    try:
+        engine = EnergyEngine(cfg, store)
+        engine.ingest(readings)
+        engine.flush()
+        calc = CapacityCalculator(cfg, engine)
+        at = max(r.ts for r in readings)
+        latest = latest_readings(readings)
+        kept = calc.history(at)
+        start, end, d0, d1 = calc.window(at)
+        raw = {d.id: device_history([s for s in engine.series.values() if s.device == d.id],
+                                    store, d.id, start, end, d0, d1)
+               for d in cfg.devices if d.rack}
+        assert kept.keys() == raw.keys()
+        with_hours = [d for d, h in raw.items() if h.hourly]
+        assert with_hours and all(not kept[d].hourly and kept[d].groups for d in with_hours)
+        stale = cfg.model.capacity.stale_after_intervals
+        inputs = {"readings": latest, "now": at, "span_s": end - start,
+                  "max_age": {d.id: d.interval * stale for d in cfg.devices}}
+        from_raw = compute_capacity(cfg, CapacityInputs(history=raw, **inputs))
+        assert calc.compute(at, latest).as_dict() == from_raw.as_dict()
+    finally:
+        store.close()
