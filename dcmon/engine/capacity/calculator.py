@@ -10,6 +10,7 @@ every hour (a month of them was ~70 KB a meter).
 from __future__ import annotations
 
 import threading
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -17,6 +18,7 @@ from dcmon.config.resolved import Config, DeviceSpec
 from dcmon.engine.capacity.compute import compute_capacity
 from dcmon.engine.capacity.history import (
     DAY,
+    NO_HOURS,
     DeviceHistory,
     Summed,
     device_history,
@@ -56,12 +58,13 @@ class CapacityCalculator:
                 by_device: dict[str, list[Series]] = defaultdict(list)
                 for s in self.engine.series.values():
                     by_device[s.device].append(s)
-                ps = (100.0, float(self.config.model.capacity.percentile))
+                p = float(self.config.model.capacity.percentile)
+                same: dict[bytes, array[float]] = {}
                 self._history = {}
                 for rack in self._racks():
                     got = {d.id: device_history(by_device.get(d.id, []), self.engine.store,
                                                 d.id, start, end, d0, d1) for d in rack}
-                    self._history.update(by_rack(rack, got, ps))
+                    self._history.update(by_rack(rack, got, p, same))
                     pace()  # a rack is a small step of the results job (dcmon.pace)
                 self._key = key
             return self._history
@@ -84,24 +87,26 @@ class CapacityCalculator:
         return compute_capacity(self.config, inp, site)
 
 
-def by_rack(rack: Sequence[DeviceSpec], got: Mapping[str, DeviceHistory],
-            percentiles: Iterable[float]) -> dict[str, DeviceHistory]:
+def by_rack(rack: Sequence[DeviceSpec], got: Mapping[str, DeviceHistory], p: float,
+            same: dict[bytes, array[float]] | None = None) -> dict[str, DeviceHistory]:
     """One rack's meters' histories with their hours and days summed once for each group
     capacity sums (the rack's meters, each feed's:
-    :class:`~dcmon.engine.capacity.history.Summed`) and dropped from each meter."""
+    :class:`~dcmon.engine.capacity.history.Summed`, with the 100th and ``p`` th percentiles)
+    and dropped from each meter; ``same``: day arrays shared between racks."""
     with_history = {d.id for d in rack if got[d.id].source != "none"}
     feeds: dict[str, list[str]] = {}
     for d in rack:
         if d.feed and d.id in with_history:
             feeds.setdefault(d.feed, []).append(d.id)
     groups: dict[str, list[Summed]] = {d: [] for d in with_history}
-    for ids in ([d.id for d in rack if d.id in with_history], *feeds.values()):
-        if ids:
-            group = summed({i: got[i] for i in ids}, percentiles)
+    whole = [d.id for d in rack if d.id in with_history]
+    for ids, days in ((whole, True), *((f, False) for f in feeds.values())):
+        if ids:  # a feed's days are not read: only the rack's make the forecast
+            group = summed({i: got[i] for i in ids}, p, days, same)
             for i in ids:
                 groups[i].append(group)
     return {i: h if i not in with_history else
-            DeviceHistory({}, {}, h.covered_s, h.source, tuple(groups[i]), i)
+            DeviceHistory(NO_HOURS, NO_HOURS, h.covered_s, h.source, tuple(groups[i]), i)
             for i, h in got.items()}
 
 

@@ -19,6 +19,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Protocol
 
 from dcmon.config.topology import MeterRef
@@ -35,7 +36,7 @@ class RollupSource(Protocol):
     def daily(self, key: str, start: float, end: float) -> list[tuple[float, HourBucket]]: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DeviceHistory:
     """One meter's hourly and daily peak power (W) and how much of the window it covers.
 
@@ -55,15 +56,18 @@ class DeviceHistory:
 
 
 class Daily(Mapping[float, float]):
-    """Day -> peak (W), as two arrays: a rack's 90 days as a dict were ~9 KB."""
+    """Day -> peak (W), as two arrays: a rack's 90 days as a dict were ~9 KB. Racks that have
+    the same days share one array of them (``same``: the arrays made so far, by content)."""
 
     __slots__ = ("_days", "_w")
 
-    def __init__(self, items: Iterable[tuple[float, float]]) -> None:
-        self._days, self._w = array("d"), array("d")
+    def __init__(self, items: Iterable[tuple[float, float]],
+                 same: dict[bytes, array[float]] | None = None) -> None:
+        days, self._w = array("d"), array("d")
         for day, w in items:
-            self._days.append(day)
+            days.append(day)
             self._w.append(w)
+        self._days = days if same is None else same.setdefault(days.tobytes(), days)
 
     def __getitem__(self, day: float) -> float:
         i = bisect_left(self._days, day)
@@ -81,19 +85,30 @@ class Daily(Mapping[float, float]):
         return ItemsView(self)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Summed:
     """A group of meters with history (source power or energy; a rack's, a feed's), summed
     hour by hour and day by day, reduced to what :func:`combine` returns: the hourly sums'
-    count, peak and the percentiles asked for when it was made; the daily sums."""
+    count, peak and the percentiles asked for when it was made (percentile, value); the
+    daily sums (none for a group whose days nobody reads)."""
 
-    members: frozenset[str]
+    members: tuple[str, ...]  # device ids, sorted
     hours: int
-    peak_w: float | None
-    percentiles: Mapping[float, float]
+    peak_w: float | None  # the 100th percentile
+    p: float  # the other percentile asked for, and its value
+    p_w: float | None
     covered_s: float
     daily: Daily
     flags: tuple[str, ...]
+
+    def percentile(self, p: float) -> float | None:
+        """The hourly sums' ``p`` th percentile, if it was asked for (None: it was not)."""
+        return self.peak_w if p == 100 else self.p_w if p == self.p else None
+
+
+#: What a meter whose hours are summed keeps of them, and a group's days nobody reads.
+NO_HOURS: Mapping[float, float] = MappingProxyType({})
+NO_DAYS = Daily(())
 
 
 @dataclass(frozen=True)
@@ -153,11 +168,13 @@ def _day_mean_peak(b: HourBucket) -> float:
     return b.energy_j / b.covered_s if b.covered_s > 0 else 0.0
 
 
-def summed(devices: Mapping[str, DeviceHistory], percentiles: Iterable[float]) -> Summed:
+def summed(devices: Mapping[str, DeviceHistory], p: float, days: bool = True,
+           same: dict[bytes, array[float]] | None = None) -> Summed:
     """These meters (device id -> history, all with history), summed once (see
     :class:`Summed`), in the order :func:`combine` sums them (so the sums are the same
-    floats)."""
-    members = frozenset(devices)
+    floats), with their 100th and ``p`` th percentile; ``days``: keep the daily sums (their
+    days shared through ``same``, see :class:`Daily`)."""
+    members = tuple(sorted(devices))
     hists = list(devices.values())
     hourly: dict[float, float] = defaultdict(float)
     daily: dict[float, float] = defaultdict(float)
@@ -168,9 +185,9 @@ def summed(devices: Mapping[str, DeviceHistory], percentiles: Iterable[float]) -
             daily[day] += w
     values = sorted(hourly.values())
     flags = tuple(sorted({"peak_from_energy" for d in hists if d.source == "energy"}))
-    return Summed(members, len(values), max(values) if values else None,
-                  {p: percentile(values, p) for p in percentiles} if values else {},
-                  sum(d.covered_s for d in hists), Daily(sorted(daily.items())), flags)
+    return Summed(members, len(values), max(values) if values else None, p,
+                  percentile(values, p) if values else None, sum(d.covered_s for d in hists),
+                  Daily(sorted(daily.items()), same) if days else NO_DAYS, flags)
 
 
 def _from_summed(devices: Sequence[DeviceHistory], span_s: float, percentile_p: float
@@ -180,16 +197,17 @@ def _from_summed(devices: Sequence[DeviceHistory], span_s: float, percentile_p: 
     with_history = [d for d in devices if d.source != "none"]
     if not with_history or not with_history[0].groups:
         return None
-    ids = frozenset(d.device for d in with_history)
+    ids = tuple(sorted(d.device for d in with_history))
     group = next((g for g in with_history[0].groups if g.members == ids), None)
-    if group is None or (group.hours and percentile_p not in group.percentiles):
+    value = group.percentile(percentile_p) if group is not None else None
+    if group is None or (group.hours and value is None):
         raise ValueError("capacity history is summed per group of meters (a rack, a feed): "
                          "combine() needs one group's meters and a percentile asked for")
     coverage = group.covered_s / (len(devices) * span_s) if span_s else 0.0
     if not group.hours:
         return LoadHistory(0, None, None, round(coverage, 6), group.daily, group.flags)
-    return LoadHistory(group.hours, group.peak_w, group.percentiles[percentile_p],
-                       round(coverage, 6), group.daily, group.flags)
+    return LoadHistory(group.hours, group.peak_w, value, round(coverage, 6), group.daily,
+                       group.flags)
 
 
 def combine(devices: Sequence[DeviceHistory], span_s: float, percentile_p: float
