@@ -12,7 +12,9 @@ then prints:
   an hour) and what it keeps (tracemalloc, after a collection), as ``dcmon run`` keeps it
   (summed per rack and feed) and, for comparison, meter by meter (``--meter-by-meter``: each
   meter's hours and days as dicts, as capacity kept them before);
-* the time of one capacity computation from it (every results run).
+* the time of one capacity computation from it (every results run);
+* what a day of the status page's history points keeps of the racks' power (12 points made,
+  times 24), as kept and as dicts.
 
     .venv/bin/python benchmarks/capacity_history.py [--pdus 10000] [--days 30]
         [--meter-by-meter]
@@ -44,6 +46,7 @@ from dcmon.engine.capacity.history import DAY, DeviceHistory
 from dcmon.engine.energy import HOUR
 from dcmon.engine.ingest import EnergyEngine
 from dcmon.engine.pue import narrow
+from dcmon.engine.results import HISTORY_POINTS, Results, history_point
 from dcmon.engine.snapshot import Snapshot
 from dcmon.engine.store import Store
 
@@ -85,6 +88,20 @@ def kept_bytes(make: Any) -> tuple[Any, int, float]:
     return got, size, took
 
 
+def status_points(res: Results) -> None:
+    """What a day of the status page's history points (one per 5 minutes) keeps of the
+    racks' power: as ``dcmon run`` keeps them, and as dicts of (site, rack) -> kW."""
+    first = history_point(res)
+    _, size, _ = kept_bytes(lambda: [history_point(res, first).racks for _ in range(12)])
+    racks = dict(first.racks)
+    _, dicts, _ = kept_bytes(lambda: [{(s, r): None if v is None else v * 1.0
+                                       for (s, r), v in racks.items()}
+                                      for _ in range(12)])
+    n = HISTORY_POINTS / 12
+    print(f"status page, {len(racks)} racks, a day of points ({HISTORY_POINTS}): "
+          f"{size * n / 2**20:.1f} MiB as kept, {dicts * n / 2**20:.1f} MiB as dicts")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pdus", type=int, default=10_000)
@@ -123,8 +140,9 @@ def main() -> None:
               f"keeps {size / 2**20:.1f} MiB ({size / max(len(hist), 1) / 1024:.2f} KiB a "
               f"meter); {hours} rack-hours")
         t = time.perf_counter()
-        calc.compute(now, snap.readings())
+        cap = calc.compute(now, snap.readings())
         print(f"one capacity computation from it: {time.perf_counter() - t:.2f} s")
+        status_points(Results(computed=now, capacity=cap))
         if args.meter_by_meter:
             plain = calculator.by_rack
             calculator.by_rack = lambda rack, got, p, same: dict(got)  # type: ignore[assignment]
