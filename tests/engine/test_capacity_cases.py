@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -67,18 +69,11 @@ def _all_rows(shape: Any) -> tuple[int, ...]:
     return tuple(range(len(shape)))
 
 
-@pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir() if p.is_dir()))
-def test_capacity_from_some_readings_is_capacity_from_all(case: str, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch
-                                                          ) -> None:
-    """Capacity makes only the readings its figures use (``pdu_rows``, ``watts_rows``,
-    ``meter_rows``), from the snapshot's packed view or a replay's readings; the figures are
-    those it computes when every reading is made."""
+@contextmanager
+def _case_engine(case: str, tmp_path: Path) -> Iterator[tuple[Any, Any, list[Any]]]:
+    """The case's inventory, an energy engine that has booked its readings, the readings."""
     from dcmon.app.replay import counter_specs, parse_lines
-    from dcmon.engine.capacity import compute, rack
-    from dcmon.engine.capacity.calculator import CapacityCalculator, latest_readings
     from dcmon.engine.ingest import EnergyEngine
-    from dcmon.engine.packed import Packed, Packer, ReadingsView
     from dcmon.engine.store import Store
 
     folder = CASES / case
@@ -91,6 +86,23 @@ def test_capacity_from_some_readings_is_capacity_from_all(case: str, tmp_path: P
         engine = EnergyEngine(cfg, store)
         engine.ingest(readings)
         engine.flush()
+        yield cfg, engine, readings
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir() if p.is_dir()))
+def test_capacity_from_some_readings_is_capacity_from_all(case: str, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """Capacity makes only the readings its figures use (``pdu_rows``, ``watts_rows``,
+    ``meter_rows``), from the snapshot's packed view or a replay's readings; the figures are
+    those it computes when every reading is made."""
+    from dcmon.engine.capacity import compute, rack
+    from dcmon.engine.capacity.calculator import CapacityCalculator, latest_readings
+    from dcmon.engine.packed import Packed, Packer, ReadingsView
+
+    with _case_engine(case, tmp_path) as (cfg, engine, readings):
         latest = latest_readings(readings)
         packer = Packer()  # dcmon run keeps no Source, so the snapshot packs every device
         packed = {d: packer.pack(tuple(dataclasses.replace(r, source=None) for r in rs))
@@ -104,8 +116,6 @@ def test_capacity_from_some_readings_is_capacity_from_all(case: str, tmp_path: P
             monkeypatch.setattr(rack, name, _all_rows)
         monkeypatch.setattr(compute, "watts_rows", _all_rows)
         assert some == [calc.compute(at, latest).as_dict()] * 2
-    finally:
-        store.close()
 
 
 @pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir() if p.is_dir()))
@@ -113,31 +123,19 @@ def test_history_summed_per_group_is_history_meter_by_meter(case: str, tmp_path:
     """``dcmon run`` keeps each rack's and each feed's hours and days summed, not every
     meter's every hour; capacity from those sums is exactly capacity from every meter's
     history (each case, summed and not), and no meter with history keeps its hours."""
-    from dcmon.app.replay import counter_specs, parse_lines
     from dcmon.engine.capacity.calculator import CapacityCalculator, latest_readings
     from dcmon.engine.capacity.compute import compute_capacity
     from dcmon.engine.capacity.history import device_history
     from dcmon.engine.capacity.rack import CapacityInputs
-    from dcmon.engine.ingest import EnergyEngine
-    from dcmon.engine.store import Store
 
-    folder = CASES / case
-    cfg = load_config(folder / "config.yaml")
-    lines = (folder / "readings.jsonl").read_text().splitlines()
-    readings = sorted(parse_lines(lines, str(folder), counter_specs(cfg, ProfileRegistry.load())),
-                      key=lambda r: r.ts)
-    store = Store(tmp_path / "state.sqlite")
-    try:
-        engine = EnergyEngine(cfg, store)
-        engine.ingest(readings)
-        engine.flush()
+    with _case_engine(case, tmp_path) as (cfg, engine, readings):
         calc = CapacityCalculator(cfg, engine)
         at = max(r.ts for r in readings)
         latest = latest_readings(readings)
         kept = calc.history(at)
         start, end, d0, d1 = calc.window(at)
         raw = {d.id: device_history([s for s in engine.series.values() if s.device == d.id],
-                                    store, d.id, start, end, d0, d1)
+                                    engine.store, d.id, start, end, d0, d1)
                for d in cfg.devices if d.rack}
         assert kept.keys() == raw.keys()
         with_hours = [d for d, h in raw.items() if h.hourly]
@@ -147,5 +145,3 @@ def test_history_summed_per_group_is_history_meter_by_meter(case: str, tmp_path:
                   "max_age": {d.id: d.interval * stale for d in cfg.devices}}
         from_raw = compute_capacity(cfg, CapacityInputs(history=raw, **inputs))
         assert calc.compute(at, latest).as_dict() == from_raw.as_dict()
-    finally:
-        store.close()

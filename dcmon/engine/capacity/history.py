@@ -168,6 +168,20 @@ def _day_mean_peak(b: HourBucket) -> float:
     return b.energy_j / b.covered_s if b.covered_s > 0 else 0.0
 
 
+def _sums(devices: Sequence[DeviceHistory]
+          ) -> tuple[dict[float, float], dict[float, float], tuple[str, ...]]:
+    """The meters' hourly and daily peaks summed, in their order, and the flags they bring."""
+    hourly: dict[float, float] = defaultdict(float)
+    daily: dict[float, float] = defaultdict(float)
+    for d in devices:
+        for h, w in d.hourly.items():
+            hourly[h] += w
+        for day, w in d.daily.items():
+            daily[day] += w
+    flags = tuple(sorted({"peak_from_energy" for d in devices if d.source == "energy"}))
+    return dict(hourly), dict(daily), flags
+
+
 def summed(devices: Mapping[str, DeviceHistory], p: float, days: bool = True,
            same: dict[bytes, array[float]] | None = None) -> Summed:
     """These meters (device id -> history, all with history), summed once (see
@@ -176,15 +190,8 @@ def summed(devices: Mapping[str, DeviceHistory], p: float, days: bool = True,
     days shared through ``same``, see :class:`Daily`)."""
     members = tuple(sorted(devices))
     hists = list(devices.values())
-    hourly: dict[float, float] = defaultdict(float)
-    daily: dict[float, float] = defaultdict(float)
-    for d in hists:
-        for h, w in d.hourly.items():
-            hourly[h] += w
-        for day, w in d.daily.items():
-            daily[day] += w
+    hourly, daily, flags = _sums(hists)
     values = sorted(hourly.values())
-    flags = tuple(sorted({"peak_from_energy" for d in hists if d.source == "energy"}))
     return Summed(members, len(values), max(values) if values else None, p,
                   percentile(values, p) if values else None, sum(d.covered_s for d in hists),
                   Daily(sorted(daily.items()), same) if days else NO_DAYS, flags)
@@ -218,15 +225,8 @@ def combine(devices: Sequence[DeviceHistory], span_s: float, percentile_p: float
     fast = _from_summed(devices, span_s, percentile_p)
     if fast is not None:
         return fast
-    hourly: dict[float, float] = defaultdict(float)
-    daily: dict[float, float] = defaultdict(float)
-    for d in devices:
-        for h, w in d.hourly.items():
-            hourly[h] += w
-        for day, w in d.daily.items():
-            daily[day] += w
+    hourly, daily, flags = _sums(devices)
     coverage = (sum(d.covered_s for d in devices) / (len(devices) * span_s)) if span_s else 0.0
-    flags = tuple(sorted({"peak_from_energy" for d in devices if d.source == "energy"}))
     values = list(hourly.values())
     if not values:
         return LoadHistory(0, None, None, round(coverage, 6), dict(daily), flags)
