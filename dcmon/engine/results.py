@@ -355,10 +355,13 @@ class ResultsHub:
             pue = tuple(self.calc.results(now, settle=self.calc.settle_s()))
             energy = tuple(self._lifetime(sid) for sid, _ in self.calc.sites())
             meters = MeterTotals(self.engine.lifetime_rows())
-            capacity = self.capacity_calc.compute(now, self.snapshot.readings())
             carbon, water = self.carbon_calc.results(now, settle=self.calc.settle_s(), pue=pue)
-        # Outside the lock: a day's first run reads a year of buckets, and the writer thread
-        # and reloads must not wait for it (the store has a lock of its own).
+            capacity_calc, series = self.capacity_calc, list(self.engine.series.values())
+        # Outside the lock: capacity reads the readings, the series taken above and the store
+        # (seconds for a city, paced), a day's first retrofit run reads a year of buckets, and
+        # the writer thread (booking polls) and reloads must not wait for them (the store has
+        # a lock of its own).
+        capacity = capacity_calc.compute(now, self.snapshot.readings(), series=series)
         retrofits = self._retrofits.reports(config, self.engine, now, self.grid_factor,
                                             self.temperatures)
         inst = tuple(instantaneous(config, self.snapshot.readings()))

@@ -49,14 +49,20 @@ class CapacityCalculator:
         day_end = now - now % DAY
         return end - s.history_days * DAY, end, day_end - s.forecast_days * DAY, day_end
 
-    def history(self, now: float) -> dict[str, DeviceHistory]:
+    def history(self, now: float, series: Sequence[Series] | None = None
+                ) -> dict[str, DeviceHistory]:
+        """Every rack meter's history; ``series``: the engine's series as taken under the
+        engine's lock (the results job computes capacity outside it, while polls are booked
+        and may add series), by default read here."""
         start, end, d0, d1 = self.window(now)
-        key = (end, d1, len(self.engine.series))
+        if series is None:
+            series = list(self.engine.series.values())
+        key = (end, d1, len(series))
         with self._lock:
             if key != self._key:
                 # Grouped once: choosing each meter's series must not scan every series.
                 by_device: dict[str, list[Series]] = defaultdict(list)
-                for s in self.engine.series.values():
+                for s in series:
                     by_device[s.device].append(s)
                 p = float(self.config.model.capacity.percentile)
                 same: dict[bytes, array[float]] = {}
@@ -78,10 +84,11 @@ class CapacityCalculator:
         return list(racks.values())
 
     def compute(self, now: float, readings: Mapping[str, Sequence[Reading]],
-                site: str | None = None) -> CityCapacity:
+                site: str | None = None, series: Sequence[Series] | None = None
+                ) -> CityCapacity:
         start, end, _, _ = self.window(now)
         stale = self.config.model.capacity.stale_after_intervals
-        inp = CapacityInputs(readings=readings, history=self.history(now), now=now,
+        inp = CapacityInputs(readings=readings, history=self.history(now, series), now=now,
                              span_s=end - start,
                              max_age={d.id: d.interval * stale for d in self.config.devices})
         return compute_capacity(self.config, inp, site)
