@@ -3,9 +3,9 @@
 ``dcmon run`` polls on one asyncio loop, which holds the interpreter only briefly but needs it
 hundreds of times a second (every datagram). The results job (capacity, PUE, the results'
 /metrics text, the live readings file) is seconds of pure Python once a minute for a city.
-While it ran beside a /metrics scrape, the loop got the interpreter only a third of the time,
-polls took longer, the concurrency slots filled and polls started late (docs/performance.md,
-"A city").
+While it ran beside a /metrics scrape, three threads wanted the interpreter at once, polls
+took longer, the concurrency slots filled and polls started late (docs/performance.md, "A
+city", fifth pass).
 
 So a thread that runs paced work (:func:`paced`) rests ``REST_S`` after each ``WORK_S`` of
 work: :func:`pace` is called between small steps (a rack, a block of meters, a metric family)

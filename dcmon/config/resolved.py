@@ -271,6 +271,10 @@ class Config:
         once they are resolved)."""
         return self._by_rack.get((site, room, rack), [])
 
+    def racks(self) -> list[list[DeviceSpec]]:
+        """The devices of every rack, rack by rack, racks and devices in inventory order."""
+        return list(self._by_rack.values())
+
     @cached_property
     def _by_rack(self) -> dict[tuple[str, str, str], list[DeviceSpec]]:
         out: dict[tuple[str, str, str], list[DeviceSpec]] = {}

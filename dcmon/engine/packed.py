@@ -71,12 +71,16 @@ class Packed:
 Rows = Callable[[Sequence[Proto]], tuple[int, ...]]
 
 
+#: The levels ``pue.narrow`` takes for a whole meter when none of its readings is rack power.
+METER_LEVELS = ("total", "device")
+
+
 def meter_rows(shape: Sequence[Proto]) -> tuple[int, ...]:
     """The readings that can matter to the power of a meter as PUE chooses it
     (``pue.select_readings``): powers in watts, and the readings that decide which level
     counts (rack power, and a meter's ``total`` or ``device`` level)."""
     return tuple(i for i, (m, u, _, _, lv, rp, *_rest) in enumerate(shape)
-                 if (m == "power" and u == "W") or rp or lv in ("total", "device"))
+                 if (m == "power" and u == "W") or rp or lv in METER_LEVELS)
 
 
 #: (rule, shape id) -> (the shape, its rows): shapes are interned, so a rule runs once per

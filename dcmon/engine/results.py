@@ -172,7 +172,8 @@ class SitePoint:
 
 class RackPowers(Mapping[tuple[str, str], float | None]):
     """Rack power now (kW) per (site, rack) at one history point, kept small: a day of points
-    for a city's 5,000 racks as dicts of tuples and floats was ~550 KB a point, 160 MB a day.
+    for a city's 5,000 racks as dicts of tuples and floats was 150 MiB, as this 5.7 MiB
+    (``benchmarks/capacity_history.py``).
 
     The keys (and their index) are shared by every point of the same set of racks, and the
     values are one 32-bit float each (NaN: unmetered or stale): 20 KB a point. A chart reads

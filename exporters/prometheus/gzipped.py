@@ -84,14 +84,6 @@ def pack_piece(text: bytes) -> bytes:
                      struct.pack("<II", zlib.crc32(text), len(text) & 0xFFFFFFFF)))
 
 
-
-
-
-
-
-
-
-
 def inflate_run(run: list[bytes]) -> bytes:
     """Packed pieces' deflate data (each without its ``PACKED_HEAD`` and ``PACKED_TAIL``
     bytes), one after the other, as one stream."""

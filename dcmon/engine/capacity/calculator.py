@@ -67,21 +67,13 @@ class CapacityCalculator:
                 p = float(self.config.model.capacity.percentile)
                 same: dict[bytes, array[float]] = {}
                 self._history = {}
-                for rack in self._racks():
+                for rack in self.config.racks():
                     got = {d.id: device_history(by_device.get(d.id, []), self.engine.store,
                                                 d.id, start, end, d0, d1) for d in rack}
                     self._history.update(by_rack(rack, got, p, same))
                     pace()  # a rack is a small step of the results job (dcmon.pace)
                 self._key = key
             return self._history
-
-    def _racks(self) -> list[list[DeviceSpec]]:
-        """The devices in racks, rack by rack, in inventory order."""
-        racks: dict[tuple[str, str, str], list[DeviceSpec]] = {}
-        for d in self.config.devices:
-            if d.rack:
-                racks.setdefault((d.site, d.room, d.rack), []).append(d)
-        return list(racks.values())
 
     def compute(self, now: float, readings: Mapping[str, Sequence[Reading]],
                 site: str | None = None, series: Sequence[Series] | None = None

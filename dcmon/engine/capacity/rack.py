@@ -22,7 +22,7 @@ from dcmon.engine.capacity.model import (
     Quality,
     RackCapacity,
 )
-from dcmon.engine.packed import Proto, ReadingsView, Rows, meter_rows, view_of
+from dcmon.engine.packed import METER_LEVELS, Proto, ReadingsView, Rows, meter_rows, view_of
 from dcmon.engine.pue import select_readings
 from dcmon.model import Reading
 from dcmon.pace import pace
@@ -30,8 +30,6 @@ from dcmon.pace import pace
 _EPS = 1e-9
 #: Levels tried for a feed's current, most specific to the breaker first.
 _CURRENT_LEVELS = ("phase", "inlet", "total", "device", "unit", "")
-#: The levels ``pue.narrow`` takes for a whole meter when no reading is rack power.
-_METER_LEVELS = ("total", "device")
 
 
 @dataclass(frozen=True)
@@ -85,16 +83,16 @@ def pdu_rows(shape: Sequence[Proto]) -> tuple[int, ...]:
     power's level, else the ``total`` and ``device`` levels, else every power), the readings
     that make that choice, and the currents at the levels :func:`_current_a` tries."""
     rp_level: str | None = next((p[4] for p in shape if p[5]), None)
-    totals = any(p[4] in _METER_LEVELS for p in shape)
+    totals = any(p[4] in METER_LEVELS for p in shape)
     rp_levels = {p[4] for p in shape if p[5]}
 
     def counts(lv: str) -> bool:
         if rp_level is not None:
             return lv == rp_level
-        return lv in _METER_LEVELS if totals else True
+        return lv in METER_LEVELS if totals else True
 
     return tuple(i for i, (m, u, _, _, lv, rp, *_rest) in enumerate(shape)
-                 if rp or lv in _METER_LEVELS or (m == "power" and u == "W" and counts(lv))
+                 if rp or lv in METER_LEVELS or (m == "power" and u == "W" and counts(lv))
                  or (m == "current" and u == "A" and (lv in _CURRENT_LEVELS or lv in rp_levels)))
 
 
