@@ -146,10 +146,16 @@ class _Columns:
 
 
 def _keep(where: Where, table: Mapping[str, VarBind], row: _Row) -> bool:
-    vb = table.get(_instance(row, where.index_labels))
+    return _passes(where, table.get(_instance(row, where.index_labels)))
+
+
+def _passes(where: Where, vb: VarBind | None) -> bool:
+    """Whether a ``where`` keeps what ``vb`` (its column's cell, or its scalar) says."""
+    if vb is None or vb.is_exception:
+        return where.negate or where.keep_absent
     if where.texts:
-        return (vb is not None and text(vb) in where.texts) != where.negate
-    n = numeric(vb) if vb is not None else None
+        return (text(vb) in where.texts) != where.negate
+    n = numeric(vb)
     if n is None:
         return where.negate
     return (n in where.values) != where.negate
@@ -208,8 +214,11 @@ class SnmpCollector:
                     scalars[oid] = None
             else:
                 for oid in (m.oid, *extra, *(lk.oid for lk in m.lookups),
-                            *(w.oid for w in m.wheres)):
+                            *(w.oid for w in m.wheres if not w.scalar)):
                     columns[oid] = None
+                for w in m.wheres:
+                    if w.scalar:
+                        scalars[w.oid] = None
                 if m.digits:
                     columns[m.digits.oid] = None
         return list(scalars), list(columns)
@@ -224,7 +233,10 @@ class SnmpCollector:
         if m.index is None or (m.setting is not None and m.setting.index_labels is None
                                and not scalars_done):
             return scalars_done
-        needed = [m.oid, *(lk.oid for lk in m.lookups), *(w.oid for w in m.wheres)]
+        if any(w.scalar for w in m.wheres) and not scalars_done:
+            return False
+        needed = [m.oid, *(lk.oid for lk in m.lookups),
+                  *(w.oid for w in m.wheres if not w.scalar)]
         if m.setting is not None and m.setting.index_labels is not None:
             needed.append(m.setting.oid)
         if m.reset_time_oid:
@@ -363,7 +375,9 @@ class SnmpCollector:
                 ts: float, errors: list[PollError]) -> list[Reading]:
         assert m.index is not None
         lookups = [(lk, columns.texts(lk.oid)) for lk in m.lookups]
-        wheres = [(w, columns.rows(w.oid)) for w in m.wheres]
+        if not all(_passes(w, got.get(w.oid)) for w in m.wheres if w.scalar):
+            return []
+        wheres = [(w, columns.rows(w.oid)) for w in m.wheres if not w.scalar]
         digits = columns.rows(m.digits.oid) if m.digits else None
         markers = columns.rows(m.reset_time_oid) if m.reset_time_oid else None
         rows = columns.rows(m.oid)

@@ -53,6 +53,12 @@ class Where:
     negate: bool = False
     #: Compare the column's text instead of its number (Rittal CMC III unit column "V").
     texts: frozenset[str] = frozenset()
+    #: ``oid`` is a scalar instance, fetched with the GET, that keeps or drops every row of the
+    #: table at once (APC rPDU: outlet loads only where rPDUOutletDevMonitoredOutlets is not 0).
+    scalar: bool = False
+    #: Keep the row when the column has no cell for it (an agent or firmware without the
+    #: column); otherwise only ``negate`` keeps such rows.
+    keep_absent: bool = False
 
 
 @dataclass(frozen=True, slots=True)

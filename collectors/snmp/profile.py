@@ -90,6 +90,10 @@ class WhereIn(Strict):
     #: Keep the row when the column's text is one of these (or none of them).
     text_equals: list[str] | None = None
     text_not_equals: list[str] | None = None
+    #: The oid is a scalar instance (GET once a poll) deciding for every row of the table.
+    scalar: bool = False
+    #: Keep a row whose cell in this column is absent (firmware without the column).
+    keep_absent: bool = False
 
     _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
 
@@ -100,6 +104,8 @@ class WhereIn(Strict):
         if len(given) != 1:
             raise ValueError("give exactly one of 'equals', 'not_equals', 'text_equals' or "
                              "'text_not_equals'")
+        if self.scalar and self.index is not None:
+            raise ValueError("a scalar 'where' has no 'index'")
         return self
 
 
@@ -247,10 +253,11 @@ def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None
         for i, lk in enumerate(m.lookups)
     )
     wheres = tuple(
-        Where(oid=w.oid, index_labels=ref(w.index, f"{key}.where.{i}.index"),
+        Where(oid=w.oid, index_labels=() if w.scalar else ref(w.index, f"{key}.where.{i}.index"),
               values=frozenset(w.equals if w.equals is not None else w.not_equals or ()),
               negate=w.not_equals is not None or w.text_not_equals is not None,
-              texts=frozenset(w.text_equals or w.text_not_equals or ()))
+              texts=frozenset(w.text_equals or w.text_not_equals or ()), scalar=w.scalar,
+              keep_absent=w.keep_absent)
         for i, w in enumerate(m.where)
     )
     fallback = (Fallback(m.fallback.oid, m.fallback.scale, m.fallback.offset)
@@ -420,12 +427,25 @@ def _describe_metric(m: SnmpMetric) -> Mapping[str, Any]:
     if m.rack_power:
         out["rack_power"] = True
     if m.wheres:
-        out["where"] = [{"oid": w.oid, ("not_equals" if w.negate else "equals"): sorted(w.values)}
-                        for w in m.wheres]
+        out["where"] = [_where_out(w) for w in m.wheres]
     if m.fallback:
         out["fallback"] = {"oid": m.fallback.oid, "scale": m.fallback.scale}
     if m.optional:
         out["optional"] = True
     if m.transform != "number":
         out["transform"] = m.transform
+    return out
+
+
+def _where_out(w: Where) -> dict[str, Any]:
+    """A ``where`` as ``profiles show`` prints it: the keys a profile would write."""
+    if w.texts:
+        out: dict[str, Any] = {"oid": w.oid, ("text_not_equals" if w.negate else "text_equals"):
+                               sorted(w.texts)}
+    else:
+        out = {"oid": w.oid, ("not_equals" if w.negate else "equals"): sorted(w.values)}
+    if w.scalar:
+        out["scalar"] = True
+    if w.keep_absent:
+        out["keep_absent"] = True
     return out
