@@ -15,7 +15,6 @@ import pytest
 
 from dcmon.collectors.registry import ProfileRegistry
 from dcmon.collectors.snmp.api import SnmpTarget
-from dcmon.collectors.snmp.collector import SnmpCollector
 from dcmon.collectors.snmp.complete import complete
 from dcmon.collectors.snmp.detect import detect
 from dcmon.collectors.snmp.device import SnmpDevices
@@ -24,6 +23,7 @@ from dcmon.collectors.snmp.model import CompiledProfile
 from dcmon.config.loader import parse_config
 from dcmon.model import PollResult, Reading, Source
 from dcmon.sim.agent import OidStore, SnmpAgent
+from tests.support.agent_poll import poll_agent
 from tests.support.device_cases import case_values, inventory
 
 REG = ProfileRegistry.load()
@@ -175,20 +175,9 @@ def test_a_refused_object_costs_only_itself() -> None:
     values["1.3.6.1.4.1.3808.1.1.1.4.2.5.0"] = ("Gauge32", broken)   # upsAdvanceOutputPower
     values["1.3.6.1.2.1.33.1.3.3.1.4.1"] = ("Integer32", broken)      # upsInputCurrent.1
 
-    async def go() -> PollResult:
-        agent = SnmpAgent({"c": OidStore(values)})
-        port = await agent.start(0)
-        client = LeanSnmpClient()
-        profile = REG.get("cyberpower_ups")
-        assert isinstance(profile, CompiledProfile)
-        try:
-            return await SnmpCollector(client).poll(
-                "d", SnmpTarget("127.0.0.1", port, community="c", timeout=1), profile)
-        finally:
-            await client.close()
-            await agent.stop()
-
-    res = asyncio.run(go())
+    profile = REG.get("cyberpower_ups")
+    assert isinstance(profile, CompiledProfile)
+    res = poll_agent(values, profile)
     assert res.ok
     got = _readings(res)
     assert len(got) == 15 and ("power", "point=output") not in got

@@ -3,18 +3,14 @@ the value's own row. Polled from dcmon's own agent on 127.0.0.1 through the real
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 
-from dcmon.collectors.snmp.api import SnmpTarget
-from dcmon.collectors.snmp.collector import SnmpCollector
-from dcmon.collectors.snmp.lean import LeanSnmpClient
 from dcmon.collectors.snmp.profile import compile_snmp_profile, describe_snmp
 from dcmon.errors import ConfigError
 from dcmon.model import PollResult
-from dcmon.sim.agent import OidStore, SnmpAgent
+from tests.support.agent_poll import poll_agent
 
 B = "1.3.6.1.4.1.99999.1"  # an invented test enterprise
 UNITS, TEMP, ROW_UNIT = f"{B}.1.0", f"{B}.2.1.2", f"{B}.2.1.3"
@@ -28,17 +24,7 @@ def _profile(**setting: Any) -> Any:
 
 
 def _poll(values: dict[str, tuple[str, Any]], profile: Any) -> PollResult:
-    async def go() -> PollResult:
-        agent = SnmpAgent({"c": OidStore(values)})
-        port = await agent.start(0)
-        client = LeanSnmpClient()
-        try:
-            return await SnmpCollector(client).poll(
-                "d", SnmpTarget("127.0.0.1", port, community="c", timeout=1), profile)
-        finally:
-            await client.close()
-            await agent.stop()
-    return asyncio.run(go())
+    return poll_agent(values, profile)
 
 
 def _temps(units: int) -> dict[str, tuple[str, Any]]:

@@ -4,18 +4,14 @@ own agent on 127.0.0.1 through the real collector."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 
-from dcmon.collectors.snmp.api import SnmpTarget
-from dcmon.collectors.snmp.collector import SnmpCollector
-from dcmon.collectors.snmp.lean import LeanSnmpClient
 from dcmon.collectors.snmp.profile import compile_snmp_profile, describe_snmp
 from dcmon.errors import ConfigError
 from dcmon.model import PollResult
-from dcmon.sim.agent import OidStore, SnmpAgent
+from tests.support.agent_poll import poll_agent
 
 B = "1.3.6.1.4.1.99999.2"  # an invented test enterprise
 COUNT, LOAD, AVAIL = f"{B}.1.0", f"{B}.2.1.2", f"{B}.2.1.3"
@@ -26,20 +22,6 @@ def _profile(*where: dict[str, Any]) -> Any:
     return compile_snmp_profile({"profile": "t", "mib": "TEST-MIB", "metrics": [
         {"name": "current", "oid": LOAD, "unit": "A", "scale": 0.1,
          "index": [{"label": "outlet"}], "where": list(where)}]}, "t.yaml")
-
-
-def _poll(values: dict[str, tuple[str, Any]], profile: Any) -> PollResult:
-    async def go() -> PollResult:
-        agent = SnmpAgent({"c": OidStore(values)})
-        port = await agent.start(0)
-        client = LeanSnmpClient()
-        try:
-            return await SnmpCollector(client).poll(
-                "d", SnmpTarget("127.0.0.1", port, community="c", timeout=1), profile)
-        finally:
-            await client.close()
-            await agent.stop()
-    return asyncio.run(go())
 
 
 def _outlets(res: PollResult) -> dict[str, float]:
@@ -56,13 +38,13 @@ def test_a_scalar_where_decides_for_the_whole_table(count: int | None,
     values = dict(ROWS)
     if count is not None:
         values[COUNT] = ("Integer32", count)
-    res = _poll(values, _profile({"oid": COUNT, "scalar": True, "not_equals": [0]}))
+    res = poll_agent(values, _profile({"oid": COUNT, "scalar": True, "not_equals": [0]}))
     assert _outlets(res) == pytest.approx(want)
     assert res.errors == ()
 
 
 def test_a_scalar_where_with_equals_drops_the_table_when_the_scalar_is_missing() -> None:
-    res = _poll(dict(ROWS), _profile({"oid": COUNT, "scalar": True, "equals": [1]}))
+    res = poll_agent(dict(ROWS), _profile({"oid": COUNT, "scalar": True, "equals": [1]}))
     assert _outlets(res) == {}
 
 
@@ -74,7 +56,7 @@ def test_keep_absent_keeps_rows_the_column_has_no_cell_for(keep_absent: bool,
     # answers something the MIB does not list (a shifted serial number) is never read.
     values = {**ROWS, f"{LOAD}.3": ("Gauge32", 199), f"{AVAIL}.1": ("Integer32", 1),
               f"{AVAIL}.3": ("OctetString", b"\x00\xa7\x5c")}
-    res = _poll(values, _profile({"oid": AVAIL, "equals": [1, 2], "keep_absent": keep_absent}))
+    res = poll_agent(values, _profile({"oid": AVAIL, "equals": [1, 2], "keep_absent": keep_absent}))
     assert _outlets(res) == pytest.approx(want)
 
 
