@@ -155,10 +155,22 @@ def _passes(where: Where, vb: VarBind | None) -> bool:
         return where.negate or where.keep_absent
     if where.texts:
         return (text(vb) in where.texts) != where.negate
-    n = numeric(vb)
+    n = _whole_number(vb)
     if n is None:
         return where.negate
     return (n in where.values) != where.negate
+
+
+def _whole_number(vb: VarBind) -> float | None:
+    """The number a status cell holds: an integer, or a text that is a number and nothing else
+    (a firmware that shifts its columns puts serial numbers and names where a status belongs;
+    the first digits found in those are no status)."""
+    if isinstance(vb.value, bytes):
+        try:
+            return float(vb.value.strip())
+        except ValueError:
+            return None
+    return numeric(vb)
 
 
 def _marker(vb: VarBind | None) -> str | None:

@@ -48,14 +48,16 @@ def test_a_scalar_where_with_equals_drops_the_table_when_the_scalar_is_missing()
     assert _outlets(res) == {}
 
 
-@pytest.mark.parametrize(("keep_absent", "want"), [(False, {"1": 1.2}),
-                                                   (True, {"1": 1.2, "2": 0.0})])
+@pytest.mark.parametrize(("keep_absent", "want"), [(False, {"1": 1.2, "4": 0.5}),
+                                                   (True, {"1": 1.2, "2": 0.0, "4": 0.5})])
 def test_keep_absent_keeps_rows_the_column_has_no_cell_for(keep_absent: bool,
                                                            want: dict[str, float]) -> None:
-    # Row 1 says available (1); row 2 has no cell in the availability column; a row 3 that
-    # answers something the MIB does not list (a shifted serial number) is never read.
-    values = {**ROWS, f"{LOAD}.3": ("Gauge32", 199), f"{AVAIL}.1": ("Integer32", 1),
-              f"{AVAIL}.3": ("OctetString", b"\x00\xa7\x5c")}
+    # Row 1 says available (1); row 2 has no cell in the availability column; row 4 says it as
+    # the text "2". Row 3 answers a serial number where the status belongs (a firmware that
+    # shifts its columns): digits inside it are no status, so it is never read.
+    values = {**ROWS, f"{LOAD}.3": ("Gauge32", 199), f"{LOAD}.4": ("Gauge32", 5),
+              f"{AVAIL}.1": ("Integer32", 1), f"{AVAIL}.3": ("OctetString", b"1K20\x00\xa7"),
+              f"{AVAIL}.4": ("OctetString", b"2")}
     res = poll_agent(values, _profile({"oid": AVAIL, "equals": [1, 2], "keep_absent": keep_absent}))
     assert _outlets(res) == pytest.approx(want)
 
