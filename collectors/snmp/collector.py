@@ -69,10 +69,15 @@ def parse_index(suffix: tuple[int, ...], parts: Sequence[IndexPart]) -> _Row | N
             sub = suffix[pos : pos + 1 + n]
             pos += 1 + n
             shown = "".join(chr(c) for c in sub[1:] if 32 <= c < 127)
-        else:  # fixed_string: the rest of the suffix
+        else:  # fixed_string or oid: the rest of the suffix
             sub = suffix[pos:]
             pos = len(suffix)
-            shown = "".join(chr(c) for c in sub if 32 <= c < 127)
+            if part.type == "oid":  # an IMPLIED OBJECT IDENTIFIER, shown dotted
+                if not sub:
+                    return None
+                shown = ".".join(str(x) for x in sub)
+            else:
+                shown = "".join(chr(c) for c in sub if 32 <= c < 127)
         raw[part.label or ""] = ".".join(str(x) for x in sub)
         if part.match is None and part.label:
             labels[part.label] = shown

@@ -19,7 +19,8 @@ class IndexPart:
     """One component of a table index: becomes a label, or must equal a fixed value."""
 
     label: str | None = None
-    #: "int" = one sub-identifier; "string" = length-prefixed ASCII; "fixed_string" = the rest.
+    #: "int" = one sub-identifier; "string" = length-prefixed ASCII; "fixed_string" = the rest
+    #: as ASCII; "oid" = the rest as a dotted OID (an IMPLIED OBJECT IDENTIFIER index).
     type: str = "int"
     #: When set, the row is used only if this component equals it (e.g. Raritan sensor type 5).
     match: int | None = None

@@ -57,7 +57,7 @@ Oid = Annotated[str, Field(min_length=3)]
 
 class IndexPartIn(Strict):
     label: str
-    type: Literal["int", "string", "fixed_string"] = "int"
+    type: Literal["int", "string", "fixed_string", "oid"] = "int"
     match: int | None = None
     values: dict[int, str] = Field(default_factory=dict)
 
@@ -234,9 +234,9 @@ def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None
             parts.append(IndexPart(label=p.label, type=p.type, match=p.match,
                                    values=dict(p.values)))
         index = tuple(parts)
-        if any(p.type == "fixed_string" for p in parts[:-1]):
+        if any(p.type in ("fixed_string", "oid") for p in parts[:-1]):
             problems.append(Problem(file, f"{key}.index",
-                                    "a fixed_string index part can only be the last one"))
+                                    "a fixed_string or oid index part can only be the last one"))
 
     def ref(refs: list[str] | None, where: str) -> tuple[str, ...]:
         if refs is None:
