@@ -178,6 +178,10 @@ def _whole_number(vb: VarBind) -> float | None:
     return numeric(vb)
 
 
+def _absent(vb: VarBind | None) -> bool:
+    return vb is None or vb.is_exception
+
+
 def _marker(vb: VarBind | None) -> str | None:
     if vb is None or vb.is_exception:
         return None
@@ -368,22 +372,29 @@ class SnmpCollector:
     def _scalar(self, device: str, m: SnmpMetric, got: Mapping[str, VarBind], ts: float,
                 errors: list[PollError]) -> list[Reading]:
         marker = _marker(got.get(m.reset_time_oid) if m.reset_time_oid else None)
+        vb = got.get(m.oid)
+        fb = got.get(m.fallback.oid) if m.fallback is not None else None
+        if _absent(vb) and _absent(fb):
+            # Nothing to read: an optional object the agent lacks is normal, whatever its
+            # unit setting says (a missing setting is then no error either).
+            if not m.optional:
+                errors.append(PollError("no_such_object",
+                                        f"{m.name}: {vb.tag if vb else 'missing'}", m.oid))
+            return []
         case: SettingCase | None = None
         if m.setting is not None:
             case, why = setting_case(m.setting, got.get(m.setting.oid))
             if case is None:
                 errors.append(PollError("unknown_setting", f"{m.name}: {why}", m.oid))
                 return []
-        vb = got.get(m.oid)
         r = None
         if vb is not None and not vb.is_exception:
             r = self._reading(device, m, vb, dict(m.labels), 1.0, ts, errors, marker, case=case)
-        if r is None and m.fallback is not None:
-            fb = got.get(m.fallback.oid)
-            if fb is not None and not fb.is_exception:
-                r = self._reading(device, m, fb, dict(m.labels), 1.0, ts, errors, marker,
-                                  scale=m.fallback.scale, offset=m.fallback.offset, case=case)
-        if r is None and (vb is None or vb.is_exception) and not m.optional:
+        if r is None and m.fallback is not None and not _absent(fb):
+            assert fb is not None
+            r = self._reading(device, m, fb, dict(m.labels), 1.0, ts, errors, marker,
+                              scale=m.fallback.scale, offset=m.fallback.offset, case=case)
+        if r is None and _absent(vb) and not m.optional:
             errors.append(PollError("no_such_object", f"{m.name}: {vb.tag if vb else 'missing'}",
                                     m.oid))
         return [r] if r else []

@@ -120,3 +120,24 @@ def test_a_setting_and_a_fallback_together_are_refused() -> None:
              "setting": {"oid": UNITS, "scalar": True, "cases": CASES}}]}, "p.yaml")
     assert [str(p) for p in err.value.problems] == [
         "p.yaml: metrics.0.setting: a metric with a fallback cannot also have a setting"]
+
+
+def test_an_optional_scalar_the_agent_lacks_needs_no_setting() -> None:
+    """A scalar metric the agent does not answer reads nothing, whatever its setting: no error
+    when it is optional (one controller of a family answers another's units object only), the
+    usual no_such_object when it is not, and a present value still needs its setting."""
+    value = f"{B}.3.0"
+
+    def scalar(optional: bool) -> Any:
+        return compile_snmp_profile({"profile": "t", "mib": "TEST-MIB", "metrics": [
+            {"name": "temperature", "oid": value, "unit": "Cel", "optional": optional,
+             "setting": {"oid": UNITS, "scalar": True, "cases": CASES}}]}, "t.yaml")
+
+    res = _poll({f"{B}.9.0": ("Integer32", 1)}, scalar(optional=True))
+    assert res.readings == () and res.errors == ()
+    res = _poll({f"{B}.9.0": ("Integer32", 1)}, scalar(optional=False))
+    assert res.readings == () and {e.reason for e in res.errors} == {"no_such_object"}
+    res = _poll({value: ("Integer32", 250)}, scalar(optional=True))
+    assert res.readings == () and {e.reason for e in res.errors} == {"unknown_setting"}
+    res = _poll({value: ("Integer32", 250), UNITS: ("Integer32", 1)}, scalar(optional=True))
+    assert [r.value for r in res.readings] == pytest.approx([25.0]) and res.errors == ()
