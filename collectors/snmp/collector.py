@@ -157,7 +157,7 @@ def _keep(where: Where, table: Mapping[str, VarBind], row: _Row) -> bool:
 def _passes(where: Where, vb: VarBind | None) -> bool:
     """Whether a ``where`` keeps what ``vb`` (its column's cell, or its scalar) says."""
     if vb is None or vb.is_exception:
-        return where.negate or where.keep_absent
+        return (where.negate and not where.require) or where.keep_absent
     if where.texts:
         return (text(vb) in where.texts) != where.negate
     n = _whole_number(vb)

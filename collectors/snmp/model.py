@@ -60,6 +60,9 @@ class Where:
     #: Keep the row when the column has no cell for it (an agent or firmware without the
     #: column); otherwise only ``negate`` keeps such rows.
     keep_absent: bool = False
+    #: The column must have a cell for the row (``exists``): with no values and ``negate``, any
+    #: cell passes and a missing one does not (a firmware's newer column layout).
+    require: bool = False
 
 
 @dataclass(frozen=True, slots=True)

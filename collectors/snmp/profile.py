@@ -94,16 +94,21 @@ class WhereIn(Strict):
     scalar: bool = False
     #: Keep a row whose cell in this column is absent (firmware without the column).
     keep_absent: bool = False
+    #: Keep the row only when the column has a cell for it, whatever its value.
+    exists: bool = False
 
     _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
 
     @model_validator(mode="after")
     def _one(self) -> WhereIn:
         given = [x for x in (self.equals, self.not_equals, self.text_equals,
-                             self.text_not_equals) if x is not None]
+                             self.text_not_equals, True if self.exists else None)
+                 if x is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of 'equals', 'not_equals', 'text_equals' or "
-                             "'text_not_equals'")
+            raise ValueError("give exactly one of 'equals', 'not_equals', 'text_equals', "
+                             "'text_not_equals' or 'exists: true'")
+        if self.exists and self.keep_absent:
+            raise ValueError("'exists' and 'keep_absent' contradict each other")
         if self.scalar and self.index is not None:
             raise ValueError("a scalar 'where' has no 'index'")
         return self
@@ -255,9 +260,9 @@ def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None
     wheres = tuple(
         Where(oid=w.oid, index_labels=() if w.scalar else ref(w.index, f"{key}.where.{i}.index"),
               values=frozenset(w.equals if w.equals is not None else w.not_equals or ()),
-              negate=w.not_equals is not None or w.text_not_equals is not None,
+              negate=w.not_equals is not None or w.text_not_equals is not None or w.exists,
               texts=frozenset(w.text_equals or w.text_not_equals or ()), scalar=w.scalar,
-              keep_absent=w.keep_absent)
+              keep_absent=w.keep_absent, require=w.exists)
         for i, w in enumerate(m.where)
     )
     fallback = (Fallback(m.fallback.oid, m.fallback.scale, m.fallback.offset)
@@ -439,9 +444,10 @@ def _describe_metric(m: SnmpMetric) -> Mapping[str, Any]:
 
 def _where_out(w: Where) -> dict[str, Any]:
     """A ``where`` as ``profiles show`` prints it: the keys a profile would write."""
-    if w.texts:
-        out: dict[str, Any] = {"oid": w.oid, ("text_not_equals" if w.negate else "text_equals"):
-                               sorted(w.texts)}
+    if w.require:
+        out: dict[str, Any] = {"oid": w.oid, "exists": True}
+    elif w.texts:
+        out = {"oid": w.oid, ("text_not_equals" if w.negate else "text_equals"): sorted(w.texts)}
     else:
         out = {"oid": w.oid, ("not_equals" if w.negate else "equals"): sorted(w.values)}
     if w.scalar:

@@ -70,3 +70,14 @@ def test_a_scalar_where_takes_no_index_and_shows_in_the_description() -> None:
     assert shown["metrics"][0]["where"] == [
         {"oid": COUNT, "not_equals": [0.0], "scalar": True},
         {"oid": AVAIL, "text_equals": ["V"], "keep_absent": True}]
+
+
+def test_exists_keeps_only_rows_the_column_answers() -> None:
+    # A firmware's newer column layout: rows are read only where the new column exists.
+    values = {**ROWS, f"{AVAIL}.1": ("OctetString", b"208.0")}
+    res = poll_agent(values, _profile({"oid": AVAIL, "exists": True}))
+    assert _outlets(res) == pytest.approx({"1": 1.2})
+    with pytest.raises(ConfigError, match="contradict"):
+        _profile({"oid": AVAIL, "exists": True, "keep_absent": True})
+    assert describe_snmp(_profile({"oid": AVAIL, "exists": True}))["metrics"][0]["where"] == [
+        {"oid": AVAIL, "exists": True}]
