@@ -57,6 +57,12 @@ _SETTING = (
     "read a setting as a reading."
 )
 
+_OUT_OF_RANGE = (
+    "UPS-MIB upsInputCurrent is a NonNegativeInteger (\"This data type is a non-negative "
+    "value.\" SYNTAX INTEGER (0..2147483647)): the agent answers -1 for a current it does not "
+    "measure. LibreNMS shows -0.1 A; dcmon reads -1 as no reading."
+)
+
 #: Sensors where LibreNMS's value contradicts the device's MIB and its own configuration, or
 #: where LibreNMS shows a configured setting as a measurement, so dcmon deliberately reads a
 #: different value or none. Scored as "disputed" (neither right nor wrong); each entry says why.
@@ -71,6 +77,9 @@ DISPUTED: dict[tuple[str, str], str] = {
     ("enexus", "1.3.6.1.4.1.12148.10.5.2.5.0"): _ENEXUS,
     ("enexus", "1.3.6.1.4.1.12148.10.9.2.5.0"): _ENEXUS,
     ("enexus_smartpacks", "1.3.6.1.4.1.12148.10.9.2.5.0"): _ENEXUS,
+    ("netmanplus_204", "1.3.6.1.2.1.33.1.3.3.1.4.1"): _OUT_OF_RANGE,
+    ("netmanplus_204", "1.3.6.1.2.1.33.1.3.3.1.4.2"): _OUT_OF_RANGE,
+    ("netmanplus_204", "1.3.6.1.2.1.33.1.3.3.1.4.3"): _OUT_OF_RANGE,
 }
 
 
