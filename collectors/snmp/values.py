@@ -11,17 +11,21 @@ import re
 from dcmon.collectors.snmp.api import VarBind
 from dcmon.collectors.snmp.model import Setting, SettingCase, SnmpMetric
 
-_NUMBER_RE = re.compile(rb"-?\d+(?:\.\d+)?")
+#: A text reading: a decimal number at the start (after blanks), optionally followed by a unit
+#: ("23.5", " -4.0 C", "230V"). Not a number followed by more digits after a comma or point
+#: ("1,500": thousands or a decimal comma, either way not 1), and not a number inside words
+#: ("Sensor 2 fault", "N/A").
+_NUMBER_RE = re.compile(rb"\s*([-+]?\d+(?:\.\d+)?)(?![\d]|[.,]\d)")
 
 
 def numeric(vb: VarBind) -> float | None:
-    """The number in a VarBind: ints as they are, numeric strings parsed (first number found)."""
+    """The number in a VarBind: ints as they are, a text that starts with a number parsed."""
     v = vb.value
     if isinstance(v, int):
         return float(v)
     if isinstance(v, bytes):
-        m = _NUMBER_RE.search(v)
-        return float(m.group()) if m else None
+        m = _NUMBER_RE.match(v)
+        return float(m.group(1)) if m else None
     return None
 
 
