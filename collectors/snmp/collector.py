@@ -29,7 +29,14 @@ from dcmon.collectors.snmp.model import (
     SnmpMetric,
     Where,
 )
-from dcmon.collectors.snmp.values import convert, numeric, scale_digits, setting_case, text
+from dcmon.collectors.snmp.values import (
+    convert,
+    numeric,
+    scale_digits,
+    setting_case,
+    text,
+    whole_number,
+)
 from dcmon.model import PollError, PollResult, PollStats, Reading, Source
 
 #: Failures that concern the objects asked, not the device: the agent answered with an error
@@ -156,26 +163,16 @@ def _keep(where: Where, table: Mapping[str, VarBind], row: _Row) -> bool:
 
 def _passes(where: Where, vb: VarBind | None) -> bool:
     """Whether a ``where`` keeps what ``vb`` (its column's cell, or its scalar) says."""
+    if where.exists is not None:
+        return _absent(vb) != where.exists
     if vb is None or vb.is_exception:
-        return (where.negate and not where.require) or where.keep_absent
+        return where.negate or where.keep_absent
     if where.texts:
         return (text(vb) in where.texts) != where.negate
-    n = _whole_number(vb)
+    n = whole_number(vb)
     if n is None:
         return where.negate
     return (n in where.values) != where.negate
-
-
-def _whole_number(vb: VarBind) -> float | None:
-    """The number a status cell holds: an integer, or a text that is a number and nothing else
-    (a firmware that shifts its columns puts serial numbers and names where a status belongs;
-    the first digits found in those are no status)."""
-    if isinstance(vb.value, bytes):
-        try:
-            return float(vb.value.strip())
-        except ValueError:
-            return None
-    return numeric(vb)
 
 
 def _absent(vb: VarBind | None) -> bool:
@@ -183,9 +180,7 @@ def _absent(vb: VarBind | None) -> bool:
 
 
 def _marker(vb: VarBind | None) -> str | None:
-    if vb is None or vb.is_exception:
-        return None
-    return text(vb)
+    return None if vb is None or vb.is_exception else text(vb)
 
 
 class SnmpCollector:
@@ -231,7 +226,7 @@ class SnmpCollector:
             elif m.setting is not None:
                 extra.append(m.setting.oid)
             if m.index is None:
-                for oid in (m.oid, *extra):
+                for oid in (m.oid, *extra, *(w.oid for w in m.wheres)):
                     scalars[oid] = None
             else:
                 for oid in (m.oid, *extra, *(lk.oid for lk in m.lookups),
@@ -371,6 +366,8 @@ class SnmpCollector:
 
     def _scalar(self, device: str, m: SnmpMetric, got: Mapping[str, VarBind], ts: float,
                 errors: list[PollError]) -> list[Reading]:
+        if not all(_passes(w, got.get(w.oid)) for w in m.wheres):
+            return []
         marker = _marker(got.get(m.reset_time_oid) if m.reset_time_oid else None)
         vb = got.get(m.oid)
         fb = got.get(m.fallback.oid) if m.fallback is not None else None
@@ -390,8 +387,7 @@ class SnmpCollector:
         r = None
         if vb is not None and not vb.is_exception:
             r = self._reading(device, m, vb, dict(m.labels), 1.0, ts, errors, marker, case=case)
-        if r is None and m.fallback is not None and not _absent(fb):
-            assert fb is not None
+        if r is None and m.fallback is not None and fb is not None and not fb.is_exception:
             r = self._reading(device, m, fb, dict(m.labels), 1.0, ts, errors, marker,
                               scale=m.fallback.scale, offset=m.fallback.offset, case=case)
         if r is None and _absent(vb) and not m.optional:

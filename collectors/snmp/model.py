@@ -60,9 +60,10 @@ class Where:
     #: Keep the row when the column has no cell for it (an agent or firmware without the
     #: column); otherwise only ``negate`` keeps such rows.
     keep_absent: bool = False
-    #: The column must have a cell for the row (``exists``): with no values and ``negate``, any
-    #: cell passes and a missing one does not (a firmware's newer column layout).
-    require: bool = False
+    #: Keep the row by whether the column has a cell for it at all, whatever its value: True
+    #: (a firmware's newer column layout) or False (an agent that does not publish another
+    #: MIB). None: compare the values.
+    exists: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,20 +94,19 @@ class WhereIn(Strict):
     scalar: bool = False
     #: Keep a row whose cell in this column is absent (firmware without the column).
     keep_absent: bool = False
-    #: Keep the row only when the column has a cell for it, whatever its value.
-    exists: bool = False
+    #: Keep the row only when the column has (true) or has not (false) a cell for it.
+    exists: bool | None = None
 
     _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
 
     @model_validator(mode="after")
     def _one(self) -> WhereIn:
         given = [x for x in (self.equals, self.not_equals, self.text_equals,
-                             self.text_not_equals, True if self.exists else None)
-                 if x is not None]
+                             self.text_not_equals, self.exists) if x is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of 'equals', 'not_equals', 'text_equals', "
-                             "'text_not_equals' or 'exists: true'")
-        if self.exists and self.keep_absent:
+                             "'text_not_equals' or 'exists'")
+        if self.exists is not None and self.keep_absent:
             raise ValueError("'exists' and 'keep_absent' contradict each other")
         if self.scalar and self.index is not None:
             raise ValueError("a scalar 'where' has no 'index'")
@@ -260,9 +259,9 @@ def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None
     wheres = tuple(
         Where(oid=w.oid, index_labels=() if w.scalar else ref(w.index, f"{key}.where.{i}.index"),
               values=frozenset(w.equals if w.equals is not None else w.not_equals or ()),
-              negate=w.not_equals is not None or w.text_not_equals is not None or w.exists,
+              negate=w.not_equals is not None or w.text_not_equals is not None,
               texts=frozenset(w.text_equals or w.text_not_equals or ()), scalar=w.scalar,
-              keep_absent=w.keep_absent, require=w.exists)
+              keep_absent=w.keep_absent, exists=w.exists)
         for i, w in enumerate(m.where)
     )
     fallback = (Fallback(m.fallback.oid, m.fallback.scale, m.fallback.offset)
@@ -272,9 +271,10 @@ def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None
         digits = DigitsScale(oid=m.digits.oid, index_labels=ref(m.digits.index, f"{key}.digits"),
                              mode=m.digits.mode)
     setting = _setting(m, key, file, ref, problems)
-    if (m.lookups or m.digits or m.where) and index is None:
-        problems.append(Problem(file, key, "lookups, digits and where need a table metric "
-                                           "(an index)"))
+    if (m.lookups or m.digits or any(not w.scalar for w in m.where)) and index is None:
+        problems.append(Problem(file, key, "lookups, digits and a column where need a table "
+                                           "metric (an index); a scalar metric takes only "
+                                           "scalar: true wheres"))
     if m.kind == "counter":
         if m.width is None and m.cap is None:
             problems.append(Problem(file, f"{key}.width",
@@ -444,8 +444,8 @@ def _describe_metric(m: SnmpMetric) -> Mapping[str, Any]:
 
 def _where_out(w: Where) -> dict[str, Any]:
     """A ``where`` as ``profiles show`` prints it: the keys a profile would write."""
-    if w.require:
-        out: dict[str, Any] = {"oid": w.oid, "exists": True}
+    if w.exists is not None:
+        out: dict[str, Any] = {"oid": w.oid, "exists": w.exists}
     elif w.texts:
         out = {"oid": w.oid, ("text_not_equals" if w.negate else "text_equals"): sorted(w.texts)}
     else:

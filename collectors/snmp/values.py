@@ -15,7 +15,9 @@ from dcmon.collectors.snmp.model import Setting, SettingCase, SnmpMetric
 #: ("23.5", " -4.0 C", "230V"). Not a number followed by more digits after a comma or point
 #: ("1,500": thousands or a decimal comma, either way not 1), and not a number inside words
 #: ("Sensor 2 fault", "N/A").
-_NUMBER_RE = re.compile(rb"\s*([-+]?\d+(?:\.\d+)?)(?![\d]|[.,]\d)")
+_NUMBER = rb"\s*([-+]?\d+(?:\.\d+)?)"
+_NUMBER_RE = re.compile(_NUMBER + rb"(?![\d]|[.,]\d)")
+_ONLY_NUMBER_RE = re.compile(_NUMBER + rb"\s*")
 
 
 def numeric(vb: VarBind) -> float | None:
@@ -27,6 +29,17 @@ def numeric(vb: VarBind) -> float | None:
         m = _NUMBER_RE.match(v)
         return float(m.group(1)) if m else None
     return None
+
+
+def whole_number(vb: VarBind) -> float | None:
+    """The number a status cell holds: an integer, or a text that is a number and nothing else
+    (a firmware that shifts its columns puts serial numbers and names where a status belongs;
+    digits inside those are no status)."""
+    v = vb.value
+    if isinstance(v, bytes):
+        m = _ONLY_NUMBER_RE.fullmatch(v)
+        return float(m.group(1)) if m else None
+    return numeric(vb)
 
 
 def text(vb: VarBind) -> str:

@@ -81,3 +81,30 @@ def test_exists_keeps_only_rows_the_column_answers() -> None:
         _profile({"oid": AVAIL, "exists": True, "keep_absent": True})
     assert describe_snmp(_profile({"oid": AVAIL, "exists": True}))["metrics"][0]["where"] == [
         {"oid": AVAIL, "exists": True}]
+
+
+def test_exists_false_keeps_rows_only_while_the_column_is_missing() -> None:
+    # An agent that also publishes another MIB's table reads nothing here.
+    res = poll_agent(dict(ROWS), _profile({"oid": COUNT, "scalar": True, "exists": False}))
+    assert _outlets(res) == pytest.approx({"1": 1.2, "2": 0.0})
+    res = poll_agent({**ROWS, COUNT: ("Integer32", 2)},
+                     _profile({"oid": COUNT, "scalar": True, "exists": False}))
+    assert _outlets(res) == {}
+
+
+@pytest.mark.parametrize(("sane", "want"), [(1, [12.5]), (2, []), (None, [])])
+def test_a_scalar_metric_takes_scalar_wheres(sane: int | None, want: list[float]) -> None:
+    """A value a sanity scalar qualifies (saneYES(1) / saneNO(2)) is read only when it says so."""
+    value, sanity = f"{B}.5.0", f"{B}.6.0"
+    profile = compile_snmp_profile({"profile": "t", "mib": "TEST-MIB", "metrics": [
+        {"name": "voltage", "oid": value, "unit": "V", "scale": 0.1, "optional": True,
+         "where": [{"oid": sanity, "scalar": True, "equals": [1]}]}]}, "t.yaml")
+    values: dict[str, tuple[str, object]] = {value: ("Integer32", 125)}
+    if sane is not None:
+        values[sanity] = ("Integer32", sane)
+    res = poll_agent(values, profile)
+    assert [r.value for r in res.readings] == pytest.approx(want) and res.errors == ()
+    with pytest.raises(ConfigError, match="scalar metric takes only"):
+        compile_snmp_profile({"profile": "t", "mib": "TEST-MIB", "metrics": [
+            {"name": "voltage", "oid": value, "unit": "V",
+             "where": [{"oid": sanity, "equals": [1]}]}]}, "t.yaml")
