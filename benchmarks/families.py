@@ -10,9 +10,10 @@ docs/device-coverage.md ("Families").
 
 ``--shared`` defaults to ``$DCMON_SHARED_DIR``, else a ``shared`` folder beside the checkout.
 
-A family maps to the profiles whose sysObjectID prefix covers one of its prefixes (or lies
-inside one), else to its note, else to ``ups_mib`` when LibreNMS reads it as an RFC 1628 UPS,
-else it is listed as not read.
+A family maps to the profiles its note names, else (when its note gives no reason for having
+none) to the profiles whose sysObjectID prefix covers one of its prefixes (or lies inside
+one), else to ``ups_mib`` when LibreNMS reads it as an RFC 1628 UPS, else it is listed as not
+read.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ def mapping(shared: Path) -> list[tuple[str, str, str, str]]:
             if missing:
                 raise SystemExit(f"{NOTES}: {os_name}: unknown profile {missing}")
             rows.append((os_name, text, ", ".join(names), str(note.get("why", ""))))
+        elif note.get("why"):        # no profile, although a prefix may cover it
+            rows.append((os_name, text, "-", str(note["why"])))
         elif named:
             rows.append((os_name, text, ", ".join(named),
                          "sysObjectID " + ", ".join(prefixes)))

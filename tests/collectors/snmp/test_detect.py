@@ -186,3 +186,50 @@ def test_a_refused_object_costs_only_itself() -> None:
     # Empty columns whose GETBULK runs on into a broken object are refused too: they cost
     # nothing (no rows), and each error names its column.
     assert {"1.3.6.1.4.1.3808.1.1.1.4.2.5.0", "1.3.6.1.2.1.33.1.3.3.1.4"} <= refused
+
+
+#: (case, sysDescr, identity objects the agent leaves out): products that name themselves only
+#: in sysDescr, on Net-SNMP's sysObjectID, with the identity scalar a profile probes removed, as
+#: on a recording that holds just the sensors a monitor read.
+_DESCR_ONLY = [
+    ("iboot_pdu", "iBoot ibootpdu", ["1.3.6.1.4.1.1418.6.1.1.0"]),
+    ("dantherm_cc3000", "FreeCooling Controller, SNMP V1.0", ["1.3.6.1.4.1.46651.1.1.1.0"]),
+    ("cet_tsi", "T2S-ETH supervisor for TSI SNMP V1.0", []),
+    ("aten_pdu", "Aten PE8208G", []),
+    ("tripplite_products", "POWERALERT 15.5", []),
+    ("carel_scs_ks", "CAREL cpCO controller", ["1.3.6.1.4.1.9839.1.2.18.0"]),
+    ("huawei_ups", "Linux GSE200M 2.6.21", ["1.3.6.1.4.1.2011.6.174.1.2.100.1.2.1"]),
+    ("hpe_pdu", "HPE P9S18A Outlet Metered", []),
+]
+
+
+@pytest.mark.parametrize(("case", "descr", "absent"), _DESCR_ONLY, ids=[c[0] for c in _DESCR_ONLY])
+def test_a_product_named_only_in_sys_descr_is_found(case: str, descr: str,
+                                                    absent: list[str]) -> None:
+    values = _values(case, sys_object_id="1.3.6.1.4.1.8072.3.2.10")
+    values["1.3.6.1.2.1.1.1.0"] = ("OctetString", descr.encode())
+    for oid in absent:
+        values.pop(oid)
+    devices, (res,) = asyncio.run(_polls(OidStore(values), 1))
+    found = devices.detected("c")
+    assert found is not None and found.profile is not None, res.errors
+    assert found.profile.name == case
+    assert res.readings
+
+
+@pytest.mark.parametrize(("case", "absent"), [
+    ("iboot_pdu", "1.3.6.1.4.1.1418.6.1.1.0"),                   # firmwareVersion
+    ("toshiba_remoteye4", "1.3.6.1.4.1.186.1.19.2.5.1.2.11.0"),  # upsInputFrequency
+    ("huawei_ups", "1.3.6.1.4.1.2011.6.174.1.2.100.1.2.1"),      # hwUpsDeviceType.1
+    ("eltek_enexus_fahrenheit", ""),                              # found by powerSystemModel
+])
+def test_a_generic_agent_without_its_identity_object_is_found_by_its_readings(
+        case: str, absent: str) -> None:
+    """No sysObjectID to go by and the first probe missing: a group or column probe finds it."""
+    values = _values(case, sys_object_id="")
+    values.pop(absent, None)
+    devices, (res,) = asyncio.run(_polls(OidStore(values), 1))
+    found = devices.detected("c")
+    assert found is not None and found.profile is not None, res.errors
+    assert found.profile.name == case.removesuffix("_fahrenheit")
+    assert res.readings
