@@ -29,7 +29,8 @@ from tests.support.snmpsim import TEST_V3_USERS, start_snmpsim  # noqa: E402
 
 SHORT = {"power": "P", "current": "I", "voltage": "V", "frequency": "Hz",
          "power_consumed": "E", "temperature": "T", "humidity": "RH", "load": "load",
-         "power_factor": "PF", "cooling": "cool"}
+         "power_factor": "PF", "cooling": "cool",
+         "charge": "chg", "runtime": "rt"}
 
 
 def poll(port: int, recording: str) -> tuple[str, list[dict[str, object]], str]:

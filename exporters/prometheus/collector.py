@@ -57,6 +57,8 @@ HELP: dict[str, str] = {
     "load": "Load as a fraction of capacity",
     "battery_charge": "Battery charge",
     "runtime": "Estimated battery runtime remaining",
+    "operating_time": "Operating hours of a part of the unit (air filter, fan, compressor), "
+                      "as the device counts them",
     "power_factor": "Power factor",
 }
 

@@ -36,6 +36,8 @@ CLASSES: dict[str, tuple[str, float]] = {
     "load": ("%", 1.0),
     "power_factor": ("ratio", 1.0),
     "cooling": ("W", 1.0),
+    "charge": ("%", 1.0),
+    "runtime": ("s", 60.0),   # LibreNMS shows minutes
 }
 
 #: LibreNMS class -> the true units dcmon may read that class's sensors in (unit -> factor).
