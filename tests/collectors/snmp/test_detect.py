@@ -233,3 +233,17 @@ def test_a_generic_agent_without_its_identity_object_is_found_by_its_readings(
     assert found is not None and found.profile is not None, res.errors
     assert found.profile.name == case.removesuffix("_fahrenheit")
     assert res.readings
+
+
+@pytest.mark.parametrize("sys_object_id", ["1.3.6.1.4.1.3808.1.1.3", "1.3.6.1.4.1.8072.3.2.10"])
+def test_a_ups_card_without_its_model_object_gets_the_ups_profile(sys_object_id: str) -> None:
+    """The ePDU sysObjectID names cyberpower_pdu, which reads nothing on a UPS card, so its
+    sibling cyberpower_ups competes; on Net-SNMP's sysObjectID the card's upsAdvanceBattery group
+    (walked when the model object is missing) names cyberpower_ups."""
+    values = _values("cyberpower_ups", sys_object_id=sys_object_id)
+    values.pop("1.3.6.1.4.1.3808.1.1.1.1.1.1.0")                  # upsBaseIdentModel
+    devices, (res,) = asyncio.run(_polls(OidStore(values), 1))
+    found = devices.detected("c")
+    assert found is not None and found.profile is not None, res.errors
+    assert found.profile.name == "cyberpower_ups"
+    assert _readings(res)[("power", "point=output")] == 1050.0
