@@ -1,9 +1,10 @@
 """Complete a vendor profile with the standard MIBs the device also answers, counting nothing twice.
 
 A vendor MIB knows its device's scaling, but it may lack a quantity the agent also publishes in
-a standard MIB (UPS-MIB, ENTITY-SENSOR-MIB, ENERGY-OBJECT-MIB): a UPS card whose vendor tree has
-no bypass table, a PDU whose temperatures live only in ENTITY-SENSOR-MIB. Detection remembers
-which standard profiles read something on the device, and every poll reads them too.
+a standard MIB (UPS-MIB, ENTITY-SENSOR-MIB, ENERGY-OBJECT-MIB, LM-SENSORS-MIB): a UPS card whose
+vendor tree has no bypass table, a PDU whose temperatures live only in ENTITY-SENSOR-MIB.
+Detection remembers which standard profiles read something on the device, and every poll reads
+them too.
 
 The rule, so that no quantity is counted twice:
 

@@ -9,8 +9,8 @@ MIBs. So detection gathers a handful of *candidates* and lets the agent decide:
    (one GET for all probes, then one GETBULK for each table-column probe that GET did not
    answer); every profile whose ``match.sys_descr`` pattern is found in sysDescr (families
    that name themselves only there, :mod:`dcmon.collectors.snmp.descr`); and the standard-MIB
-   profiles (``match.standard``: UPS-MIB, ENTITY-SENSOR-MIB, ENERGY-OBJECT-MIB) whose probe
-   answers.
+   profiles (``match.standard``: UPS-MIB, ENTITY-SENSOR-MIB, ENERGY-OBJECT-MIB,
+   LM-SENSORS-MIB) whose probe answers.
 2. **Verification.** A candidate is polled once, as the service would poll it, through a
    memo so that an OID two candidates share is asked once. Its score is the number of distinct
    readings (metric, unit and labels) the device would get with it: its own, plus what the

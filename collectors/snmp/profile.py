@@ -203,8 +203,8 @@ class MatchIn(Strict):
     sys_descr: list[str] = Field(default_factory=list, max_length=16)
     #: Probing order, lower first (vendor MIBs 100, UPS-MIB 500, ENTITY-SENSOR 800, ...).
     probe_order: int = 100
-    #: A standard MIB (UPS-MIB, ENTITY-SENSOR-MIB, ENERGY-OBJECT-MIB): tried on every device and
-    #: completes the chosen vendor profile with the quantities it lacks.
+    #: A standard MIB (UPS-MIB, ENTITY-SENSOR-MIB, ENERGY-OBJECT-MIB, LM-SENSORS-MIB): tried on
+    #: every device and completes the chosen vendor profile with the quantities it lacks.
     standard: bool = False
 
 
