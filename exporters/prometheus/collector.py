@@ -57,6 +57,9 @@ HELP: dict[str, str] = {
     "load": "Load as a fraction of capacity",
     "battery_charge": "Battery charge",
     "runtime": "Estimated battery runtime remaining",
+    "board_temperature": "Temperature of the device's own electronics (a hardware-monitor "
+                         "chip), not of the room or rack",
+    "board_voltage": "Voltage of the device's own electronics (a hardware-monitor chip)",
     "operating_time": "Operating hours of a part of the unit (air filter, fan, compressor), "
                       "as the device counts them",
     "power_factor": "Power factor",

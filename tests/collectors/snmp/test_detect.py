@@ -249,19 +249,24 @@ def test_a_ups_card_without_its_model_object_gets_the_ups_profile(sys_object_id:
     assert _readings(res)[("power", "point=output")] == 1050.0
 
 
-@pytest.mark.parametrize(("vendor", "sys_object_id", "added"), [
-    ("apc_ats", "1.3.6.1.4.1.318.1.3.38", {"cpu_thermal": 47.25, "board": 31.0}),
-    ("cyberpower_pdu", "1.3.6.1.4.1.3808.1.1.3", {}),
+@pytest.mark.parametrize(("vendor", "sys_object_id"), [
+    ("apc_ats", "1.3.6.1.4.1.318.1.3.38"),
+    ("cyberpower_pdu", "1.3.6.1.4.1.3808.1.1.3"),
 ])
-def test_board_sensors_complete_only_a_profile_without_temperatures(
-        vendor: str, sys_object_id: str, added: dict[str, float]) -> None:
-    """LM-SENSORS-MIB temperatures are added to an ATS that measures none, never beside a PDU's
-    own environment sensor; its supply-rail voltage never beside the vendor's voltages."""
+def test_board_sensors_are_added_as_their_own_metrics(vendor: str, sys_object_id: str) -> None:
+    """LM-SENSORS-MIB readings complete any vendor profile as board_temperature and
+    board_voltage, never as a temperature or voltage of the device's own measurements."""
     values = _values(vendor, "lm_sensors", sys_object_id=sys_object_id)
     devices, (res,) = asyncio.run(_polls(OidStore(values), 1))
     found = devices.detected("c")
     assert found is not None and found.profile is not None
     assert found.profile.name == vendor
-    from_lm = {r.labels["sensor_name"]: r.value for r in res.readings
+    assert [p.name for p in found.complements] == ["lm_sensors"]
+    from_lm = {(r.metric, r.labels["sensor_name"]): r.value for r in res.readings
                if r.labels.get("source") == "lm_sensors"}
-    assert from_lm == added
+    assert from_lm == {("board_temperature", "cpu_thermal"): 47.25,
+                       ("board_temperature", "board"): 31.0,
+                       ("board_voltage", "in0"): pytest.approx(12.096)}
+    alone = {(r.metric, r.value) for r in poll_agent(case_values(vendor), found.profile).readings}
+    assert {(r.metric, r.value) for r in res.readings
+            if r.labels.get("source") != "lm_sensors"} == alone
