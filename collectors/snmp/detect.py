@@ -304,8 +304,9 @@ async def verify(client: SnmpClient, target: SnmpTarget, cands: Sequence[Candida
 
 def choose(verified: Sequence[Candidate]) -> Candidate | None:
     """The candidate that reads the most, among those the agent named when one of them reads;
-    ties go to the most specific. None when nothing reads."""
-    reading = [c for c in verified if c.readings > 0]
+    ties go to the most specific. None when nothing reads (a profile that only completes others,
+    ``match.complement_only``, is never chosen)."""
+    reading = [c for c in verified if c.readings > 0 and not c.profile.complement_only]
     named = [c for c in reading if c.named]
     if not reading:
         return None
@@ -353,8 +354,14 @@ def _nothing(oid: str, descr: str, verified: Sequence[Candidate]) -> str:
     """The one reason an answering agent gets no readings."""
     where = f"no profile for sysObjectID {oid} ({describe_enterprise(enterprise_of(oid))})"
     if verified:
-        names = ", ".join(c.profile.name for c in verified)
-        return (f"{where}; closest candidates read nothing ({names}); sysDescr {descr!r}: "
-                "write a profile for it or name one with --profile")
+        quiet = [c.profile.name for c in verified if not c.readings]
+        only = [c.profile.name for c in verified if c.readings]
+        parts = [where]
+        if quiet:
+            parts.append(f"closest candidates read nothing ({', '.join(quiet)})")
+        if only:
+            parts.append(f"{', '.join(only)} only completes a profile, never is one")
+        return (f"{'; '.join(parts)}; sysDescr {descr!r}: write a profile for it or name one "
+                "with --profile")
     return (f"{where}; no profile knows this enterprise and no vendor or standard MIB probe "
             f"answered; sysDescr {descr!r}: write a profile for it or name one with --profile")

@@ -168,3 +168,5 @@ class CompiledProfile:
     #: A standard MIB any vendor's agent may implement (UPS-MIB, ENTITY-SENSOR-MIB): verified on
     #: every device during detection, and completes the chosen vendor profile.
     standard: bool = False
+    #: A standard MIB that completes the chosen profile but is never chosen on its own.
+    complement_only: bool = False

@@ -206,6 +206,15 @@ class MatchIn(Strict):
     #: A standard MIB (UPS-MIB, ENTITY-SENSOR-MIB, ENERGY-OBJECT-MIB, LM-SENSORS-MIB): tried on
     #: every device and completes the chosen vendor profile with the quantities it lacks.
     standard: bool = False
+    #: A standard MIB that only completes another profile and is never a device's profile on
+    #: its own (board sensors of the agent's own hardware say nothing about the device's power).
+    complement_only: bool = False
+
+    @model_validator(mode="after")
+    def _complement_needs_standard(self) -> MatchIn:
+        if self.complement_only and not self.standard:
+            raise ValueError("complement_only needs standard: true")
+        return self
 
 
 class ProfileIn(Strict):
@@ -376,7 +385,8 @@ def compile_snmp_profile(data: Any, file: str) -> CompiledProfile:
         sys_object_ids=tuple(str(s).lstrip(".") for s in doc.match.sys_object_id),
         metrics=tuple(metrics), max_repetitions=doc.max_repetitions, mib=doc.mib,
         probe_oids=tuple(_oid(p) for p in doc.match.probe), probe_order=doc.match.probe_order,
-        standard=doc.match.standard, sys_descr=tuple(descr),
+        standard=doc.match.standard, complement_only=doc.match.complement_only,
+        sys_descr=tuple(descr),
     )
 
 
@@ -390,7 +400,7 @@ def describe_snmp(profile: CompiledProfile) -> dict[str, Any]:
         "file": profile.source_file,
         "match": {"sys_object_id": list(profile.sys_object_ids),
                   "probe": list(profile.probe_oids), "probe_order": profile.probe_order,
-                  "standard": profile.standard,
+                  "standard": profile.standard, "complement_only": profile.complement_only,
                   "sys_descr": [p.pattern for p in profile.sys_descr]},
         "max_repetitions": profile.max_repetitions,
         "metrics": [_describe_metric(m) for m in profile.metrics],

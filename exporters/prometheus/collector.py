@@ -59,9 +59,8 @@ HELP: dict[str, str] = {
     "runtime": "Estimated battery runtime remaining",
     "board_temperature": "Temperature of the device's own electronics (a hardware-monitor "
                          "chip), not of the room or rack",
-    "board_voltage": "Voltage of the device's own electronics (a hardware-monitor chip)",
-    "operating_time": "Operating hours of a part of the unit (air filter, fan, compressor), "
-                      "as the device counts them",
+    "operating_time": "Operating time of a part of the unit (air filter, fan, compressor): "
+                      "the device's run-hour counter, in seconds",
     "power_factor": "Power factor",
 }
 

@@ -16,7 +16,7 @@ import pytest
 from dcmon.collectors.registry import ProfileRegistry
 from dcmon.collectors.snmp.api import SnmpTarget
 from dcmon.collectors.snmp.complete import complete
-from dcmon.collectors.snmp.detect import detect
+from dcmon.collectors.snmp.detect import Detection, detect
 from dcmon.collectors.snmp.device import SnmpDevices
 from dcmon.collectors.snmp.lean import LeanSnmpClient
 from dcmon.collectors.snmp.model import CompiledProfile
@@ -188,65 +188,95 @@ def test_a_refused_object_costs_only_itself() -> None:
     assert {"1.3.6.1.4.1.3808.1.1.1.4.2.5.0", "1.3.6.1.2.1.33.1.3.3.1.4"} <= refused
 
 
-#: (case, sysDescr, identity objects the agent leaves out): products that name themselves only
-#: in sysDescr, on Net-SNMP's sysObjectID, with the identity scalar a profile probes removed, as
-#: on a recording that holds just the sensors a monitor read.
+#: (case, profile, sysDescr, identity objects the agent leaves out): products that name
+#: themselves in sysDescr, on Net-SNMP's sysObjectID, with the identity scalar a profile probes
+#: removed, as on a recording that holds just the sensors a monitor read.
 _DESCR_ONLY = [
-    ("iboot_pdu", "iBoot ibootpdu", ["1.3.6.1.4.1.1418.6.1.1.0"]),
-    ("dantherm_cc3000", "FreeCooling Controller, SNMP V1.0", ["1.3.6.1.4.1.46651.1.1.1.0"]),
-    ("cet_tsi", "T2S-ETH supervisor for TSI SNMP V1.0", []),
-    ("aten_pdu", "Aten PE8208G", []),
-    ("tripplite_products", "POWERALERT 15.5", []),
-    ("carel_scs_ks", "CAREL cpCO controller", ["1.3.6.1.4.1.9839.1.2.18.0"]),
-    ("huawei_ups", "Linux GSE200M 2.6.21", ["1.3.6.1.4.1.2011.6.174.1.2.100.1.2.1"]),
-    ("hpe_pdu", "HPE P9S18A Outlet Metered", []),
+    ("iboot_pdu", "iboot_pdu", "iBoot ibootpdu", ["1.3.6.1.4.1.1418.6.1.1.0"]),
+    ("dantherm_cc3000", "dantherm_cc3000", "FreeCooling Controller, SNMP V1.0",
+     ["1.3.6.1.4.1.46651.1.1.1.0"]),
+    ("cet_tsi", "cet_tsi", "T2S-ETH supervisor for TSI SNMP V1.0", []),
+    ("aten_pdu", "aten_pdu", "Aten PE8208G", []),
+    ("tripplite_products", "tripplite_products", "POWERALERT 15.5", []),
+    ("huawei_ups", "huawei_ups", "Linux GSE200M 2.6.21", ["1.3.6.1.4.1.2011.6.174.1.2.100.1.2.1"]),
+    ("hpe_pdu", "hpe_pdu", "HPE P9S18A", []),
+    ("hpe_pdu3", "hpe_pdu3", "HPE Outlet Metered, Outlet Switched PDU",
+     ["1.3.6.1.4.1.232.165.11.1.1.0"]),
+    ("megatec_probe", "powerwalker_eppc", "Network Management Card for UPS", []),
 ]
 
 
-@pytest.mark.parametrize(("case", "descr", "absent"), _DESCR_ONLY, ids=[c[0] for c in _DESCR_ONLY])
-def test_a_product_named_only_in_sys_descr_is_found(case: str, descr: str,
+def _found(case: str, values: dict[str, tuple[str, Any]]) -> tuple[Detection, PollResult]:
+    """The detection (its profile and candidates) and the poll."""
+    devices, (res,) = asyncio.run(_polls(OidStore(values), 1))
+    found = devices.detected("c")
+    assert found is not None and found.profile is not None, (case, res.errors)
+    return found, res
+
+
+def _via(found: Detection) -> str:
+    """How the chosen profile was found (its candidate's ``via``)."""
+    assert found.profile is not None
+    return next(c.via for c in found.candidates if c.profile.name == found.profile.name)
+
+
+@pytest.mark.parametrize(("case", "profile", "descr", "absent"), _DESCR_ONLY,
+                         ids=[c[0] for c in _DESCR_ONLY])
+def test_a_product_named_only_in_sys_descr_is_found(case: str, profile: str, descr: str,
                                                     absent: list[str]) -> None:
     values = _values(case, sys_object_id="1.3.6.1.4.1.8072.3.2.10")
     values["1.3.6.1.2.1.1.1.0"] = ("OctetString", descr.encode())
     for oid in absent:
         values.pop(oid)
-    devices, (res,) = asyncio.run(_polls(OidStore(values), 1))
-    found = devices.detected("c")
-    assert found is not None and found.profile is not None, res.errors
-    assert found.profile.name == case
+    found, res = _found(case, values)
+    assert found.profile is not None
+    assert (found.profile.name, _via(found).split(" ")[0]) == (profile, "sysDescr")
     assert res.readings
 
 
-@pytest.mark.parametrize(("case", "absent"), [
-    ("iboot_pdu", "1.3.6.1.4.1.1418.6.1.1.0"),                   # firmwareVersion
-    ("toshiba_remoteye4", "1.3.6.1.4.1.186.1.19.2.5.1.2.11.0"),  # upsInputFrequency
-    ("huawei_ups", "1.3.6.1.4.1.2011.6.174.1.2.100.1.2.1"),      # hwUpsDeviceType.1
-    ("eltek_enexus_fahrenheit", ""),                              # found by powerSystemModel
+@pytest.mark.parametrize(("case", "sys_object_id", "absent", "via"), [
+    ("iboot_pdu", "", "1.3.6.1.4.1.1418.6.1.1.0",                       # firmwareVersion
+     "probe 1.3.6.1.4.1.1418.6.6 answers"),
+    ("toshiba_remoteye4", "", "1.3.6.1.4.1.186.1.19.2.5.1.2.11.0",      # upsInputFrequency
+     "probe 1.3.6.1.4.1.186.1.19.2.5.1.3 answers"),
+    ("huawei_ups", "", "1.3.6.1.4.1.2011.6.174.1.2.100.1.2.1",          # hwUpsDeviceType.1
+     "probe 1.3.6.1.4.1.2011.6.174.1.3.100.1.1 answers"),
+    ("eltek_enexus_fahrenheit", "", "",
+     "probe 1.3.6.1.4.1.12148.10.2.6.0 answers"),                        # powerSystemModel
+    ("algcom_dc_ups", "1.3.6.1.4.1.49136.1", "1.3.6.1.4.1.49136.1.1.1.0",  # outputVoltage
+     "sysObjectID prefix 1.3.6.1.4.1.49136"),
 ])
-def test_a_generic_agent_without_its_identity_object_is_found_by_its_readings(
-        case: str, absent: str) -> None:
-    """No sysObjectID to go by and the first probe missing: a group or column probe finds it."""
-    values = _values(case, sys_object_id="")
+def test_an_agent_without_its_identity_object_is_found_by_what_it_answers(
+        case: str, sys_object_id: str, absent: str, via: str) -> None:
+    """No sysObjectID to go by (or only the enterprise's), a sysDescr that names nothing, and
+    the first probe missing: a group or column probe, or the enterprise, finds it."""
+    values = _values(case, sys_object_id=sys_object_id)
+    values["1.3.6.1.2.1.1.1.0"] = ("OctetString", b"Linux")
     values.pop(absent, None)
-    devices, (res,) = asyncio.run(_polls(OidStore(values), 1))
-    found = devices.detected("c")
-    assert found is not None and found.profile is not None, res.errors
-    assert found.profile.name == case.removesuffix("_fahrenheit")
+    found, res = _found(case, values)
+    assert found.profile is not None
+    assert (found.profile.name, _via(found)) == (case.removesuffix("_fahrenheit"), via)
     assert res.readings
 
 
 @pytest.mark.parametrize("sys_object_id", ["1.3.6.1.4.1.3808.1.1.3", "1.3.6.1.4.1.8072.3.2.10"])
 def test_a_ups_card_without_its_model_object_gets_the_ups_profile(sys_object_id: str) -> None:
-    """The ePDU sysObjectID names cyberpower_pdu, which reads nothing on a UPS card, so its
-    sibling cyberpower_ups competes; on Net-SNMP's sysObjectID the card's upsAdvanceBattery group
-    (walked when the model object is missing) names cyberpower_ups."""
+    """A CyberPower UPS card that leaves out its model object is found by its upsAdvanceBattery
+    group, on the ePDU's sysObjectID (whose profile, cyberpower_pdu, reads no UPS object) as on
+    Net-SNMP's."""
     values = _values("cyberpower_ups", sys_object_id=sys_object_id)
     values.pop("1.3.6.1.4.1.3808.1.1.1.1.1.1.0")                  # upsBaseIdentModel
-    devices, (res,) = asyncio.run(_polls(OidStore(values), 1))
-    found = devices.detected("c")
-    assert found is not None and found.profile is not None, res.errors
-    assert found.profile.name == "cyberpower_ups"
+    found, res = _found("cyberpower_ups", values)
+    assert found.profile is not None and found.profile.name == "cyberpower_ups"
+    assert _via(found) == "probe 1.3.6.1.4.1.3808.1.1.1.2.2 answers"
     assert _readings(res)[("power", "point=output")] == 1050.0
+    assert all(c.readings == 0 for c in found.candidates if c.profile.name == "cyberpower_pdu")
+
+
+def _board_sensors() -> dict[str, tuple[str, Any]]:
+    """The LM-SENSORS-MIB rows of the lm_sensors case (two temperatures, a rail, a fan)."""
+    return {k: v for k, v in case_values("lm_sensors").items()
+            if k.startswith("1.3.6.1.4.1.2021.13.16.")}
 
 
 @pytest.mark.parametrize(("vendor", "sys_object_id"), [
@@ -254,9 +284,9 @@ def test_a_ups_card_without_its_model_object_gets_the_ups_profile(sys_object_id:
     ("cyberpower_pdu", "1.3.6.1.4.1.3808.1.1.3"),
 ])
 def test_board_sensors_are_added_as_their_own_metrics(vendor: str, sys_object_id: str) -> None:
-    """LM-SENSORS-MIB readings complete any vendor profile as board_temperature and
-    board_voltage, never as a temperature or voltage of the device's own measurements."""
-    values = _values(vendor, "lm_sensors", sys_object_id=sys_object_id)
+    """LM-SENSORS-MIB readings complete any vendor profile as board_temperature, never as a
+    temperature of the device's own measurements."""
+    values = {**_values(vendor, sys_object_id=sys_object_id), **_board_sensors()}
     devices, (res,) = asyncio.run(_polls(OidStore(values), 1))
     found = devices.detected("c")
     assert found is not None and found.profile is not None
@@ -265,8 +295,20 @@ def test_board_sensors_are_added_as_their_own_metrics(vendor: str, sys_object_id
     from_lm = {(r.metric, r.labels["sensor_name"]): r.value for r in res.readings
                if r.labels.get("source") == "lm_sensors"}
     assert from_lm == {("board_temperature", "cpu_thermal"): 47.25,
-                       ("board_temperature", "board"): 31.0,
-                       ("board_voltage", "in0"): pytest.approx(12.096)}
+                       ("board_temperature", "board"): 31.0}
     alone = {(r.metric, r.value) for r in poll_agent(case_values(vendor), found.profile).readings}
     assert {(r.metric, r.value) for r in res.readings
             if r.labels.get("source") != "lm_sensors"} == alone
+
+
+def test_board_sensors_alone_are_no_profile() -> None:
+    """A controller that answers only LM-SENSORS-MIB gets the no-profile reason, not a healthy
+    poll of its processor temperature."""
+    values = {**_values("lm_sensors", sys_object_id="1.3.6.1.4.1.8072.3.2.10"),
+              "1.3.6.1.2.1.1.1.0": ("OctetString", b"Linux controller")}
+    keep = ("1.3.6.1.2.1.1.", "1.3.6.1.4.1.2021.13.16.")
+    _, (res,) = asyncio.run(_polls(OidStore({k: v for k, v in values.items()
+                                             if k.startswith(keep)}), 1))
+    assert not res.ok and res.readings == ()
+    assert [e.reason for e in res.errors] == ["no_profile"]
+    assert "lm_sensors only completes a profile, never is one" in res.errors[0].message
