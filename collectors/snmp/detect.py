@@ -6,7 +6,7 @@ MIBs. So detection gathers a handful of *candidates* and lets the agent decide:
 
 1. **Candidates.** Every profile whose sysObjectID prefix matches, and every profile of the same
    private enterprise (1.3.6.1.4.1.N); every profile whose ``match.probe`` OID the agent answers
-   (one GET for all probes, then one GETBULK for each table-column probe that GET did not
+   (one GET for all probes, then a walk of each table-column or group probe that GET did not
    answer); every profile whose ``match.sys_descr`` pattern is found in sysDescr (families
    that name themselves only there, :mod:`dcmon.collectors.snmp.descr`); and the standard-MIB
    profiles (``match.standard``: UPS-MIB, ENTITY-SENSOR-MIB, ENERGY-OBJECT-MIB,
@@ -25,9 +25,11 @@ MIBs. So detection gathers a handful of *candidates* and lets the agent decide:
    reads nothing never wins, so an agent that answers SNMP either gets readings or one reason
    that names its sysObjectID, its vendor and what was tried.
 
-Cost: two GETs (identity and probes), one GETBULK per column probe that the GET did not
-answer, then one poll per candidate, at most :data:`MAX_CANDIDATES` of them (siblings only when
-needed). Detection runs once per device; :mod:`dcmon.collectors.snmp.device` caches it.
+Cost: two GETs (identity and probes), a walk of each column or group probe that the GET did
+not answer (one GETBULK when the agent has nothing there), then one poll per candidate, at most
+:data:`MAX_CANDIDATES` of them (siblings only when needed). The probes' answers are kept for the
+candidates' polls, so a column both probe and profile read is asked once. Detection runs
+once per device; :mod:`dcmon.collectors.snmp.device` caches it.
 """
 
 from __future__ import annotations
@@ -164,7 +166,7 @@ def _by_sys_descr(profiles: Sequence[CompiledProfile], descr: str) -> list[Candi
 
 async def _probed(client: SnmpClient, target: SnmpTarget, profiles: Sequence[CompiledProfile],
                   budget: PollBudget) -> list[Candidate]:
-    """Profiles whose probe OIDs the agent answers: one GET, then a GETBULK per column probe."""
+    """Profiles whose probe OIDs the agent answers: one GET, then a walk per column probe."""
     probing = sorted((p for p in profiles if p.probe_oids), key=lambda p: (p.probe_order, p.name))
     oids = sorted({o for p in probing for o in p.probe_oids})
     present: set[str] = set()
@@ -276,7 +278,8 @@ async def verify(client: SnmpClient, target: SnmpTarget, cands: Sequence[Candida
     The standard MIBs and the candidates the agent named are polled; the siblings (same
     enterprise, another product's sysObjectID) only when no named candidate reads anything.
     """
-    collector = SnmpCollector(_Memo(client, budget), include_outlets=True, table_walks=False)
+    memo = client if isinstance(client, _Memo) else _Memo(client, budget)
+    collector = SnmpCollector(memo, include_outlets=True, table_walks=False)
     polls: dict[str, PollResult] = {}
     await _score(collector, target, [c for c in cands if c.named or c.profile.standard], polls,
                  budget)
@@ -330,8 +333,9 @@ async def detect(client: SnmpClient, target: SnmpTarget, profiles: Sequence[obje
     budget = budget or PollBudget()
     snmp = [p for p in profiles if isinstance(p, CompiledProfile)]
     oid, descr = await identify(client, target, budget)
-    cands = await candidates(client, target, snmp, oid, budget, descr)
-    verified = await verify(client, target, cands, budget)
+    memo = _Memo(client, budget)     # probes' answers serve the verification polls too
+    cands = await candidates(memo, target, snmp, oid, budget, descr)
+    verified = await verify(memo, target, cands, budget)
     best = choose(verified)
     shown = oid or "(none)"
     if best is None:
