@@ -245,6 +245,8 @@ def test_a_product_named_only_in_sys_descr_is_found(case: str, profile: str, des
      "probe 1.3.6.1.4.1.12148.10.2.6.0 answers"),                        # powerSystemModel
     ("algcom_dc_ups", "1.3.6.1.4.1.49136.1", "1.3.6.1.4.1.49136.1.1.1.0",  # outputVoltage
      "sysObjectID prefix 1.3.6.1.4.1.49136"),
+    ("ups_mib", "", "1.3.6.1.2.1.33.1.2.1.0",                           # upsBatteryStatus
+     "standard MIB 1.3.6.1.2.1.33.1.2 answers"),
 ])
 def test_an_agent_without_its_identity_object_is_found_by_what_it_answers(
         case: str, sys_object_id: str, absent: str, via: str) -> None:
@@ -253,6 +255,8 @@ def test_an_agent_without_its_identity_object_is_found_by_what_it_answers(
     values = _values(case, sys_object_id=sys_object_id)
     values["1.3.6.1.2.1.1.1.0"] = ("OctetString", b"Linux")
     values.pop(absent, None)
+    if case == "ups_mib":          # and neither upsIdentManufacturer nor upsIdentModel
+        values = {k: v for k, v in values.items() if not k.startswith("1.3.6.1.2.1.33.1.1.")}
     found, res = _found(case, values)
     assert found.profile is not None
     assert (found.profile.name, _via(found)) == (case.removesuffix("_fahrenheit"), via)
