@@ -141,3 +141,26 @@ def test_an_optional_scalar_the_agent_lacks_needs_no_setting() -> None:
     assert res.readings == () and {e.reason for e in res.errors} == {"unknown_setting"}
     res = _poll({value: ("Integer32", 250), UNITS: ("Integer32", 1)}, scalar(optional=True))
     assert [r.value for r in res.readings] == pytest.approx([25.0]) and res.errors == ()
+
+
+def test_a_sentinel_needs_no_setting() -> None:
+    """A value the profile declares "not present" (iBoot temperature 999) is no reading whatever
+    the unit setting says, so an agent without the setting reports nothing for it; a real value
+    beside it still needs the setting."""
+    def profile(scalar: bool) -> Any:
+        metric = {"name": "temperature", "oid": TEMP if not scalar else f"{B}.3.0", "unit": "Cel",
+                  "sentinels": [999], "setting": {"oid": UNITS, "scalar": True, "cases": CASES}}
+        if not scalar:
+            metric["index"] = [{"label": "sensor"}]
+        return compile_snmp_profile({"profile": "t", "mib": "TEST-MIB", "metrics": [metric]},
+                                    "t.yaml")
+
+    res = _poll({f"{B}.3.0": ("Integer32", 999)}, profile(scalar=True))
+    assert res.readings == () and res.errors == ()
+    res = _poll({f"{TEMP}.1": ("Integer32", 999), f"{TEMP}.2": ("Integer32", 999)},
+                profile(scalar=False))
+    assert res.readings == () and res.errors == ()
+    res = _poll({f"{TEMP}.1": ("Integer32", 999), f"{TEMP}.2": ("Integer32", 215)},
+                profile(scalar=False))
+    assert res.readings == ()
+    assert [e.reason for e in res.errors] == ["unknown_setting"]
