@@ -32,6 +32,7 @@ from dcmon.collectors.snmp.model import (
 from dcmon.collectors.snmp.values import (
     convert,
     numeric,
+    only_sentinels,
     scale_digits,
     setting_case,
     text,
@@ -177,19 +178,6 @@ def _passes(where: Where, vb: VarBind | None) -> bool:
 
 def _absent(vb: VarBind | None) -> bool:
     return vb is None or vb.is_exception
-
-
-def _only_sentinels(m: SnmpMetric, *vbs: VarBind | None) -> bool:
-    """Whether the row offers nothing but absent cells and declared sentinels ("no probe
-    present"): such a row needs no unit setting, so a missing setting is then no error."""
-    for vb in vbs:
-        if _absent(vb):
-            continue
-        assert vb is not None
-        n = numeric(vb)
-        if n is None or n not in m.sentinels:
-            return False
-    return True
 
 
 def _marker(vb: VarBind | None) -> str | None:
@@ -392,7 +380,7 @@ class SnmpCollector:
                                         f"{m.name}: {vb.tag if vb else 'missing'}", m.oid))
             return []
         case: SettingCase | None = None
-        if m.setting is not None and not _only_sentinels(m, vb, fb):
+        if m.setting is not None and not only_sentinels(m, vb, fb):
             case, why = setting_case(m.setting, got.get(m.setting.oid))
             if case is None:
                 errors.append(PollError("unknown_setting", f"{m.name}: {why}", m.oid))
@@ -443,8 +431,8 @@ class SnmpCollector:
                 factor = scale_digits(m.digits.mode, n)
             marker = _marker(markers.get(key)) if markers is not None else None
             case: SettingCase | None = None
-            if m.setting is not None and not _only_sentinels(m, rows.get(key),
-                                                             fallback.get(key)):
+            if m.setting is not None and not only_sentinels(m, rows.get(key),
+                                                            fallback.get(key)):
                 at = m.setting.index_labels
                 case, why = setting_case(m.setting, got.get(m.setting.oid) if at is None else
                                          columns.rows(m.setting.oid).get(_instance(row, at)))

@@ -96,3 +96,15 @@ def setting_case(setting: Setting, vb: VarBind | None) -> tuple[SettingCase | No
         return None, (f"setting {vb.oid} = {text(vb)!r} is none of "
                       f"{sorted(setting.cases)}")
     return case, ""
+
+
+def only_sentinels(m: SnmpMetric, *vbs: VarBind | None) -> bool:
+    """Whether a row offers nothing but absent cells and the metric's declared sentinels ("no
+    probe present"): such a row needs no unit setting, so a missing setting is then no error."""
+    for vb in vbs:
+        if vb is None or vb.is_exception:
+            continue
+        n = numeric(vb)
+        if n is None or n not in m.sentinels:
+            return False
+    return True
