@@ -33,6 +33,7 @@ from dcmon.collectors.snmp.values import (
     convert,
     numeric,
     only_sentinels,
+    present,
     scale_digits,
     setting_case,
     text,
@@ -165,8 +166,8 @@ def _keep(where: Where, table: Mapping[str, VarBind], row: _Row) -> bool:
 def _passes(where: Where, vb: VarBind | None) -> bool:
     """Whether a ``where`` keeps what ``vb`` (its column's cell, or its scalar) says."""
     if where.exists is not None:
-        return _absent(vb) != where.exists
-    if vb is None or vb.is_exception:
+        return present(vb) == where.exists
+    if not present(vb):
         return where.negate or where.keep_absent
     if where.texts:
         return (text(vb) in where.texts) != where.negate
@@ -176,12 +177,8 @@ def _passes(where: Where, vb: VarBind | None) -> bool:
     return (n in where.values) != where.negate
 
 
-def _absent(vb: VarBind | None) -> bool:
-    return vb is None or vb.is_exception
-
-
 def _marker(vb: VarBind | None) -> str | None:
-    return None if vb is None or vb.is_exception else text(vb)
+    return text(vb) if present(vb) else None
 
 
 class SnmpCollector:
@@ -372,7 +369,7 @@ class SnmpCollector:
         marker = _marker(got.get(m.reset_time_oid) if m.reset_time_oid else None)
         vb = got.get(m.oid)
         fb = got.get(m.fallback.oid) if m.fallback is not None else None
-        if _absent(vb) and _absent(fb):
+        if not present(vb) and not present(fb):
             # Nothing to read: an optional object the agent lacks is normal, whatever its
             # unit setting says (a missing setting is then no error either).
             if not m.optional:
@@ -386,12 +383,12 @@ class SnmpCollector:
                 errors.append(PollError("unknown_setting", f"{m.name}: {why}", m.oid))
                 return []
         r = None
-        if vb is not None and not vb.is_exception:
+        if present(vb):
             r = self._reading(device, m, vb, dict(m.labels), 1.0, ts, errors, marker, case=case)
-        if r is None and m.fallback is not None and fb is not None and not fb.is_exception:
+        if r is None and m.fallback is not None and present(fb):
             r = self._reading(device, m, fb, dict(m.labels), 1.0, ts, errors, marker,
                               scale=m.fallback.scale, offset=m.fallback.offset, case=case)
-        if r is None and _absent(vb) and not m.optional:
+        if r is None and not present(vb) and not m.optional:
             errors.append(PollError("no_such_object", f"{m.name}: {vb.tag if vb else 'missing'}",
                                     m.oid))
         return [r] if r else []

@@ -271,14 +271,13 @@ async def _score(collector: SnmpCollector, target: SnmpTarget, cands: Sequence[C
                 raise SnmpError(errors[0].reason, errors[0].message)
 
 
-async def verify(client: SnmpClient, target: SnmpTarget, cands: Sequence[Candidate],
+async def verify(memo: _Memo, target: SnmpTarget, cands: Sequence[Candidate],
                  budget: PollBudget) -> list[Candidate]:
     """Poll the candidates once (sharing answers) and score each by what it reads.
 
     The standard MIBs and the candidates the agent named are polled; the siblings (same
     enterprise, another product's sysObjectID) only when no named candidate reads anything.
     """
-    memo = client if isinstance(client, _Memo) else _Memo(client, budget)
     collector = SnmpCollector(memo, include_outlets=True, table_walks=False)
     polls: dict[str, PollResult] = {}
     await _score(collector, target, [c for c in cands if c.named or c.profile.standard], polls,

@@ -7,6 +7,7 @@ Kept apart from the collector so that each rule is one small function the tests 
 from __future__ import annotations
 
 import re
+from typing import TypeGuard
 
 from dcmon.collectors.snmp.api import VarBind
 from dcmon.collectors.snmp.model import Setting, SettingCase, SnmpMetric
@@ -98,11 +99,16 @@ def setting_case(setting: Setting, vb: VarBind | None) -> tuple[SettingCase | No
     return case, ""
 
 
+def present(vb: VarBind | None) -> TypeGuard[VarBind]:
+    """A cell with a value: the agent answered the object (not noSuch*/endOfMibView)."""
+    return vb is not None and not vb.is_exception
+
+
 def only_sentinels(m: SnmpMetric, *vbs: VarBind | None) -> bool:
     """Whether a row offers nothing but absent cells and the metric's declared sentinels ("no
     probe present"): such a row needs no unit setting, so a missing setting is then no error."""
     for vb in vbs:
-        if vb is None or vb.is_exception:
+        if not present(vb):
             continue
         n = numeric(vb)
         if n is None or n not in m.sentinels:
