@@ -469,6 +469,8 @@ class SnmpCollector:
             if not m.optional:
                 errors.append(PollError("no_such_object", f"{m.name}: NULL", vb.oid))
             return None
+        if raw is None and m.skip_non_numeric and isinstance(vb.value, bytes):
+            return None
         if raw is None:
             errors.append(PollError("not_numeric", f"{m.name}: {vb.tag} {text(vb)!r} is not a "
                                                    "number", vb.oid))

@@ -142,6 +142,8 @@ class SnmpMetric:
     fallback: Fallback | None = None
     #: When True, a device that lacks this OID is normal: no ``no_such_object`` error.
     optional: bool = False
+    #: When True, a text answer without a number is "no reading": no ``not_numeric`` error.
+    skip_non_numeric: bool = False
     #: A device setting that chooses scale, offset or transform (``values.setting_case``).
     setting: Setting | None = None
 

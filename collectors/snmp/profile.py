@@ -170,6 +170,9 @@ class MetricIn(Strict):
     where: list[WhereIn] = Field(default_factory=list)
     fallback: FallbackIn | None = None
     optional: bool = False
+    #: "skip": a text cell without a number is "no reading" (MIBs whose value is a display
+    #: string, "N/A" or "Unavailable" when there is none), not a malformed value.
+    non_numeric: Literal["error", "skip"] = "error"
     setting: SettingIn | None = None
 
     _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
@@ -230,7 +233,8 @@ class ProfileIn(Strict):
     _n = field_validator("profile")(classmethod(lambda cls, v: check_name(v, "profile")))
 
 
-_DEFAULTABLE = {"sentinels", "scale", "offset", "level", "labels", "kind", "transform"}
+_DEFAULTABLE = {"sentinels", "scale", "offset", "level", "labels", "kind", "transform",
+                "non_numeric"}
 
 
 def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None, list[Problem]]:
@@ -309,6 +313,7 @@ def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None
         resettable=m.resettable, reset_time_oid=m.reset_time_oid, level=m.level,
         rack_power=m.rack_power, transform=m.transform, description=m.description, key=key,
         wheres=wheres, fallback=fallback, optional=m.optional, setting=setting,
+        skip_non_numeric=m.non_numeric == "skip",
     )
     return metric, []
 
@@ -447,6 +452,8 @@ def _describe_metric(m: SnmpMetric) -> Mapping[str, Any]:
         out["fallback"] = {"oid": m.fallback.oid, "scale": m.fallback.scale}
     if m.optional:
         out["optional"] = True
+    if m.skip_non_numeric:
+        out["non_numeric"] = "skip"
     if m.transform != "number":
         out["transform"] = m.transform
     return out

@@ -105,12 +105,15 @@ def present(vb: VarBind | None) -> TypeGuard[VarBind]:
 
 
 def only_sentinels(m: SnmpMetric, *vbs: VarBind | None) -> bool:
-    """Whether a row offers nothing but absent cells and the metric's declared sentinels ("no
-    probe present"): such a row needs no unit setting, so a missing setting is then no error."""
+    """Whether a row offers nothing but absent cells, the metric's declared sentinels ("no
+    probe present") and, where the metric skips them, texts without a number: such a row needs
+    no unit setting, so a missing setting is then no error."""
     for vb in vbs:
         if not present(vb):
             continue
         n = numeric(vb)
+        if n is None and m.skip_non_numeric and isinstance(vb.value, bytes):
+            continue  # "N/A": no reading either
         if n is None or n not in m.sentinels:
             return False
     return True
