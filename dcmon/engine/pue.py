@@ -105,8 +105,8 @@ def narrow(items: list[_T], ref: MeterRef) -> list[_T]:
     """The readings or series that make one meter, without double counting.
 
     With label selectors: everything carrying those labels. Without: a PDU's rack-power level
-    (not total + phases + banks + outlets), else a meter's ``total`` level, and of several
-    energy counters the import one.
+    (not total + phases + banks + outlets), else a meter's ``total`` level; of a UPS's input,
+    bypass and output readings the output ones; and of several energy counters the import one.
     """
     if ref.labels:
         return [s for s in items if s.device == ref.device
@@ -118,10 +118,21 @@ def narrow(items: list[_T], ref: MeterRef) -> list[_T]:
     totals = [s for s in cands if s.level in ("total", "device")]
     if totals:
         cands = totals
+    cands = _output_point(cands)
     imports = [s for s in cands if s.labels.get("direction") == "import"]
     if imports:
         cands = [s for s in cands if s.metric != "energy" or s in imports]
     return cands
+
+
+def _output_point(cands: list[_T]) -> list[_T]:
+    """Of readings at several points of a UPS (input, bypass, output), the output ones: what it
+    delivers to its load (ISO/IEC 30134-2 category 1 IT energy). Summing input and output
+    would count the same load twice, and the bypass is a third path to it."""
+    points = {s.labels.get("point") for s in cands}
+    if "output" not in points or len(points) == 1:
+        return cands
+    return [s for s in cands if s.labels.get("point") == "output"]
 
 
 def by_device(series: Iterable[Series]) -> dict[str, list[Series]]:

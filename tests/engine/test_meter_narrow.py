@@ -1,0 +1,40 @@
+"""Which readings make a meter named without labels: a UPS's output, not its input and bypass
+as well (they carry the same load), and everything a device offers when it has one point."""
+
+from __future__ import annotations
+
+from dcmon.config.topology import MeterRef
+from dcmon.engine.pue import narrow, select_readings
+from dcmon.model import Reading
+
+
+def _power(point: str | None, watts: float, level: str = "total") -> Reading:
+    labels = {} if point is None else {"point": point}
+    return Reading("ups-1", "power", watts, "W", labels, 0.0, level=level)
+
+
+def test_a_ups_meter_is_its_output() -> None:
+    """The shape of an APC or Eaton UPS: input, bypass and output totals."""
+    got = select_readings([_power("input", 10_400), _power("bypass", 0),
+                           _power("output", 9_800), _power("output", 3_300, "phase")],
+                          MeterRef(device="ups-1"))
+    assert [(r.labels["point"], r.value) for r in got] == [("output", 9_800)]
+
+
+def test_line_readings_of_a_ups_mib_agent_are_the_output_lines() -> None:
+    """UPS-MIB has no totals: its per-line input, output and bypass powers."""
+    lines = [_power(p, w, "line") for p, w in (("input", 3_500), ("input", 3_400),
+                                                ("output", 3_200), ("output", 3_100),
+                                                ("bypass", 0))]
+    got = select_readings(lines, MeterRef(device="ups-1"))
+    assert sorted(r.value for r in got) == [3_100, 3_200]
+
+
+def test_labels_still_choose_any_point_and_single_points_are_kept() -> None:
+    readings = [_power("input", 10_400), _power("output", 9_800)]
+    got = narrow(readings, MeterRef(device="ups-1", labels={"point": "input"}))
+    assert [r.value for r in got] == [10_400]
+    plain = [_power(None, 5_000), _power(None, 1_000, "phase")]
+    assert [r.value for r in select_readings(plain, MeterRef(device="ups-1"))] == [5_000]
+    rectifier = [_power("rectifier", 2_000)]
+    assert [r.value for r in select_readings(rectifier, MeterRef(device="ups-1"))] == [2_000]
