@@ -31,6 +31,7 @@ from dcmon.collectors.snmp.model import (
 )
 from dcmon.collectors.snmp.values import (
     convert,
+    is_sentinel,
     numeric,
     only_sentinels,
     present,
@@ -475,7 +476,7 @@ class SnmpCollector:
             errors.append(PollError("not_numeric", f"{m.name}: {vb.tag} {text(vb)!r} is not a "
                                                    "number", vb.oid))
             return None
-        if raw in m.sentinels:
+        if is_sentinel(m, raw):
             return None
         value = convert(m, raw, factor, scale, offset, case)
         if not math.isfinite(value):

@@ -125,6 +125,8 @@ class SnmpMetric:
     labels: Mapping[str, str]
     lookups: tuple[Lookup, ...]
     sentinels: frozenset[float]
+    #: Raw values below it are "not available" too (None: no such bound).
+    sentinel_below: float | None
     digits: DigitsScale | None
     #: Counter semantics (energy): width in bits or a cap in raw units, user-resettable.
     width: int | None

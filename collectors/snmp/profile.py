@@ -158,6 +158,9 @@ class MetricIn(Strict):
     labels: dict[str, str] = Field(default_factory=dict)
     lookups: list[LookupIn] = Field(default_factory=list)
     sentinels: list[float] | None = None
+    #: Raw values below this mean "not available" (MIBs that say "a negative value indicates
+    #: that this object is not available"), whatever the number.
+    sentinel_below: float | None = None
     digits: DigitsIn | None = None
     width: Literal[32, 64] | None = None
     cap: float | None = None
@@ -234,7 +237,7 @@ class ProfileIn(Strict):
 
 
 _DEFAULTABLE = {"sentinels", "scale", "offset", "level", "labels", "kind", "transform",
-                "non_numeric"}
+                "non_numeric", "sentinel_below"}
 
 
 def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None, list[Problem]]:
@@ -309,7 +312,8 @@ def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None
     metric = SnmpMetric(
         name=m.name, oid=m.oid, unit=m.unit, kind=m.kind, scale=m.scale, offset=m.offset,
         index=index, labels=dict(m.labels), lookups=lookups,
-        sentinels=frozenset(m.sentinels or ()), digits=digits, width=m.width, cap=m.cap,
+        sentinels=frozenset(m.sentinels or ()), sentinel_below=m.sentinel_below, digits=digits,
+        width=m.width, cap=m.cap,
         resettable=m.resettable, reset_time_oid=m.reset_time_oid, level=m.level,
         rack_power=m.rack_power, transform=m.transform, description=m.description, key=key,
         wheres=wheres, fallback=fallback, optional=m.optional, setting=setting,
@@ -429,6 +433,8 @@ def _describe_metric(m: SnmpMetric) -> Mapping[str, Any]:
         out["labels"] = dict(m.labels)
     if m.sentinels:
         out["sentinels"] = sorted(m.sentinels)
+    if m.sentinel_below is not None:
+        out["sentinel_below"] = m.sentinel_below
     if m.digits:
         out["digits"] = {"oid": m.digits.oid, "mode": m.digits.mode}
     if m.setting:

@@ -104,6 +104,12 @@ def present(vb: VarBind | None) -> TypeGuard[VarBind]:
     return vb is not None and not vb.is_exception
 
 
+def is_sentinel(m: SnmpMetric, raw: float) -> bool:
+    """Whether a raw value means "not available": a declared sentinel, or below the metric's
+    ``sentinel_below`` bound."""
+    return raw in m.sentinels or (m.sentinel_below is not None and raw < m.sentinel_below)
+
+
 def only_sentinels(m: SnmpMetric, *vbs: VarBind | None) -> bool:
     """Whether a row offers nothing but absent cells, the metric's declared sentinels ("no
     probe present") and, where the metric skips them, texts without a number: such a row needs
@@ -114,6 +120,6 @@ def only_sentinels(m: SnmpMetric, *vbs: VarBind | None) -> bool:
         n = numeric(vb)
         if n is None and m.skip_non_numeric and isinstance(vb.value, bytes):
             continue  # "N/A": no reading either
-        if n is None or n not in m.sentinels:
+        if n is None or not is_sentinel(m, n):
             return False
     return True
