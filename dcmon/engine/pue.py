@@ -128,11 +128,15 @@ def narrow(items: list[_T], ref: MeterRef) -> list[_T]:
 def _output_point(cands: list[_T]) -> list[_T]:
     """Of readings at several points of a UPS (input, bypass, output), the output ones: what it
     delivers to its load (ISO/IEC 30134-2 category 1 IT energy). Summing input and output
-    would count the same load twice, and the bypass is a third path to it."""
-    points = {s.labels.get("point") for s in cands}
-    if "output" not in points or len(points) == 1:
+    would count the same load twice, and the bypass is a third path to it. Chosen per metric:
+    a power read without a point stays, whatever point the device's voltages name."""
+    points: dict[str, set[str | None]] = {}
+    for s in cands:
+        points.setdefault(s.metric, set()).add(s.labels.get("point"))
+    narrowed = {m for m, ps in points.items() if "output" in ps and len(ps) > 1}
+    if not narrowed:
         return cands
-    return [s for s in cands if s.labels.get("point") == "output"]
+    return [s for s in cands if s.metric not in narrowed or s.labels.get("point") == "output"]
 
 
 def by_device(series: Iterable[Series]) -> dict[str, list[Series]]:

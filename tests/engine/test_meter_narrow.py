@@ -38,3 +38,30 @@ def test_labels_still_choose_any_point_and_single_points_are_kept() -> None:
     assert [r.value for r in select_readings(plain, MeterRef(device="ups-1"))] == [5_000]
     rectifier = [_power("rectifier", 2_000)]
     assert [r.value for r in select_readings(rectifier, MeterRef(device="ups-1"))] == [2_000]
+
+
+def _reading(metric: str, unit: str, value: float, point: str | None, level: str) -> Reading:
+    labels = {} if point is None else {"point": point}
+    return Reading("ups-1", metric, value, unit, labels, 0.0, level=level)
+
+
+def test_the_output_point_is_chosen_per_metric() -> None:
+    """A device whose power carries no point keeps it, whatever point its voltages or
+    currents name: only a metric read at the output and elsewhere is narrowed to its output."""
+    total = [_reading("power", "W", 4_000, None, "total"),
+             _reading("voltage", "V", 230, "output", "total"),
+             _reading("voltage", "V", 231, "input", "total")]
+    assert [r.value for r in select_readings(total, MeterRef(device="ups-1"))] == [4_000]
+    # no totals: a UPS card's line voltages next to a power read without a point
+    lines = [_reading("voltage", "V", 230, "output", "line"),
+             _reading("voltage", "V", 231, "input", "line"),
+             _reading("power", "W", 1_500, None, "module"),
+             _reading("power", "W", 1_400, None, "module")]
+    assert sorted(r.value for r in select_readings(lines, MeterRef(device="ups-1"))) == [
+        1_400, 1_500]
+    # energy counters and powers are narrowed each by their own points
+    mixed = [_reading("energy", "J", 9e9, None, "total"),
+             _reading("power", "W", 9_800, "output", "total"),
+             _reading("power", "W", 10_400, "input", "total")]
+    got = narrow(mixed, MeterRef(device="ups-1"))
+    assert sorted((r.metric, r.value) for r in got) == [("energy", 9e9), ("power", 9_800)]
