@@ -4,11 +4,12 @@ from dcmon's own agent on 127.0.0.1 through the real collector."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dcmon.collectors.snmp.profile import compile_snmp_profile, describe_snmp
+from dcmon.collectors.snmp.profile import _DEFAULTABLE, compile_snmp_profile, describe_snmp
 from tests.support.agent_poll import poll_agent
 
 PF, UNITS = "1.3.6.1.4.1.99999.4.1.2", "1.3.6.1.4.1.99999.4.1.0"  # an invented enterprise
@@ -43,3 +44,15 @@ def test_a_row_below_the_bound_needs_no_unit_setting() -> None:
     res = poll_agent({f"{PF}.3": ("Integer32", -946)},
                      _profile(sentinel_below=0, setting=setting))
     assert res.readings == () and res.errors == ()
+
+
+def test_defaults_give_the_bound_to_every_metric_and_the_readme_says_so() -> None:
+    profile = compile_snmp_profile({"profile": "t", "mib": "TEST-MIB", "defaults": {
+        "sentinel_below": 0}, "metrics": [
+        {"name": "power_factor", "oid": PF, "unit": "ratio", "scale": 0.001,
+         "index": [{"label": "outlet"}]}]}, "t.yaml")
+    assert _read(profile, ROWS) == pytest.approx({"1": 0.946, "4": 0.0})
+    readme = (Path(__file__).parents[3] / "collectors/profiles/README.md").read_text()
+    start = readme.index("defaults:")
+    listed = readme[start:readme.index("metrics:", start)]
+    assert [k for k in sorted(_DEFAULTABLE) if k not in listed] == []
