@@ -164,7 +164,8 @@ class SnmpDevices:
             result = dataclasses.replace(result, readings=tuple(merged))
         if result.ok and not result.readings:
             why = PollError("no_readings", f"profile {profile.name} read nothing from this "
-                                           "device (its objects are absent or all sentinels)")
+                                           "device (its objects are absent or all say 'not "
+                                           "available')")
             result = dataclasses.replace(result, errors=(*result.errors, why))
         return result
 
