@@ -105,8 +105,9 @@ def narrow(items: list[_T], ref: MeterRef) -> list[_T]:
     """The readings or series that make one meter, without double counting.
 
     With label selectors: everything carrying those labels. Without: a PDU's rack-power level
-    (not total + phases + banks + outlets), else a meter's ``total`` level; of a UPS's input,
-    bypass and output readings the output ones; and of several energy counters the import one.
+    (not total + phases + banks + outlets), else a meter's ``total`` level, else the coarsest of
+    the nested levels it is read at (circuits, not circuits + outlets); of a UPS's input, bypass
+    and output readings the output ones; and of several energy counters the import one.
     """
     if ref.labels:
         return [s for s in items if s.device == ref.device
@@ -116,13 +117,30 @@ def narrow(items: list[_T], ref: MeterRef) -> list[_T]:
     if rp:
         return [s for s in cands if s.level == rp[0].level]
     totals = [s for s in cands if s.level in ("total", "device")]
-    if totals:
-        cands = totals
+    cands = totals if totals else _coarsest(cands)
     cands = _output_point(cands)
     imports = [s for s in cands if s.labels.get("direction") == "import"]
     if imports:
         cands = [s for s in cands if s.metric != "energy" or s in imports]
     return cands
+
+
+#: Levels that nest, coarse to fine: the finer ones are parts of the coarser ones' load.
+_NESTED = ("inlet", "cord", "phase", "line", "bank", "branch", "breaker", "outlet")
+
+
+def _coarsest(cands: list[_T]) -> list[_T]:
+    """Per metric, of readings at several nested levels only the coarsest level's: a device
+    with no total and no rack-power level (a UPS read per output circuit and per outlet) would
+    otherwise count each outlet's load twice. Readings at other levels stay as they are."""
+    rank: dict[str, int] = {}
+    for s in cands:
+        if s.level in _NESTED:
+            r = _NESTED.index(s.level)
+            rank[s.metric] = min(r, rank.get(s.metric, r))
+    if not rank:
+        return cands
+    return [s for s in cands if s.level not in _NESTED or _NESTED.index(s.level) == rank[s.metric]]
 
 
 def _output_point(cands: list[_T]) -> list[_T]:

@@ -65,3 +65,14 @@ def test_the_output_point_is_chosen_per_metric() -> None:
              _reading("power", "W", 10_400, "input", "total")]
     got = narrow(mixed, MeterRef(device="ups-1"))
     assert sorted((r.metric, r.value) for r in got) == [("energy", 9e9), ("power", 9_800)]
+
+
+def test_without_totals_the_coarsest_nested_level_counts() -> None:
+    """A UPS read per output circuit and per outlet (no total, no rack-power level): the
+    outlets are parts of the circuits' load, so only the circuits count."""
+    readings = [_power("output", 1_200, "branch"), _power("output", 800, "branch"),
+                _power("output", 700, "outlet"), _power("output", 500, "outlet")]
+    got = select_readings(readings, MeterRef(device="ups-1"))
+    assert sorted(r.value for r in got) == [800, 1_200]
+    other = [_power(None, 300, "module"), _power(None, 200, "outlet")]
+    assert sorted(r.value for r in select_readings(other, MeterRef(device="ups-1"))) == [200, 300]

@@ -80,7 +80,8 @@ class CapacityInputs:
 def pdu_rows(shape: Sequence[Proto]) -> tuple[int, ...]:
     """The readings a rack's and its feeds' figures read of a device: the powers that
     ``select_readings`` chooses for the whole device (``pue.narrow`` without labels: the rack
-    power's level, else the ``total`` and ``device`` levels, else every power), the readings
+    power's level, else the ``total`` and ``device`` levels, else every power, of which it
+    keeps the coarsest nested level), the readings
     that make that choice, and the currents at the levels :func:`_current_a` tries."""
     rp_level: str | None = next((p[4] for p in shape if p[5]), None)
     totals = any(p[4] in METER_LEVELS for p in shape)
