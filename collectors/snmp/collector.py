@@ -31,13 +31,13 @@ from dcmon.collectors.snmp.model import (
 )
 from dcmon.collectors.snmp.values import (
     convert,
-    is_sentinel,
+    nothing_to_read,
     numeric,
-    only_sentinels,
     present,
     scale_digits,
     setting_case,
     text,
+    unavailable,
     whole_number,
 )
 from dcmon.model import PollError, PollResult, PollStats, Reading, Source
@@ -378,7 +378,7 @@ class SnmpCollector:
                                         f"{m.name}: {vb.tag if vb else 'missing'}", m.oid))
             return []
         case: SettingCase | None = None
-        if m.setting is not None and not only_sentinels(m, vb, fb):
+        if m.setting is not None and not nothing_to_read(m, vb, fb):
             case, why = setting_case(m.setting, got.get(m.setting.oid))
             if case is None:
                 errors.append(PollError("unknown_setting", f"{m.name}: {why}", m.oid))
@@ -429,7 +429,7 @@ class SnmpCollector:
                 factor = scale_digits(m.digits.mode, n)
             marker = _marker(markers.get(key)) if markers is not None else None
             case: SettingCase | None = None
-            if m.setting is not None and not only_sentinels(m, rows.get(key),
+            if m.setting is not None and not nothing_to_read(m, rows.get(key),
                                                             fallback.get(key)):
                 at = m.setting.index_labels
                 case, why = setting_case(m.setting, got.get(m.setting.oid) if at is None else
@@ -464,19 +464,15 @@ class SnmpCollector:
                  *, scale: float | None = None, offset: float | None = None,
                  case: SettingCase | None = None) -> Reading | None:
         raw = numeric(vb)
-        if raw is None and vb.tag == "Null":
+        if unavailable(m, vb, raw):
             # Some agents answer NULL for objects they do not support: that is "not
             # available", like noSuchObject, not a malformed value.
-            if not m.optional:
+            if vb.tag == "Null" and not m.optional:
                 errors.append(PollError("no_such_object", f"{m.name}: NULL", vb.oid))
-            return None
-        if raw is None and m.skip_non_numeric and isinstance(vb.value, bytes):
             return None
         if raw is None:
             errors.append(PollError("not_numeric", f"{m.name}: {vb.tag} {text(vb)!r} is not a "
                                                    "number", vb.oid))
-            return None
-        if is_sentinel(m, raw):
             return None
         value = convert(m, raw, factor, scale, offset, case)
         if not math.isfinite(value):

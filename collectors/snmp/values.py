@@ -104,22 +104,17 @@ def present(vb: VarBind | None) -> TypeGuard[VarBind]:
     return vb is not None and not vb.is_exception
 
 
-def is_sentinel(m: SnmpMetric, raw: float) -> bool:
-    """Whether a raw value means "not available": a declared sentinel, or below the metric's
-    ``sentinel_below`` bound."""
+def unavailable(m: SnmpMetric, vb: VarBind, raw: float | None) -> bool:
+    """Whether an answered cell (its number ``raw``, None when it has none) says "not
+    available": NULL, a declared sentinel, a value below the metric's ``sentinel_below`` bound,
+    or a text without a number where the metric skips those. The one rule both the reading and
+    the unit-setting check follow."""
+    if raw is None:
+        return vb.tag == "Null" or (m.skip_non_numeric and isinstance(vb.value, bytes))
     return raw in m.sentinels or (m.sentinel_below is not None and raw < m.sentinel_below)
 
 
-def only_sentinels(m: SnmpMetric, *vbs: VarBind | None) -> bool:
-    """Whether a row offers nothing but absent cells, the metric's declared sentinels ("no
-    probe present") and, where the metric skips them, texts without a number: such a row needs
-    no unit setting, so a missing setting is then no error."""
-    for vb in vbs:
-        if not present(vb):
-            continue
-        n = numeric(vb)
-        if n is None and m.skip_non_numeric and isinstance(vb.value, bytes):
-            continue  # "N/A": no reading either
-        if n is None or not is_sentinel(m, n):
-            return False
-    return True
+def nothing_to_read(m: SnmpMetric, *vbs: VarBind | None) -> bool:
+    """Whether a row offers nothing but absent cells and cells that say "not available" (no
+    probe present): such a row needs no unit setting, so a missing setting is then no error."""
+    return all(not present(vb) or unavailable(m, vb, numeric(vb)) for vb in vbs)

@@ -164,3 +164,20 @@ def test_a_sentinel_needs_no_setting() -> None:
                 profile(scalar=False))
     assert res.readings == ()
     assert [e.reason for e in res.errors] == ["unknown_setting"]
+
+
+def test_a_null_cell_needs_no_setting_and_says_why_once() -> None:
+    """An agent answering NULL (no value) for the reading has nothing to convert: no unit
+    setting is asked for, and a required metric reports the NULL itself, once."""
+    metric = {"name": "temperature", "oid": f"{B}.3.0", "unit": "Cel",
+              "setting": {"oid": UNITS, "scalar": True, "cases": CASES}}
+
+    def profile(**extra: Any) -> Any:
+        return compile_snmp_profile({"profile": "t", "mib": "TEST-MIB",
+                                     "metrics": [{**metric, **extra}]}, "t.yaml")
+
+    res = _poll({f"{B}.3.0": ("Null", None)}, profile())
+    assert res.readings == ()
+    assert [(e.reason, e.message) for e in res.errors] == [("no_such_object", "temperature: NULL")]
+    res = _poll({f"{B}.3.0": ("Null", None)}, profile(optional=True))
+    assert res.readings == () and res.errors == ()
