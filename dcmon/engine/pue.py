@@ -125,22 +125,24 @@ def narrow(items: list[_T], ref: MeterRef) -> list[_T]:
     return cands
 
 
-#: Levels that nest, coarse to fine: the finer ones are parts of the coarser ones' load.
-_NESTED = ("inlet", "cord", "phase", "line", "bank", "branch", "breaker", "outlet")
+#: Levels that nest, coarse (0) to fine: the finer ones are parts of the coarser ones' load.
+_NESTED = {lv: i for i, lv in enumerate(
+    ("inlet", "cord", "phase", "line", "bank", "branch", "breaker", "outlet"))}
 
 
 def _coarsest(cands: list[_T]) -> list[_T]:
     """Per metric, of readings at several nested levels only the coarsest level's: a device
     with no total and no rack-power level (a UPS read per output circuit and per outlet) would
     otherwise count each outlet's load twice. Readings at other levels stay as they are."""
-    rank: dict[str, int] = {}
+    coarsest: dict[str, int] = {}
     for s in cands:
-        if s.level in _NESTED:
-            r = _NESTED.index(s.level)
-            rank[s.metric] = min(r, rank.get(s.metric, r))
-    if not rank:
+        r = _NESTED.get(s.level)
+        if r is not None:
+            coarsest[s.metric] = min(r, coarsest.get(s.metric, r))
+    if not coarsest:
         return cands
-    return [s for s in cands if s.level not in _NESTED or _NESTED.index(s.level) == rank[s.metric]]
+    return [s for s in cands
+            if s.level not in _NESTED or _NESTED[s.level] == coarsest[s.metric]]
 
 
 def _output_point(cands: list[_T]) -> list[_T]:
