@@ -379,9 +379,11 @@ class SnmpCollector:
             return []
         case: SettingCase | None = None
         if m.setting is not None and not nothing_to_read(m, vb, fb):
-            case, why = setting_case(m.setting, got.get(m.setting.oid))
+            case, why = setting_case(m.setting, got.get(m.setting.oid),
+                                     numeric(vb) if present(vb) else None)
             if case is None:
-                errors.append(PollError("unknown_setting", f"{m.name}: {why}", m.oid))
+                if why:
+                    errors.append(PollError("unknown_setting", f"{m.name}: {why}", m.oid))
                 return []
         r = None
         if present(vb):
@@ -433,9 +435,11 @@ class SnmpCollector:
                                                             fallback.get(key)):
                 at = m.setting.index_labels
                 case, why = setting_case(m.setting, got.get(m.setting.oid) if at is None else
-                                         columns.rows(m.setting.oid).get(_instance(row, at)))
+                                         columns.rows(m.setting.oid).get(_instance(row, at)),
+                                         numeric(rows[key]) if key in rows else None)
                 if case is None:
-                    errors.append(PollError("unknown_setting", f"{m.name}: {why}", m.oid))
+                    if why:
+                        errors.append(PollError("unknown_setting", f"{m.name}: {why}", m.oid))
                     continue
             r = None
             if key in rows:

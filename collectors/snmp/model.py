@@ -108,6 +108,10 @@ class Setting:
     cases: Mapping[int, SettingCase]
     #: The case for an agent without the setting object; None: such a reading is skipped.
     absent: int | None = None
+    #: Non-empty: ``oid`` is not a setting but the same temperature in Fahrenheit (a "twin",
+    #: AVTECH's internal-tempf beside internal-tempc), and the reading's scale is the one of
+    #: these at which the two agree (``values.twin_case``); ``cases`` is then empty.
+    twin_scales: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -139,10 +139,14 @@ class SettingIn(Strict):
     #: True: ``oid`` is a scalar instance (e.g. ``...7.0``); else a column of the value's row.
     scalar: bool = False
     index: list[str] | None = None
-    cases: dict[int, SettingCaseIn] = Field(min_length=1)
+    cases: dict[int, SettingCaseIn] = Field(default_factory=dict)
     #: The case to read by when the agent has no such object at all (not when it answers a
     #: value not listed): for firmware that predates the setting. None: skip the reading.
     absent: int | None = None
+    #: Instead of cases: ``oid`` is the same temperature in Fahrenheit, and the reading's scale
+    #: is the one of these at which the Celsius value and its twin agree (MIBs that name the
+    #: unit of both but state no scale).
+    fahrenheit_twin: list[float] | None = None
 
     _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
 
@@ -343,7 +347,26 @@ def _setting(m: MetricIn, key: str, file: str, ref: Callable[[list[str] | None, 
     if s.absent is not None and s.absent not in cases:
         problems.append(Problem(file, f"{key}.setting.absent", f"{s.absent} is none of the "
                                                                f"cases {sorted(cases)}"))
-    return Setting(s.oid, labels, cases, s.absent)
+    twin = tuple(s.fahrenheit_twin or ())
+    _check_twin(m, key, file, cases, twin, problems)
+    return Setting(s.oid, labels, cases, s.absent, twin)
+
+
+def _check_twin(m: MetricIn, key: str, file: str, cases: Mapping[int, SettingCase],
+                twin: tuple[float, ...], problems: list[Problem]) -> None:
+    """A setting has cases or a Fahrenheit twin (exactly one); a twin decides the scale of a
+    Celsius reading only, among distinct positive scales."""
+    if bool(cases) == bool(twin):
+        problems.append(Problem(file, f"{key}.setting", "give either cases or fahrenheit_twin"))
+    if not twin:
+        return
+    if any(x <= 0 for x in twin) or len(set(twin)) != len(twin):
+        problems.append(Problem(file, f"{key}.setting.fahrenheit_twin",
+                                "scales must be distinct and positive"))
+    if m.unit != "Cel" or m.transform != "number":
+        problems.append(Problem(file, f"{key}.setting.fahrenheit_twin",
+                                "a Fahrenheit twin decides a Celsius reading (unit Cel, no "
+                                "transform)"))
 
 
 def compile_snmp_profile(data: Any, file: str) -> CompiledProfile:
@@ -443,6 +466,8 @@ def _describe_metric(m: SnmpMetric) -> Mapping[str, Any]:
                                     for k, c in sorted(m.setting.cases.items())}}
         if m.setting.absent is not None:
             out["setting"]["absent"] = m.setting.absent
+        if m.setting.twin_scales:
+            out["setting"]["fahrenheit_twin"] = list(m.setting.twin_scales)
     if m.lookups:
         out["lookups"] = [{"label": lk.label, "oid": lk.oid} for lk in m.lookups]
     if m.kind == "counter":

@@ -85,8 +85,39 @@ def convert(metric: SnmpMetric, raw: float, digits_factor: float = 1.0,
     return value
 
 
-def setting_case(setting: Setting, vb: VarBind | None) -> tuple[SettingCase | None, str]:
-    """The case a device setting selects, or None and why (absent, or a value not listed)."""
+#: How far (in raw units) F - 1.8 C may stray from 32/scale: each value is rounded to a whole
+#: raw unit, so the two roundings move it by at most 1.8 x 0.5 + 0.5 = 1.4.
+TWIN_TOLERANCE = 2.0
+
+
+def twin_case(setting: Setting, vb: VarBind | None,
+              raw: float | None) -> tuple[SettingCase | None, str]:
+    """The scale at which a Celsius value ``raw`` and its Fahrenheit twin ``vb`` agree.
+
+    With one scale s for both, F*s = 1.8*C*s + 32, so F - 1.8*C = 32/s: 32 for whole degrees,
+    320 for tenths, 3200 for hundredths, far apart whatever the temperature. A pair that fits
+    none is not read; a pair of zeros (a port with nothing plugged in) is silently not read.
+    """
+    f = numeric(vb) if present(vb) else None
+    if raw is None or f is None:
+        return None, f"no Fahrenheit twin at {setting.oid}"
+    if raw == 0 and f == 0:
+        return None, ""
+    d = f - 1.8 * raw
+    for s in setting.twin_scales:
+        if abs(d - 32 / s) <= TWIN_TOLERANCE:
+            return SettingCase(scale=s), ""
+    return None, (f"{setting.oid} = {f:g} (Fahrenheit) fits {raw:g} (Celsius) at none of the "
+                  f"scales {list(setting.twin_scales)}")
+
+
+def setting_case(setting: Setting, vb: VarBind | None,
+                 raw: float | None = None) -> tuple[SettingCase | None, str]:
+    """The case a device setting selects, or None and why (absent, or a value not listed; an
+    empty why: nothing to read, no error). ``raw`` is the reading's own value, which a
+    Fahrenheit twin is compared with."""
+    if setting.twin_scales:
+        return twin_case(setting, vb, raw)
     if vb is None or vb.is_exception:
         if setting.absent is not None:
             return setting.cases[setting.absent], ""

@@ -80,8 +80,8 @@ def test_bad_settings_fail_with_file_and_key() -> None:
         "p.yaml: metrics.0.setting.cases: scale must not be 0",
         "p.yaml: metrics.1.setting.cases.1.transform: unknown transform 'kelvin' "
         "(known: number, fahrenheit)",
-        "p.yaml: metrics.2.setting.cases: Dictionary should have at least 1 item after validation, "
-        "not 0",
+        "p.yaml: metrics.2.setting.index: unknown index label 'x' (index has: ['s'])",
+        "p.yaml: metrics.2.setting: give either cases or fahrenheit_twin",
     ]), lines
 
 
@@ -181,3 +181,53 @@ def test_a_null_cell_needs_no_setting_and_says_why_once() -> None:
     assert [(e.reason, e.message) for e in res.errors] == [("no_such_object", "temperature: NULL")]
     res = _poll({f"{B}.3.0": ("Null", None)}, profile(optional=True))
     assert res.readings == () and res.errors == ()
+
+
+TWIN = f"{B}.2.1.4"  # the same temperatures in Fahrenheit, at the scale of TEMP
+SCALES = [1, 0.1, 0.01]
+
+
+@pytest.mark.parametrize(("celsius", "fahrenheit", "want"), [
+    (2350, 7430, 23.5),     # hundredths: 23.50 degC = 74.30 degF
+    (235, 743, 23.5),       # tenths
+    (23, 74, 23.0),         # whole degrees, each rounded (23.4 degC = 74.1 degF)
+    (-40, -40, -40.0),      # the one temperature where both read the same
+    (0, 3200, 0.0),         # 0 degC in hundredths
+])
+def test_a_fahrenheit_twin_decides_the_scale(celsius: int, fahrenheit: int, want: float) -> None:
+    """With one scale s for both, F - 1.8 C = 32/s: the pair itself says which scale it uses."""
+    values = {f"{TEMP}.1": ("Integer32", celsius), f"{TWIN}.1": ("Integer32", fahrenheit)}
+    res = _poll(values, _profile(oid=TWIN, fahrenheit_twin=SCALES))
+    assert [r.value for r in res.readings] == pytest.approx([want]) and res.errors == ()
+
+
+def test_a_twin_that_fits_no_scale_is_not_read_and_says_why() -> None:
+    """A pair that fits none of the scales is no reading (with the reason); a pair of zeros (a
+    port with nothing plugged in) is no reading and no error; a missing twin is an error."""
+    values = {f"{TEMP}.1": ("Integer32", 2350), f"{TWIN}.1": ("Integer32", 7000),
+              f"{TEMP}.2": ("Integer32", 0), f"{TWIN}.2": ("Integer32", 0),
+              f"{TEMP}.3": ("Integer32", 2350)}
+    res = _poll(values, _profile(oid=TWIN, fahrenheit_twin=SCALES))
+    assert res.readings == ()
+    assert sorted(e.message for e in res.errors) == sorted([
+        f"temperature: no Fahrenheit twin at {TWIN}",
+        f"temperature: {TWIN} = 7000 (Fahrenheit) fits 2350 (Celsius) at none of the scales "
+        "[1.0, 0.1, 0.01]"])
+    shown = describe_snmp(_profile(oid=TWIN, fahrenheit_twin=SCALES))["metrics"][0]["setting"]
+    assert shown == {"oid": TWIN, "scalar": False, "cases": {}, "fahrenheit_twin": SCALES}
+
+
+def test_a_twin_is_refused_beside_cases_or_on_a_non_celsius_metric() -> None:
+    with pytest.raises(ConfigError) as err:
+        compile_snmp_profile({"profile": "t", "mib": "TEST-MIB", "metrics": [
+            {"name": "temperature", "oid": TEMP, "unit": "Cel", "index": [{"label": "s"}],
+             "setting": {"oid": TWIN, "cases": CASES, "fahrenheit_twin": SCALES}},
+            {"name": "humidity", "oid": TEMP, "unit": "%", "index": [{"label": "s"}],
+             "setting": {"oid": TWIN, "fahrenheit_twin": [0.1, 0.1]}},
+        ]}, "p.yaml")
+    assert sorted(str(p) for p in err.value.problems) == [
+        "p.yaml: metrics.0.setting: give either cases or fahrenheit_twin",
+        "p.yaml: metrics.1.setting.fahrenheit_twin: a Fahrenheit twin decides a Celsius reading "
+        "(unit Cel, no transform)",
+        "p.yaml: metrics.1.setting.fahrenheit_twin: scales must be distinct and positive",
+    ]
