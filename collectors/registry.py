@@ -16,7 +16,8 @@ from typing import Any
 from dcmon.collectors.modbus.model import CompiledModbusProfile
 from dcmon.collectors.modbus.profile import compile_modbus_profile, describe_modbus
 from dcmon.collectors.snmp.model import CompiledProfile
-from dcmon.collectors.snmp.profile import compile_snmp_profile, describe_snmp
+from dcmon.collectors.snmp.profile import compile_snmp_profile
+from dcmon.collectors.snmp.profile_view import describe_snmp
 from dcmon.config.yamlfile import load_yaml
 from dcmon.errors import ConfigError, Problem
 

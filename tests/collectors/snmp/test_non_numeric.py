@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from dcmon.collectors.snmp.profile import compile_snmp_profile, describe_snmp
+from dcmon.collectors.snmp.profile import compile_snmp_profile
+from dcmon.collectors.snmp.profile_view import describe_snmp
 from dcmon.errors import ConfigError
 from tests.support.agent_poll import poll_agent
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from dcmon.collectors.snmp.profile import _DEFAULTABLE, compile_snmp_profile, describe_snmp
+from dcmon.collectors.snmp.profile import _DEFAULTABLE, compile_snmp_profile
+from dcmon.collectors.snmp.profile_view import describe_snmp
 from tests.support.agent_poll import poll_agent
 
 PF, UNITS = "1.3.6.1.4.1.99999.4.1.2", "1.3.6.1.4.1.99999.4.1.0"  # an invented enterprise
