@@ -19,7 +19,12 @@ MIBs. So detection gathers a handful of *candidates* and lets the agent decide:
    answered vendor probe) the highest score wins; a tie goes to the most specific (a longer
    matching prefix, then a probe). Only when none of them reads anything do the *siblings*
    (profiles of the same enterprise written for another product's sysObjectID) and the
-   standard MIBs compete, and the siblings are polled only then. A sibling is not trusted over
+   standard MIBs compete, and the siblings are polled only then. When still no vendor profile
+   reads anything (nothing, or only a standard MIB), the agent's *content* decides: every other
+   profile whose own vendor objects (under 1.3.6.1.4.1) the agent answers becomes a candidate,
+   those with the most objects present first (:func:`by_content`): an agent announcing
+   Net-SNMP's sysObjectID, ``0.0`` or an OEM's, that no declared probe catches, is still read
+   by the profile written for its MIB. A sibling is not trusted over
    a named profile on count alone: products of one vendor reuse OIDs with other meanings (a
    Janitza UMG 604 layout read on a UMG 96 gives more readings, wrong ones). A candidate that
    reads nothing never wins, so an agent that answers SNMP either gets readings or one reason
@@ -27,9 +32,12 @@ MIBs. So detection gathers a handful of *candidates* and lets the agent decide:
 
 Cost: two GETs (identity and probes), a walk of each column or group probe that the GET did
 not answer (one GETBULK when the agent has nothing there), then one poll per candidate, at most
-:data:`MAX_CANDIDATES` of them (siblings only when needed). The probes' answers are kept for the
-candidates' polls, so a column both probe and profile read is asked once. Detection runs
-once per device; :mod:`dcmon.collectors.snmp.device` caches it.
+:data:`MAX_CANDIDATES` of them (siblings only when needed). The content scan, only for an agent
+no vendor profile reads, adds one GET of every profile's vendor scalars and one GETBULK stream
+over their vendor columns (a few dozen requests), then at most MAX_CANDIDATES more polls.
+The probes' answers are kept for the candidates' polls, so a column both probe and profile
+read is asked once. Detection runs once per device; :mod:`dcmon.collectors.snmp.device`
+caches it.
 """
 
 from __future__ import annotations
@@ -72,7 +80,7 @@ MAX_CANDIDATES = 8
 #: _PROBE and above are ones the agent named itself (its sysObjectID, its sysDescr or its vendor
 #: subtree). A sysDescr pattern is text the agent chose to send, so it ranks below a prefix and
 #: above a probe.
-_PREFIX, _DESCR, _PROBE, _ENTERPRISE, _STANDARD = 3000, 2500, 2000, 1000, 0
+_PREFIX, _DESCR, _PROBE, _ENTERPRISE, _CONTENT, _STANDARD = 3000, 2500, 2000, 1000, 500, 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,7 +262,10 @@ class _Memo:
                            budget: PollBudget | None = None,
                            expected: Mapping[str, int] | None = None
                            ) -> dict[str, list[VarBind]]:
-        return {b: await self.walk(target, b) for b in base_oids}
+        missing = list(dict.fromkeys(b for b in base_oids if b not in self._walks))
+        if missing:  # one GETBULK stream for all of them, as a poll walks its columns
+            self._walks.update(await self.client.walk_columns(target, missing, self.budget))
+        return {b: self._walks[b] for b in base_oids}
 
     async def close(self) -> None:
         """The wrapped client belongs to the caller."""
@@ -325,6 +336,41 @@ async def identify(client: SnmpClient, target: SnmpTarget,
     return oid, descr
 
 
+def _signature(p: CompiledProfile) -> tuple[list[str], list[str]]:
+    """The vendor objects a profile reads (scalars, columns): its own subtree, not the
+    standard MIBs some vendor profiles read as well, which say nothing about the vendor."""
+    own = [m for m in p.metrics if m.oid.startswith(ENTERPRISES + ".")]
+    scalars = [m.oid for m in own if m.index is None]
+    columns = [m.oid for m in own if m.index is not None]
+    return list(dict.fromkeys(scalars)), list(dict.fromkeys(columns))
+
+
+async def by_content(memo: _Memo, target: SnmpTarget, profiles: Sequence[CompiledProfile],
+                     tried: set[str]) -> list[Candidate]:
+    """Profiles whose own vendor objects the agent has, when nothing it named reads anything:
+    an agent that announces a generic or foreign sysObjectID (Net-SNMP's, ``0.0``, an OEM's)
+    and no probe any profile declares. One GET for the scalars and one GETBULK stream for the
+    columns of every profile not tried yet; the profiles with the most objects present first.
+    """
+    rest = [p for p in profiles if p.name not in tried and not p.standard]
+    sigs = {p.name: _signature(p) for p in rest}
+    scalars = list(dict.fromkeys(o for sc, _ in sigs.values() for o in sc))
+    columns = list(dict.fromkeys(o for _, cols in sigs.values() for o in cols))
+    try:
+        got = dict(zip(scalars, await memo.get(target, scalars), strict=True)) if scalars else {}
+        rows = await memo.walk_columns(target, columns) if columns else {}
+    except SnmpError as exc:
+        if exc.reason in _FATAL:
+            raise
+        return []
+    present = {o for o, vb in got.items() if _answers(vb)} | {c for c, r in rows.items() if r}
+    hits = {p.name: sum(o in present for o in (*sigs[p.name][0], *sigs[p.name][1]))
+            for p in rest}
+    found = sorted((p for p in rest if hits[p.name]), key=lambda p: (-hits[p.name], p.name))
+    return [Candidate(p, f"content: {hits[p.name]} of its objects answer", _CONTENT)
+            for p in found[:MAX_CANDIDATES]]
+
+
 async def detect(client: SnmpClient, target: SnmpTarget, profiles: Sequence[object],
                  budget: PollBudget | None = None) -> Detection:
     """Ask the agent who it is, verify the candidates, choose. SnmpError: device down, or the
@@ -336,6 +382,11 @@ async def detect(client: SnmpClient, target: SnmpTarget, profiles: Sequence[obje
     cands = await candidates(memo, target, snmp, oid, budget, descr)
     verified = await verify(memo, target, cands, budget)
     best = choose(verified)
+    if best is None or best.profile.standard:  # no vendor profile reads: look at the content
+        more = await by_content(memo, target, snmp, {c.profile.name for c in cands})
+        if more:
+            verified = await verify(memo, target, [*cands, *more], budget)
+            best = choose(verified)
     shown = oid or "(none)"
     if best is None:
         return Detection(None, oid, descr, _nothing(shown, descr, verified), tuple(verified))

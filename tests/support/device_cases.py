@@ -60,11 +60,15 @@ _TAGS = {"2": "Integer32", "4": "OctetString", "6": "ObjectIdentifier", "64": "I
 
 
 def snmprec_values(text: str) -> dict[str, tuple[str, Any]]:
-    """``oid|tag|value`` lines (the snmprec format, plain tags) as OidStore values."""
+    """``oid|tag|value`` lines (the snmprec format: plain tags, or ``4x`` for an OctetString
+    written in hex) as OidStore values."""
     out: dict[str, tuple[str, Any]] = {}
     for line in text.strip().splitlines():
         oid, tag, value = line.strip().split("|", 2)
-        name = _TAGS[tag]
+        name = _TAGS[tag.removesuffix("x")]
+        if tag.endswith("x"):
+            out[oid] = (name, bytes.fromhex(value))
+            continue
         out[oid] = (name, value.encode() if name == "OctetString" else
                     value if name in ("ObjectIdentifier", "IpAddress") else int(value))
     return out

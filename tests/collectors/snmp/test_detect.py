@@ -84,6 +84,25 @@ def test_sys_object_id_zero_and_absent_are_detected_by_content() -> None:
     assert none.profile == "ups_mib" and len(none.readings) == 43
 
 
+@pytest.mark.parametrize(("case", "profile"), [("raritan_pdu2", "raritan_pdu2"),
+                                               ("apc_cooling_fm", "apc_cooling"),
+                                               ("tripplite_pdu", "tripplite_products")])
+def test_a_generic_agent_without_a_probe_is_read_by_the_profile_its_objects_fit(
+        case: str, profile: str) -> None:
+    """Net-SNMP's sysObjectID, a plain sysDescr and no object any profile declares as a probe:
+    the profile whose own vendor objects the agent answers is found by content and reads what
+    it reads under its real sysObjectID."""
+    _, (want,) = asyncio.run(_polls(OidStore(_values(case)), 1))
+    values = _values(case, sys_object_id="1.3.6.1.4.1.8072.3.2.10")
+    values["1.3.6.1.2.1.1.1.0"] = ("OctetString", b"Linux")
+    devices, (res,) = asyncio.run(_polls(OidStore(values), 1))
+    found = devices.detected("c")
+    assert found is not None and found.profile is not None and found.profile.name == profile
+    assert next(c.via for c in found.candidates if c.profile.name == profile).startswith(
+        "content: ")
+    assert _readings(res) == _readings(want) and res.readings
+
+
 def test_an_agent_nothing_reads_gets_one_reason() -> None:
     store = OidStore({SYS_OBJECT_ID: ("ObjectIdentifier", "1.3.6.1.4.1.8072.3.2.10"),
                       "1.3.6.1.2.1.1.1.0": ("OctetString", b"Linux box"),

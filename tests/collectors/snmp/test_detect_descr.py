@@ -56,12 +56,18 @@ def test_a_generic_agent_is_found_by_its_sys_descr(sys_object_id: str | None) ->
     assert "found by sysDescr matches '^IBM DPI'" in found.reason
 
 
-def test_a_sys_descr_that_does_not_match_gives_no_candidate() -> None:
+def test_a_sys_descr_that_does_not_match_names_nothing() -> None:
+    """The pattern is anchored (``^IBM DPI``): this sysDescr names no profile. The profile is
+    still found, later and less specifically, by its own object the agent answers (content)."""
     found = _detect({SYS_OBJECT_ID: ("ObjectIdentifier", "1.3.6.1.4.1.8072.3.2.10"),
                      SYS_DESCR: ("OctetString", b"Linux host 6.1 (not IBM DPI)"),
                      VALUE: ("Integer32", 215)})
-    assert found.profile is None
-    assert "descr_only" not in {c.profile.name for c in found.candidates}
+    mine = [c for c in found.candidates if c.profile.name == "descr_only"]
+    assert [c.via for c in mine] == ["content: 1 of its objects answer"], found.reason
+    without = _detect({SYS_OBJECT_ID: ("ObjectIdentifier", "1.3.6.1.4.1.8072.3.2.10"),
+                       SYS_DESCR: ("OctetString", b"Linux host 6.1 (not IBM DPI)")})
+    assert without.profile is None
+    assert "descr_only" not in {c.profile.name for c in without.candidates}
 
 
 def test_patterns_are_case_insensitive_and_bounded() -> None:

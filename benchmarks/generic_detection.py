@@ -1,0 +1,83 @@
+"""Detection by content: does each device case get its profile when its agent hides who it is?
+
+Serves every synthetic device case of ``tests/cases/devices`` from dcmon's own SNMP agent on
+127.0.0.1 twice: as written, and with its sysObjectID replaced by Net-SNMP's generic
+``1.3.6.1.4.1.8072.3.2.10`` and its sysDescr by ``Linux`` (an agent that says nothing about its
+vendor and that no declared probe may catch). Runs auto-detection on both and prints the cases
+whose profile differs, then how many of them agree.
+
+    .venv/bin/python benchmarks/generic_detection.py [CASE ...]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from dcmon.collectors.registry import ProfileRegistry  # noqa: E402
+from dcmon.collectors.snmp.api import SnmpTarget  # noqa: E402
+from dcmon.collectors.snmp.detect import detect  # noqa: E402
+from dcmon.collectors.snmp.lean import LeanSnmpClient  # noqa: E402
+from dcmon.sim.agent import OidStore, SnmpAgent  # noqa: E402
+from tests.support.device_cases import DEVICES, case_names, case_values  # noqa: E402
+
+GENERIC = {"1.3.6.1.2.1.1.2.0": ("ObjectIdentifier", "1.3.6.1.4.1.8072.3.2.10"),
+           "1.3.6.1.2.1.1.1.0": ("OctetString", b"Linux")}
+
+
+def cases(names: list[str]) -> list[str]:
+    """The cases asked for, else every case directory with an expected.json."""
+    return names or case_names()
+
+
+async def _detected(stores: dict[str, OidStore], names: list[str]) -> dict[str, str]:
+    agent = SnmpAgent(stores)
+    port = await agent.start(0)
+    client = LeanSnmpClient()
+    profiles = ProfileRegistry.load().all()
+    out = {}
+    try:
+        for name in names:
+            found = await detect(client, SnmpTarget("127.0.0.1", port, community=name,
+                                                    timeout=2), profiles)
+            out[name] = found.profile.name if found.profile else "-"
+    finally:
+        await client.close()
+        await agent.stop()
+    return out
+
+
+def run(names: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """(profile per case as written, profile per case with a generic identity)."""
+    plain = {n: OidStore(case_values(n)) for n in names}
+    hidden: dict[str, OidStore] = {}
+    for n in names:
+        values: dict[str, tuple[str, Any]] = case_values(n)
+        values.update(GENERIC)
+        hidden[n] = OidStore(values)
+    return asyncio.run(_detected(plain, names)), asyncio.run(_detected(hidden, names))
+
+
+def main() -> None:
+    names = cases(sys.argv[1:])
+    start = time.monotonic()
+    own, generic = run(names)
+    differ = [n for n in names if own[n] != generic[n]]
+    print("| case | profile (own sysObjectID) | profile (generic) | case expects |")
+    print("|---|---|---|---|")
+    for n in differ:
+        want = json.loads((DEVICES / n / "expected.json").read_text("utf-8")).get("profile")
+        print(f"| {n} | {own[n]} | {generic[n]} | {want} |")
+    print(f"\n{len(names) - len(differ)} of {len(names)} cases get the same profile with a "
+          f"generic sysObjectID and sysDescr ({time.monotonic() - start:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()
