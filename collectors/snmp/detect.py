@@ -383,10 +383,14 @@ async def detect(client: SnmpClient, target: SnmpTarget, profiles: Sequence[obje
     verified = await verify(memo, target, cands, budget)
     best = choose(verified)
     if best is None or best.profile.standard:  # no vendor profile reads: look at the content
-        more = await by_content(memo, target, snmp, {c.profile.name for c in cands})
-        if more:
-            verified = await verify(memo, target, [*cands, *more], budget)
-            best = choose(verified)
+        try:
+            more = await by_content(memo, target, snmp, {c.profile.name for c in cands})
+            if more:
+                verified = await verify(memo, target, [*cands, *more], budget)
+                best = choose(verified)
+        except SnmpError as exc:  # the scan ran out of time or limits: keep what was found
+            if best is None and exc.reason == "timeout":  # (the device stopped answering)
+                raise
     shown = oid or "(none)"
     if best is None:
         return Detection(None, oid, descr, _nothing(shown, descr, verified), tuple(verified))

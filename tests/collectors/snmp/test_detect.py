@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from dcmon.collectors.registry import ProfileRegistry
-from dcmon.collectors.snmp.api import SnmpTarget
+from dcmon.collectors.snmp.api import PollBudget, SnmpTarget, WalkLimits
 from dcmon.collectors.snmp.complete import complete
 from dcmon.collectors.snmp.detect import Detection, detect
 from dcmon.collectors.snmp.device import SnmpDevices
@@ -101,6 +101,25 @@ def test_a_generic_agent_without_a_probe_is_read_by_the_profile_its_objects_fit(
     assert next(c.via for c in found.candidates if c.profile.name == profile).startswith(
         "content: ")
     assert _readings(res) == _readings(want) and res.readings
+
+
+def test_a_content_scan_that_runs_out_of_budget_keeps_the_standard_mib() -> None:
+    """A plain UPS-MIB agent with a generic identity: the content scan (thousands of vendor
+    objects) does not fit a small varbind budget; detection keeps ups_mib instead of failing."""
+    async def go() -> Detection:
+        agent = SnmpAgent({"c": OidStore(_values("ups_mib",
+                                                 sys_object_id="1.3.6.1.4.1.8072.3.2.10"))})
+        port = await agent.start(0)
+        client = LeanSnmpClient()
+        try:
+            return await detect(client, SnmpTarget("127.0.0.1", port, community="c", timeout=1),
+                                REG.all(), PollBudget(WalkLimits(max_varbinds=1_000)))
+        finally:
+            await client.close()
+            await agent.stop()
+    found = asyncio.run(go())
+    assert found.profile is not None and found.profile.name == "ups_mib", found.reason
+    assert not any(c.via.startswith("content") for c in found.candidates)
 
 
 def test_an_agent_nothing_reads_gets_one_reason() -> None:
