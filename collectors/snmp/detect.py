@@ -345,6 +345,28 @@ def _signature(p: CompiledProfile) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(scalars)), list(dict.fromkeys(columns))
 
 
+async def _present(memo: _Memo, target: SnmpTarget, scalars: list[str],
+                   columns: list[str]) -> set[str]:
+    """The scalars and columns the agent answers. The GET and the column walk each stand
+    alone: an agent that refuses one (an error status) is still judged by the other."""
+    present: set[str] = set()
+    try:
+        if scalars:
+            got = await memo.get(target, scalars)
+            present.update(o for o, vb in zip(scalars, got, strict=True) if _answers(vb))
+    except SnmpError as exc:
+        if exc.reason in _FATAL:
+            raise
+    try:
+        if columns:
+            rows = await memo.walk_columns(target, columns)
+            present.update(c for c, r in rows.items() if r)
+    except SnmpError as exc:
+        if exc.reason in _FATAL:
+            raise
+    return present
+
+
 async def by_content(memo: _Memo, target: SnmpTarget, profiles: Sequence[CompiledProfile],
                      tried: set[str]) -> list[Candidate]:
     """Profiles whose own vendor objects the agent has, when nothing it named reads anything:
@@ -356,14 +378,7 @@ async def by_content(memo: _Memo, target: SnmpTarget, profiles: Sequence[Compile
     sigs = {p.name: _signature(p) for p in rest}
     scalars = list(dict.fromkeys(o for sc, _ in sigs.values() for o in sc))
     columns = list(dict.fromkeys(o for _, cols in sigs.values() for o in cols))
-    try:
-        got = dict(zip(scalars, await memo.get(target, scalars), strict=True)) if scalars else {}
-        rows = await memo.walk_columns(target, columns) if columns else {}
-    except SnmpError as exc:
-        if exc.reason in _FATAL:
-            raise
-        return []
-    present = {o for o, vb in got.items() if _answers(vb)} | {c for c, r in rows.items() if r}
+    present = await _present(memo, target, scalars, columns)
     hits = {p.name: sum(o in present for o in (*sigs[p.name][0], *sigs[p.name][1]))
             for p in rest}
     found = sorted((p for p in rest if hits[p.name]), key=lambda p: (-hits[p.name], p.name))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -35,6 +36,7 @@ from dcmon.collectors.snmp.model import (
     SnmpMetric,
     Where,
 )
+from dcmon.collectors.snmp.values import TWIN_TOLERANCE
 from dcmon.config.strict import Strict
 from dcmon.errors import ConfigError, Problem, pydantic_problems
 from dcmon.model import COUNTER_UNITS
@@ -355,7 +357,8 @@ def _setting(m: MetricIn, key: str, file: str, ref: Callable[[list[str] | None, 
 def _check_twin(m: MetricIn, key: str, file: str, cases: Mapping[int, SettingCase],
                 twin: tuple[float, ...], problems: list[Problem]) -> None:
     """A setting has cases or a Fahrenheit twin (exactly one); a twin decides the scale of a
-    Celsius reading only, among distinct positive scales."""
+    Celsius reading only, among distinct positive scales far enough apart (32/scale) that no
+    pair of values fits two of them."""
     if bool(cases) == bool(twin):
         problems.append(Problem(file, f"{key}.setting", "give either cases or fahrenheit_twin"))
     if not twin:
@@ -363,6 +366,12 @@ def _check_twin(m: MetricIn, key: str, file: str, cases: Mapping[int, SettingCas
     if any(x <= 0 for x in twin) or len(set(twin)) != len(twin):
         problems.append(Problem(file, f"{key}.setting.fahrenheit_twin",
                                 "scales must be distinct and positive"))
+    else:
+        gaps = sorted(32 / x for x in twin)
+        if any(b - a <= 2 * TWIN_TOLERANCE for a, b in pairwise(gaps)):
+            problems.append(Problem(file, f"{key}.setting.fahrenheit_twin",
+                                    "scales must be far enough apart that no pair fits two "
+                                    f"(32/scale differing by more than {2 * TWIN_TOLERANCE:g})"))
     if m.unit != "Cel" or m.transform != "number":
         problems.append(Problem(file, f"{key}.setting.fahrenheit_twin",
                                 "a Fahrenheit twin decides a Celsius reading (unit Cel, no "

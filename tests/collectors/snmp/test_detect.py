@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from dcmon.collectors.registry import ProfileRegistry
-from dcmon.collectors.snmp.api import PollBudget, SnmpTarget, WalkLimits
+from dcmon.collectors.snmp.api import PollBudget, SnmpError, SnmpTarget, WalkLimits
 from dcmon.collectors.snmp.complete import complete
 from dcmon.collectors.snmp.detect import Detection, detect
 from dcmon.collectors.snmp.device import SnmpDevices
@@ -354,3 +354,29 @@ def test_board_sensors_alone_are_no_profile() -> None:
     assert not res.ok and res.readings == ()
     assert [e.reason for e in res.errors] == ["no_profile"]
     assert "lm_sensors only completes a profile, never is one" in res.errors[0].message
+
+
+def test_a_refused_content_get_still_leaves_the_columns_to_decide() -> None:
+    """An agent that refuses the content scan's scalar GET (genErr for objects it lacks, as
+    some do) is still read by the profile whose vendor columns it answers."""
+    class Refusing(LeanSnmpClient):
+        async def get(self, target: SnmpTarget, oids: Any,
+                      budget: PollBudget | None = None) -> Any:
+            if len(oids) > 100:  # only the content scan asks this many at once
+                raise SnmpError("error_status", "answered genErr (status 5)")
+            return await super().get(target, oids, budget)
+
+    async def go() -> Detection:
+        values = _values("raritan_pdu2", sys_object_id="1.3.6.1.4.1.8072.3.2.10")
+        values["1.3.6.1.2.1.1.1.0"] = ("OctetString", b"Linux")
+        agent = SnmpAgent({"c": OidStore(values)})
+        port = await agent.start(0)
+        client = Refusing()
+        try:
+            return await detect(client, SnmpTarget("127.0.0.1", port, community="c", timeout=1),
+                                REG.all())
+        finally:
+            await client.close()
+            await agent.stop()
+    found = asyncio.run(go())
+    assert found.profile is not None and found.profile.name == "raritan_pdu2", found.reason

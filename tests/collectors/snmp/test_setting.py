@@ -232,3 +232,14 @@ def test_a_twin_is_refused_beside_cases_or_on_a_non_celsius_metric() -> None:
         "(unit Cel, no transform)",
         "p.yaml: metrics.1.setting.fahrenheit_twin: scales must be distinct and positive",
     ]
+
+
+@pytest.mark.parametrize("scales", [[1, 0.95], [10, 100]])
+def test_twin_scales_one_pair_could_fit_twice_are_refused(scales: list[float]) -> None:
+    """32/s of two scales closer than twice the tolerance: a pair (C 100, F 213 at [1, 0.95];
+    C 100, F 183 at [10, 100]) fits both, and the order of the list would decide its value."""
+    with pytest.raises(ConfigError) as err:
+        _profile(oid=TWIN, fahrenheit_twin=scales)
+    assert [str(p) for p in err.value.problems] == [
+        "t.yaml: metrics.0.setting.fahrenheit_twin: scales must be far enough apart that no "
+        "pair fits two (32/scale differing by more than 4)"]
