@@ -283,14 +283,17 @@ async def _score(collector: SnmpCollector, target: SnmpTarget, cands: Sequence[C
 
 
 async def verify(memo: _Memo, target: SnmpTarget, cands: Sequence[Candidate],
-                 budget: PollBudget) -> list[Candidate]:
+                 budget: PollBudget, polls: dict[str, PollResult] | None = None
+                 ) -> list[Candidate]:
     """Poll the candidates once (sharing answers) and score each by what it reads.
 
     The standard MIBs and the candidates the agent named are polled; the siblings (same
     enterprise, another product's sysObjectID) only when no named candidate reads anything.
+    ``polls``: the polls of an earlier verification of some of these candidates, kept and
+    added to (a candidate is polled once per detection).
     """
     collector = SnmpCollector(memo, include_outlets=True, table_walks=False)
-    polls: dict[str, PollResult] = {}
+    polls = {} if polls is None else polls
     await _score(collector, target, [c for c in cands if c.named or c.profile.standard], polls,
                  budget)
     if polls and all(not r.ok and r.errors and r.errors[0].reason == "timeout"
@@ -395,13 +398,14 @@ async def detect(client: SnmpClient, target: SnmpTarget, profiles: Sequence[obje
     oid, descr = await identify(client, target, budget)
     memo = _Memo(client, budget)     # probes' answers serve the verification polls too
     cands = await candidates(memo, target, snmp, oid, budget, descr)
-    verified = await verify(memo, target, cands, budget)
+    polls: dict[str, PollResult] = {}
+    verified = await verify(memo, target, cands, budget, polls)
     best = choose(verified)
     if best is None or best.profile.standard:  # no vendor profile reads: look at the content
         try:
             more = await by_content(memo, target, snmp, {c.profile.name for c in cands})
             if more:
-                verified = await verify(memo, target, [*cands, *more], budget)
+                verified = await verify(memo, target, [*cands, *more], budget, polls)
                 best = choose(verified)
         except SnmpError as exc:  # the scan ran out of time or limits: keep what was found
             if best is None and exc.reason == "timeout":  # (the device stopped answering)
