@@ -4,7 +4,8 @@ Serves every synthetic device case of ``tests/cases/devices`` from dcmon's own S
 127.0.0.1 twice: as written, and with its sysObjectID replaced by Net-SNMP's generic
 ``1.3.6.1.4.1.8072.3.2.10`` and its sysDescr by ``Linux`` (an agent that says nothing about its
 vendor and that no declared probe may catch). Runs auto-detection on both and prints the cases
-whose profile differs, then how many of them agree.
+whose profile differs, then how many of them agree, and what the content scan asks such an
+agent for (the built-in profiles' vendor scalars and columns, and the requests they take).
 
     .venv/bin/python benchmarks/generic_detection.py [CASE ...]
 """
@@ -23,18 +24,15 @@ sys.path.insert(0, str(REPO))
 
 from dcmon.collectors.registry import ProfileRegistry  # noqa: E402
 from dcmon.collectors.snmp.api import SnmpTarget  # noqa: E402
-from dcmon.collectors.snmp.detect import detect  # noqa: E402
-from dcmon.collectors.snmp.lean import LeanSnmpClient  # noqa: E402
+from dcmon.collectors.snmp.columns import MAX_COLUMNS_PER_REQUEST  # noqa: E402
+from dcmon.collectors.snmp.detect import content_scan, detect  # noqa: E402
+from dcmon.collectors.snmp.lean import MAX_OIDS_PER_GET, LeanSnmpClient  # noqa: E402
+from dcmon.collectors.snmp.model import CompiledProfile  # noqa: E402
 from dcmon.sim.agent import OidStore, SnmpAgent  # noqa: E402
 from tests.support.device_cases import DEVICES, case_names, case_values  # noqa: E402
 
 GENERIC = {"1.3.6.1.2.1.1.2.0": ("ObjectIdentifier", "1.3.6.1.4.1.8072.3.2.10"),
            "1.3.6.1.2.1.1.1.0": ("OctetString", b"Linux")}
-
-
-def cases(names: list[str]) -> list[str]:
-    """The cases asked for, else every case directory with an expected.json."""
-    return names or case_names()
 
 
 async def _detected(stores: dict[str, OidStore], names: list[str]) -> dict[str, str]:
@@ -66,7 +64,7 @@ def run(names: list[str]) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def main() -> None:
-    names = cases(sys.argv[1:])
+    names = sys.argv[1:] or case_names()
     start = time.monotonic()
     own, generic = run(names)
     differ = [n for n in names if own[n] != generic[n]]
@@ -77,6 +75,12 @@ def main() -> None:
         print(f"| {n} | {own[n]} | {generic[n]} | {want} |")
     print(f"\n{len(names) - len(differ)} of {len(names)} cases get the same profile with a "
           f"generic sysObjectID and sysDescr ({time.monotonic() - start:.1f} s)")
+    snmp = [p for p in ProfileRegistry.load().all() if isinstance(p, CompiledProfile)]
+    _, scalars, columns = content_scan(snmp)
+    gets = -(-len(scalars) // MAX_OIDS_PER_GET)
+    bulks = -(-len(columns) // MAX_COLUMNS_PER_REQUEST)
+    print(f"content scan: {len(scalars)} vendor scalars in {gets} GETs, {len(columns)} vendor "
+          f"columns in at least {bulks} GETBULKs ({gets + bulks} requests)")
 
 
 if __name__ == "__main__":

@@ -348,6 +348,16 @@ def _signature(p: CompiledProfile) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(scalars)), list(dict.fromkeys(columns))
 
 
+def content_scan(profiles: Sequence[CompiledProfile]
+                 ) -> tuple[dict[str, tuple[list[str], list[str]]], list[str], list[str]]:
+    """What the content scan asks for: each vendor profile's own objects, and all their
+    scalars and columns once each (``benchmarks/generic_detection.py`` prints the counts)."""
+    sigs = {p.name: _signature(p) for p in profiles if not p.standard}
+    scalars = list(dict.fromkeys(o for sc, _ in sigs.values() for o in sc))
+    columns = list(dict.fromkeys(o for _, cols in sigs.values() for o in cols))
+    return sigs, scalars, columns
+
+
 async def _present(memo: _Memo, target: SnmpTarget, scalars: list[str],
                    columns: list[str]) -> set[str]:
     """The scalars and columns the agent answers. The GET and the column walk each stand
@@ -378,9 +388,7 @@ async def by_content(memo: _Memo, target: SnmpTarget, profiles: Sequence[Compile
     columns of every profile not tried yet; the profiles with the most objects present first.
     """
     rest = [p for p in profiles if p.name not in tried and not p.standard]
-    sigs = {p.name: _signature(p) for p in rest}
-    scalars = list(dict.fromkeys(o for sc, _ in sigs.values() for o in sc))
-    columns = list(dict.fromkeys(o for _, cols in sigs.values() for o in cols))
+    sigs, scalars, columns = content_scan(rest)
     present = await _present(memo, target, scalars, columns)
     hits = {p.name: sum(o in present for o in (*sigs[p.name][0], *sigs[p.name][1]))
             for p in rest}

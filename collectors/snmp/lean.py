@@ -80,7 +80,8 @@ _TOO_BIG: Final = 1
 _NO_SUCH_NAME: Final = 2
 _VERSIONS: Final = {"1": VERSION_1, "2c": VERSION_2C}
 RECV_BUFFER: Final = 4 * 1024 * 1024
-_MAX_OIDS_PER_GET: Final = 60
+#: Most OIDs in one GET request (the content scan in detect.py counts its requests with it).
+MAX_OIDS_PER_GET: Final = 60
 _DNS_TTL: Final = 300.0
 
 Address = tuple[str, int]
@@ -214,7 +215,7 @@ class LeanSnmpClient:
     def __init__(
         self,
         *,
-        max_oids_per_get: int = _MAX_OIDS_PER_GET,
+        max_oids_per_get: int = MAX_OIDS_PER_GET,
         recv_buffer: int = RECV_BUFFER,
         bind_host: str | None = None,
     ) -> None:
