@@ -27,6 +27,7 @@ from dcmon.collectors.snmp.detect import Detection
 from dcmon.collectors.snmp.device import SnmpDevices
 from dcmon.config.loader import parse_config
 from dcmon.model import PollResult
+from tests.support.librenms import decode_value
 from tests.support.paths import CASES
 from tests.support.snmpsim import SnmpSim, start_snmpsim
 
@@ -60,14 +61,14 @@ _TAGS = {"2": "Integer32", "4": "OctetString", "6": "ObjectIdentifier", "64": "I
 
 
 def snmprec_values(text: str) -> dict[str, tuple[str, Any]]:
-    """``oid|tag|value`` lines (the snmprec format: plain tags, or ``4x`` for an OctetString
-    written in hex) as OidStore values."""
+    """``oid|tag|value`` lines (the snmprec format: plain tags, or a hex ``x`` / escaped ``e``
+    suffix, decoded as the LibreNMS recordings are) as OidStore values."""
     out: dict[str, tuple[str, Any]] = {}
     for line in text.strip().splitlines():
         oid, tag, value = line.strip().split("|", 2)
-        name = _TAGS[tag.removesuffix("x")]
-        if tag.endswith("x"):
-            out[oid] = (name, bytes.fromhex(value))
+        name = _TAGS[tag.rstrip("xe")]
+        if tag != tag.rstrip("xe"):
+            out[oid] = (name, decode_value(tag, value).encode("latin-1"))
             continue
         out[oid] = (name, value.encode() if name == "OctetString" else
                     value if name in ("ObjectIdentifier", "IpAddress") else int(value))

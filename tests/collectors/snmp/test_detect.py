@@ -86,7 +86,8 @@ def test_sys_object_id_zero_and_absent_are_detected_by_content() -> None:
 
 @pytest.mark.parametrize(("case", "profile"), [("raritan_pdu2", "raritan_pdu2"),
                                                ("apc_cooling_fm", "apc_cooling"),
-                                               ("tripplite_pdu", "tripplite_products")])
+                                               ("tripplite_pdu", "tripplite_products"),
+                                               ("hwg_perseus", "hwg_perseus")])
 def test_a_generic_agent_without_a_probe_is_read_by_the_profile_its_objects_fit(
         case: str, profile: str) -> None:
     """Net-SNMP's sysObjectID, a plain sysDescr and no object any profile declares as a probe:
