@@ -372,10 +372,10 @@ def _check_twin(m: MetricIn, key: str, file: str, cases: Mapping[int, SettingCas
             problems.append(Problem(file, f"{key}.setting.fahrenheit_twin",
                                     "scales must be far enough apart that no pair fits two "
                                     f"(32/scale differing by more than {2 * TWIN_TOLERANCE:g})"))
-    if m.unit != "Cel" or m.transform != "number":
+    if m.unit != "Cel" or m.transform != "number" or m.offset or m.digits is not None:
         problems.append(Problem(file, f"{key}.setting.fahrenheit_twin",
                                 "a Fahrenheit twin decides a Celsius reading (unit Cel, no "
-                                "transform)"))
+                                "transform, offset or digits: the pair's scale is the only one)"))
 
 
 def compile_snmp_profile(data: Any, file: str) -> CompiledProfile:

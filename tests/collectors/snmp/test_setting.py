@@ -225,12 +225,16 @@ def test_a_twin_is_refused_beside_cases_or_on_a_non_celsius_metric() -> None:
              "setting": {"oid": TWIN, "cases": CASES, "fahrenheit_twin": SCALES}},
             {"name": "humidity", "oid": TEMP, "unit": "%", "index": [{"label": "s"}],
              "setting": {"oid": TWIN, "fahrenheit_twin": [0.1, 0.1]}},
+            {"name": "temperature", "oid": TEMP, "unit": "Cel", "index": [{"label": "s"}],
+             "offset": -40, "setting": {"oid": TWIN, "fahrenheit_twin": SCALES}},
         ]}, "p.yaml")
+    only = ("a Fahrenheit twin decides a Celsius reading (unit Cel, no transform, offset or "
+            "digits: the pair's scale is the only one)")
     assert sorted(str(p) for p in err.value.problems) == [
         "p.yaml: metrics.0.setting: give either cases or fahrenheit_twin",
-        "p.yaml: metrics.1.setting.fahrenheit_twin: a Fahrenheit twin decides a Celsius reading "
-        "(unit Cel, no transform)",
+        f"p.yaml: metrics.1.setting.fahrenheit_twin: {only}",
         "p.yaml: metrics.1.setting.fahrenheit_twin: scales must be distinct and positive",
+        f"p.yaml: metrics.2.setting.fahrenheit_twin: {only}",
     ]
 
 
