@@ -26,7 +26,10 @@ MIBs. So detection gathers a handful of *candidates* and lets the agent decide:
    Net-SNMP's sysObjectID, ``0.0`` or an OEM's, that no declared probe catches, is still read
    by the profile written for its MIB. A sibling is not trusted over
    a named profile on count alone: products of one vendor reuse OIDs with other meanings (a
-   Janitza UMG 604 layout read on a UMG 96 gives more readings, wrong ones). A candidate that
+   Janitza UMG 604 layout read on a UMG 96 gives more readings, wrong ones). For the same
+   reason, when the agent named none of them and two candidates that both read give the same
+   OIDs different meanings (:func:`clash`), neither is chosen: the reason names both, and
+   ``--profile`` settles it. A candidate that
    reads nothing never wins, so an agent that answers SNMP either gets readings or one reason
    that names its sysObjectID, its vendor and what was tried.
 
@@ -326,8 +329,36 @@ def choose(verified: Sequence[Candidate]) -> Candidate | None:
     named = [c for c in reading if c.named]
     if not reading:
         return None
-    return max(named or reading, key=lambda c: (c.score, c.specificity,
-                                                -c.profile.probe_order))
+    best = max(named or reading, key=_rank)
+    if not named and _rivals(best, reading):
+        return None
+    return best
+
+
+def _rank(c: Candidate) -> tuple[int, int, int]:
+    return (c.score, c.specificity, -c.profile.probe_order)
+
+
+def clash(a: CompiledProfile, b: CompiledProfile) -> list[str]:
+    """OIDs both profiles read as different quantities or at different scales (a Janitza UMG 96
+    power factor is a UMG 604 apparent power). Transforms and unit settings are not compared:
+    two profiles may reach the same value by different routes."""
+    def meanings(p: CompiledProfile) -> dict[str, set[tuple[str, str, float, float]]]:
+        out: dict[str, set[tuple[str, str, float, float]]] = {}
+        for m in p.metrics:
+            out.setdefault(m.oid, set()).add((m.name, m.unit, m.scale, m.offset))
+            if m.fallback is not None:
+                out.setdefault(m.fallback.oid, set()).add(
+                    (m.name, m.unit, m.fallback.scale, m.fallback.offset))
+        return out
+    ma, mb = meanings(a), meanings(b)
+    return sorted(o for o in ma.keys() & mb.keys() if ma[o] != mb[o])
+
+
+def _rivals(best: Candidate, reading: Sequence[Candidate]) -> list[Candidate]:
+    """Candidates that also read and give some of ``best``'s objects another meaning: when the
+    agent named neither, the count alone cannot tell which layout it has, so none is chosen."""
+    return [c for c in reading if c is not best and clash(best.profile, c.profile)]
 
 
 async def identify(client: SnmpClient, target: SnmpTarget,
@@ -439,6 +470,13 @@ def _nothing(oid: str, descr: str, verified: Sequence[Candidate]) -> str:
     """The one reason an answering agent gets no readings."""
     where = f"no profile for sysObjectID {oid} ({describe_enterprise(enterprise_of(oid))})"
     if verified:
+        reading = [c for c in verified if c.readings and not c.profile.complement_only]
+        if reading:
+            best = max(reading, key=_rank)
+            names = ", ".join(sorted(c.profile.name for c in (best, *_rivals(best, reading))))
+            return (f"{where}; {names} all read this agent but give the same objects different "
+                    f"meanings and the agent names none of them; sysDescr {descr!r}: name the "
+                    "right one with --profile")
         quiet = [c.profile.name for c in verified if not c.readings]
         only = [c.profile.name for c in verified if c.readings]
         parts = [where]

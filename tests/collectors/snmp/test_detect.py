@@ -16,7 +16,7 @@ import pytest
 from dcmon.collectors.registry import ProfileRegistry
 from dcmon.collectors.snmp.api import PollBudget, SnmpError, SnmpTarget, WalkLimits
 from dcmon.collectors.snmp.complete import complete
-from dcmon.collectors.snmp.detect import Detection, detect
+from dcmon.collectors.snmp.detect import Detection, clash, detect
 from dcmon.collectors.snmp.device import SnmpDevices
 from dcmon.collectors.snmp.lean import LeanSnmpClient
 from dcmon.collectors.snmp.model import CompiledProfile
@@ -155,6 +155,36 @@ def test_an_unknown_enterprise_is_named_in_the_reason() -> None:
     reason = asyncio.run(go())
     assert reason.startswith("no profile for sysObjectID 1.3.6.1.4.1.318.1.3.99 (enterprise "
                              "318: APC (Schneider Electric)); closest candidates read nothing")
+
+
+@pytest.mark.parametrize("case", ["janitza_umg604", "janitza_umg"])
+def test_siblings_that_give_the_same_objects_other_meanings_are_not_chosen(case: str) -> None:
+    """A Janitza meter announcing a product neither Janitza profile names: the UMG 96 and the
+    UMG 604 profiles both read its scalars, each as other quantities (a UMG 96 power factor is
+    a UMG 604 apparent power), so counting readings would pick a layout by chance. No profile
+    is chosen and the reason names both; under its own sysObjectID the meter is read."""
+    values = _values(case, sys_object_id="1.3.6.1.4.1.34278.99")
+    _, (res,) = asyncio.run(_polls(OidStore(values), 1))
+    assert not res.ok and res.readings == ()
+    assert [e.reason for e in res.errors] == ["no_profile"]
+    msg = res.errors[0].message
+    assert msg.startswith("no profile for sysObjectID 1.3.6.1.4.1.34278.99 (enterprise 34278: ")
+    assert "; janitza_umg, janitza_umg604 all read this agent but give the same objects " \
+        "different meanings" in msg and msg.endswith("name the right one with --profile")
+    _, (own,) = asyncio.run(_polls(OidStore(_values(case)), 1))
+    assert own.ok and own.profile == case and len(own.readings) > 20
+
+
+def test_clash_lists_the_objects_two_profiles_read_differently() -> None:
+    umg96, umg604 = REG.get("janitza_umg"), REG.get("janitza_umg604")
+    assert isinstance(umg96, CompiledProfile) and isinstance(umg604, CompiledProfile)
+    both = clash(umg96, umg604)
+    assert "1.3.6.1.4.1.34278.1.7.0" in both   # UMG 96 current iL1 (mA), UMG 604 uLN4 (100 mV)
+    assert "1.3.6.1.4.1.34278.1.1.0" not in both   # uLN1 on both
+    assert len(both) == 9
+    apc_env, apc_ups = REG.get("apc_env"), REG.get("apc_ups")
+    assert isinstance(apc_env, CompiledProfile) and isinstance(apc_ups, CompiledProfile)
+    assert clash(apc_env, apc_ups) == []   # one temperature column, read by a setting or not
 
 
 def test_the_standard_mibs_complete_a_vendor_profile_without_counting_twice() -> None:
