@@ -182,6 +182,19 @@ def _marker(vb: VarBind | None) -> str | None:
     return text(vb) if present(vb) else None
 
 
+def _finer(m: SnmpMetric, r: Reading | None, rf: Reading | None) -> Reading | None:
+    """The primary reading ``r``, or the fallback's ``rf``. With ``fallback.agree`` the primary
+    is a finer reading of the same value and is kept only when the two agree within it: a finer
+    column the MIB gives no scale for is trusted only where the device's own coarse reading
+    confirms it, reading by reading."""
+    agree = m.fallback.agree if m.fallback is not None else None
+    if r is None or agree is None:
+        return r if r is not None else rf
+    if rf is None or abs(r.value - rf.value) > agree:
+        return rf
+    return r
+
+
 class SnmpCollector:
     """Polls devices through an SnmpClient; one instance serves every device."""
 
@@ -388,9 +401,12 @@ class SnmpCollector:
         r = None
         if present(vb):
             r = self._reading(device, m, vb, dict(m.labels), 1.0, ts, errors, marker, case=case)
-        if r is None and m.fallback is not None and present(fb):
-            r = self._reading(device, m, fb, dict(m.labels), 1.0, ts, errors, marker,
-                              scale=m.fallback.scale, offset=m.fallback.offset, case=case)
+        if m.fallback is not None and present(fb) and (r is None or m.fallback.agree):
+            r = _finer(m, r, self._reading(device, m, fb, dict(m.labels), 1.0, ts, errors, marker,
+                                           scale=m.fallback.scale, offset=m.fallback.offset,
+                                           case=case))
+        elif m.fallback is not None and m.fallback.agree:
+            r = None     # a finer reading with nothing to check it against
         if r is None and not present(vb) and not m.optional:
             errors.append(PollError("no_such_object", f"{m.name}: {vb.tag if vb else 'missing'}",
                                     m.oid))
@@ -445,9 +461,12 @@ class SnmpCollector:
             if key in rows:
                 r = self._reading(device, m, rows[key], labels, factor, ts, errors, marker,
                                   case=case)
-            if r is None and m.fallback is not None and key in fallback:
-                r = self._reading(device, m, fallback[key], labels, factor, ts, errors, marker,
-                                  scale=m.fallback.scale, offset=m.fallback.offset, case=case)
+            if m.fallback is not None and key in fallback and (r is None or m.fallback.agree):
+                r = _finer(m, r, self._reading(device, m, fallback[key], labels, factor, ts,
+                                               errors, marker, scale=m.fallback.scale,
+                                               offset=m.fallback.offset, case=case))
+            elif m.fallback is not None and m.fallback.agree:
+                r = None     # a finer reading with nothing to check it against
             if r:
                 out.append(r)
         return out

@@ -373,9 +373,11 @@ async def identify(client: SnmpClient, target: SnmpTarget,
 def _signature(p: CompiledProfile) -> tuple[list[str], list[str]]:
     """The vendor objects a profile reads (scalars, columns): its own subtree, not the
     standard MIBs some vendor profiles read as well, which say nothing about the vendor."""
-    own = [m for m in p.metrics if m.oid.startswith(ENTERPRISES + ".")]
-    scalars = [m.oid for m in own if m.index is None]
-    columns = [m.oid for m in own if m.index is not None]
+    read = [(m, o) for m in p.metrics
+            for o in (m.oid, *((m.fallback.oid,) if m.fallback is not None else ()))]
+    own = [(m, o) for m, o in read if o.startswith(ENTERPRISES + ".")]
+    scalars = [o for m, o in own if m.index is None]
+    columns = [o for m, o in own if m.index is not None]
     return list(dict.fromkeys(scalars)), list(dict.fromkeys(columns))
 
 

@@ -73,6 +73,10 @@ class Fallback:
     oid: str
     scale: float
     offset: float = 0.0
+    #: Set: the primary is a finer reading of the same value (AKCP's temperatureRaw in tenths
+    #: beside the whole-degree temperatureDegree). It is read only when both answer and agree
+    #: within this much (in the metric's unit); otherwise the fallback's value is read.
+    agree: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

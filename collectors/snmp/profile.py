@@ -119,6 +119,9 @@ class FallbackIn(Strict):
     oid: Oid
     scale: float = 1.0
     offset: float = 0.0
+    #: The primary is a finer reading of the fallback's value, read only when the two agree
+    #: within this much (metric unit); otherwise the fallback is read.
+    agree: float | None = Field(default=None, gt=0)
 
     _v = field_validator("oid")(classmethod(lambda cls, v: _oid(v)))
 
@@ -286,7 +289,7 @@ def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None
               keep_absent=w.keep_absent, exists=w.exists)
         for i, w in enumerate(m.where)
     )
-    fallback = (Fallback(m.fallback.oid, m.fallback.scale, m.fallback.offset)
+    fallback = (Fallback(m.fallback.oid, m.fallback.scale, m.fallback.offset, m.fallback.agree)
                 if m.fallback else None)
     digits = None
     if m.digits is not None:

@@ -72,6 +72,8 @@ def _describe_metric(m: SnmpMetric) -> Mapping[str, Any]:
         out["where"] = [_where_out(w) for w in m.wheres]
     if m.fallback:
         out["fallback"] = {"oid": m.fallback.oid, "scale": m.fallback.scale}
+        if m.fallback.agree is not None:
+            out["fallback"]["agree"] = m.fallback.agree
     if m.optional:
         out["optional"] = True
     if m.skip_non_numeric:
