@@ -6,8 +6,10 @@ Serves every synthetic device case of ``tests/cases/devices`` from dcmon's own S
 vendor and that no declared probe may catch). Runs auto-detection on both and prints the cases
 whose profile differs, then how many of them agree, and what the content scan asks such an
 agent for (the built-in profiles' vendor scalars and columns, and the requests they take).
+With ``--recordings``, the recordings of real devices (``$DCMON_SHARED_DIR/devices/librenms``,
+test data kept outside the repository) are served the same two ways instead of the cases.
 
-    .venv/bin/python benchmarks/generic_detection.py [CASE ...]
+    .venv/bin/python benchmarks/generic_detection.py [--recordings] [CASE ...]
 """
 
 from __future__ import annotations
@@ -29,7 +31,13 @@ from dcmon.collectors.snmp.detect import content_scan, detect  # noqa: E402
 from dcmon.collectors.snmp.lean import MAX_OIDS_PER_GET, LeanSnmpClient  # noqa: E402
 from dcmon.collectors.snmp.model import CompiledProfile  # noqa: E402
 from dcmon.sim.agent import OidStore, SnmpAgent  # noqa: E402
-from tests.support.device_cases import DEVICES, case_names, case_values  # noqa: E402
+from tests.support import librenms  # noqa: E402
+from tests.support.device_cases import (  # noqa: E402
+    DEVICES,
+    case_names,
+    case_values,
+    snmprec_values,
+)
 
 GENERIC = {"1.3.6.1.2.1.1.2.0": ("ObjectIdentifier", "1.3.6.1.4.1.8072.3.2.10"),
            "1.3.6.1.2.1.1.1.0": ("OctetString", b"Linux")}
@@ -52,28 +60,45 @@ async def _detected(stores: dict[str, OidStore], names: list[str]) -> dict[str, 
     return out
 
 
-def run(names: list[str]) -> tuple[dict[str, str], dict[str, str]]:
-    """(profile per case as written, profile per case with a generic identity)."""
-    plain = {n: OidStore(case_values(n)) for n in names}
+def run(names: list[str], load: Any = case_values) -> tuple[dict[str, str], dict[str, str]]:
+    """(profile per case as written, profile per case with a generic identity); ``load``
+    gives a case's (or recording's) OidStore values."""
+    plain = {n: OidStore(load(n)) for n in names}
     hidden: dict[str, OidStore] = {}
     for n in names:
-        values: dict[str, tuple[str, Any]] = case_values(n)
+        values: dict[str, tuple[str, Any]] = load(n)
         values.update(GENERIC)
         hidden[n] = OidStore(values)
     return asyncio.run(_detected(plain, names)), asyncio.run(_detected(hidden, names))
 
 
+def _recording(name: str) -> dict[str, tuple[str, Any]]:
+    return snmprec_values((librenms.snmprec_dir() / f"{name}.snmprec").read_text("utf-8"))
+
+
+def _expects(name: str, recordings: bool) -> str:
+    if recordings:
+        return "-"
+    return str(json.loads((DEVICES / name / "expected.json").read_text("utf-8")).get("profile"))
+
+
 def main() -> None:
-    names = sys.argv[1:] or case_names()
+    args = sys.argv[1:]
+    recordings = "--recordings" in args
+    args = [a for a in args if a != "--recordings"]
+    if recordings and librenms.librenms_dir() is None:
+        sys.exit("recordings not found: set DCMON_SHARED_DIR to the folder holding "
+                 "devices/librenms")
+    names = args or (librenms.recordings() if recordings else case_names())
+    what = "recordings" if recordings else "cases"
     start = time.monotonic()
-    own, generic = run(names)
+    own, generic = run(names, _recording if recordings else case_values)
     differ = [n for n in names if own[n] != generic[n]]
-    print("| case | profile (own sysObjectID) | profile (generic) | case expects |")
+    print(f"| {what[:-1]} | profile (own sysObjectID) | profile (generic) | case expects |")
     print("|---|---|---|---|")
     for n in differ:
-        want = json.loads((DEVICES / n / "expected.json").read_text("utf-8")).get("profile")
-        print(f"| {n} | {own[n]} | {generic[n]} | {want} |")
-    print(f"\n{len(names) - len(differ)} of {len(names)} cases get the same profile with a "
+        print(f"| {n} | {own[n]} | {generic[n]} | {_expects(n, recordings)} |")
+    print(f"\n{len(names) - len(differ)} of {len(names)} {what} get the same profile with a "
           f"generic sysObjectID and sysDescr ({time.monotonic() - start:.1f} s)")
     snmp = [p for p in ProfileRegistry.load().all() if isinstance(p, CompiledProfile)]
     _, scalars, columns = content_scan(snmp)

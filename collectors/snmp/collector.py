@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 
 from dcmon import clock
 from dcmon.collectors.schema import counter_max
@@ -24,11 +23,10 @@ from dcmon.collectors.snmp.api import PollBudget, SnmpClient, SnmpError, SnmpTar
 from dcmon.collectors.snmp.columns import TableMemory
 from dcmon.collectors.snmp.model import (
     CompiledProfile,
-    IndexPart,
     SettingCase,
     SnmpMetric,
-    Where,
 )
+from dcmon.collectors.snmp.rows import Columns, instance, keep, passes
 from dcmon.collectors.snmp.values import (
     convert,
     nothing_to_read,
@@ -38,7 +36,6 @@ from dcmon.collectors.snmp.values import (
     setting_case,
     text,
     unavailable,
-    whole_number,
 )
 from dcmon.model import PollError, PollResult, PollStats, Reading, Source
 
@@ -47,135 +44,6 @@ from dcmon.model import PollError, PollResult, PollStats, Reading, Source
 _PER_OBJECT = frozenset({"error_status"})
 #: Plans kept per collector; more means profiles were reloaded many times: start afresh.
 _MAX_PLANS = 512
-
-
-@dataclass(frozen=True, slots=True)
-class _Row:
-    """One parsed table row: labels for output and raw sub-id strings by index label."""
-
-    labels: dict[str, str]
-    parts: dict[str, str]
-
-
-def parse_index(suffix: tuple[int, ...], parts: Sequence[IndexPart]) -> _Row | None:
-    """Split an instance suffix into labelled parts; None when it does not fit or match."""
-    labels: dict[str, str] = {}
-    raw: dict[str, str] = {}
-    pos = 0
-    for part in parts:
-        if part.type == "int":
-            if pos >= len(suffix):
-                return None
-            sub = suffix[pos : pos + 1]
-            pos += 1
-            value = sub[0]
-            if part.match is not None and value != part.match:
-                return None
-            shown = part.values.get(value, str(value))
-        elif part.type == "string":
-            if pos >= len(suffix) or pos + 1 + suffix[pos] > len(suffix):
-                return None
-            n = suffix[pos]
-            sub = suffix[pos : pos + 1 + n]
-            pos += 1 + n
-            shown = "".join(chr(c) for c in sub[1:] if 32 <= c < 127)
-        else:  # fixed_string or oid: the rest of the suffix
-            sub = suffix[pos:]
-            pos = len(suffix)
-            if part.type == "oid":  # an IMPLIED OBJECT IDENTIFIER, shown dotted
-                if not sub:
-                    return None
-                shown = ".".join(str(x) for x in sub)
-            else:
-                shown = "".join(chr(c) for c in sub if 32 <= c < 127)
-        raw[part.label or ""] = ".".join(str(x) for x in sub)
-        if part.match is None and part.label:
-            labels[part.label] = shown
-    if pos != len(suffix):
-        return None
-    return _Row(labels, raw)
-
-
-def _instance(row: _Row, names: tuple[str, ...]) -> str:
-    """The instance suffix that ``names`` (index labels) make of a row, as in a column's OIDs."""
-    if len(names) == 1:
-        return row.parts[names[0]]
-    return ".".join(row.parts[name] for name in names)
-
-
-class _Columns:
-    """One poll's walked columns by instance suffix, each built once per poll.
-
-    The metrics of a table share columns: an outlet table's current, power and energy each look
-    up the same module, name and number columns, and their rows parse the same index. Built
-    per metric, that was most of the collector's CPU.
-    """
-
-    __slots__ = ("_kinds", "_parsed", "_rows", "_texts", "_walked")
-
-    def __init__(self, walked: Mapping[str, list[VarBind]]) -> None:
-        self._walked = walked
-        self._rows: dict[str, dict[str, VarBind]] = {}
-        self._texts: dict[str, dict[str, str]] = {}
-        #: id of a metric's index parts -> what they parse by (equal for equal parts: each
-        #: metric has its own tuple); the parts outlive the poll, so their ids are stable.
-        self._kinds: dict[int, Hashable] = {}
-        #: (index kind, instance suffix) -> parsed row.
-        self._parsed: dict[tuple[Hashable, str], _Row | None] = {}
-
-    def rows(self, oid: str) -> dict[str, VarBind]:
-        """The column's values by instance suffix, exceptions left out (do not modify)."""
-        got = self._rows.get(oid)
-        if got is None:
-            cut = len(oid) + 1
-            got = {vb.oid[cut:]: vb for vb in self._walked.get(oid, ()) if not vb.is_exception}
-            self._rows[oid] = got
-        return got
-
-    def texts(self, oid: str) -> dict[str, str]:
-        """The column's :func:`text` by instance suffix, for lookups (do not modify)."""
-        got = self._texts.get(oid)
-        if got is None:
-            got = {key: text(vb) for key, vb in self.rows(oid).items()}
-            self._texts[oid] = got
-        return got
-
-    def row(self, key: str, parts: tuple[IndexPart, ...]) -> _Row | None:
-        """The row an instance suffix makes under ``parts``; None if it does not fit."""
-        kind = self._kinds.get(id(parts))
-        if kind is None:
-            kind = tuple((p.label, p.type, p.match, tuple(sorted(p.values.items())))
-                         for p in parts)
-            self._kinds[id(parts)] = kind
-        cache_key = (kind, key)
-        if cache_key in self._parsed:
-            return self._parsed[cache_key]
-        try:
-            suffix = tuple(int(x) for x in key.split("."))
-        except ValueError:
-            row = None
-        else:
-            row = parse_index(suffix, parts)
-        self._parsed[cache_key] = row
-        return row
-
-
-def _keep(where: Where, table: Mapping[str, VarBind], row: _Row) -> bool:
-    return _passes(where, table.get(_instance(row, where.index_labels)))
-
-
-def _passes(where: Where, vb: VarBind | None) -> bool:
-    """Whether a ``where`` keeps what ``vb`` (its column's cell, or its scalar) says."""
-    if where.exists is not None:
-        return present(vb) == where.exists
-    if not present(vb):
-        return where.negate or where.keep_absent
-    if where.texts:
-        return (text(vb) in where.texts) != where.negate
-    n = whole_number(vb)
-    if n is None:
-        return where.negate
-    return (n in where.values) != where.negate
 
 
 def _marker(vb: VarBind | None) -> str | None:
@@ -368,7 +236,7 @@ class SnmpCollector:
                   walked: Mapping[str, list[VarBind]], errors: list[PollError]) -> list[Reading]:
         ts = clock.now()
         readings: list[Reading] = []
-        columns = _Columns(walked)
+        columns = Columns(walked)
         for m in metrics:
             if m.index is None:
                 readings.extend(self._scalar(device, m, got, ts, errors))
@@ -378,7 +246,7 @@ class SnmpCollector:
 
     def _scalar(self, device: str, m: SnmpMetric, got: Mapping[str, VarBind], ts: float,
                 errors: list[PollError]) -> list[Reading]:
-        if not all(_passes(w, got.get(w.oid)) for w in m.wheres):
+        if not all(passes(w, got.get(w.oid)) for w in m.wheres):
             return []
         marker = _marker(got.get(m.reset_time_oid) if m.reset_time_oid else None)
         vb = got.get(m.oid)
@@ -412,11 +280,11 @@ class SnmpCollector:
                                     m.oid))
         return [r] if r else []
 
-    def _column(self, device: str, m: SnmpMetric, columns: _Columns, got: Mapping[str, VarBind],
+    def _column(self, device: str, m: SnmpMetric, columns: Columns, got: Mapping[str, VarBind],
                 ts: float, errors: list[PollError]) -> list[Reading]:
         assert m.index is not None
         lookups = [(lk, columns.texts(lk.oid)) for lk in m.lookups]
-        if not all(_passes(w, got.get(w.oid)) for w in m.wheres if w.scalar):
+        if not all(passes(w, got.get(w.oid)) for w in m.wheres if w.scalar):
             return []
         wheres = [(w, columns.rows(w.oid)) for w in m.wheres if not w.scalar]
         digits = columns.rows(m.digits.oid) if m.digits else None
@@ -427,17 +295,17 @@ class SnmpCollector:
         keys = rows | {k: v for k, v in fallback.items() if k not in rows} if fallback else rows
         for key in keys:
             row = columns.row(key, m.index)
-            if row is None or (wheres and not all(_keep(w, table, row) for w, table in wheres)):
+            if row is None or (wheres and not all(keep(w, table, row) for w, table in wheres)):
                 continue
             labels = dict(m.labels)
             labels.update(row.labels)
             for lk, texts in lookups:
-                shown = texts.get(_instance(row, lk.index_labels))
+                shown = texts.get(instance(row, lk.index_labels))
                 if shown:
                     labels[lk.label] = lk.values.get(shown, shown)
             factor = 1.0
             if m.digits is not None and digits is not None:
-                dkey = _instance(row, m.digits.index_labels)
+                dkey = instance(row, m.digits.index_labels)
                 dvb = digits.get(dkey)
                 n = numeric(dvb) if dvb is not None else None
                 if n is None:
@@ -451,7 +319,7 @@ class SnmpCollector:
                                                             fallback.get(key)):
                 at = m.setting.index_labels
                 case, why = setting_case(m.setting, got.get(m.setting.oid) if at is None else
-                                         columns.rows(m.setting.oid).get(_instance(row, at)),
+                                         columns.rows(m.setting.oid).get(instance(row, at)),
                                          numeric(rows[key]) if key in rows else None)
                 if case is None:
                     if why:
