@@ -28,22 +28,29 @@ from dcmon.collectors.registry import ProfileRegistry  # noqa: E402
 from dcmon.collectors.snmp.api import SnmpTarget  # noqa: E402
 from dcmon.collectors.snmp.columns import MAX_COLUMNS_PER_REQUEST  # noqa: E402
 from dcmon.collectors.snmp.detect import content_scan, detect  # noqa: E402
+from dcmon.collectors.snmp.device import SnmpDevices  # noqa: E402
 from dcmon.collectors.snmp.lean import MAX_OIDS_PER_GET, LeanSnmpClient  # noqa: E402
 from dcmon.collectors.snmp.model import CompiledProfile  # noqa: E402
+from dcmon.config.loader import parse_config  # noqa: E402
+from dcmon.model import PollResult  # noqa: E402
 from dcmon.sim.agent import OidStore, SnmpAgent  # noqa: E402
 from tests.support import librenms  # noqa: E402
+from tests.support.coverage import Score, score  # noqa: E402
 from tests.support.device_cases import (  # noqa: E402
     DEVICES,
     case_names,
     case_values,
+    inventory,
     snmprec_values,
 )
 
+#: Agent stores by community.
+Stores = dict[str | bytes, OidStore]
 GENERIC = {"1.3.6.1.2.1.1.2.0": ("ObjectIdentifier", "1.3.6.1.4.1.8072.3.2.10"),
            "1.3.6.1.2.1.1.1.0": ("OctetString", b"Linux")}
 
 
-async def _detected(stores: dict[str, OidStore], names: list[str]) -> dict[str, str]:
+async def _detected(stores: Stores, names: list[str]) -> dict[str, str]:
     agent = SnmpAgent(stores)
     port = await agent.start(0)
     client = LeanSnmpClient()
@@ -63,8 +70,8 @@ async def _detected(stores: dict[str, OidStore], names: list[str]) -> dict[str, 
 def run(names: list[str], load: Any = case_values) -> tuple[dict[str, str], dict[str, str]]:
     """(profile per case as written, profile per case with a generic identity); ``load``
     gives a case's (or recording's) OidStore values."""
-    plain = {n: OidStore(load(n)) for n in names}
-    hidden: dict[str, OidStore] = {}
+    plain: Stores = {n: OidStore(load(n)) for n in names}
+    hidden: Stores = {}
     for n in names:
         values: dict[str, tuple[str, Any]] = load(n)
         values.update(GENERIC)
@@ -73,7 +80,28 @@ def run(names: list[str], load: Any = case_values) -> tuple[dict[str, str], dict
 
 
 def _recording(name: str) -> dict[str, tuple[str, Any]]:
-    return snmprec_values((librenms.snmprec_dir() / f"{name}.snmprec").read_text("utf-8"))
+    return snmprec_values((librenms.snmprec_dir() / f"{name}.snmprec").read_text("latin-1"))
+
+
+def _scored(stores: Stores, names: list[str]) -> Score:
+    """Poll every recording once as a ``profile: auto`` device (detection, then the chosen
+    profile completed by the standard MIBs) and score the readings against LibreNMS."""
+    async def go() -> dict[str, PollResult]:
+        agent = SnmpAgent(stores)
+        port = await agent.start(0)
+        reg = ProfileRegistry.load()
+        cfg = parse_config(inventory(port, names), "<recordings>", lambda _dirs: reg)
+        devices = SnmpDevices(cfg, reg.snmp())
+        try:
+            return {d.id: await devices.poll(d, None) for d in cfg.devices}
+        finally:
+            await devices.close()
+            await agent.stop()
+    results = asyncio.run(go())
+    total = Score()
+    for n in names:
+        total.add(score(n, [r.as_dict() for r in results[n].readings]))
+    return total
 
 
 def _expects(name: str, recordings: bool) -> str:
@@ -100,6 +128,18 @@ def main() -> None:
         print(f"| {n} | {own[n]} | {generic[n]} | {_expects(n, recordings)} |")
     print(f"\n{len(names) - len(differ)} of {len(names)} {what} get the same profile with a "
           f"generic sysObjectID and sysDescr ({time.monotonic() - start:.1f} s)")
+    if recordings:
+        hidden: Stores = {}
+        for n in names:
+            values = _recording(n)
+            values.update(GENERIC)
+            hidden[n] = OidStore(values)
+        sc = _scored(hidden, names)
+        print(f"with the generic identity, of the sensors LibreNMS reads: {sc.n_right} right, "
+              f"{sc.n_wrong} wrong, {sc.n_missed} missed ({sc.coverage:.1%} right)")
+        for line in sc.details:
+            if "WRONG" in line:
+                print("  " + line)
     snmp = [p for p in ProfileRegistry.load().all() if isinstance(p, CompiledProfile)]
     _, scalars, columns = content_scan(snmp)
     gets = -(-len(scalars) // MAX_OIDS_PER_GET)

@@ -56,8 +56,9 @@ def serve(data_dir: Path, cases: Iterable[str]) -> SnmpSim:
     return start_snmpsim(data_dir)
 
 
-_TAGS = {"2": "Integer32", "4": "OctetString", "6": "ObjectIdentifier", "64": "IpAddress",
-         "65": "Counter32", "66": "Gauge32", "67": "TimeTicks", "70": "Counter64"}
+_TAGS = {"2": "Integer32", "4": "OctetString", "5": "Null", "6": "ObjectIdentifier",
+         "64": "IpAddress", "65": "Counter32", "66": "Gauge32", "67": "TimeTicks",
+         "68": "Opaque", "70": "Counter64"}
 
 
 def snmprec_values(text: str) -> dict[str, tuple[str, Any]]:
@@ -65,12 +66,17 @@ def snmprec_values(text: str) -> dict[str, tuple[str, Any]]:
     suffix, decoded as the LibreNMS recordings are) as OidStore values."""
     out: dict[str, tuple[str, Any]] = {}
     for line in text.strip().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
         oid, tag, value = line.strip().split("|", 2)
         name = _TAGS[tag.rstrip("xe")]
         if tag != tag.rstrip("xe"):
-            out[oid] = (name, decode_value(tag, value).encode("latin-1"))
-            continue
-        out[oid] = (name, value.encode() if name == "OctetString" else
+            value = decode_value(tag, value)
+            if name in ("OctetString", "Opaque"):
+                out[oid] = (name, value.encode("latin-1"))
+                continue
+        out[oid] = (name, value.encode() if name in ("OctetString", "Opaque") else
+                    None if name == "Null" else
                     value if name in ("ObjectIdentifier", "IpAddress") else int(value))
     return out
 
