@@ -6,10 +6,13 @@ Serves every synthetic device case of ``tests/cases/devices`` from dcmon's own S
 vendor and that no declared probe may catch). Runs auto-detection on both and prints the cases
 whose profile differs, then how many of them agree, and what the content scan asks such an
 agent for (the built-in profiles' vendor scalars and columns, and the requests they take).
-With ``--recordings``, the recordings of real devices (``$DCMON_SHARED_DIR/devices/librenms``,
-test data kept outside the repository) are served the same two ways instead of the cases.
+With ``--sibling``, the hidden identity is instead an unknown product of the same vendor
+(sysObjectID ``<its enterprise>.99999.1``, sysDescr kept): a model none of the vendor's
+profiles lists, so its siblings compete. With ``--recordings``, the recordings of real devices
+(``$DCMON_SHARED_DIR/devices/librenms``, test data kept outside the repository) are served the
+same two ways instead of the cases, and also polled and scored against LibreNMS's values.
 
-    .venv/bin/python benchmarks/generic_detection.py [--recordings] [CASE ...]
+    .venv/bin/python benchmarks/generic_detection.py [--sibling] [--recordings] [CASE ...]
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ sys.path.insert(0, str(REPO))
 from dcmon.collectors.registry import ProfileRegistry  # noqa: E402
 from dcmon.collectors.snmp.api import SnmpTarget  # noqa: E402
 from dcmon.collectors.snmp.columns import MAX_COLUMNS_PER_REQUEST  # noqa: E402
-from dcmon.collectors.snmp.detect import content_scan, detect  # noqa: E402
+from dcmon.collectors.snmp.content import content_scan  # noqa: E402
+from dcmon.collectors.snmp.detect import detect  # noqa: E402
 from dcmon.collectors.snmp.device import SnmpDevices  # noqa: E402
 from dcmon.collectors.snmp.lean import MAX_OIDS_PER_GET, LeanSnmpClient  # noqa: E402
 from dcmon.collectors.snmp.model import CompiledProfile  # noqa: E402
@@ -46,6 +50,7 @@ from tests.support.device_cases import (  # noqa: E402
 
 #: Agent stores by community.
 Stores = dict[str | bytes, OidStore]
+SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"
 GENERIC = {"1.3.6.1.2.1.1.2.0": ("ObjectIdentifier", "1.3.6.1.4.1.8072.3.2.10"),
            "1.3.6.1.2.1.1.1.0": ("OctetString", b"Linux")}
 
@@ -67,15 +72,24 @@ async def _detected(stores: Stores, names: list[str]) -> dict[str, str]:
     return out
 
 
-def run(names: list[str], load: Any = case_values) -> tuple[dict[str, str], dict[str, str]]:
-    """(profile per case as written, profile per case with a generic identity); ``load``
+def hide(values: dict[str, tuple[str, Any]], sibling: bool) -> dict[str, tuple[str, Any]]:
+    """``values`` with the generic identity, or (``sibling``) an unknown product of the same
+    enterprise; an agent without a vendor sysObjectID keeps its own."""
+    if not sibling:
+        return {**values, **GENERIC}
+    oid = str(values.get(SYS_OBJECT_ID, ("", ""))[1])
+    parts = oid.split(".")
+    if oid.startswith("1.3.6.1.4.1.") and len(parts) >= 7:
+        return {**values, SYS_OBJECT_ID: ("ObjectIdentifier", ".".join(parts[:7]) + ".99999.1")}
+    return values
+
+
+def run(names: list[str], load: Any = case_values,
+        sibling: bool = False) -> tuple[dict[str, str], dict[str, str]]:
+    """(profile per case as written, profile per case with its identity hidden); ``load``
     gives a case's (or recording's) OidStore values."""
     plain: Stores = {n: OidStore(load(n)) for n in names}
-    hidden: Stores = {}
-    for n in names:
-        values: dict[str, tuple[str, Any]] = load(n)
-        values.update(GENERIC)
-        hidden[n] = OidStore(values)
+    hidden: Stores = {n: OidStore(hide(load(n), sibling)) for n in names}
     return asyncio.run(_detected(plain, names)), asyncio.run(_detected(hidden, names))
 
 
@@ -112,30 +126,27 @@ def _expects(name: str, recordings: bool) -> str:
 
 def main() -> None:
     args = sys.argv[1:]
-    recordings = "--recordings" in args
-    args = [a for a in args if a != "--recordings"]
+    recordings, sibling = "--recordings" in args, "--sibling" in args
+    args = [a for a in args if a not in ("--recordings", "--sibling")]
     if recordings and librenms.librenms_dir() is None:
         sys.exit("recordings not found: set DCMON_SHARED_DIR to the folder holding "
                  "devices/librenms")
     names = args or (librenms.recordings() if recordings else case_names())
     what = "recordings" if recordings else "cases"
     start = time.monotonic()
-    own, generic = run(names, _recording if recordings else case_values)
+    own, generic = run(names, _recording if recordings else case_values, sibling)
+    identity = "an unknown product's sysObjectID" if sibling else "a generic identity"
     differ = [n for n in names if own[n] != generic[n]]
-    print(f"| {what[:-1]} | profile (own sysObjectID) | profile (generic) | case expects |")
+    print(f"| {what[:-1]} | profile (own sysObjectID) | profile (hidden) | case expects |")
     print("|---|---|---|---|")
     for n in differ:
         print(f"| {n} | {own[n]} | {generic[n]} | {_expects(n, recordings)} |")
-    print(f"\n{len(names) - len(differ)} of {len(names)} {what} get the same profile with a "
-          f"generic sysObjectID and sysDescr ({time.monotonic() - start:.1f} s)")
+    print(f"\n{len(names) - len(differ)} of {len(names)} {what} get the same profile with "
+          f"{identity} ({time.monotonic() - start:.1f} s)")
     if recordings:
-        hidden: Stores = {}
-        for n in names:
-            values = _recording(n)
-            values.update(GENERIC)
-            hidden[n] = OidStore(values)
+        hidden: Stores = {n: OidStore(hide(_recording(n), sibling)) for n in names}
         sc = _scored(hidden, names)
-        print(f"with the generic identity, of the sensors LibreNMS reads: {sc.n_right} right, "
+        print(f"with {identity}, of the sensors LibreNMS reads: {sc.n_right} right, "
               f"{sc.n_wrong} wrong, {sc.n_missed} missed ({sc.coverage:.1%} right)")
         for line in sc.details:
             if "WRONG" in line:

@@ -19,7 +19,10 @@ MIBs. So detection gathers a handful of *candidates* and lets the agent decide:
    answered vendor probe) the highest score wins; a tie goes to the most specific (a longer
    matching prefix, then a probe). Only when none of them reads anything do the *siblings*
    (profiles of the same enterprise written for another product's sysObjectID) and the
-   standard MIBs compete, and the siblings are polled only then. When still no vendor profile
+   standard MIBs compete, and the siblings are polled only then; when more siblings exist
+   than polls are left (APC has 16 profiles), those with the most of their own vendor objects
+   answered are polled first (:mod:`~dcmon.collectors.snmp.content`),
+   so an APC model no profile names still gets the UPS profile. When still no vendor profile
    reads anything (nothing, or only a standard MIB), the agent's *content* decides: every other
    profile whose own vendor objects (under 1.3.6.1.4.1) the agent answers becomes a candidate,
    those with the most objects present first (:func:`by_content`): an agent announcing
@@ -37,7 +40,8 @@ Cost: two GETs (identity and probes), a walk of each column or group probe that 
 not answer (one GETBULK when the agent has nothing there), then one poll per candidate, at most
 :data:`MAX_CANDIDATES` of them (siblings only when needed). The content scan, only for an agent
 no vendor profile reads, adds one GET of every profile's vendor scalars and one GETBULK stream
-over their vendor columns (a few dozen requests), then at most MAX_CANDIDATES more polls.
+over their vendor columns (a few dozen requests), then at most MAX_CANDIDATES more polls;
+ranking siblings that do not all fit costs the same scan over their profiles only.
 The probes' answers are kept for the candidates' polls, so a column both probe and profile
 read is asked once. Detection runs once per device; :mod:`dcmon.collectors.snmp.device`
 caches it.
@@ -46,7 +50,7 @@ caches it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -59,22 +63,23 @@ from dcmon.collectors.snmp.api import (
     SnmpClient,
     SnmpError,
     SnmpTarget,
-    VarBind,
 )
 from dcmon.collectors.snmp.collector import SnmpCollector
 from dcmon.collectors.snmp.complete import complete, distinct
+from dcmon.collectors.snmp.content import (
+    ENTERPRISES,
+    FATAL,
+    Memo,
+    answers,
+    hits,
+)
 from dcmon.collectors.snmp.descr import matching
 from dcmon.collectors.snmp.model import CompiledProfile
 from dcmon.collectors.snmp.values import text
 from dcmon.model import PollResult
 
-#: Errors that end detection (the device is down, or the poll's deadline or limits ran out);
-#: any other error on a probe only means that probe did not answer.
-_FATAL = frozenset({"timeout", *BUDGET_REASONS})
-
 SYS_DESCR = "1.3.6.1.2.1.1.1.0"
 SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"
-ENTERPRISES = "1.3.6.1.4.1"
 ENTERPRISES_FILE = Path(__file__).resolve().parent / "enterprises.yaml"
 #: Polls per detection, at most: the most specific candidates are verified first.
 MAX_CANDIDATES = 8
@@ -184,9 +189,9 @@ async def _probed(client: SnmpClient, target: SnmpTarget, profiles: Sequence[Com
     if oids:
         try:
             got = await client.get(target, oids, budget)
-            present = {o for o, vb in zip(oids, got, strict=True) if _answers(vb)}
+            present = {o for o, vb in zip(oids, got, strict=True) if answers(vb)}
         except SnmpError as exc:
-            if exc.reason in _FATAL:
+            if exc.reason in FATAL:
                 raise
     out: list[Candidate] = []
     for p in probing:
@@ -195,7 +200,7 @@ async def _probed(client: SnmpClient, target: SnmpTarget, profiles: Sequence[Com
             try:
                 rows = await client.walk(target, column, budget)
             except SnmpError as exc:
-                if exc.reason in _FATAL:
+                if exc.reason in FATAL:
                     raise
                 continue
             if rows:
@@ -208,10 +213,6 @@ async def _probed(client: SnmpClient, target: SnmpTarget, profiles: Sequence[Com
     return out
 
 
-def _answers(vb: VarBind) -> bool:
-    return not vb.is_exception and vb.tag != "Null"
-
-
 def _unique(cands: list[Candidate]) -> list[Candidate]:
     """One candidate per profile (its most specific way in), most specific first."""
     best: dict[str, Candidate] = {}
@@ -222,56 +223,32 @@ def _unique(cands: list[Candidate]) -> list[Candidate]:
                                                 c.profile.name))
 
 
-async def candidates(client: SnmpClient, target: SnmpTarget, profiles: Sequence[CompiledProfile],
+async def candidates(memo: Memo, target: SnmpTarget, profiles: Sequence[CompiledProfile],
                      sys_object_id: str, budget: PollBudget, sys_descr: str = ""
                      ) -> list[Candidate]:
-    """The profiles worth verifying on this agent, most specific first, at most MAX_CANDIDATES.
+    """The profiles worth verifying on this agent, most specific first: the ones it names (at
+    most MAX_CANDIDATES with the standard MIBs), then every same-enterprise sibling, which
+    :func:`verify` polls only when needed and then at most as many as still fit.
 
     Standard MIBs that answered are always kept (they complete whichever profile wins).
     """
     found = _unique([*_by_sys_object_id(profiles, sys_object_id),
                      *_by_sys_descr(profiles, sys_descr),
-                     *await _probed(client, target, profiles, budget)])
+                     *await _probed(memo, target, profiles, budget)])
     standard = [c for c in found if c.profile.standard]
-    vendor = [c for c in found if not c.profile.standard]
-    return vendor[: max(0, MAX_CANDIDATES - len(standard))] + standard
+    vendor = sorted((c for c in found if not c.profile.standard), key=lambda c: -c.specificity)
+    named = [c for c in vendor if c.named][: max(0, MAX_CANDIDATES - len(standard))]
+    return [*named, *(c for c in vendor if not c.named), *standard]
 
 
-class _Memo:
-    """An SnmpClient that asks the agent each OID and each column once per detection."""
-
-    def __init__(self, client: SnmpClient, budget: PollBudget) -> None:
-        self.client = client
-        self.budget = budget
-        self._gets: dict[str, VarBind] = {}
-        self._walks: dict[str, list[VarBind]] = {}
-
-    async def get(self, target: SnmpTarget, oids: Sequence[str],
-                  budget: PollBudget | None = None) -> list[VarBind]:
-        missing = list(dict.fromkeys(o for o in oids if o not in self._gets))
-        if missing:
-            got = await self.client.get(target, missing, self.budget)
-            for oid, vb in zip(missing, got, strict=True):
-                self._gets[oid] = vb
-        return [self._gets[o] for o in oids]
-
-    async def walk(self, target: SnmpTarget, base_oid: str,
-                   budget: PollBudget | None = None) -> list[VarBind]:
-        if base_oid not in self._walks:
-            self._walks[base_oid] = await self.client.walk(target, base_oid, self.budget)
-        return self._walks[base_oid]
-
-    async def walk_columns(self, target: SnmpTarget, base_oids: Sequence[str],
-                           budget: PollBudget | None = None,
-                           expected: Mapping[str, int] | None = None
-                           ) -> dict[str, list[VarBind]]:
-        missing = list(dict.fromkeys(b for b in base_oids if b not in self._walks))
-        if missing:  # one GETBULK stream for all of them, as a poll walks its columns
-            self._walks.update(await self.client.walk_columns(target, missing, self.budget))
-        return {b: self._walks[b] for b in base_oids}
-
-    async def close(self) -> None:
-        """The wrapped client belongs to the caller."""
+async def _ranked(memo: Memo, target: SnmpTarget, cands: Sequence[Candidate]) -> list[Candidate]:
+    """``cands`` with the most of their own vendor objects answered first (the content scan,
+    limited to these profiles; the order is kept among equals): when the siblings do not all
+    fit (APC has 16 profiles), an unknown APC UPS model must not lose its UPS profile to the
+    alphabet. Polling the ones ranked first then costs little more: the scan has asked for
+    their objects already."""
+    got = await hits(memo, target, [c.profile for c in cands])
+    return sorted(cands, key=lambda c: -got.get(c.profile.name, 0))
 
 
 async def _score(collector: SnmpCollector, target: SnmpTarget, cands: Sequence[Candidate],
@@ -285,36 +262,46 @@ async def _score(collector: SnmpCollector, target: SnmpTarget, cands: Sequence[C
                 raise SnmpError(errors[0].reason, errors[0].message)
 
 
-async def verify(memo: _Memo, target: SnmpTarget, cands: Sequence[Candidate],
+async def verify(memo: Memo, target: SnmpTarget, cands: Sequence[Candidate],
                  budget: PollBudget, polls: dict[str, PollResult] | None = None
                  ) -> list[Candidate]:
     """Poll the candidates once (sharing answers) and score each by what it reads.
 
-    The standard MIBs and the candidates the agent named are polled; the siblings (same
-    enterprise, another product's sysObjectID) only when no named candidate reads anything.
-    ``polls``: the polls of an earlier verification of some of these candidates, kept and
-    added to (a candidate is polled once per detection).
+    The standard MIBs and the candidates the agent named are polled; the others (siblings of
+    the same enterprise, profiles found by content) only when no named candidate reads
+    anything, and then as many as fit in MAX_CANDIDATES polls, those with the most of their
+    own objects answered first when not all fit (:func:`_ranked`). ``polls``: the polls of an
+    earlier verification of some of these candidates, kept and added to (a candidate is polled
+    once per detection).
     """
     collector = SnmpCollector(memo, include_outlets=True, table_walks=False)
     polls = {} if polls is None else polls
-    await _score(collector, target, [c for c in cands if c.named or c.profile.standard], polls,
-                 budget)
+    first = [c for c in cands if c.named or c.profile.standard]
+    others = [c for c in cands if not (c.named or c.profile.standard)]
+    room = max(0, MAX_CANDIDATES - len(first))
+    await _score(collector, target, first, polls, budget)
     if polls and all(not r.ok and r.errors and r.errors[0].reason == "timeout"
                      for r in polls.values()):
-        first = next(iter(polls.values())).errors[0]
-        raise SnmpError(first.reason, first.message)
-    if not any(polls[c.profile.name].readings for c in cands if c.named):
-        await _score(collector, target, cands, polls, budget)
+        first_error = next(iter(polls.values())).errors[0]
+        raise SnmpError(first_error.reason, first_error.message)
+    if not any(polls[c.profile.name].readings for c in first if c.named):
+        if len(others) > room:
+            others = await _ranked(memo, target, others)
+        others = others[:room]
+        await _score(collector, target, others, polls, budget)
+    else:
+        others = others[:room]
     standard = sorted((c for c in cands if c.profile.standard),
                       key=lambda c: (c.profile.probe_order, c.profile.name))
+    shown = {c.profile.name for c in [*first, *others]}
     out = []
-    for c in cands:
+    for c in (c for c in cands if c.profile.name in shown):
         own = polls.get(c.profile.name)
         if own is None:
             out.append(dataclasses.replace(c, tried=False))
             continue
-        others = [polls[s.profile.name] for s in standard if s.profile.name != c.profile.name]
-        merged = complete(own.readings, [r.readings for r in others])
+        rest = [polls[s.profile.name] for s in standard if s.profile.name != c.profile.name]
+        merged = complete(own.readings, [r.readings for r in rest])
         error = "" if own.ok else "; ".join(e.message for e in own.errors)
         out.append(dataclasses.replace(c, readings=distinct(own.readings), error=error,
                                        score=distinct(merged) if own.readings else 0))
@@ -366,54 +353,11 @@ async def identify(client: SnmpClient, target: SnmpTarget,
     """sysObjectID (empty when absent or not an OID) and sysDescr. SnmpError: device down."""
     vbs = await client.get(target, [SYS_OBJECT_ID, SYS_DESCR], budget)
     oid = str(vbs[0].value).lstrip(".") if vbs[0].tag == "ObjectIdentifier" else ""
-    descr = text(vbs[1]) if _answers(vbs[1]) else ""
+    descr = text(vbs[1]) if answers(vbs[1]) else ""
     return oid, descr
 
 
-def _signature(p: CompiledProfile) -> tuple[list[str], list[str]]:
-    """The vendor objects a profile reads (scalars, columns): its own subtree, not the
-    standard MIBs some vendor profiles read as well, which say nothing about the vendor."""
-    read = [(m, o) for m in p.metrics
-            for o in (m.oid, *((m.fallback.oid,) if m.fallback is not None else ()))]
-    own = [(m, o) for m, o in read if o.startswith(ENTERPRISES + ".")]
-    scalars = [o for m, o in own if m.index is None]
-    columns = [o for m, o in own if m.index is not None]
-    return list(dict.fromkeys(scalars)), list(dict.fromkeys(columns))
-
-
-def content_scan(profiles: Sequence[CompiledProfile]
-                 ) -> tuple[dict[str, tuple[list[str], list[str]]], list[str], list[str]]:
-    """What the content scan asks for: each vendor profile's own objects, and all their
-    scalars and columns once each (``benchmarks/generic_detection.py`` prints the counts)."""
-    sigs = {p.name: _signature(p) for p in profiles if not p.standard}
-    scalars = list(dict.fromkeys(o for sc, _ in sigs.values() for o in sc))
-    columns = list(dict.fromkeys(o for _, cols in sigs.values() for o in cols))
-    return sigs, scalars, columns
-
-
-async def _present(memo: _Memo, target: SnmpTarget, scalars: list[str],
-                   columns: list[str]) -> set[str]:
-    """The scalars and columns the agent answers. The GET and the column walk each stand
-    alone: an agent that refuses one (an error status) is still judged by the other."""
-    present: set[str] = set()
-    try:
-        if scalars:
-            got = await memo.get(target, scalars)
-            present.update(o for o, vb in zip(scalars, got, strict=True) if _answers(vb))
-    except SnmpError as exc:
-        if exc.reason in _FATAL:
-            raise
-    try:
-        if columns:
-            rows = await memo.walk_columns(target, columns)
-            present.update(c for c, r in rows.items() if r)
-    except SnmpError as exc:
-        if exc.reason in _FATAL:
-            raise
-    return present
-
-
-async def by_content(memo: _Memo, target: SnmpTarget, profiles: Sequence[CompiledProfile],
+async def by_content(memo: Memo, target: SnmpTarget, profiles: Sequence[CompiledProfile],
                      tried: set[str]) -> list[Candidate]:
     """Profiles whose own vendor objects the agent has, when nothing it named reads anything:
     an agent that announces a generic or foreign sysObjectID (Net-SNMP's, ``0.0``, an OEM's)
@@ -421,12 +365,9 @@ async def by_content(memo: _Memo, target: SnmpTarget, profiles: Sequence[Compile
     columns of every profile not tried yet; the profiles with the most objects present first.
     """
     rest = [p for p in profiles if p.name not in tried and not p.standard]
-    sigs, scalars, columns = content_scan(rest)
-    present = await _present(memo, target, scalars, columns)
-    hits = {p.name: sum(o in present for o in (*sigs[p.name][0], *sigs[p.name][1]))
-            for p in rest}
-    found = sorted((p for p in rest if hits[p.name]), key=lambda p: (-hits[p.name], p.name))
-    return [Candidate(p, f"content: {hits[p.name]} of its objects answer", _CONTENT)
+    got = await hits(memo, target, rest)
+    found = sorted((p for p in rest if got[p.name]), key=lambda p: (-got[p.name], p.name))
+    return [Candidate(p, f"content: {got[p.name]} of its objects answer", _CONTENT)
             for p in found[:MAX_CANDIDATES]]
 
 
@@ -437,7 +378,7 @@ async def detect(client: SnmpClient, target: SnmpTarget, profiles: Sequence[obje
     budget = budget or PollBudget()
     snmp = [p for p in profiles if isinstance(p, CompiledProfile)]
     oid, descr = await identify(client, target, budget)
-    memo = _Memo(client, budget)     # probes' answers serve the verification polls too
+    memo = Memo(client, budget)     # probes' answers serve the verification polls too
     cands = await candidates(memo, target, snmp, oid, budget, descr)
     polls: dict[str, PollResult] = {}
     verified = await verify(memo, target, cands, budget, polls)

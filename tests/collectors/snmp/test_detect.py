@@ -157,6 +157,25 @@ def test_an_unknown_enterprise_is_named_in_the_reason() -> None:
                              "318: APC (Schneider Electric)); closest candidates read nothing")
 
 
+@pytest.mark.parametrize(("case", "profile"), [("apc_ups", "apc_ups"), ("apc_ats", "apc_ats"),
+                                               ("apc_pmm", "apc_pmm"), ("apc_xpdu", "apc_xpdu")])
+def test_an_unknown_model_of_a_vendor_with_many_profiles_gets_the_one_its_objects_fit(
+        case: str, profile: str) -> None:
+    """APC has more profiles than a detection polls: with a sysObjectID none lists, the
+    siblings with the most of their own objects answered are polled first, not the first
+    eight by name (which left an APC UPS to apc_env)."""
+    assert sum(p.name.startswith("apc_") for p in REG.snmp()) > 8
+    _, (want,) = asyncio.run(_polls(OidStore(_values(case)), 1))
+    devices, (res,) = asyncio.run(_polls(OidStore(_values(
+        case, sys_object_id="1.3.6.1.4.1.318.1.3.99999.1")), 1))
+    found = devices.detected("c")
+    assert found is not None and found.profile is not None and found.profile.name == profile
+    assert next(c.via for c in found.candidates if c.profile.name == profile) == \
+        "same enterprise 318"
+    assert sum(c.tried for c in found.candidates) <= 8
+    assert _readings(res) == _readings(want) and res.readings
+
+
 @pytest.mark.parametrize("case", ["janitza_umg604", "janitza_umg"])
 def test_siblings_that_give_the_same_objects_other_meanings_are_not_chosen(case: str) -> None:
     """A Janitza meter announcing a product neither Janitza profile names: the UMG 96 and the
