@@ -32,27 +32,12 @@ from dcmon.collectors.snmp.api import SnmpTarget  # noqa: E402
 from dcmon.collectors.snmp.columns import MAX_COLUMNS_PER_REQUEST  # noqa: E402
 from dcmon.collectors.snmp.content import content_scan  # noqa: E402
 from dcmon.collectors.snmp.detect import detect  # noqa: E402
-from dcmon.collectors.snmp.device import SnmpDevices  # noqa: E402
 from dcmon.collectors.snmp.lean import MAX_OIDS_PER_GET, LeanSnmpClient  # noqa: E402
 from dcmon.collectors.snmp.model import CompiledProfile  # noqa: E402
-from dcmon.config.loader import parse_config  # noqa: E402
-from dcmon.model import PollResult  # noqa: E402
 from dcmon.sim.agent import OidStore, SnmpAgent  # noqa: E402
 from tests.support import librenms  # noqa: E402
-from tests.support.coverage import Score, score  # noqa: E402
-from tests.support.device_cases import (  # noqa: E402
-    DEVICES,
-    case_names,
-    case_values,
-    inventory,
-    snmprec_values,
-)
-
-#: Agent stores by community.
-Stores = dict[str | bytes, OidStore]
-SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"
-GENERIC = {"1.3.6.1.2.1.1.2.0": ("ObjectIdentifier", "1.3.6.1.4.1.8072.3.2.10"),
-           "1.3.6.1.2.1.1.1.0": ("OctetString", b"Linux")}
+from tests.support.device_cases import DEVICES, case_names, case_values  # noqa: E402
+from tests.support.disguise import Stores, hide, recording, scored  # noqa: E402
 
 
 async def _detected(stores: Stores, names: list[str]) -> dict[str, str]:
@@ -72,18 +57,6 @@ async def _detected(stores: Stores, names: list[str]) -> dict[str, str]:
     return out
 
 
-def hide(values: dict[str, tuple[str, Any]], sibling: bool) -> dict[str, tuple[str, Any]]:
-    """``values`` with the generic identity, or (``sibling``) an unknown product of the same
-    enterprise; an agent without a vendor sysObjectID keeps its own."""
-    if not sibling:
-        return {**values, **GENERIC}
-    oid = str(values.get(SYS_OBJECT_ID, ("", ""))[1])
-    parts = oid.split(".")
-    if oid.startswith("1.3.6.1.4.1.") and len(parts) >= 7:
-        return {**values, SYS_OBJECT_ID: ("ObjectIdentifier", ".".join(parts[:7]) + ".99999.1")}
-    return values
-
-
 def run(names: list[str], load: Any = case_values,
         sibling: bool = False) -> tuple[dict[str, str], dict[str, str]]:
     """(profile per case as written, profile per case with its identity hidden); ``load``
@@ -91,31 +64,6 @@ def run(names: list[str], load: Any = case_values,
     plain: Stores = {n: OidStore(load(n)) for n in names}
     hidden: Stores = {n: OidStore(hide(load(n), sibling)) for n in names}
     return asyncio.run(_detected(plain, names)), asyncio.run(_detected(hidden, names))
-
-
-def _recording(name: str) -> dict[str, tuple[str, Any]]:
-    return snmprec_values((librenms.snmprec_dir() / f"{name}.snmprec").read_text("latin-1"))
-
-
-def _scored(stores: Stores, names: list[str]) -> Score:
-    """Poll every recording once as a ``profile: auto`` device (detection, then the chosen
-    profile completed by the standard MIBs) and score the readings against LibreNMS."""
-    async def go() -> dict[str, PollResult]:
-        agent = SnmpAgent(stores)
-        port = await agent.start(0)
-        reg = ProfileRegistry.load()
-        cfg = parse_config(inventory(port, names), "<recordings>", lambda _dirs: reg)
-        devices = SnmpDevices(cfg, reg.snmp())
-        try:
-            return {d.id: await devices.poll(d, None) for d in cfg.devices}
-        finally:
-            await devices.close()
-            await agent.stop()
-    results = asyncio.run(go())
-    total = Score()
-    for n in names:
-        total.add(score(n, [r.as_dict() for r in results[n].readings]))
-    return total
 
 
 def _expects(name: str, recordings: bool) -> str:
@@ -134,7 +82,7 @@ def main() -> None:
     names = args or (librenms.recordings() if recordings else case_names())
     what = "recordings" if recordings else "cases"
     start = time.monotonic()
-    own, generic = run(names, _recording if recordings else case_values, sibling)
+    own, generic = run(names, recording if recordings else case_values, sibling)
     identity = "an unknown product's sysObjectID" if sibling else "a generic identity"
     differ = [n for n in names if own[n] != generic[n]]
     print(f"| {what[:-1]} | profile (own sysObjectID) | profile (hidden) | case expects |")
@@ -144,8 +92,8 @@ def main() -> None:
     print(f"\n{len(names) - len(differ)} of {len(names)} {what} get the same profile with "
           f"{identity} ({time.monotonic() - start:.1f} s)")
     if recordings:
-        hidden: Stores = {n: OidStore(hide(_recording(n), sibling)) for n in names}
-        sc = _scored(hidden, names)
+        hidden: Stores = {n: OidStore(hide(recording(n), sibling)) for n in names}
+        sc = scored(hidden, names)
         print(f"with {identity}, of the sensors LibreNMS reads: {sc.n_right} right, "
               f"{sc.n_wrong} wrong, {sc.n_missed} missed ({sc.coverage:.1%} right)")
         for line in sc.details:

@@ -1,0 +1,83 @@
+"""Devices in disguise: a device case or a real-device recording served from dcmon's own agent
+on 127.0.0.1 as a device dcmon was never shown, which is how most of a city's fleet looks to it.
+
+* ``hide(values, sibling=False)``: the agent says nothing about its vendor (Net-SNMP's
+  sysObjectID, sysDescr "Linux"), or (``sibling``) it is a model of its vendor that no profile
+  lists (``<enterprise>.99999.1``).
+* ``drop_cells(values, fraction, seed)``: an older or smaller firmware that lacks some objects.
+
+``scored`` polls such agents as ``profile: auto`` devices (detection, the chosen profile, the
+standard MIBs completing it) and scores their readings against LibreNMS's values
+(tests/support/coverage.py). ``benchmarks/generic_detection.py`` prints these figures and
+``tests/collectors/test_disguised_devices.py`` holds them to a bar.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any
+
+from dcmon.collectors.registry import ProfileRegistry
+from dcmon.collectors.snmp.device import SnmpDevices
+from dcmon.config.loader import parse_config
+from dcmon.model import PollResult
+from dcmon.sim.agent import OidStore, SnmpAgent
+from tests.support import librenms
+from tests.support.coverage import Score, score
+from tests.support.device_cases import inventory, snmprec_values
+
+Values = dict[str, tuple[str, Any]]
+#: Agent stores by community.
+Stores = dict[str | bytes, OidStore]
+SYS_OBJECT_ID = "1.3.6.1.2.1.1.2.0"
+GENERIC: Values = {SYS_OBJECT_ID: ("ObjectIdentifier", "1.3.6.1.4.1.8072.3.2.10"),
+                   "1.3.6.1.2.1.1.1.0": ("OctetString", b"Linux")}
+
+
+def hide(values: Values, sibling: bool = False) -> Values:
+    """``values`` with the generic identity, or (``sibling``) an unknown product of the same
+    enterprise; an agent without a vendor sysObjectID keeps its own then."""
+    if not sibling:
+        return {**values, **GENERIC}
+    oid = str(values.get(SYS_OBJECT_ID, ("", ""))[1])
+    parts = oid.split(".")
+    if oid.startswith("1.3.6.1.4.1.") and len(parts) >= 7:
+        return {**values, SYS_OBJECT_ID: ("ObjectIdentifier", ".".join(parts[:7]) + ".99999.1")}
+    return values
+
+
+def drop_cells(values: Values, fraction: float, seed: int) -> Values:
+    """``values`` without a random ``fraction`` of its objects (sysObjectID kept)."""
+    rnd = random.Random(seed)
+    return {o: v for o, v in values.items() if o == SYS_OBJECT_ID or rnd.random() >= fraction}
+
+
+def recording(name: str) -> Values:
+    """A real-device recording as OidStore values."""
+    return snmprec_values((librenms.snmprec_dir() / f"{name}.snmprec").read_text("latin-1"))
+
+
+def polled(stores: Stores, names: list[str]) -> dict[str, PollResult]:
+    """Poll each community of one agent once as a ``profile: auto`` device."""
+    async def go() -> dict[str, PollResult]:
+        agent = SnmpAgent(stores)
+        port = await agent.start(0)
+        reg = ProfileRegistry.load()
+        cfg = parse_config(inventory(port, names), "<disguised>", lambda _dirs: reg)
+        devices = SnmpDevices(cfg, reg.snmp())
+        try:
+            return {d.id: await devices.poll(d, None) for d in cfg.devices}
+        finally:
+            await devices.close()
+            await agent.stop()
+    return asyncio.run(go())
+
+
+def scored(stores: Stores, names: list[str]) -> Score:
+    """:func:`polled`, each recording scored against LibreNMS, summed."""
+    results = polled(stores, names)
+    total = Score()
+    for n in names:
+        total.add(score(n, [r.as_dict() for r in results[n].readings]))
+    return total
