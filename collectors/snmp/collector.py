@@ -23,10 +23,11 @@ from dcmon.collectors.snmp.api import PollBudget, SnmpClient, SnmpError, SnmpTar
 from dcmon.collectors.snmp.columns import TableMemory
 from dcmon.collectors.snmp.model import (
     CompiledProfile,
+    Lookup,
     SettingCase,
     SnmpMetric,
 )
-from dcmon.collectors.snmp.rows import Columns, instance, keep, passes
+from dcmon.collectors.snmp.rows import Columns, Row, instance, keep, passes
 from dcmon.collectors.snmp.values import (
     convert,
     nothing_to_read,
@@ -48,6 +49,21 @@ _MAX_PLANS = 512
 
 def _marker(vb: VarBind | None) -> str | None:
     return text(vb) if present(vb) else None
+
+
+def _label(labels: dict[str, str], lookups: list[tuple[Lookup, dict[str, str]]],
+           row: Row) -> bool:
+    """Add the lookups' labels to ``labels``; False when a lookup that renames an index label
+    (the bank number column in place of the row number) answers other rows but not this one:
+    mixing the two numberings could give one bank's reading another bank's label. (A column
+    absent for every row leaves every row its index label, one numbering throughout.)"""
+    for lk, texts in lookups:
+        shown = texts.get(instance(row, lk.index_labels))
+        if shown:
+            labels[lk.label] = lk.values.get(shown, shown)
+        elif shown is None and texts and lk.label in row.labels:
+            return False
+    return True
 
 
 def _finer(m: SnmpMetric, r: Reading | None, rf: Reading | None) -> Reading | None:
@@ -299,10 +315,8 @@ class SnmpCollector:
                 continue
             labels = dict(m.labels)
             labels.update(row.labels)
-            for lk, texts in lookups:
-                shown = texts.get(instance(row, lk.index_labels))
-                if shown:
-                    labels[lk.label] = lk.values.get(shown, shown)
+            if not _label(labels, lookups, row):
+                continue
             factor = 1.0
             if m.digits is not None and digits is not None:
                 dkey = instance(row, m.digits.index_labels)
