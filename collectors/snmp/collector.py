@@ -51,17 +51,25 @@ def _marker(vb: VarBind | None) -> str | None:
     return text(vb) if present(vb) else None
 
 
-def _label(labels: dict[str, str], lookups: list[tuple[Lookup, dict[str, str]]],
+def _numbered(texts: dict[str, str]) -> bool:
+    """Whether a lookup column holds numbers (whole, non-negative) rather than names."""
+    shown = [t.strip() for t in texts.values() if t.strip()]
+    return bool(shown) and all(t.isdigit() for t in shown)
+
+
+def _label(labels: dict[str, str], lookups: list[tuple[Lookup, dict[str, str], bool]],
            row: Row) -> bool:
     """Add the lookups' labels to ``labels``; False when a lookup that renames an index label
-    (the bank number column in place of the row number) answers other rows but not this one:
-    mixing the two numberings could give one bank's reading another bank's label. (A column
-    absent for every row leaves every row its index label, one numbering throughout.)"""
-    for lk, texts in lookups:
+    with numbers of its own (a bank number column in place of the row number: ``numbered``)
+    gives this row none while it numbers others: the row number is another numbering, and
+    a bank labelled by it could be another bank. Names ("A", "return air") cannot be taken
+    for a row number, so a row without one keeps its index label, as does every row when
+    the column is absent."""
+    for lk, texts, numbered in lookups:
         shown = texts.get(instance(row, lk.index_labels))
         if shown:
             labels[lk.label] = lk.values.get(shown, shown)
-        elif shown is None and texts and lk.label in row.labels:
+        elif numbered and lk.label in row.labels:
             return False
     return True
 
@@ -299,7 +307,8 @@ class SnmpCollector:
     def _column(self, device: str, m: SnmpMetric, columns: Columns, got: Mapping[str, VarBind],
                 ts: float, errors: list[PollError]) -> list[Reading]:
         assert m.index is not None
-        lookups = [(lk, columns.texts(lk.oid)) for lk in m.lookups]
+        lookups = [(lk, texts, _numbered(texts)) for lk in m.lookups
+                   for texts in (columns.texts(lk.oid),)]
         if not all(passes(w, got.get(w.oid)) for w in m.wheres if w.scalar):
             return []
         wheres = [(w, columns.rows(w.oid)) for w in m.wheres if not w.scalar]

@@ -269,10 +269,11 @@ async def verify(memo: Memo, target: SnmpTarget, cands: Sequence[Candidate],
 
     The standard MIBs and the candidates the agent named are polled; the others (siblings of
     the same enterprise, profiles found by content) only when no named candidate reads
-    anything, and then as many as fit in MAX_CANDIDATES polls, those with the most of their
-    own objects answered first when not all fit (:func:`_ranked`). ``polls``: the polls of an
-    earlier verification of some of these candidates, kept and added to (a candidate is polled
-    once per detection).
+    anything, and then as many new ones as fit in MAX_CANDIDATES polls, those with the most of
+    their own objects answered first when not all fit (:func:`_ranked`). ``polls``: the polls
+    of an earlier verification of some of these candidates, kept and added to (a candidate is
+    polled once per detection, and one polled before is always in the result: a rival it
+    showed must not vanish when later candidates are ranked).
     """
     collector = SnmpCollector(memo, include_outlets=True, table_walks=False)
     polls = {} if polls is None else polls
@@ -284,13 +285,14 @@ async def verify(memo: Memo, target: SnmpTarget, cands: Sequence[Candidate],
                      for r in polls.values()):
         first_error = next(iter(polls.values())).errors[0]
         raise SnmpError(first_error.reason, first_error.message)
+    done = [c for c in others if c.profile.name in polls]
+    fresh = [c for c in others if c.profile.name not in polls]
     if not any(polls[c.profile.name].readings for c in first if c.named):
-        if len(others) > room:
-            others = await _ranked(memo, target, others)
-        others = others[:room]
-        await _score(collector, target, others, polls, budget)
-    else:
-        others = others[:room]
+        if len(fresh) > room:
+            fresh = await _ranked(memo, target, fresh)
+        fresh = fresh[:room]
+        await _score(collector, target, fresh, polls, budget)
+    others = [*done, *fresh[:room]]
     standard = sorted((c for c in cands if c.profile.standard),
                       key=lambda c: (c.profile.probe_order, c.profile.name))
     shown = {c.profile.name for c in [*first, *others]}
@@ -317,9 +319,22 @@ def choose(verified: Sequence[Candidate]) -> Candidate | None:
     if not reading:
         return None
     best = max(named or reading, key=_rank)
-    if not named and _rivals(best, reading):
-        return None
+    if not named and _rivals(best, reading):     # two layouts, no way to tell: at most a
+        standard = [c for c in reading if c.profile.standard]   # standard MIB, never clashing
+        return max(standard, key=_rank) if standard else None
     return best
+
+
+def clashing(verified: Sequence[Candidate]) -> list[str]:
+    """The profiles :func:`choose` refused because they read the agent's objects as different
+    layouts and the agent named none of them (sorted); empty when it refused none."""
+    reading = [c for c in verified if c.readings > 0 and not c.profile.complement_only]
+    vendor = [c for c in reading if not c.profile.standard]
+    if not vendor or any(c.named for c in reading):
+        return []
+    best = max(vendor, key=_rank)
+    rivals = _rivals(best, reading)
+    return sorted(c.profile.name for c in (best, *rivals)) if rivals else []
 
 
 def _rank(c: Candidate) -> tuple[int, int, int]:
@@ -406,6 +421,10 @@ async def detect(client: SnmpClient, target: SnmpTarget, profiles: Sequence[obje
         why += "; others read " + ", ".join(f"{c.profile.name} {c.score}" for c in rivals)
     if complements:
         why += "; completed by " + ", ".join(p.name for p in complements)
+    refused = clashing(verified)
+    if refused:
+        why += (f"; not chosen: {', '.join(refused)}, which give the same objects different "
+                "meanings (name the right one with --profile)")
     return Detection(best.profile, oid, descr, why, tuple(verified), complements)
 
 
@@ -413,13 +432,11 @@ def _nothing(oid: str, descr: str, verified: Sequence[Candidate]) -> str:
     """The one reason an answering agent gets no readings."""
     where = f"no profile for sysObjectID {oid} ({describe_enterprise(enterprise_of(oid))})"
     if verified:
-        reading = [c for c in verified if c.readings and not c.profile.complement_only]
-        if reading:
-            best = max(reading, key=_rank)
-            names = ", ".join(sorted(c.profile.name for c in (best, *_rivals(best, reading))))
-            return (f"{where}; {names} all read this agent but give the same objects different "
-                    f"meanings and the agent names none of them; sysDescr {descr!r}: name the "
-                    "right one with --profile")
+        refused = clashing(verified)
+        if refused:
+            return (f"{where}; {', '.join(refused)} all read this agent but give the same objects "
+                    f"different meanings and the agent names none of them; sysDescr {descr!r}: "
+                    "name the right one with --profile")
         quiet = [c.profile.name for c in verified if not c.readings]
         only = [c.profile.name for c in verified if c.readings]
         parts = [where]

@@ -65,3 +65,27 @@ def test_a_lookup_renaming_the_index_drops_only_the_rows_it_leaves_out() -> None
     assert read(rows) == {"7": 4, "8": 6}
     assert read({k: v for k, v in rows.items() if k != f"{num}.2"}) == {"7": 4}
     assert read({k: v for k, v in rows.items() if not k.startswith(num)}) == {"1": 4, "2": 6}
+
+
+def test_a_row_without_a_name_keeps_its_index_label() -> None:
+    """Names cannot be taken for a row number: a lookup of names that leaves one row out
+    keeps that row under its index number (Liebert reads an unnamed sensor so)."""
+    name, val = "1.3.6.1.4.1.99999.6.2.2", "1.3.6.1.4.1.99999.6.2.3"
+    profile = compile_snmp_profile({"profile": "t", "mib": "TEST-MIB", "metrics": [
+        {"name": "temperature", "oid": val, "unit": "Cel", "index": [{"label": "sensor"}],
+         "lookups": [{"label": "sensor", "oid": name}]}]}, "t.yaml")
+    rows = {f"{val}.1": ("Integer32", 21), f"{val}.2": ("Integer32", 22),
+            f"{val}.3": ("Integer32", 23), f"{name}.1": ("OctetString", b"return_air"),
+            f"{name}.2": ("OctetString", b"")}
+    got = {r.labels["sensor"]: r.value for r in poll_agent(rows, profile).readings}
+    assert got == {"return_air": 21, "2": 22, "3": 23}
+
+
+def test_an_empty_bank_number_is_no_bank_number() -> None:
+    num, val = "1.3.6.1.4.1.99999.6.1.2", "1.3.6.1.4.1.99999.6.1.3"
+    profile = compile_snmp_profile({"profile": "t", "mib": "TEST-MIB", "metrics": [
+        {"name": "current", "oid": val, "unit": "A", "index": [{"label": "bank"}],
+         "lookups": [{"label": "bank", "oid": num}]}]}, "t.yaml")
+    rows = {f"{val}.1": ("Integer32", 4), f"{val}.2": ("Integer32", 6),
+            f"{num}.1": ("Integer32", 7), f"{num}.2": ("OctetString", b"")}
+    assert {r.labels["bank"]: r.value for r in poll_agent(rows, profile).readings} == {"7": 4}

@@ -176,7 +176,9 @@ def test_outage_spools_then_replays_everything_once_in_order(
     assert _sample(w, "dcmon_influx_spool_bytes") > 0
     assert _sample(w, "dcmon_influx_up") == 0
     assert _sample(w, "dcmon_influx_write_errors_total") >= 1
-    assert len(list((tmp_path / "spool").glob("*.lp"))) == 6  # batches of 10 points
+    files = list((tmp_path / "spool").glob("*.lp"))   # batches of at most 10 points (a
+    assert len(files) >= 6                            # timed flush on a busy machine may
+    assert sum(len(f.read_text().splitlines()) for f in files) == 60   # cut one short)
     vm.start()  # same port, same data
     for i in range(40, 45):  # polls during recovery queue up behind the spool
         w.on_poll(_poll(i))
