@@ -31,8 +31,8 @@ MIBs. So detection gathers a handful of *candidates* and lets the agent decide:
    a named profile on count alone: products of one vendor reuse OIDs with other meanings (a
    Janitza UMG 604 layout read on a UMG 96 gives more readings, wrong ones). For the same
    reason, when the agent named none of them and two candidates that both read give the same
-   OIDs different meanings (:func:`clash`), neither is chosen: the reason names both, and
-   ``--profile`` settles it. A candidate that
+   OIDs different meanings (:func:`clash`), neither is chosen (a standard MIB that reads is
+   kept): the reason names both, and ``--profile`` settles it. A candidate that
    reads nothing never wins, so an agent that answers SNMP either gets readings or one reason
    that names its sysObjectID, its vendor and what was tried.
 
