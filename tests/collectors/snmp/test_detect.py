@@ -24,7 +24,7 @@ from dcmon.collectors.snmp.model import CompiledProfile
 from dcmon.config.loader import parse_config
 from dcmon.model import PollResult, Reading, Source
 from dcmon.sim.agent import OidStore, SnmpAgent
-from tests.support.agent_poll import poll_agent
+from tests.support.agent_poll import detect_agent, poll_agent
 from tests.support.device_cases import case_values, inventory
 
 REG = ProfileRegistry.load()
@@ -137,24 +137,11 @@ def test_an_agent_nothing_reads_gets_one_reason() -> None:
 
 
 def test_an_unknown_enterprise_is_named_in_the_reason() -> None:
-    async def go() -> str:
-        store = OidStore({SYS_OBJECT_ID: ("ObjectIdentifier", "1.3.6.1.4.1.318.1.3.99")})
-        agent = SnmpAgent({"c": store})
-        port = await agent.start(0)
-        client = LeanSnmpClient()
-        try:
-            found = await detect(client, SnmpTarget("127.0.0.1", port, community="c",
-                                                    timeout=1), REG.all())
-        finally:
-            await client.close()
-            await agent.stop()
-        assert found.profile is None
-        # APC's siblings were polled because no profile names this product.
-        assert all(c.tried for c in found.candidates)
-        return found.reason
-
-    reason = asyncio.run(go())
-    assert reason.startswith("no profile for sysObjectID 1.3.6.1.4.1.318.1.3.99 (enterprise "
+    found = _detect({SYS_OBJECT_ID: ("ObjectIdentifier", "1.3.6.1.4.1.318.1.3.99")})
+    assert found.profile is None
+    # APC's siblings were polled because no profile names this product.
+    assert all(c.tried for c in found.candidates)
+    assert found.reason.startswith("no profile for sysObjectID 1.3.6.1.4.1.318.1.3.99 (enterprise "
                              "318: APC (Schneider Electric)); closest candidates read nothing")
 
 
@@ -195,17 +182,7 @@ def test_siblings_that_give_the_same_objects_other_meanings_are_not_chosen(case:
 
 
 def _detect(values: dict[str, tuple[str, Any]]) -> Detection:
-    async def go() -> Detection:
-        agent = SnmpAgent({"c": OidStore(values)})
-        port = await agent.start(0)
-        client = LeanSnmpClient()
-        try:
-            return await detect(client, SnmpTarget("127.0.0.1", port, community="c",
-                                                    timeout=1), REG.all())
-        finally:
-            await client.close()
-            await agent.stop()
-    return asyncio.run(go())
+    return detect_agent(values, REG.all())
 
 
 def test_a_clash_leaves_the_standard_mib_and_says_why() -> None:

@@ -3,20 +3,17 @@ none) and name themselves only in sysDescr become candidates through ``match.sys
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
 import pytest
 
 from dcmon.collectors.registry import ProfileRegistry
-from dcmon.collectors.snmp.api import SnmpTarget
 from dcmon.collectors.snmp.descr import MAX_DESCR, compile_pattern, matching
-from dcmon.collectors.snmp.detect import Detection, detect
-from dcmon.collectors.snmp.lean import LeanSnmpClient
+from dcmon.collectors.snmp.detect import Detection
 from dcmon.collectors.snmp.profile import compile_snmp_profile
 from dcmon.errors import ConfigError
-from dcmon.sim.agent import OidStore, SnmpAgent
+from tests.support.agent_poll import detect_agent
 
 SYS_DESCR, SYS_OBJECT_ID = "1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.2.0"
 #: A private OID no built-in profile reads (an invented test enterprise).
@@ -31,18 +28,8 @@ def _profile(patterns: list[str], file: str = "t.yaml") -> Any:
 
 
 def _detect(values: dict[str, tuple[str, Any]]) -> Detection:
-    async def go() -> Detection:
-        agent = SnmpAgent({"c": OidStore(values)})
-        port = await agent.start(0)
-        client = LeanSnmpClient()
-        try:
-            profiles = [*ProfileRegistry.load().all(), _profile([r"\b8VD-X20\b", "^IBM DPI"])]
-            return await detect(client, SnmpTarget("127.0.0.1", port, community="c",
-                                                    timeout=1), profiles)
-        finally:
-            await client.close()
-            await agent.stop()
-    return asyncio.run(go())
+    return detect_agent(values, [*ProfileRegistry.load().all(),
+                                 _profile([r"\b8VD-X20\b", "^IBM DPI"])])
 
 
 @pytest.mark.parametrize("sys_object_id", ["1.3.6.1.4.1.8072.3.2.10", "0.0", None])
