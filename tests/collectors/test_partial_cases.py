@@ -1,0 +1,43 @@
+"""Every synthetic device case with a fifth of its objects missing (an older or smaller
+firmware, three fixed seeds): what dcmon still reads must be what the case expects for that
+very series, or the coarser reading of the same quantity that the profile falls back to
+(230 V where the high-precision column said 230.1 V). A value under another series' labels,
+or off by more than a coarse column's resolution, fails: seed 2 caught a CyberPower bank read
+under its row number. (A Fahrenheit case that loses a unit scalar with an `absent:` default,
+Sentry 4's, would read as Celsius by design; these seeds keep those scalars.) Served from
+dcmon's own agent on 127.0.0.1 (tests/support/disguise.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dcmon.sim.agent import OidStore
+from tests.support.device_cases import case_names, case_values, expected
+from tests.support.disguise import Stores, drop_cells, polled
+
+
+def _key(metric: str, unit: str, labels: dict[str, str]) -> tuple[Any, ...]:
+    return metric, unit, tuple(sorted(labels.items()))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_missing_objects_never_move_a_value_to_another_series(seed: int) -> None:
+    names = case_names()
+    stores: Stores = {n: OidStore(drop_cells(case_values(n), 0.2, seed)) for n in names}
+    results = polled(stores, names)
+    bad, compared = [], 0
+    for n in names:
+        want: dict[tuple[Any, ...], list[float]] = {}
+        for r in expected(n)["readings"]:
+            want.setdefault(_key(r["metric"], r["unit"], r["labels"]), []).append(r["value"])
+        for r in results[n].readings:
+            values = want.get(_key(r.metric, r.unit, dict(r.labels)))
+            if values is None:       # a lookup's name cell is gone: another label set
+                continue
+            compared += 1
+            if not any(abs(r.value - v) <= 1.0 + 0.01 * abs(v) for v in values):
+                bad.append(f"{n}: {r.metric} {dict(r.labels)} = {r.value}, expected {values}")
+    assert not bad, "\n".join(bad)
+    assert compared > 1000
