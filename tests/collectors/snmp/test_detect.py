@@ -209,6 +209,20 @@ def test_a_refused_pair_stays_refused_when_the_content_scan_adds_candidates(
     assert {"janitza_umg", "janitza_umg604"} <= tried
 
 
+def test_a_janitza_naming_its_umg_96_in_sys_descr_gets_that_layout() -> None:
+    """The recorded UMG 96RM-E says "Janitza electronics GmbH, UMG96" in sysDescr: under a
+    product sysObjectID no profile lists, that names the UMG 96 layout, so the clash between
+    the two Janitza layouts does not arise."""
+    values = _values("janitza_umg", sys_object_id="1.3.6.1.4.1.34278.99")
+    values["1.3.6.1.2.1.1.1.0"] = ("OctetString", b"Janitza electronics GmbH, UMG96")
+    found = _detect(values)
+    assert found.profile is not None and found.profile.name == "janitza_umg", found.reason
+    assert next(c.via for c in found.candidates if c.profile.name == "janitza_umg") \
+        .startswith("sysDescr matches")
+    values["1.3.6.1.2.1.1.1.0"] = ("OctetString", b"Janitza electronics GmbH, UMG604")
+    assert _detect(values).profile is None
+
+
 def test_clash_lists_the_objects_two_profiles_read_differently() -> None:
     umg96, umg604 = REG.get("janitza_umg"), REG.get("janitza_umg604")
     assert isinstance(umg96, CompiledProfile) and isinstance(umg604, CompiledProfile)
