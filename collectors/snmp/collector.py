@@ -51,40 +51,20 @@ def _marker(vb: VarBind | None) -> str | None:
     return text(vb) if present(vb) else None
 
 
-def _numbered(texts: dict[str, str]) -> bool:
-    """Whether a lookup column holds numbers (whole, non-negative) rather than names."""
-    shown = [t.strip() for t in texts.values() if t.strip()]
-    return bool(shown) and all(t.isdigit() for t in shown)
-
-
-def _label(labels: dict[str, str], lookups: list[tuple[Lookup, dict[str, str], bool]],
-           row: Row) -> bool:
+def _label(labels: dict[str, str], lookups: list[tuple[Lookup, dict[str, str]]], row: Row,
+           columns: Columns) -> bool:
     """Add the lookups' labels to ``labels``; False when a lookup that renames an index label
-    with numbers of its own (a bank number column in place of the row number: ``numbered``)
-    gives this row none while it numbers others: the row number is another numbering, and
-    a bank labelled by it could be another bank. Names ("A", "return air") cannot be taken
-    for a row number, so a row without one keeps its index label, as does every row when
-    the column is absent."""
-    for lk, texts, numbered in lookups:
+    with numbers of its own (a bank number column in place of the row number) gives this row
+    none while it numbers others: the row number is another numbering, and a bank labelled by
+    it could be another bank. Names ("A", "return air") cannot be taken for a row number, so a
+    row without one keeps its index label, as does every row when the column is absent."""
+    for lk, texts in lookups:
         shown = texts.get(instance(row, lk.index_labels))
         if shown:
             labels[lk.label] = lk.values.get(shown, shown)
-        elif numbered and lk.label in row.labels:
+        elif lk.label in row.labels and columns.numbered(lk.oid):
             return False
     return True
-
-
-def _finer(m: SnmpMetric, r: Reading | None, rf: Reading | None) -> Reading | None:
-    """The primary reading ``r``, or the fallback's ``rf``. With ``fallback.agree`` the primary
-    is a finer reading of the same value and is kept only when the two agree within it: a finer
-    column the MIB gives no scale for is trusted only where the device's own coarse reading
-    confirms it, reading by reading."""
-    agree = m.fallback.agree if m.fallback is not None else None
-    if r is None or agree is None:
-        return r if r is not None else rf
-    if rf is None or abs(r.value - rf.value) > agree:
-        return rf
-    return r
 
 
 class SnmpCollector:
@@ -290,15 +270,8 @@ class SnmpCollector:
                 if why:
                     errors.append(PollError("unknown_setting", f"{m.name}: {why}", m.oid))
                 return []
-        r = None
-        if present(vb):
-            r = self._reading(device, m, vb, dict(m.labels), 1.0, ts, errors, marker, case=case)
-        if m.fallback is not None and present(fb) and (r is None or m.fallback.agree):
-            r = _finer(m, r, self._reading(device, m, fb, dict(m.labels), 1.0, ts, errors, marker,
-                                           scale=m.fallback.scale, offset=m.fallback.offset,
-                                           case=case))
-        elif m.fallback is not None and m.fallback.agree:
-            r = None     # a finer reading with nothing to check it against
+        r = self._value(device, m, vb if present(vb) else None, fb if present(fb) else None,
+                        dict(m.labels), 1.0, ts, errors, marker, case)
         if r is None and not present(vb) and not m.optional:
             errors.append(PollError("no_such_object", f"{m.name}: {vb.tag if vb else 'missing'}",
                                     m.oid))
@@ -307,8 +280,7 @@ class SnmpCollector:
     def _column(self, device: str, m: SnmpMetric, columns: Columns, got: Mapping[str, VarBind],
                 ts: float, errors: list[PollError]) -> list[Reading]:
         assert m.index is not None
-        lookups = [(lk, texts, _numbered(texts)) for lk in m.lookups
-                   for texts in (columns.texts(lk.oid),)]
+        lookups = [(lk, columns.texts(lk.oid)) for lk in m.lookups]
         if not all(passes(w, got.get(w.oid)) for w in m.wheres if w.scalar):
             return []
         wheres = [(w, columns.rows(w.oid)) for w in m.wheres if not w.scalar]
@@ -324,7 +296,7 @@ class SnmpCollector:
                 continue
             labels = dict(m.labels)
             labels.update(row.labels)
-            if not _label(labels, lookups, row):
+            if not _label(labels, lookups, row, columns):
                 continue
             factor = 1.0
             if m.digits is not None and digits is not None:
@@ -348,19 +320,33 @@ class SnmpCollector:
                     if why:
                         errors.append(PollError("unknown_setting", f"{m.name}: {why}", m.oid))
                     continue
-            r = None
-            if key in rows:
-                r = self._reading(device, m, rows[key], labels, factor, ts, errors, marker,
-                                  case=case)
-            if m.fallback is not None and key in fallback and (r is None or m.fallback.agree):
-                r = _finer(m, r, self._reading(device, m, fallback[key], labels, factor, ts,
-                                               errors, marker, scale=m.fallback.scale,
-                                               offset=m.fallback.offset, case=case))
-            elif m.fallback is not None and m.fallback.agree:
-                r = None     # a finer reading with nothing to check it against
+            r = self._value(device, m, rows.get(key), fallback.get(key), labels, factor, ts,
+                            errors, marker, case)
             if r:
                 out.append(r)
         return out
+
+    def _value(self, device: str, m: SnmpMetric, vb: VarBind | None, fb: VarBind | None,
+               labels: dict[str, str], factor: float, ts: float, errors: list[PollError],
+               marker: str | None, case: SettingCase | None) -> Reading | None:
+        """The reading of the primary cell ``vb``, else of the fallback cell ``fb`` (answered
+        cells, or None). With ``fallback.agree`` the primary is a finer reading of the same
+        value, kept only where both answer and agree within it: a finer column the MIB gives
+        no scale for is trusted only where the device's own coarse reading confirms it."""
+        r = (self._reading(device, m, vb, labels, factor, ts, errors, marker, case=case)
+             if vb is not None else None)
+        fallback = m.fallback
+        if fallback is None:
+            return r
+        if fb is None:                  # a finer reading with nothing to check it against
+            return None if fallback.agree else r
+        if r is not None and fallback.agree is None:
+            return r                    # a plain fallback serves only a missing primary
+        rf = self._reading(device, m, fb, labels, factor, ts, errors, marker,
+                           scale=fallback.scale, offset=fallback.offset, case=case)
+        if r is None or rf is None or fallback.agree is None:
+            return rf
+        return r if abs(r.value - rf.value) <= fallback.agree else rf
 
     def _shared(self, labels: dict[str, str]) -> dict[str, str]:
         """The shared copy of a label set (the table is cleared past 100,000 sets, so a

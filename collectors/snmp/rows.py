@@ -78,12 +78,13 @@ class Columns:
     per metric, that was most of the collector's CPU.
     """
 
-    __slots__ = ("_kinds", "_parsed", "_rows", "_texts", "_walked")
+    __slots__ = ("_kinds", "_numbered", "_parsed", "_rows", "_texts", "_walked")
 
     def __init__(self, walked: Mapping[str, list[VarBind]]) -> None:
         self._walked = walked
         self._rows: dict[str, dict[str, VarBind]] = {}
         self._texts: dict[str, dict[str, str]] = {}
+        self._numbered: dict[str, bool] = {}
         #: id of a metric's index parts -> what they parse by (equal for equal parts: each
         #: metric has its own tuple); the parts outlive the poll, so their ids are stable.
         self._kinds: dict[int, Hashable] = {}
@@ -105,6 +106,15 @@ class Columns:
         if got is None:
             got = {key: text(vb) for key, vb in self.rows(oid).items()}
             self._texts[oid] = got
+        return got
+
+    def numbered(self, oid: str) -> bool:
+        """Whether the column holds numbers (whole, non-negative) rather than names: a lookup
+        of numbers that renames an index label is another numbering of the same rows."""
+        got = self._numbered.get(oid)
+        if got is None:
+            shown = [t.strip() for t in self.texts(oid).values() if t.strip()]
+            got = self._numbered[oid] = bool(shown) and all(t.isdigit() for t in shown)
         return got
 
     def row(self, key: str, parts: tuple[IndexPart, ...]) -> Row | None:
