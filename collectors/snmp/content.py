@@ -18,7 +18,7 @@ from dcmon.collectors.snmp.api import (
     SnmpTarget,
     VarBind,
 )
-from dcmon.collectors.snmp.model import CompiledProfile
+from dcmon.collectors.snmp.model import CompiledProfile, SnmpMetric
 
 #: Errors that end detection (the device is down, or the poll's deadline or limits ran out);
 #: any other error on a probe only means that probe did not answer.
@@ -68,12 +68,20 @@ def answers(vb: VarBind) -> bool:
     return not vb.is_exception and vb.tag != "Null"
 
 
+def value_oids(m: SnmpMetric) -> list[tuple[str, float, float]]:
+    """The objects a metric takes its value from, each with its scale and offset: its OID and
+    its fallback's."""
+    out = [(m.oid, m.scale, m.offset)]
+    if m.fallback is not None:
+        out.append((m.fallback.oid, m.fallback.scale, m.fallback.offset))
+    return out
+
+
 def _signature(p: CompiledProfile) -> tuple[list[str], list[str]]:
     """The vendor objects a profile reads (scalars, columns): its own subtree, not the
     standard MIBs some vendor profiles read as well, which say nothing about the vendor."""
-    read = [(m, o) for m in p.metrics
-            for o in (m.oid, *((m.fallback.oid,) if m.fallback is not None else ()))]
-    own = [(m, o) for m, o in read if o.startswith(ENTERPRISES + ".")]
+    own = [(m, o) for m in p.metrics for o, _, _ in value_oids(m)
+           if o.startswith(ENTERPRISES + ".")]
     scalars = [o for m, o in own if m.index is None]
     columns = [o for m, o in own if m.index is not None]
     return list(dict.fromkeys(scalars)), list(dict.fromkeys(columns))

@@ -72,6 +72,7 @@ from dcmon.collectors.snmp.content import (
     Memo,
     answers,
     hits,
+    value_oids,
 )
 from dcmon.collectors.snmp.descr import matching
 from dcmon.collectors.snmp.model import CompiledProfile
@@ -236,7 +237,7 @@ async def candidates(memo: Memo, target: SnmpTarget, profiles: Sequence[Compiled
                      *_by_sys_descr(profiles, sys_descr),
                      *await _probed(memo, target, profiles, budget)])
     standard = [c for c in found if c.profile.standard]
-    vendor = sorted((c for c in found if not c.profile.standard), key=lambda c: -c.specificity)
+    vendor = [c for c in found if not c.profile.standard]        # most specific first
     named = [c for c in vendor if c.named][: max(0, MAX_CANDIDATES - len(standard))]
     return [*named, *(c for c in vendor if not c.named), *standard]
 
@@ -290,8 +291,7 @@ async def verify(memo: Memo, target: SnmpTarget, cands: Sequence[Candidate],
     if not any(polls[c.profile.name].readings for c in first if c.named):
         if len(fresh) > room:
             fresh = await _ranked(memo, target, fresh)
-        fresh = fresh[:room]
-        await _score(collector, target, fresh, polls, budget)
+        await _score(collector, target, fresh[:room], polls, budget)
     others = [*done, *fresh[:room]]
     standard = sorted((c for c in cands if c.profile.standard),
                       key=lambda c: (c.profile.probe_order, c.profile.name))
@@ -314,26 +314,27 @@ def choose(verified: Sequence[Candidate]) -> Candidate | None:
     """The candidate that reads the most, among those the agent named when one of them reads;
     ties go to the most specific. None when nothing reads (a profile that only completes others,
     ``match.complement_only``, is never chosen)."""
-    reading = [c for c in verified if c.readings > 0 and not c.profile.complement_only]
+    reading = _reading(verified)
     named = [c for c in reading if c.named]
-    if not reading:
-        return None
-    best = max(named or reading, key=_rank)
-    if not named and _rivals(best, reading):     # two layouts, no way to tell: at most a
-        standard = [c for c in reading if c.profile.standard]   # standard MIB, never clashing
-        return max(standard, key=_rank) if standard else None
-    return best
+    if clashing(verified):      # two layouts, no way to tell: at most a standard MIB, which
+        reading = [c for c in reading if c.profile.standard]   # never clashes
+    return max(named or reading, key=_rank) if reading else None
+
+
+def _reading(verified: Sequence[Candidate]) -> list[Candidate]:
+    """The candidates that read something and may be a device's profile."""
+    return [c for c in verified if c.readings > 0 and not c.profile.complement_only]
 
 
 def clashing(verified: Sequence[Candidate]) -> list[str]:
-    """The profiles :func:`choose` refused because they read the agent's objects as different
-    layouts and the agent named none of them (sorted); empty when it refused none."""
-    reading = [c for c in verified if c.readings > 0 and not c.profile.complement_only]
+    """The profiles :func:`choose` refuses because they read the agent's objects as different
+    layouts and the agent named none of them (sorted); empty when it refuses none."""
+    reading = _reading(verified)
     vendor = [c for c in reading if not c.profile.standard]
     if not vendor or any(c.named for c in reading):
         return []
     best = max(vendor, key=_rank)
-    rivals = _rivals(best, reading)
+    rivals = [c for c in reading if c is not best and clash(best.profile, c.profile)]
     return sorted(c.profile.name for c in (best, *rivals)) if rivals else []
 
 
@@ -348,19 +349,11 @@ def clash(a: CompiledProfile, b: CompiledProfile) -> list[str]:
     def meanings(p: CompiledProfile) -> dict[str, set[tuple[str, str, float, float]]]:
         out: dict[str, set[tuple[str, str, float, float]]] = {}
         for m in p.metrics:
-            out.setdefault(m.oid, set()).add((m.name, m.unit, m.scale, m.offset))
-            if m.fallback is not None:
-                out.setdefault(m.fallback.oid, set()).add(
-                    (m.name, m.unit, m.fallback.scale, m.fallback.offset))
+            for oid, scale, offset in value_oids(m):
+                out.setdefault(oid, set()).add((m.name, m.unit, scale, offset))
         return out
     ma, mb = meanings(a), meanings(b)
     return sorted(o for o in ma.keys() & mb.keys() if ma[o] != mb[o])
-
-
-def _rivals(best: Candidate, reading: Sequence[Candidate]) -> list[Candidate]:
-    """Candidates that also read and give some of ``best``'s objects another meaning: when the
-    agent named neither, the count alone cannot tell which layout it has, so none is chosen."""
-    return [c for c in reading if c is not best and clash(best.profile, c.profile)]
 
 
 async def identify(client: SnmpClient, target: SnmpTarget,
