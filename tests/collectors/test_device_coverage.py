@@ -15,7 +15,7 @@ kvarh) count as right when dcmon reads them in their true unit (tests/support/co
 from __future__ import annotations
 
 from tests.support import librenms
-from tests.support.coverage import Score, score
+from tests.support.coverage import score_results
 from tests.support.device_cases import poll_many
 from tests.support.snmpsim import SnmpSim
 
@@ -26,9 +26,7 @@ def test_coverage_bar(snmpsim_librenms: SnmpSim) -> None:
     recordings = librenms.recordings()
     assert len(recordings) == 57
     polled = poll_many(snmpsim_librenms.port, recordings)
-    total = Score()
-    for rec in recordings:
-        total.add(score(rec, [r.as_dict() for r in polled[rec].readings]))
+    total = score_results(polled)
     wrong = [d for d in total.details if "WRONG" in d]
     assert not wrong, "\n".join(wrong)
     assert total.coverage >= BAR, (

@@ -14,12 +14,8 @@ from typing import Any
 import pytest
 
 from dcmon.sim.agent import OidStore
-from tests.support.device_cases import case_names, case_values, expected
+from tests.support.device_cases import case_names, case_values, expected, series_key
 from tests.support.disguise import Stores, drop_cells, polled
-
-
-def _key(metric: str, unit: str, labels: dict[str, str]) -> tuple[Any, ...]:
-    return metric, unit, tuple(sorted(labels.items()))
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -31,9 +27,9 @@ def test_missing_objects_never_move_a_value_to_another_series(seed: int) -> None
     for n in names:
         want: dict[tuple[Any, ...], list[float]] = {}
         for r in expected(n)["readings"]:
-            want.setdefault(_key(r["metric"], r["unit"], r["labels"]), []).append(r["value"])
+            want.setdefault(series_key(r["metric"], r["unit"], r["labels"]), []).append(r["value"])
         for r in results[n].readings:
-            values = want.get(_key(r.metric, r.unit, dict(r.labels)))
+            values = want.get(series_key(r.metric, r.unit, dict(r.labels)))
             if values is None:       # a lookup's name cell is gone: another label set
                 continue
             compared += 1

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dcmon.model import PollResult
 from tests.support import librenms
 
 #: LibreNMS sensor class -> (dcmon unit, factor: dcmon value / factor = LibreNMS value).
@@ -190,3 +191,11 @@ def _judge(s: Score, recording: str, e: librenms.Expected,
         return
     s.missed[cls] = s.missed.get(cls, 0) + 1
     s.details.append(f"{recording}: missed {cls} {e.oid} {e.descr!r} = {e.value}")
+
+
+def score_results(results: Mapping[str, PollResult]) -> Score:
+    """Each recording's poll (by recording name) scored against LibreNMS, summed."""
+    total = Score()
+    for name, result in results.items():
+        total.add(score(name, [r.as_dict() for r in result.readings]))
+    return total

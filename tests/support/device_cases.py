@@ -117,8 +117,9 @@ def poll_auto(port: int, case: str, times: int = 1) -> tuple[Detection | None, l
     return asyncio.run(_poll(port, case, times))
 
 
-async def _poll_many(port: int, communities: Sequence[str],
-                     concurrency: int) -> dict[str, PollResult]:
+async def poll_many_async(port: int, communities: Sequence[str],
+                          concurrency: int = 8) -> dict[str, PollResult]:
+    """Poll every community of one agent as a ``profile: auto`` device, a few at a time."""
     reg = ProfileRegistry.load()
     cfg = parse_config(_inventory(port, communities), "<agents>", lambda _dirs: reg)
     devices = SnmpDevices(cfg, reg.snmp())
@@ -136,10 +137,12 @@ async def _poll_many(port: int, communities: Sequence[str],
 
 def poll_many(port: int, communities: Sequence[str], concurrency: int = 8) -> dict[str, PollResult]:
     """Poll every community of one agent as a ``profile: auto`` device, a few at a time."""
-    return asyncio.run(_poll_many(port, communities, concurrency))
+    return asyncio.run(poll_many_async(port, communities, concurrency))
 
 
-def _key(metric: str, unit: str, labels: Mapping[str, str]) -> tuple[str, str, tuple[Any, ...]]:
+def series_key(metric: str, unit: str,
+               labels: Mapping[str, str]) -> tuple[str, str, tuple[Any, ...]]:
+    """What tells one reading's series from another's: metric, unit and labels."""
     return metric, unit, tuple(sorted(labels.items()))
 
 
@@ -149,15 +152,16 @@ def differences(want: Sequence[Mapping[str, Any]], got: Sequence[Mapping[str, An
     Readings pair up by metric, unit and labels; values must agree within 1e-9 relative.
     Duplicates count: two readings with the same key must both be expected.
     """
-    w = Counter(_key(r["metric"], r["unit"], r["labels"]) for r in want)
-    g = Counter(_key(r["metric"], r["unit"], r["labels"]) for r in got)
+    w = Counter(series_key(r["metric"], r["unit"], r["labels"]) for r in want)
+    g = Counter(series_key(r["metric"], r["unit"], r["labels"]) for r in got)
     out = [f"missing {k} x{n}" for k, n in (w - g).items()]
     out += [f"unexpected {k} x{n}" for k, n in (g - w).items()]
     values: dict[tuple[str, str, tuple[Any, ...]], list[float]] = {}
     for r in want:
-        values.setdefault(_key(r["metric"], r["unit"], r["labels"]), []).append(float(r["value"]))
+        key = series_key(r["metric"], r["unit"], r["labels"])
+        values.setdefault(key, []).append(float(r["value"]))
     for r in got:
-        k = _key(r["metric"], r["unit"], r["labels"])
+        k = series_key(r["metric"], r["unit"], r["labels"])
         options = values.get(k, [])
         hit = next((v for v in options if math.isclose(v, float(r["value"]), rel_tol=REL_TOL,
                                                        abs_tol=1e-12)), None)

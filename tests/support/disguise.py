@@ -18,14 +18,11 @@ import asyncio
 import random
 from typing import Any
 
-from dcmon.collectors.registry import ProfileRegistry
-from dcmon.collectors.snmp.device import SnmpDevices
-from dcmon.config.loader import parse_config
 from dcmon.model import PollResult
 from dcmon.sim.agent import OidStore, SnmpAgent
 from tests.support import librenms
-from tests.support.coverage import Score, score
-from tests.support.device_cases import inventory, snmprec_values
+from tests.support.coverage import Score, score_results
+from tests.support.device_cases import poll_many_async, snmprec_values
 
 Values = dict[str, tuple[str, Any]]
 #: Agent stores by community.
@@ -63,21 +60,13 @@ def polled(stores: Stores, names: list[str]) -> dict[str, PollResult]:
     async def go() -> dict[str, PollResult]:
         agent = SnmpAgent(stores)
         port = await agent.start(0)
-        reg = ProfileRegistry.load()
-        cfg = parse_config(inventory(port, names), "<disguised>", lambda _dirs: reg)
-        devices = SnmpDevices(cfg, reg.snmp())
         try:
-            return {d.id: await devices.poll(d, None) for d in cfg.devices}
+            return await poll_many_async(port, names)
         finally:
-            await devices.close()
             await agent.stop()
     return asyncio.run(go())
 
 
 def scored(stores: Stores, names: list[str]) -> Score:
     """:func:`polled`, each recording scored against LibreNMS, summed."""
-    results = polled(stores, names)
-    total = Score()
-    for n in names:
-        total.add(score(n, [r.as_dict() for r in results[n].readings]))
-    return total
+    return score_results(polled(stores, names))

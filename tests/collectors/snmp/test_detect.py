@@ -197,13 +197,15 @@ def test_a_clash_leaves_the_standard_mib_and_says_why() -> None:
 
 def test_a_refused_pair_stays_refused_when_the_content_scan_adds_candidates(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """With two polls of room, the content scan finds the HW group profile after the clashing
-    siblings were refused: both siblings stay in the result (polled once each) and the pair is
-    still refused, since the larger of them reads the most."""
+    """With two polls of room, the content scan then finds the GE Pulsar profile, which
+    answers more of its own objects (37) than the UMG 96 layout does (31; the UMG 604 layout
+    43). Ranked afresh with the siblings, it would push the UMG 96 layout polled before out of
+    the result, and the UMG 604 layout would win unrefused; candidates polled before stay, so
+    the pair stays refused (this test fails without that)."""
     monkeypatch.setattr(detect_module, "MAX_CANDIDATES", 2)
-    values = _values("hwg_perseus", "janitza_umg604", sys_object_id="1.3.6.1.4.1.34278.99")
+    values = _values("ge_pulsar", "janitza_umg604", sys_object_id="1.3.6.1.4.1.34278.99")
     found = _detect(values)
-    assert found.profile is None
+    assert found.profile is None, found.reason
     assert "janitza_umg, janitza_umg604 all read this agent" in found.reason
     tried = {c.profile.name for c in found.candidates if c.tried}
     assert {"janitza_umg", "janitza_umg604"} <= tried
