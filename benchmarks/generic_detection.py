@@ -10,7 +10,9 @@ With ``--sibling``, the hidden identity is instead an unknown product of the sam
 (sysObjectID ``<its enterprise>.99999.1``, sysDescr kept): a model none of the vendor's
 profiles lists, so its siblings compete. With ``--recordings``, the recordings of real devices
 (``$DCMON_SHARED_DIR/devices/librenms``, test data kept outside the repository) are served the
-same two ways instead of the cases, and also polled and scored against LibreNMS's values.
+same two ways instead of the cases, and also polled and scored against LibreNMS's values;
+with ``--recordings`` it also scores them with a random fifth of their objects removed (an
+older firmware; seeds 0 and 1, as tests/collectors/test_disguised_devices.py uses).
 
     .venv/bin/python benchmarks/generic_detection.py [--sibling] [--recordings] [CASE ...]
 """
@@ -36,8 +38,9 @@ from dcmon.collectors.snmp.lean import MAX_OIDS_PER_GET, LeanSnmpClient  # noqa:
 from dcmon.collectors.snmp.model import CompiledProfile  # noqa: E402
 from dcmon.sim.agent import OidStore, SnmpAgent  # noqa: E402
 from tests.support import librenms  # noqa: E402
+from tests.support.coverage import Score  # noqa: E402
 from tests.support.device_cases import DEVICES, case_names, case_values  # noqa: E402
-from tests.support.disguise import Stores, hide, recording, scored  # noqa: E402
+from tests.support.disguise import Stores, drop_cells, hide, recording, scored  # noqa: E402
 
 
 async def _detected(stores: Stores, names: list[str]) -> dict[str, str]:
@@ -72,6 +75,12 @@ def _expects(name: str, recordings: bool) -> str:
     return str(json.loads((DEVICES / name / "expected.json").read_text("utf-8")).get("profile"))
 
 
+def _print_wrong(sc: Score) -> None:
+    for line in sc.details:
+        if "WRONG" in line:
+            print("  " + line)
+
+
 def main() -> None:
     args = sys.argv[1:]
     recordings, sibling = "--recordings" in args, "--sibling" in args
@@ -96,9 +105,12 @@ def main() -> None:
         sc = scored(hidden, names)
         print(f"with {identity}, of the sensors LibreNMS reads: {sc.n_right} right, "
               f"{sc.n_wrong} wrong, {sc.n_missed} missed ({sc.coverage:.1%} right)")
-        for line in sc.details:
-            if "WRONG" in line:
-                print("  " + line)
+        _print_wrong(sc)
+        for seed in (0, 1):
+            sc = scored({n: OidStore(drop_cells(recording(n), 0.2, seed)) for n in names}, names)
+            print(f"a fifth of their objects removed (seed {seed}): {sc.n_right} right, "
+                  f"{sc.n_wrong} wrong, {sc.n_missed} missed")
+            _print_wrong(sc)
     snmp = [p for p in ProfileRegistry.load().all() if isinstance(p, CompiledProfile)]
     _, scalars, columns = content_scan(snmp)
     gets = -(-len(scalars) // MAX_OIDS_PER_GET)
