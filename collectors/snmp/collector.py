@@ -288,6 +288,10 @@ class SnmpCollector:
         markers = columns.rows(m.reset_time_oid) if m.reset_time_oid else None
         rows = columns.rows(m.oid)
         fallback = columns.rows(m.fallback.oid) if m.fallback else {}
+        # a per-row unit setting: its column, and whether it answers any row at all
+        units = (columns.rows(m.setting.oid)
+                 if m.setting is not None and m.setting.index_labels is not None else {})
+        units_answer = any(present(v) for v in units.values())
         out: list[Reading] = []
         keys = rows | {k: v for k, v in fallback.items() if k not in rows} if fallback else rows
         for key in keys:
@@ -314,8 +318,9 @@ class SnmpCollector:
                                                             fallback.get(key)):
                 at = m.setting.index_labels
                 case, why = setting_case(m.setting, got.get(m.setting.oid) if at is None else
-                                         columns.rows(m.setting.oid).get(instance(row, at)),
-                                         numeric(rows[key]) if key in rows else None)
+                                         units.get(instance(row, at)),
+                                         numeric(rows[key]) if key in rows else None,
+                                         units_answer)
                 if case is None:
                     if why:
                         errors.append(PollError("unknown_setting", f"{m.name}: {why}", m.oid))

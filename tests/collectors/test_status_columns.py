@@ -1,19 +1,28 @@
-"""A device that does not publish a sensor's status column (older firmware, or a capture that
-kept only the values) still gets its readings: a missing status object never wipes out the
-values that are present. Every synthetic device case is served without each column that a
-profile only uses to skip rows (probe connected, communication OK, data valid, ...:
-``where`` filters with ``keep_absent``), and every reading the case expects must still be read,
-at the same value. Rows the status would have skipped may then be read too. Served from
-dcmon's own agent on 127.0.0.1 (tests/support/disguise.py)."""
+"""A device that does not publish a sensor's status column or its temperature unit setting
+(older firmware, or a capture that kept only the values) still gets its readings: a missing
+status object never wipes out the values that are present.
+
+* Every synthetic device case is served without each column that a profile only uses to skip
+  rows (probe connected, communication OK, data valid, ...: ``where`` filters with
+  ``keep_absent``); every reading the case expects must still be read, at the same value. Rows
+  the status would have skipped may then be read too.
+* Every case whose temperature unit settings say Celsius is served without them: the settings'
+  ``absent:`` default must read every temperature the same.
+* A per-row unit column that answers other rows but not a probe's leaves that probe unread: a
+  Fahrenheit probe is never read as Celsius because one cell is missing.
+
+Served from dcmon's own agent on 127.0.0.1 (tests/support/disguise.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from dcmon.collectors.registry import ProfileRegistry
+from dcmon.model import Reading
 from dcmon.sim.agent import OidStore
 from tests.support.device_cases import case_names, case_values, expected, series_key
-from tests.support.disguise import Stores, polled
+from tests.support.disguise import polled
 
 
 def status_columns() -> set[str]:
@@ -59,15 +68,77 @@ def test_a_missing_status_column_keeps_every_reading() -> None:
             names.append(n)
             stripped[n] = less
     assert len(names) >= 20, names
-    stores: Stores = {n: OidStore(stripped[n]) for n in names}
-    results = polled(stores, names)
-    missing = []
-    for n in names:
-        got: dict[tuple[object, ...], list[float]] = {}
-        for r in results[n].readings:
-            got.setdefault(series_key(r.metric, r.unit, dict(r.labels)), []).append(r.value)
-        for r in expected(n)["readings"]:
-            values = got.get(series_key(r["metric"], r["unit"], r["labels"]), [])
-            if not any(abs(v - r["value"]) <= 1e-6 * max(1.0, abs(r["value"])) for v in values):
-                missing.append(f"{n}: {r['metric']} {r['labels']} = {r['value']}, got {values}")
+    results = polled({n: OidStore(stripped[n]) for n in names}, names)
+    missing = [f"{n}: {line}" for n in names
+               for line in _matching(expected(n)["readings"], results[n].readings)]
     assert not missing, "\n".join(missing[:40])
+
+
+def defaults() -> dict[str, int]:
+    """Setting OID -> the case the shipped profiles read by when the agent lacks the setting."""
+    out: dict[str, int] = {}
+    for p in ProfileRegistry.load().snmp():
+        for m in p.metrics:
+            if m.setting is not None and m.setting.absent is not None:
+                out[m.setting.oid] = m.setting.absent
+    return out
+
+
+def _matching(expected_readings: list[dict[str, Any]], readings: Iterable[Reading]) -> list[str]:
+    """The expected readings not read at their series with their value."""
+    got: dict[tuple[object, ...], list[float]] = {}
+    for r in readings:
+        got.setdefault(series_key(r.metric, r.unit, dict(r.labels)), []).append(r.value)
+    out = []
+    for want in expected_readings:
+        values = got.get(series_key(want["metric"], want["unit"], want["labels"]), [])
+        v0 = want["value"]
+        if not any(abs(v - v0) <= 1e-6 * max(1.0, abs(v0)) for v in values):
+            out.append(f"{want['metric']} {want['labels']} = {v0}, got {values}")
+    return out
+
+
+def test_a_missing_celsius_unit_setting_reads_every_temperature() -> None:
+    found = defaults()
+    # CyberPower envir2TempUnit, Tripp Lite tlUpsConfigDisplayUnits, Geist temperatureUnits,
+    # Eaton temperatureUnit, APC iemStatusProbeTempUnits (a column)
+    assert {"1.3.6.1.4.1.3808.1.1.8.2.2.0", "1.3.6.1.4.1.850.100.1.9.4.0",
+            "1.3.6.1.4.1.21239.5.2.1.7.0", "1.3.6.1.4.1.534.6.8.1.2.5.0",
+            "1.3.6.1.4.1.318.1.1.10.2.3.2.1.5"} <= set(found)
+    assert len(found) >= 20
+    names: list[str] = []
+    stripped: dict[str, Values] = {}
+    for n in case_names():
+        full = case_values(n)
+        celsius = set()           # the case's default-valued settings: every cell says Celsius
+        for setting, default in found.items():
+            cells = [v for o, v in full.items() if o == setting or o.startswith(setting + ".")]
+            if cells and all(v[1] == default for v in cells):
+                celsius.add(setting)
+        if celsius:
+            names.append(n)
+            stripped[n] = _without(full, celsius)
+    assert len(names) >= 8, names     # most other cases are Fahrenheit on purpose
+    results = polled({n: OidStore(stripped[n]) for n in names}, names)
+    missing = [f"{n}: {line}" for n in names
+               for line in _matching(expected(n)["readings"], results[n].readings)]
+    assert not missing, "\n".join(missing[:40])
+
+
+def test_a_unit_column_that_skips_a_row_leaves_that_row_unread() -> None:
+    """apc_ups: external probes 1 (Celsius, 22) and 2 (Fahrenheit, 77 = 25 C)."""
+    unit = "1.3.6.1.4.1.318.1.1.10.1.3.3.1.5"
+    full = case_values("apc_ups")
+    assert full[f"{unit}.2"][1] == 2
+    gap = {o: v for o, v in full.items() if o != f"{unit}.2"}
+    none = _without(full, {unit})
+    results = polled({"gap": OidStore(gap), "none": OidStore(none)}, ["gap", "none"])
+
+    def external(name: str) -> dict[str, float]:
+        return {r.labels["probe"]: r.value for r in results[name].readings
+                if r.metric == "temperature" and r.labels.get("monitor") == "external"}
+    assert external("gap") == {"1": 22}
+    assert any(e.reason == "unknown_setting" and f"no setting at {unit}" in e.message
+               for e in results["gap"].errors), results["gap"].errors
+    # no unit column at all: the published values, read as Celsius (the documented default)
+    assert external("none") == {"1": 22, "2": 77}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Collection
 from typing import Any
 
 from dcmon.model import PollResult
@@ -44,10 +45,14 @@ def hide(values: Values, sibling: bool = False) -> Values:
     return values
 
 
-def drop_cells(values: Values, fraction: float, seed: int) -> Values:
-    """``values`` without a random ``fraction`` of its objects (sysObjectID kept)."""
+def drop_cells(values: Values, fraction: float, seed: int, keep: Collection[str] = ()) -> Values:
+    """``values`` without a random ``fraction`` of its objects (sysObjectID and the objects under
+    ``keep`` kept)."""
     rnd = random.Random(seed)
-    return {o: v for o, v in values.items() if o == SYS_OBJECT_ID or rnd.random() >= fraction}
+    kept = tuple(keep)
+    return {o: v for o, v in values.items()
+            if o == SYS_OBJECT_ID or rnd.random() >= fraction
+            or any(o == k or o.startswith(k + ".") for k in kept)}
 
 
 def recording(name: str) -> Values:
