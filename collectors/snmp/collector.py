@@ -183,7 +183,8 @@ class SnmpCollector:
         metrics = [m for m in self._metrics(profile, outlets)
                    if failure is None or self._complete(m, scalars_done, walked)]
         errors: list[PollError] = [failure, *refused] if failure else list(refused)
-        readings = self._readings(device, metrics, got, walked, errors)
+        readings = self._readings(device, metrics, got, walked, errors,
+                                  frozenset(e.oid for e in refused if e.oid))
         return PollResult(device, profile.name, tuple(readings), tuple(errors), started,
                           time.monotonic() - t0, ok=failure is None,
                           stats=PollStats(budget.requests, budget.varbinds, budget.bytes))
@@ -213,7 +214,8 @@ class SnmpCollector:
         then), or one walk per column. A batch the agent refuses is walked column by column,
         so one bad column costs only itself."""
         if not self.table_walks:
-            return {c: await self._walk_one(target, c, refused, budget) for c in columns}
+            return {c: rows for c in columns
+                    if (rows := await self._walk_one(target, c, refused, budget)) is not None}
         walk, skipped = self.tables.to_walk(device, columns)
         try:
             walked = await self.client.walk_columns(target, walk, budget,
@@ -221,35 +223,40 @@ class SnmpCollector:
         except SnmpError as exc:
             if exc.reason not in _PER_OBJECT:
                 raise
-            walked = {c: await self._walk_one(target, c, refused, budget) for c in walk}
+            walked = {}
+            for c in walk:
+                rows = await self._walk_one(target, c, refused, budget)
+                if rows is not None:        # a refused column is unknown, not learnt as absent
+                    walked[c] = rows
         self.tables.learn(device, walked)
         return {**walked, **{c: [] for c in skipped}}
 
     async def _walk_one(self, target: SnmpTarget, column: str, refused: list[PollError],
-                        budget: PollBudget) -> list[VarBind]:
-        """Walk one column; an agent error there loses that column, not the whole poll."""
+                        budget: PollBudget) -> list[VarBind] | None:
+        """Walk one column; an agent error there loses that column (None), not the whole poll."""
         try:
             return await self.client.walk(target, column, budget)
         except SnmpError as exc:
             if exc.reason not in _PER_OBJECT:
                 raise
             refused.append(PollError(exc.reason, exc.message, column))
-            return []
+            return None
 
     def _readings(self, device: str, metrics: Iterable[SnmpMetric], got: Mapping[str, VarBind],
-                  walked: Mapping[str, list[VarBind]], errors: list[PollError]) -> list[Reading]:
+                  walked: Mapping[str, list[VarBind]], errors: list[PollError],
+                  refused: frozenset[str] = frozenset()) -> list[Reading]:
         ts = clock.now()
         readings: list[Reading] = []
-        columns = Columns(walked)
+        columns = Columns(walked, refused)
         for m in metrics:
             if m.index is None:
-                readings.extend(self._scalar(device, m, got, ts, errors))
+                readings.extend(self._scalar(device, m, got, ts, errors, refused))
             else:
                 readings.extend(self._column(device, m, columns, got, ts, errors))
         return readings
 
     def _scalar(self, device: str, m: SnmpMetric, got: Mapping[str, VarBind], ts: float,
-                errors: list[PollError]) -> list[Reading]:
+                errors: list[PollError], refused: frozenset[str]) -> list[Reading]:
         if not all(passes(w, got.get(w.oid)) for w in m.wheres):
             return []
         marker = _marker(got.get(m.reset_time_oid) if m.reset_time_oid else None)
@@ -265,7 +272,8 @@ class SnmpCollector:
         case: SettingCase | None = None
         if m.setting is not None and not nothing_to_read(m, vb, fb):
             case, why = setting_case(m.setting, got.get(m.setting.oid),
-                                     numeric(vb) if present(vb) else None)
+                                     numeric(vb) if present(vb) else None,
+                                     known_absent=m.setting.oid not in refused)
             if case is None:
                 if why:
                     errors.append(PollError("unknown_setting", f"{m.name}: {why}", m.oid))
@@ -283,7 +291,10 @@ class SnmpCollector:
         lookups = [(lk, columns.texts(lk.oid)) for lk in m.lookups]
         if not all(passes(w, got.get(w.oid)) for w in m.wheres if w.scalar):
             return []
-        wheres = [(w, columns.rows(w.oid)) for w in m.wheres if not w.scalar]
+        wheres = [(w, table) for w in m.wheres if not w.scalar
+                  for table in (columns.rows(w.oid),)
+                  if not (w.without_column and w.oid not in columns.refused
+                          and not any(present(v) for v in table.values()))]
         digits = columns.rows(m.digits.oid) if m.digits else None
         markers = columns.rows(m.reset_time_oid) if m.reset_time_oid else None
         rows = columns.rows(m.oid)
@@ -291,7 +302,8 @@ class SnmpCollector:
         # a per-row unit setting: its column, and whether it answers any row at all
         units = (columns.rows(m.setting.oid)
                  if m.setting is not None and m.setting.index_labels is not None else {})
-        units_answer = any(present(v) for v in units.values())
+        units_known_absent = bool(m.setting is not None and m.setting.oid not in columns.refused
+                                  and not any(present(v) for v in units.values()))
         out: list[Reading] = []
         keys = rows | {k: v for k, v in fallback.items() if k not in rows} if fallback else rows
         for key in keys:
@@ -320,7 +332,8 @@ class SnmpCollector:
                 case, why = setting_case(m.setting, got.get(m.setting.oid) if at is None else
                                          units.get(instance(row, at)),
                                          numeric(rows[key]) if key in rows else None,
-                                         units_answer)
+                                         known_absent=units_known_absent if at is not None
+                                         else m.setting.oid not in columns.refused)
                 if case is None:
                     if why:
                         errors.append(PollError("unknown_setting", f"{m.name}: {why}", m.oid))

@@ -60,6 +60,9 @@ class Where:
     #: Keep the row when the column has no cell for it (an agent or firmware without the
     #: column); otherwise only ``negate`` keeps such rows.
     keep_absent: bool = False
+    #: Keep every row when the column answers no row at all, but not a row it skips while
+    #: answering others (a unit column: Celsius by default only for firmware without it).
+    without_column: bool = False
     #: Keep the row by whether the column has a cell for it at all, whatever its value: True
     #: (a firmware's newer column layout) or False (an agent that does not publish another
     #: MIB). None: compare the values.

@@ -94,8 +94,9 @@ class WhereIn(Strict):
     text_not_equals: list[str] | None = None
     #: The oid is a scalar instance (GET once a poll) deciding for every row of the table.
     scalar: bool = False
-    #: Keep a row whose cell in this column is absent (firmware without the column).
-    keep_absent: bool = False
+    #: Keep a row whose cell in this column is absent (firmware without the column); "column":
+    #: only when the column answers no row at all (a unit column: a row it skips is a gap).
+    keep_absent: bool | Literal["column"] = False
     #: Keep the row only when the column has (true) or has not (false) a cell for it.
     exists: bool | None = None
 
@@ -286,7 +287,8 @@ def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None
               values=frozenset(w.equals if w.equals is not None else w.not_equals or ()),
               negate=w.not_equals is not None or w.text_not_equals is not None,
               texts=frozenset(w.text_equals or w.text_not_equals or ()), scalar=w.scalar,
-              keep_absent=w.keep_absent, exists=w.exists)
+              keep_absent=w.keep_absent is True or (w.scalar and w.keep_absent == "column"),
+              without_column=not w.scalar and w.keep_absent == "column", exists=w.exists)
         for i, w in enumerate(m.where)
     )
     fallback = (Fallback(m.fallback.oid, m.fallback.scale, m.fallback.offset, m.fallback.agree)

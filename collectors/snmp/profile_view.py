@@ -95,4 +95,6 @@ def _where_out(w: Where) -> dict[str, Any]:
         out["scalar"] = True
     if w.keep_absent:
         out["keep_absent"] = True
+    elif w.without_column:
+        out["keep_absent"] = "column"
     return out

@@ -78,10 +78,14 @@ class Columns:
     per metric, that was most of the collector's CPU.
     """
 
-    __slots__ = ("_kinds", "_numbered", "_parsed", "_rows", "_texts", "_walked")
+    __slots__ = ("_kinds", "_numbered", "_parsed", "_rows", "_texts", "_walked", "refused")
 
-    def __init__(self, walked: Mapping[str, list[VarBind]]) -> None:
+    def __init__(self, walked: Mapping[str, list[VarBind]],
+                 refused: frozenset[str] = frozenset()) -> None:
         self._walked = walked
+        #: OIDs (scalars and columns) the agent answered with an error this poll: unknown, not
+        #: absent, so no "absent" default may stand in for them.
+        self.refused = refused
         self._rows: dict[str, dict[str, VarBind]] = {}
         self._texts: dict[str, dict[str, str]] = {}
         self._numbered: dict[str, bool] = {}

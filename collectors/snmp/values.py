@@ -112,16 +112,17 @@ def twin_case(setting: Setting, vb: VarBind | None,
 
 
 def setting_case(setting: Setting, vb: VarBind | None, raw: float | None = None,
-                 column_answers: bool = False) -> tuple[SettingCase | None, str]:
+                 known_absent: bool = True) -> tuple[SettingCase | None, str]:
     """The case a device setting selects, or None and why (absent, or a value not listed; an
     empty why: nothing to read, no error). ``raw`` is the reading's own value, which a
-    Fahrenheit twin is compared with. ``column_answers``: the setting is a column that answers
-    other rows, so this row's missing cell is a gap, not firmware without the setting, and
-    ``absent`` does not apply (a Fahrenheit probe must not be read as Celsius)."""
+    Fahrenheit twin is compared with. ``known_absent`` False: the setting is missing here but
+    not known to be absent from the agent (it refused the object with an error, or it is a
+    column that answers other rows), so ``absent`` does not apply: a Fahrenheit probe must not
+    be read as Celsius."""
     if setting.twin_scales:
         return twin_case(setting, vb, raw)
     if vb is None or vb.is_exception:
-        if setting.absent is not None and not column_answers:
+        if setting.absent is not None and known_absent:
             return setting.cases[setting.absent], ""
         return None, f"no setting at {setting.oid}"
     n = numeric(vb)

@@ -3,9 +3,10 @@ firmware, three fixed seeds): what dcmon still reads must be what the case expec
 very series, or the coarser reading of the same quantity that the profile falls back to
 (230 V where the high-precision column said 230.1 V). A value under another series' labels,
 or off by more than a coarse column's resolution, fails: seed 2 caught a CyberPower bank read
-under its row number. Unit settings with an `absent:` default are never removed: an agent
-without its temperature unit setting is read as Celsius by design (collectors/profiles/README.md),
-so a Fahrenheit case without it would read its Fahrenheit figures. Served from dcmon's own agent
+under its row number. Unit objects read as Celsius when absent (`absent:` settings,
+`keep_absent: column` unit columns) are never removed: an agent without its temperature unit is
+read as Celsius by design (collectors/profiles/README.md), so a Fahrenheit case without it would
+read its Fahrenheit figures. Served from dcmon's own agent
 on 127.0.0.1 (tests/support/disguise.py)."""
 
 from __future__ import annotations
@@ -20,16 +21,22 @@ from tests.support.device_cases import case_names, case_values, expected, series
 from tests.support.disguise import Stores, drop_cells, polled
 
 
-def defaulted_settings() -> set[str]:
-    """The setting objects that a shipped profile reads by a default case when they are absent."""
-    return {m.setting.oid for p in ProfileRegistry.load().snmp() for m in p.metrics
-            if m.setting is not None and m.setting.absent is not None}
+def defaulted_units() -> set[str]:
+    """The unit objects that a shipped profile reads as Celsius when the agent lacks them: unit
+    settings with an ``absent:`` case, and unit columns with ``keep_absent: column``."""
+    out = set()
+    for p in ProfileRegistry.load().snmp():
+        for m in p.metrics:
+            if m.setting is not None and m.setting.absent is not None:
+                out.add(m.setting.oid)
+            out.update(w.oid for w in m.wheres if w.without_column)
+    return out
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_missing_objects_never_move_a_value_to_another_series(seed: int) -> None:
     names = case_names()
-    keep = defaulted_settings()
+    keep = defaulted_units()
     stores: Stores = {n: OidStore(drop_cells(case_values(n), 0.2, seed, keep)) for n in names}
     results = polled(stores, names)
     bad, compared = [], 0

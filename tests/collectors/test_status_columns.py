@@ -15,13 +15,20 @@ Served from dcmon's own agent on 127.0.0.1 (tests/support/disguise.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from typing import Any
 
 from dcmon.collectors.registry import ProfileRegistry
-from dcmon.model import Reading
-from dcmon.sim.agent import OidStore
-from tests.support.device_cases import case_names, case_values, expected, series_key
+from dcmon.model import PollResult, Reading
+from dcmon.sim.agent import OidStore, SnmpAgent
+from tests.support.device_cases import (
+    case_names,
+    case_values,
+    expected,
+    poll_auto_async,
+    series_key,
+)
 from tests.support.disguise import polled
 
 
@@ -74,14 +81,25 @@ def test_a_missing_status_column_keeps_every_reading() -> None:
     assert not missing, "\n".join(missing[:40])
 
 
-def defaults() -> dict[str, int]:
-    """Setting OID -> the case the shipped profiles read by when the agent lacks the setting."""
-    out: dict[str, int] = {}
+def defaults() -> dict[str, frozenset[object]]:
+    """Unit object OID -> the values meaning Celsius, for the objects the shipped profiles read
+    as Celsius when the agent lacks them: a setting's ``absent:`` case, or the Celsius values
+    of a ``where`` with ``keep_absent: column``."""
+    out: dict[str, frozenset[object]] = {}
     for p in ProfileRegistry.load().snmp():
         for m in p.metrics:
             if m.setting is not None and m.setting.absent is not None:
-                out[m.setting.oid] = m.setting.absent
+                out[m.setting.oid] = frozenset([m.setting.absent])
+            for w in m.wheres:
+                if w.without_column:
+                    out[w.oid] = frozenset(w.values) | frozenset(w.texts)
     return out
+
+
+def _says(value: object, accepted: frozenset[object]) -> bool:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace") in accepted
+    return value in accepted
 
 
 def _matching(expected_readings: list[dict[str, Any]], readings: Iterable[Reading]) -> list[str]:
@@ -101,24 +119,26 @@ def _matching(expected_readings: list[dict[str, Any]], readings: Iterable[Readin
 def test_a_missing_celsius_unit_setting_reads_every_temperature() -> None:
     found = defaults()
     # CyberPower envir2TempUnit, Tripp Lite tlUpsConfigDisplayUnits, Geist temperatureUnits,
-    # Eaton temperatureUnit, APC iemStatusProbeTempUnits (a column)
+    # Eaton temperatureUnit, APC iemStatusProbeTempUnits (a column); Raritan externalSensorUnits
+    # and AKCP temperatureUnit (unit columns that choose rows)
     assert {"1.3.6.1.4.1.3808.1.1.8.2.2.0", "1.3.6.1.4.1.850.100.1.9.4.0",
             "1.3.6.1.4.1.21239.5.2.1.7.0", "1.3.6.1.4.1.534.6.8.1.2.5.0",
-            "1.3.6.1.4.1.318.1.1.10.2.3.2.1.5"} <= set(found)
-    assert len(found) >= 20
+            "1.3.6.1.4.1.318.1.1.10.2.3.2.1.5", "1.3.6.1.4.1.13742.6.3.6.3.1.16",
+            "1.3.6.1.4.1.3854.3.5.2.1.5"} <= set(found)
+    assert len(found) >= 40
     names: list[str] = []
     stripped: dict[str, Values] = {}
     for n in case_names():
         full = case_values(n)
         celsius = set()           # the case's default-valued settings: every cell says Celsius
-        for setting, default in found.items():
-            cells = [v for o, v in full.items() if o == setting or o.startswith(setting + ".")]
-            if cells and all(v[1] == default for v in cells):
-                celsius.add(setting)
+        for unit, accepted in found.items():
+            cells = [v for o, v in full.items() if o == unit or o.startswith(unit + ".")]
+            if cells and all(_says(v[1], accepted) for v in cells):
+                celsius.add(unit)
         if celsius:
             names.append(n)
             stripped[n] = _without(full, celsius)
-    assert len(names) >= 8, names     # most other cases are Fahrenheit on purpose
+    assert len(names) >= 12, names    # the others are Fahrenheit (or mixed) on purpose
     results = polled({n: OidStore(stripped[n]) for n in names}, names)
     missing = [f"{n}: {line}" for n in names
                for line in _matching(expected(n)["readings"], results[n].readings)]
@@ -142,3 +162,39 @@ def test_a_unit_column_that_skips_a_row_leaves_that_row_unread() -> None:
                for e in results["gap"].errors), results["gap"].errors
     # no unit column at all: the published values, read as Celsius (the documented default)
     assert external("none") == {"1": 22, "2": 77}
+
+
+def _broken() -> tuple[str, int]:
+    raise RuntimeError("sensor bus fault")
+
+
+def test_a_refused_unit_is_not_read_as_celsius() -> None:
+    """A unit the agent answers with genErr is unknown, not absent: iBoot's scalar
+    deviceTemperatureUnit (Fahrenheit, 77) and APC's emStatusProbeTempUnits column (probe 2
+    Fahrenheit) refused leave those temperatures unread, with the refusal reported, in this
+    poll and the next (a refused column is not remembered as one the agent lacks)."""
+    unit = "1.3.6.1.4.1.318.1.1.10.1.3.3.1.5"
+    iboot = case_values("iboot_pdu")
+    iboot["1.3.6.1.4.1.1418.6.1.9.0"] = ("Integer32", _broken)
+    apc = case_values("apc_ups")
+    for o in [o for o in apc if o.startswith(unit + ".")]:
+        apc[o] = ("Integer32", _broken)
+    stores: dict[str | bytes, OidStore] = {"iboot": OidStore(iboot), "apc": OidStore(apc)}
+
+    async def twice(case: str) -> list[PollResult]:
+        agent = SnmpAgent(stores)
+        port = await agent.start(0)
+        try:
+            return (await poll_auto_async(port, case, 2))[1]
+        finally:
+            await agent.stop()
+
+    for r in asyncio.run(twice("iboot")):
+        assert [x for x in r.readings if x.metric == "temperature"] == []
+        assert any(e.oid == "1.3.6.1.4.1.1418.6.1.9.0" for e in r.errors), r.errors
+    for r in asyncio.run(twice("apc")):
+        external = [x for x in r.readings
+                    if x.metric == "temperature" and x.labels.get("monitor") == "external"]
+        assert external == []
+        assert any(e.oid == unit for e in r.errors), r.errors
+        assert any(x.metric == "humidity" for x in r.readings)

@@ -101,7 +101,9 @@ def _inventory(port: int, cases: Sequence[str]) -> dict[str, Any]:
     }
 
 
-async def _poll(port: int, case: str, times: int) -> tuple[Detection | None, list[PollResult]]:
+async def poll_auto_async(port: int, case: str,
+                          times: int = 1) -> tuple[Detection | None, list[PollResult]]:
+    """Poll one community ``times`` times as one ``profile: auto`` device (its memory kept)."""
     reg = ProfileRegistry.load()
     cfg = parse_config(_inventory(port, [case]), "<cases>", lambda _dirs: reg)
     devices = SnmpDevices(cfg, reg.snmp())
@@ -114,7 +116,7 @@ async def _poll(port: int, case: str, times: int) -> tuple[Detection | None, lis
 
 def poll_auto(port: int, case: str, times: int = 1) -> tuple[Detection | None, list[PollResult]]:
     """Poll one case ``times`` times as a ``profile: auto`` device; its detection and results."""
-    return asyncio.run(_poll(port, case, times))
+    return asyncio.run(poll_auto_async(port, case, times))
 
 
 async def poll_many_async(port: int, communities: Sequence[str],
