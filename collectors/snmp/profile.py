@@ -250,6 +250,17 @@ _DEFAULTABLE = {"sentinels", "scale", "offset", "level", "labels", "kind", "tran
                 "non_numeric", "sentinel_below"}
 
 
+def _where(w: WhereIn, index_labels: tuple[str, ...]) -> Where:
+    """A compiled ``where``; ``keep_absent: column`` on a scalar is plain ``keep_absent`` (a
+    scalar has no other rows to answer)."""
+    return Where(oid=w.oid, index_labels=index_labels,
+                 values=frozenset(w.equals if w.equals is not None else w.not_equals or ()),
+                 negate=w.not_equals is not None or w.text_not_equals is not None,
+                 texts=frozenset(w.text_equals or w.text_not_equals or ()), scalar=w.scalar,
+                 keep_absent=w.keep_absent is True or (w.scalar and w.keep_absent == "column"),
+                 without_column=not w.scalar and w.keep_absent == "column", exists=w.exists)
+
+
 def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None, list[Problem]]:
     problems: list[Problem] = []
     index: tuple[IndexPart, ...] | None = None
@@ -282,15 +293,8 @@ def _compile_metric(m: MetricIn, key: str, file: str) -> tuple[SnmpMetric | None
                values=dict(lk.values))
         for i, lk in enumerate(m.lookups)
     )
-    wheres = tuple(
-        Where(oid=w.oid, index_labels=() if w.scalar else ref(w.index, f"{key}.where.{i}.index"),
-              values=frozenset(w.equals if w.equals is not None else w.not_equals or ()),
-              negate=w.not_equals is not None or w.text_not_equals is not None,
-              texts=frozenset(w.text_equals or w.text_not_equals or ()), scalar=w.scalar,
-              keep_absent=w.keep_absent is True or (w.scalar and w.keep_absent == "column"),
-              without_column=not w.scalar and w.keep_absent == "column", exists=w.exists)
-        for i, w in enumerate(m.where)
-    )
+    wheres = tuple(_where(w, () if w.scalar else ref(w.index, f"{key}.where.{i}.index"))
+                   for i, w in enumerate(m.where))
     fallback = (Fallback(m.fallback.oid, m.fallback.scale, m.fallback.offset, m.fallback.agree)
                 if m.fallback else None)
     digits = None
