@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from dcmon.collectors.registry import ProfileRegistry
+from dcmon.collectors.snmp.model import SnmpMetric, Where
 from dcmon.model import PollResult, Reading
 from dcmon.sim.agent import OidStore, SnmpAgent
 from tests.support.device_cases import (
@@ -32,19 +33,28 @@ from tests.support.device_cases import (
 from tests.support.disguise import polled
 
 
+def _wheres() -> list[tuple[SnmpMetric, Where]]:
+    return [(m, w) for p in ProfileRegistry.load().snmp() for m in p.metrics for w in m.wheres]
+
+
+def unit_columns() -> set[str]:
+    """Columns that choose rows by unit: the shipped profiles compare them with more than one
+    set of values (Celsius rows for one metric, Fahrenheit rows for its twin)."""
+    seen: dict[str, set[tuple[frozenset[float], frozenset[str]]]] = {}
+    for _m, w in _wheres():
+        seen.setdefault(w.oid, set()).add((w.values, w.texts))
+    return {oid for oid, kinds in seen.items() if len(kinds) > 1}
+
+
 def status_columns() -> set[str]:
     """OIDs that the shipped profiles use only as a status filter that tolerates absence: an
-    ``equals`` where with ``keep_absent`` whose OID no metric reads as a value."""
-    out: set[str] = set()
-    values: set[str] = set()
-    for p in ProfileRegistry.load().snmp():
-        for m in p.metrics:
-            values.add(m.oid)
-            if m.fallback is not None:
-                values.add(m.fallback.oid)
-            out.update(w.oid for w in m.wheres
-                       if w.keep_absent and not w.negate and w.exists is None)
-    return out - values
+    ``equals`` where with ``keep_absent`` (either form) that is no unit column and whose OID no
+    metric reads as a value."""
+    metrics = [m for p in ProfileRegistry.load().snmp() for m in p.metrics]
+    values = {m.oid for m in metrics} | {m.fallback.oid for m in metrics if m.fallback}
+    out = {w.oid for _m, w in _wheres()
+           if (w.keep_absent or w.without_column) and not w.negate and w.exists is None}
+    return out - values - unit_columns()
 
 
 Values = dict[str, tuple[str, Any]]
@@ -84,15 +94,16 @@ def test_a_missing_status_column_keeps_every_reading() -> None:
 def defaults() -> dict[str, frozenset[object]]:
     """Unit object OID -> the values meaning Celsius, for the objects the shipped profiles read
     as Celsius when the agent lacks them: a setting's ``absent:`` case, or the Celsius values
-    of a ``where`` with ``keep_absent: column``."""
+    of a unit column's ``where`` with ``keep_absent: column``."""
+    units = unit_columns()
     out: dict[str, frozenset[object]] = {}
+    for _m, w in _wheres():
+        if w.without_column and w.oid in units:
+            out[w.oid] = frozenset(w.values) | frozenset(w.texts)
     for p in ProfileRegistry.load().snmp():
         for m in p.metrics:
             if m.setting is not None and m.setting.absent is not None:
                 out[m.setting.oid] = frozenset([m.setting.absent])
-            for w in m.wheres:
-                if w.without_column:
-                    out[w.oid] = frozenset(w.values) | frozenset(w.texts)
     return out
 
 
@@ -198,3 +209,20 @@ def test_a_refused_unit_is_not_read_as_celsius() -> None:
         assert external == []
         assert any(e.oid == unit for e in r.errors), r.errors
         assert any(x.metric == "humidity" for x in r.readings)
+
+
+def test_a_status_column_that_skips_a_row_leaves_that_row_unread() -> None:
+    """apc_ups external probe 3 is disconnected(1): without its status cell, while the column
+    answers probes 1 and 2, it stays unread; without the column at all it is read."""
+    status = "1.3.6.1.4.1.318.1.1.10.1.3.3.1.3"
+    full = case_values("apc_ups")
+    assert full[f"{status}.3"][1] == 1
+    gap = {o: v for o, v in full.items() if o != f"{status}.3"}
+    none = _without(full, {status})
+    results = polled({"gap": OidStore(gap), "none": OidStore(none)}, ["gap", "none"])
+
+    def probes(name: str) -> set[str]:
+        return {r.labels["probe"] for r in results[name].readings
+                if r.labels.get("monitor") == "external"}
+    assert probes("gap") == {"1", "2"}
+    assert probes("none") == {"1", "2", "3"}
