@@ -156,14 +156,20 @@ def test_a_missing_celsius_unit_setting_reads_every_temperature() -> None:
     assert not missing, "\n".join(missing[:40])
 
 
+def _gap_and_none(column: str, row: str, value: int) -> dict[str, PollResult]:
+    """apc_ups polled without ``column``'s cell for ``row`` (which holds ``value``) as "gap",
+    and without the whole column as "none"."""
+    full = case_values("apc_ups")
+    assert full[f"{column}.{row}"][1] == value
+    gap = {o: v for o, v in full.items() if o != f"{column}.{row}"}
+    return polled({"gap": OidStore(gap), "none": OidStore(_without(full, {column}))},
+                  ["gap", "none"])
+
+
 def test_a_unit_column_that_skips_a_row_leaves_that_row_unread() -> None:
     """apc_ups: external probes 1 (Celsius, 22) and 2 (Fahrenheit, 77 = 25 C)."""
     unit = "1.3.6.1.4.1.318.1.1.10.1.3.3.1.5"
-    full = case_values("apc_ups")
-    assert full[f"{unit}.2"][1] == 2
-    gap = {o: v for o, v in full.items() if o != f"{unit}.2"}
-    none = _without(full, {unit})
-    results = polled({"gap": OidStore(gap), "none": OidStore(none)}, ["gap", "none"])
+    results = _gap_and_none(unit, "2", 2)
 
     def external(name: str) -> dict[str, float]:
         return {r.labels["probe"]: r.value for r in results[name].readings
@@ -214,12 +220,7 @@ def test_a_refused_unit_is_not_read_as_celsius() -> None:
 def test_a_status_column_that_skips_a_row_leaves_that_row_unread() -> None:
     """apc_ups external probe 3 is disconnected(1): without its status cell, while the column
     answers probes 1 and 2, it stays unread; without the column at all it is read."""
-    status = "1.3.6.1.4.1.318.1.1.10.1.3.3.1.3"
-    full = case_values("apc_ups")
-    assert full[f"{status}.3"][1] == 1
-    gap = {o: v for o, v in full.items() if o != f"{status}.3"}
-    none = _without(full, {status})
-    results = polled({"gap": OidStore(gap), "none": OidStore(none)}, ["gap", "none"])
+    results = _gap_and_none("1.3.6.1.4.1.318.1.1.10.1.3.3.1.3", "3", 1)
 
     def probes(name: str) -> set[str]:
         return {r.labels["probe"] for r in results[name].readings
