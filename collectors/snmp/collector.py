@@ -244,7 +244,7 @@ class SnmpCollector:
 
     def _readings(self, device: str, metrics: Iterable[SnmpMetric], got: Mapping[str, VarBind],
                   walked: Mapping[str, list[VarBind]], errors: list[PollError],
-                  refused: frozenset[str] = frozenset()) -> list[Reading]:
+                  refused: frozenset[str]) -> list[Reading]:
         ts = clock.now()
         readings: list[Reading] = []
         columns = Columns(walked, refused)
@@ -291,19 +291,13 @@ class SnmpCollector:
         lookups = [(lk, columns.texts(lk.oid)) for lk in m.lookups]
         if not all(passes(w, got.get(w.oid)) for w in m.wheres if w.scalar):
             return []
-        wheres = [(w, table) for w in m.wheres if not w.scalar
-                  for table in (columns.rows(w.oid),)
-                  if not (w.without_column and w.oid not in columns.refused
-                          and not any(present(v) for v in table.values()))]
+        # a where kept only without its column (keep_absent: column) is dropped when it lacks it
+        wheres = [(w, columns.rows(w.oid)) for w in m.wheres
+                  if not w.scalar and not (w.without_column and columns.lacks(w.oid))]
         digits = columns.rows(m.digits.oid) if m.digits else None
         markers = columns.rows(m.reset_time_oid) if m.reset_time_oid else None
         rows = columns.rows(m.oid)
         fallback = columns.rows(m.fallback.oid) if m.fallback else {}
-        # a per-row unit setting: its column, and whether it answers any row at all
-        units = (columns.rows(m.setting.oid)
-                 if m.setting is not None and m.setting.index_labels is not None else {})
-        units_known_absent = bool(m.setting is not None and m.setting.oid not in columns.refused
-                                  and not any(present(v) for v in units.values()))
         out: list[Reading] = []
         keys = rows | {k: v for k, v in fallback.items() if k not in rows} if fallback else rows
         for key in keys:
@@ -329,11 +323,12 @@ class SnmpCollector:
             if m.setting is not None and not nothing_to_read(m, rows.get(key),
                                                             fallback.get(key)):
                 at = m.setting.index_labels
-                case, why = setting_case(m.setting, got.get(m.setting.oid) if at is None else
-                                         units.get(instance(row, at)),
-                                         numeric(rows[key]) if key in rows else None,
-                                         known_absent=units_known_absent if at is not None
-                                         else m.setting.oid not in columns.refused)
+                case, why = setting_case(
+                    m.setting, got.get(m.setting.oid) if at is None else
+                    columns.rows(m.setting.oid).get(instance(row, at)),
+                    numeric(rows[key]) if key in rows else None,
+                    known_absent=m.setting.oid not in columns.refused if at is None
+                    else columns.lacks(m.setting.oid))
                 if case is None:
                     if why:
                         errors.append(PollError("unknown_setting", f"{m.name}: {why}", m.oid))

@@ -104,6 +104,11 @@ class Columns:
             self._rows[oid] = got
         return got
 
+    def lacks(self, oid: str) -> bool:
+        """Whether the agent has no such column: it answered no row and did not refuse it (a
+        refused column is unknown, so no "absent" default may stand in for it)."""
+        return oid not in self.refused and not self.rows(oid)
+
     def texts(self, oid: str) -> dict[str, str]:
         """The column's :func:`text` by instance suffix, for lookups (do not modify)."""
         got = self._texts.get(oid)
