@@ -22,7 +22,8 @@ from typing import Any
 from dcmon.collectors.registry import ProfileRegistry
 from dcmon.collectors.snmp.model import SnmpMetric, Where
 from dcmon.model import PollResult, Reading
-from dcmon.sim.agent import OidStore, SnmpAgent
+from dcmon.sim.agent import OidStore
+from tests.support.agent_poll import serving
 from tests.support.device_cases import (
     case_names,
     case_values,
@@ -30,7 +31,7 @@ from tests.support.device_cases import (
     poll_auto_async,
     series_key,
 )
-from tests.support.disguise import polled
+from tests.support.disguise import Values, polled, under, without
 
 
 def _wheres() -> list[tuple[SnmpMetric, Where]]:
@@ -57,14 +58,6 @@ def status_columns() -> set[str]:
     return out - values - unit_columns()
 
 
-Values = dict[str, tuple[str, Any]]
-
-
-def _without(values: Values, columns: set[str]) -> Values:
-    return {o: v for o, v in values.items()
-            if not any(o == c or o.startswith(c + ".") for c in columns)}
-
-
 def test_status_columns_cover_the_usual_kinds() -> None:
     columns = status_columns()
     # APC probe status, Raritan sensor availability, Gude channel status, Liebert SRC state
@@ -80,7 +73,7 @@ def test_a_missing_status_column_keeps_every_reading() -> None:
     stripped: dict[str, Values] = {}
     for n in case_names():
         full = case_values(n)
-        less = _without(full, columns)
+        less = without(full, columns)
         if len(less) < len(full):
             names.append(n)
             stripped[n] = less
@@ -143,12 +136,12 @@ def test_a_missing_celsius_unit_setting_reads_every_temperature() -> None:
         full = case_values(n)
         celsius = set()           # the case's default-valued settings: every cell says Celsius
         for unit, accepted in found.items():
-            cells = [v for o, v in full.items() if o == unit or o.startswith(unit + ".")]
+            cells = [v for o, v in full.items() if under(o, [unit])]
             if cells and all(_says(v[1], accepted) for v in cells):
                 celsius.add(unit)
         if celsius:
             names.append(n)
-            stripped[n] = _without(full, celsius)
+            stripped[n] = without(full, celsius)
     assert len(names) >= 12, names    # the others are Fahrenheit (or mixed) on purpose
     results = polled({n: OidStore(stripped[n]) for n in names}, names)
     missing = [f"{n}: {line}" for n in names
@@ -162,7 +155,7 @@ def _gap_and_none(column: str, row: str, value: int) -> dict[str, PollResult]:
     full = case_values("apc_ups")
     assert full[f"{column}.{row}"][1] == value
     gap = {o: v for o, v in full.items() if o != f"{column}.{row}"}
-    return polled({"gap": OidStore(gap), "none": OidStore(_without(full, {column}))},
+    return polled({"gap": OidStore(gap), "none": OidStore(without(full, {column}))},
                   ["gap", "none"])
 
 
@@ -194,17 +187,13 @@ def test_a_refused_unit_is_not_read_as_celsius() -> None:
     iboot = case_values("iboot_pdu")
     iboot["1.3.6.1.4.1.1418.6.1.9.0"] = ("Integer32", _broken)
     apc = case_values("apc_ups")
-    for o in [o for o in apc if o.startswith(unit + ".")]:
+    for o in [o for o in apc if under(o, [unit])]:
         apc[o] = ("Integer32", _broken)
     stores: dict[str | bytes, OidStore] = {"iboot": OidStore(iboot), "apc": OidStore(apc)}
 
     async def twice(case: str) -> list[PollResult]:
-        agent = SnmpAgent(stores)
-        port = await agent.start(0)
-        try:
+        async with serving(stores) as port:
             return (await poll_auto_async(port, case, 2))[1]
-        finally:
-            await agent.stop()
 
     for r in asyncio.run(twice("iboot")):
         assert [x for x in r.readings if x.metric == "temperature"] == []

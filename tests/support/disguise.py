@@ -20,8 +20,9 @@ from collections.abc import Collection
 from typing import Any
 
 from dcmon.model import PollResult
-from dcmon.sim.agent import OidStore, SnmpAgent
+from dcmon.sim.agent import OidStore
 from tests.support import librenms
+from tests.support.agent_poll import serving
 from tests.support.coverage import Score, score_results
 from tests.support.device_cases import poll_many_async, snmprec_values
 
@@ -45,14 +46,22 @@ def hide(values: Values, sibling: bool = False) -> Values:
     return values
 
 
+def under(oid: str, bases: Collection[str]) -> bool:
+    """Whether ``oid`` is one of ``bases`` or inside one of them (a column's cells)."""
+    return any(oid == b or oid.startswith(b + ".") for b in bases)
+
+
+def without(values: Values, bases: Collection[str]) -> Values:
+    """``values`` without the objects under ``bases`` (an agent that lacks those columns)."""
+    return {o: v for o, v in values.items() if not under(o, bases)}
+
+
 def drop_cells(values: Values, fraction: float, seed: int, keep: Collection[str] = ()) -> Values:
     """``values`` without a random ``fraction`` of its objects (sysObjectID and the objects under
     ``keep`` kept)."""
     rnd = random.Random(seed)
-    kept = tuple(keep)
     return {o: v for o, v in values.items()
-            if o == SYS_OBJECT_ID or rnd.random() >= fraction
-            or any(o == k or o.startswith(k + ".") for k in kept)}
+            if o == SYS_OBJECT_ID or rnd.random() >= fraction or under(o, keep)}
 
 
 def recording(name: str) -> Values:
@@ -63,12 +72,8 @@ def recording(name: str) -> Values:
 def polled(stores: Stores, names: list[str]) -> dict[str, PollResult]:
     """Poll each community of one agent once as a ``profile: auto`` device."""
     async def go() -> dict[str, PollResult]:
-        agent = SnmpAgent(stores)
-        port = await agent.start(0)
-        try:
+        async with serving(stores) as port:
             return await poll_many_async(port, names)
-        finally:
-            await agent.stop()
     return asyncio.run(go())
 
 
