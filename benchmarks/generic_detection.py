@@ -36,27 +36,26 @@ from dcmon.collectors.snmp.content import content_scan  # noqa: E402
 from dcmon.collectors.snmp.detect import detect  # noqa: E402
 from dcmon.collectors.snmp.lean import MAX_OIDS_PER_GET, LeanSnmpClient  # noqa: E402
 from dcmon.collectors.snmp.model import CompiledProfile  # noqa: E402
-from dcmon.sim.agent import OidStore, SnmpAgent  # noqa: E402
+from dcmon.sim.agent import OidStore  # noqa: E402
 from tests.support import librenms  # noqa: E402
+from tests.support.agent_poll import serving  # noqa: E402
 from tests.support.coverage import Score  # noqa: E402
 from tests.support.device_cases import DEVICES, case_names, case_values  # noqa: E402
 from tests.support.disguise import Stores, drop_cells, hide, recording, scored  # noqa: E402
 
 
 async def _detected(stores: Stores, names: list[str]) -> dict[str, str]:
-    agent = SnmpAgent(stores)
-    port = await agent.start(0)
-    client = LeanSnmpClient()
     profiles = ProfileRegistry.load().all()
     out = {}
-    try:
-        for name in names:
-            found = await detect(client, SnmpTarget("127.0.0.1", port, community=name,
-                                                    timeout=2), profiles)
-            out[name] = found.profile.name if found.profile else "-"
-    finally:
-        await client.close()
-        await agent.stop()
+    async with serving(stores) as port:
+        client = LeanSnmpClient()
+        try:
+            for name in names:
+                found = await detect(client, SnmpTarget("127.0.0.1", port, community=name,
+                                                        timeout=2), profiles)
+                out[name] = found.profile.name if found.profile else "-"
+        finally:
+            await client.close()
     return out
 
 
@@ -117,6 +116,7 @@ def main() -> None:
     bulks = -(-len(columns) // MAX_COLUMNS_PER_REQUEST)
     print(f"content scan: {len(scalars)} vendor scalars in {gets} GETs, {len(columns)} vendor "
           f"columns in at least {bulks} GETBULKs ({gets + bulks} requests)")
+    print(f"whole run: {time.monotonic() - start:.1f} s")
 
 
 if __name__ == "__main__":
