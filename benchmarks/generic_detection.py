@@ -75,9 +75,8 @@ def _expects(name: str, recordings: bool) -> str:
 
 
 def _print_wrong(sc: Score) -> None:
-    for line in sc.details:
-        if "WRONG" in line:
-            print("  " + line)
+    for line in sc.wrong_details:
+        print("  " + line)
 
 
 def main() -> None:

@@ -27,7 +27,8 @@ def test_coverage_bar(snmpsim_librenms: SnmpSim) -> None:
     assert len(recordings) == 57
     polled = poll_many(snmpsim_librenms.port, recordings)
     total = score_results(polled)
-    wrong = [d for d in total.details if "WRONG" in d]
+    wrong = total.wrong_details
+    assert len(wrong) == total.n_wrong      # the details name every wrong value the counts hold
     assert not wrong, "\n".join(wrong)
     assert total.coverage >= BAR, (
         f"coverage {total.n_right}/{total.scorable} = {100 * total.coverage:.1f} % < "

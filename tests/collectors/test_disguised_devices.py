@@ -13,12 +13,7 @@ import pytest
 
 from dcmon.sim.agent import OidStore
 from tests.support import librenms
-from tests.support.coverage import Score
 from tests.support.disguise import Stores, drop_cells, hide, recording, scored
-
-
-def _wrong(total: Score) -> list[str]:
-    return [d for d in total.details if "WRONG" in d]
 
 
 @pytest.mark.parametrize(("sibling", "least"), [(False, 990), (True, 1015)],
@@ -28,7 +23,7 @@ def test_hidden_identity_reads_nearly_as_much_and_nothing_wrong(librenms_dir: Pa
     names = librenms.recordings()
     stores: Stores = {n: OidStore(hide(recording(n), sibling)) for n in names}
     total = scored(stores, names)
-    assert not _wrong(total), "\n".join(_wrong(total))
+    assert not total.wrong_details, "\n".join(total.wrong_details)
     # Own identity: 1,019 of 1,050. With a generic identity the Janitza UMG 96 is refused (two
     # Janitza layouts read it differently); as an unknown Janitza model its sysDescr names it.
     # The rest keeps its profile or one that reads the same.
@@ -40,5 +35,5 @@ def test_missing_objects_never_make_a_value_wrong(librenms_dir: Path, seed: int)
     names = librenms.recordings()
     stores: Stores = {n: OidStore(drop_cells(recording(n), 0.2, seed)) for n in names}
     total = scored(stores, names)
-    assert not _wrong(total), "\n".join(_wrong(total))
+    assert not total.wrong_details, "\n".join(total.wrong_details)
     assert 700 <= total.n_right < 1019      # most of what is left is still read

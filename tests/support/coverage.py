@@ -126,6 +126,11 @@ class Score:
         return sum(self.wrong.values())
 
     @property
+    def wrong_details(self) -> list[str]:
+        """The details of the wrong values only (what a 0-wrong bar prints when it fails)."""
+        return [d for d in self.details if ": WRONG " in d]
+
+    @property
     def n_missed(self) -> int:
         return sum(self.missed.values())
 

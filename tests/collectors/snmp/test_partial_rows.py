@@ -15,9 +15,20 @@ from dcmon.collectors.snmp.model import CompiledProfile
 from dcmon.collectors.snmp.profile import compile_snmp_profile
 from tests.support.agent_poll import poll_agent
 from tests.support.device_cases import case_values
+from tests.support.disguise import without
 
 BANK_NUMBER = "1.3.6.1.4.1.3808.1.1.3.2.3.1.1.5"   # ePDULoadStatusBankNumber
 LOAD = "1.3.6.1.4.1.3808.1.1.3.2.3.1.1.2"          # ePDULoadStatusLoad (0.1 A)
+
+
+NUM, VAL = "1.3.6.1.4.1.99999.6.1.2", "1.3.6.1.4.1.99999.6.1.3"   # an invented enterprise
+
+
+def _numbered_banks() -> CompiledProfile:
+    """Currents indexed by row, the bank label renamed by a column of bank numbers."""
+    return compile_snmp_profile({"profile": "t", "mib": "TEST-MIB", "metrics": [
+        {"name": "current", "oid": VAL, "unit": "A", "index": [{"label": "bank"}],
+         "lookups": [{"label": "bank", "oid": NUM}]}]}, "t.yaml")
 
 
 def _currents(values: dict[str, tuple[str, Any]]) -> dict[tuple[str, str], float]:
@@ -42,8 +53,7 @@ def test_a_row_without_its_bank_number_is_not_read_under_its_row_number() -> Non
 
 
 def test_without_the_bank_number_column_no_row_is_a_phase_or_a_bank() -> None:
-    values = {k: v for k, v in case_values("cyberpower_pdu").items()
-              if not k.startswith(BANK_NUMBER + ".")}
+    values = without(case_values("cyberpower_pdu"), [BANK_NUMBER])
     assert _currents(values) == {}
 
 
@@ -51,10 +61,7 @@ def test_a_lookup_renaming_the_index_drops_only_the_rows_it_leaves_out() -> None
     """The collector's own rule, without the profile's `exists` guard: a lookup that replaces an
     index label and answers some rows but not another leaves that row unread; a lookup column
     absent for every row leaves every row its index number (one numbering throughout)."""
-    num, val = "1.3.6.1.4.1.99999.6.1.2", "1.3.6.1.4.1.99999.6.1.3"   # an invented enterprise
-    profile = compile_snmp_profile({"profile": "t", "mib": "TEST-MIB", "metrics": [
-        {"name": "current", "oid": val, "unit": "A", "index": [{"label": "bank"}],
-         "lookups": [{"label": "bank", "oid": num}]}]}, "t.yaml")
+    num, val, profile = NUM, VAL, _numbered_banks()
     rows = {f"{val}.1": ("Integer32", 4), f"{val}.2": ("Integer32", 6),
             f"{num}.1": ("Integer32", 7), f"{num}.2": ("Integer32", 8)}
 
@@ -82,10 +89,7 @@ def test_a_row_without_a_name_keeps_its_index_label() -> None:
 
 
 def test_an_empty_bank_number_is_no_bank_number() -> None:
-    num, val = "1.3.6.1.4.1.99999.6.1.2", "1.3.6.1.4.1.99999.6.1.3"
-    profile = compile_snmp_profile({"profile": "t", "mib": "TEST-MIB", "metrics": [
-        {"name": "current", "oid": val, "unit": "A", "index": [{"label": "bank"}],
-         "lookups": [{"label": "bank", "oid": num}]}]}, "t.yaml")
+    num, val, profile = NUM, VAL, _numbered_banks()
     rows = {f"{val}.1": ("Integer32", 4), f"{val}.2": ("Integer32", 6),
             f"{num}.1": ("Integer32", 7), f"{num}.2": ("OctetString", b"")}
     assert {r.labels["bank"]: r.value for r in poll_agent(rows, profile).readings} == {"7": 4}
